@@ -1,0 +1,663 @@
+//! Lowering: tree-sitter's concrete syntax tree → [`ast`](super::ast).
+//!
+//! Never fails: ERROR and MISSING nodes become [`SyntaxError`]s and the parts
+//! around them are still lowered, with [`ExprKind::Error`] standing in for what
+//! is missing. This is what lets the canvas analyse half-typed code.
+//!
+//! The grammar is layout-free, so a `match` nested in a non-last arm takes all
+//! the arms after it. This module applies Gloam's one layout rule: an arm whose
+//! `|` is less indented than the arms of the match it was parsed into belongs
+//! to an enclosing match (see `arm_column`).
+
+use super::ast::*;
+use thiserror::Error;
+use tree_sitter::Node;
+
+/// A problem found while turning source into an AST.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum SyntaxError {
+    #[error("syntax error: unexpected {found}")]
+    Unexpected { found: String, span: Span },
+    #[error("syntax error: missing {expected}")]
+    Missing { expected: String, span: Span },
+    #[error("integer literal `{text}` does not fit in a 64-bit Int")]
+    IntegerTooLarge { text: String, span: Span },
+    #[error("invalid escape sequence `{text}`")]
+    InvalidEscape { text: String, span: Span },
+    #[error("dict keys must be plain strings, without `${{...}}`")]
+    InterpolatedKey { span: Span },
+    #[error("this match arm is less indented than the arms of every enclosing match")]
+    MisalignedArm { span: Span },
+    #[error("a worker takes exactly one parameter, the event")]
+    WorkerArity { span: Span },
+}
+
+impl SyntaxError {
+    pub fn span(&self) -> Span {
+        match self {
+            SyntaxError::Unexpected { span, .. }
+            | SyntaxError::Missing { span, .. }
+            | SyntaxError::IntegerTooLarge { span, .. }
+            | SyntaxError::InvalidEscape { span, .. }
+            | SyntaxError::InterpolatedKey { span }
+            | SyntaxError::MisalignedArm { span }
+            | SyntaxError::WorkerArity { span } => *span,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            SyntaxError::Unexpected { .. } | SyntaxError::Missing { .. } => "syntax",
+            SyntaxError::IntegerTooLarge { .. } => "integer-too-large",
+            SyntaxError::InvalidEscape { .. } => "invalid-escape",
+            SyntaxError::InterpolatedKey { .. } => "interpolated-key",
+            SyntaxError::MisalignedArm { .. } => "misaligned-arm",
+            SyntaxError::WorkerArity { .. } => "worker-arity",
+        }
+    }
+
+    fn hint(&self) -> Option<&'static str> {
+        match self {
+            SyntaxError::MisalignedArm { .. } => Some(
+                "help: align the `|` of each arm with the first arm of the match it belongs to",
+            ),
+            SyntaxError::IntegerTooLarge { .. } => {
+                Some("help: Int is 64-bit: from -9223372036854775808 to 9223372036854775807")
+            }
+            _ => None,
+        }
+    }
+}
+
+impl From<&SyntaxError> for crate::Diagnostic {
+    fn from(error: &SyntaxError) -> crate::Diagnostic {
+        let diagnostic = crate::Diagnostic::error(error.code(), error.to_string(), error.span());
+        match error.hint() {
+            Some(hint) => diagnostic.with_note(hint),
+            None => diagnostic,
+        }
+    }
+}
+
+/// Lowers a whole parse tree.
+pub fn lower(source: &str, tree: &tree_sitter::Tree) -> (Module, Vec<SyntaxError>) {
+    let mut lowerer = Lowerer { source, next_id: 0, errors: Vec::new(), orphan_arms: Vec::new() };
+    lowerer.report_tree_errors(tree.root_node());
+    let mut items = Vec::new();
+    for node in named_children(tree.root_node()) {
+        if let Some(item) = lowerer.item(node) {
+            items.push(item);
+        }
+        for orphan in std::mem::take(&mut lowerer.orphan_arms) {
+            lowerer.errors.push(SyntaxError::MisalignedArm { span: span(orphan) });
+        }
+    }
+    let module = Module { items, expr_count: lowerer.next_id };
+    (module, lowerer.errors)
+}
+
+struct Lowerer<'s> {
+    source: &'s str,
+    next_id: u32,
+    errors: Vec<SyntaxError>,
+    /// Arms that a nested match parsed but that, by indentation, belong to an
+    /// enclosing match. Always arms from the right edge of the last lowered expression.
+    orphan_arms: Vec<Node<'s>>,
+}
+
+fn span(node: Node) -> Span {
+    Span::new(node.start_byte(), node.end_byte())
+}
+
+/// Named children, without comments and ERROR nodes (those are reported once, up front).
+fn named_children(node: Node) -> Vec<Node> {
+    let mut cursor = node.walk();
+    node.named_children(&mut cursor)
+        .filter(|child| child.kind() != "comment" && !child.is_error())
+        .collect()
+}
+
+fn field_children<'t>(node: Node<'t>, field: &str) -> Vec<Node<'t>> {
+    let mut cursor = node.walk();
+    node.children_by_field_name(field, &mut cursor).filter(|child| !child.is_error()).collect()
+}
+
+impl<'s> Lowerer<'s> {
+    fn text(&self, node: Node) -> &'s str {
+        &self.source[node.byte_range()]
+    }
+
+    fn name(&self, node: Node) -> Name {
+        Name { text: self.text(node).to_string(), span: span(node) }
+    }
+
+    fn fresh_id(&mut self) -> ExprId {
+        let id = ExprId(self.next_id);
+        self.next_id += 1;
+        id
+    }
+
+    fn report_tree_errors(&mut self, node: Node) {
+        if node.is_missing() {
+            let expected = if node.is_named() {
+                node.kind().replace('_', " ")
+            } else {
+                format!("`{}`", node.kind())
+            };
+            self.errors.push(SyntaxError::Missing { expected, span: span(node) });
+            return;
+        }
+        if node.is_error() {
+            let text = self.text(node).trim();
+            let found = if text.is_empty() {
+                "end of input".to_string()
+            } else {
+                let first_line = text.lines().next().unwrap_or(text);
+                let shown: String = first_line.chars().take(40).collect();
+                let ellipsis = if shown.len() < text.len() { "…" } else { "" };
+                format!("`{shown}{ellipsis}`")
+            };
+            self.errors.push(SyntaxError::Unexpected { found, span: span(node) });
+            return;
+        }
+        if node.has_error() {
+            let mut cursor = node.walk();
+            for child in node.children(&mut cursor) {
+                self.report_tree_errors(child);
+            }
+        }
+    }
+
+    fn item(&mut self, node: Node<'s>) -> Option<Item> {
+        let kind = match node.kind() {
+            "type_declaration" => ItemKind::Type(self.type_declaration(node)?),
+            "function_declaration" => ItemKind::Function(FunctionDecl {
+                name: self.name(node.child_by_field_name("name")?),
+                parameters: self.parameters(node),
+                return_type: node.child_by_field_name("return_type").map(|ty| self.type_expr(ty)),
+                body: self.field_expr(node, "body"),
+            }),
+            "handler_declaration" => ItemKind::Handler(HandlerDecl {
+                method: self.text(node.child_by_field_name("method")?).to_string(),
+                route: self.name(node.child_by_field_name("path")?),
+                body: self.field_expr(node, "body"),
+            }),
+            "datastore_declaration" => ItemKind::Datastore(DatastoreDecl {
+                name: self.name(node.child_by_field_name("name")?),
+                ty: self.type_expr(node.child_by_field_name("type")?),
+            }),
+            "worker_declaration" => {
+                let parameters = self.parameters(node);
+                if parameters.len() != 1 {
+                    let at = node.child_by_field_name("parameters").unwrap_or(node);
+                    self.errors.push(SyntaxError::WorkerArity { span: span(at) });
+                }
+                ItemKind::Worker(WorkerDecl {
+                    name: self.name(node.child_by_field_name("name")?),
+                    parameters,
+                    body: self.field_expr(node, "body"),
+                })
+            }
+            "cron_declaration" => {
+                let schedule = node.child_by_field_name("schedule")?;
+                let text = self.plain_string(schedule);
+                ItemKind::Cron(CronDecl {
+                    schedule: Name { text, span: span(schedule) },
+                    name: self.name(node.child_by_field_name("name")?),
+                    body: self.field_expr(node, "body"),
+                })
+            }
+            _ => return None,
+        };
+        Some(Item { kind, span: span(node) })
+    }
+
+    fn type_declaration(&mut self, node: Node<'s>) -> Option<TypeDecl> {
+        let parameters = match node.child_by_field_name("parameters") {
+            Some(params) => named_children(params).into_iter().map(|p| self.name(p)).collect(),
+            None => Vec::new(),
+        };
+        let definition = node.child_by_field_name("definition")?;
+        let body = match definition.kind() {
+            "record_type" => TypeBody::Record(
+                named_children(definition)
+                    .into_iter()
+                    .filter_map(|field| {
+                        Some(FieldDecl {
+                            name: self.name(field.child_by_field_name("name")?),
+                            ty: self.type_expr(field.child_by_field_name("type")?),
+                        })
+                    })
+                    .collect(),
+            ),
+            _ => TypeBody::Variant(
+                named_children(definition)
+                    .into_iter()
+                    .filter_map(|case| {
+                        Some(VariantCase {
+                            name: self.name(case.child_by_field_name("name")?),
+                            payload: field_children(case, "payload")
+                                .into_iter()
+                                .map(|ty| self.type_expr(ty))
+                                .collect(),
+                        })
+                    })
+                    .collect(),
+            ),
+        };
+        Some(TypeDecl { name: self.name(node.child_by_field_name("name")?), parameters, body })
+    }
+
+    fn parameters(&mut self, node: Node<'s>) -> Vec<Parameter> {
+        let Some(list) = node.child_by_field_name("parameters") else { return Vec::new() };
+        named_children(list)
+            .into_iter()
+            .filter_map(|param| {
+                Some(Parameter {
+                    name: self.name(param.child_by_field_name("name")?),
+                    ty: param.child_by_field_name("type").map(|ty| self.type_expr(ty)),
+                })
+            })
+            .collect()
+    }
+
+    fn type_expr(&mut self, node: Node<'s>) -> TypeExpr {
+        let kind = match node.kind() {
+            "type_application" => match node.child_by_field_name("name") {
+                Some(name) => TypeExprKind::Named {
+                    name: self.name(name),
+                    arguments: field_children(node, "argument")
+                        .into_iter()
+                        .map(|arg| self.type_expr(arg))
+                        .collect(),
+                },
+                None => TypeExprKind::Error,
+            },
+            "function_type" => match node.child_by_field_name("result") {
+                Some(result) => TypeExprKind::Function {
+                    parameters: field_children(node, "parameter")
+                        .into_iter()
+                        .map(|param| self.type_expr(param))
+                        .collect(),
+                    result: Box::new(self.type_expr(result)),
+                },
+                None => TypeExprKind::Error,
+            },
+            "unit_type" => TypeExprKind::Unit,
+            "type_variable" => TypeExprKind::Variable(self.name(node)),
+            _ => TypeExprKind::Error,
+        };
+        TypeExpr { kind, span: span(node) }
+    }
+
+    fn field_expr(&mut self, node: Node<'s>, field: &str) -> Expr {
+        match node.child_by_field_name(field) {
+            Some(child) if !child.is_missing() => self.expr(child),
+            _ => self.error_expr(Span::new(node.end_byte(), node.end_byte())),
+        }
+    }
+
+    fn error_expr(&mut self, span: Span) -> Expr {
+        Expr { id: self.fresh_id(), span, kind: ExprKind::Error }
+    }
+
+    fn expr(&mut self, node: Node<'s>) -> Expr {
+        // Deeply nested input must not overflow the host's stack.
+        stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.expr_inner(node))
+    }
+
+    fn expr_inner(&mut self, node: Node<'s>) -> Expr {
+        if node.kind() == "block" || node.kind() == "parenthesized_expression" {
+            let statements = named_children(node);
+            return match statements.len() {
+                0 => self.error_expr(span(node)),
+                1 => {
+                    let mut expr = self.expr(statements[0]);
+                    if node.kind() == "parenthesized_expression" {
+                        expr.span = span(node);
+                    }
+                    expr
+                }
+                _ => {
+                    let id = self.fresh_id();
+                    let items = statements.into_iter().map(|s| self.expr(s)).collect();
+                    Expr { id, span: span(node), kind: ExprKind::Sequence(items) }
+                }
+            };
+        }
+        let id = self.fresh_id();
+        let kind = self.expr_kind(node);
+        Expr { id, span: span(node), kind }
+    }
+
+    fn boxed(&mut self, node: Node<'s>, field: &str) -> Box<Expr> {
+        Box::new(self.field_expr(node, field))
+    }
+
+    fn expr_kind(&mut self, node: Node<'s>) -> ExprKind {
+        match node.kind() {
+            "integer" => self.integer(node, false),
+            "float" => match self.text(node).replace('_', "").parse::<f64>() {
+                Ok(value) => ExprKind::Float(value),
+                Err(_) => ExprKind::Error,
+            },
+            "string" => ExprKind::String(self.string_parts(node)),
+            "char" => match self.char_literal(node) {
+                Some(c) => ExprKind::Char(c),
+                None => ExprKind::Error,
+            },
+            "boolean" => ExprKind::Bool(self.text(node) == "true"),
+            "unit" => ExprKind::Unit,
+            "identifier" => ExprKind::Variable(self.text(node).to_string()),
+            "constructor" => ExprKind::Constructor(self.text(node).to_string()),
+            "qualified_identifier" => match (
+                node.child_by_field_name("module"),
+                node.child_by_field_name("name"),
+            ) {
+                (Some(module), Some(name)) => ExprKind::Qualified {
+                    module: self.text(module).to_string(),
+                    name: self.text(name).to_string(),
+                },
+                _ => ExprKind::Error,
+            },
+            "list_expression" => {
+                ExprKind::List(named_children(node).into_iter().map(|item| self.expr(item)).collect())
+            }
+            "record_expression" => ExprKind::Record {
+                type_name: node.child_by_field_name("type").map(|ty| self.name(ty)),
+                fields: self.field_inits(node),
+            },
+            "dict_expression" => {
+                let mut entries = Vec::new();
+                for entry in named_children(node) {
+                    let Some(key) = entry.child_by_field_name("key") else { continue };
+                    if named_children(key).iter().any(|part| part.kind() == "interpolation") {
+                        self.errors.push(SyntaxError::InterpolatedKey { span: span(key) });
+                    }
+                    let key = self.plain_string(key);
+                    entries.push((key, self.field_expr(entry, "value")));
+                }
+                ExprKind::Dict(entries)
+            }
+            "record_update" => ExprKind::RecordUpdate {
+                record: self.boxed(node, "record"),
+                fields: self.field_inits(node),
+            },
+            "call_expression" => ExprKind::Call {
+                callee: self.boxed(node, "function"),
+                type_arguments: node
+                    .child_by_field_name("type_arguments")
+                    .map(|args| named_children(args).into_iter().map(|ty| self.type_expr(ty)).collect())
+                    .unwrap_or_default(),
+                arguments: node
+                    .child_by_field_name("arguments")
+                    .map(|args| named_children(args).into_iter().map(|arg| self.expr(arg)).collect())
+                    .unwrap_or_default(),
+            },
+            "field_expression" => match node.child_by_field_name("field") {
+                Some(field) => {
+                    let field = self.name(field);
+                    ExprKind::Field { value: self.boxed(node, "value"), field }
+                }
+                None => ExprKind::Error,
+            },
+            "let_expression" => {
+                let pattern = self.field_pattern(node, "pattern");
+                let annotation = node.child_by_field_name("type").map(|ty| self.type_expr(ty));
+                ExprKind::Let {
+                    pattern,
+                    annotation,
+                    value: self.boxed(node, "value"),
+                    body: self.boxed(node, "body"),
+                }
+            }
+            "if_expression" => ExprKind::If {
+                condition: self.boxed(node, "condition"),
+                then_branch: self.boxed(node, "consequence"),
+                else_branch: self.boxed(node, "alternative"),
+            },
+            "match_expression" => self.match_expression(node),
+            "lambda" => ExprKind::Lambda {
+                parameters: field_children(node, "parameter").into_iter().map(|p| self.name(p)).collect(),
+                body: self.boxed(node, "body"),
+            },
+            "binary_expression" => {
+                let op = node
+                    .child_by_field_name("operator")
+                    .and_then(|op| BinaryOp::from_symbol(self.text(op)));
+                match op {
+                    Some(op) => ExprKind::Binary {
+                        op,
+                        left: self.boxed(node, "left"),
+                        right: self.boxed(node, "right"),
+                    },
+                    None => ExprKind::Error,
+                }
+            }
+            "pipe_expression" => {
+                ExprKind::Pipe { left: self.boxed(node, "left"), right: self.boxed(node, "right") }
+            }
+            "unary_expression" => {
+                let operand = node.child_by_field_name("operand");
+                let is_negation =
+                    node.child_by_field_name("operator").is_some_and(|op| self.text(op) == "-");
+                match operand {
+                    // `-9223372036854775808` is an Int literal, not the negation of one.
+                    Some(literal) if is_negation && literal.kind() == "integer" => {
+                        self.integer(literal, true)
+                    }
+                    _ => ExprKind::Unary {
+                        op: if is_negation { UnaryOp::Negate } else { UnaryOp::Not },
+                        operand: self.boxed(node, "operand"),
+                    },
+                }
+            }
+            "try_expression" => ExprKind::Try(self.boxed(node, "operand")),
+            _ => ExprKind::Error,
+        }
+    }
+
+    fn integer(&mut self, node: Node<'s>, negative: bool) -> ExprKind {
+        let digits = self.text(node).replace('_', "");
+        let text = if negative { format!("-{digits}") } else { digits };
+        match text.parse::<i64>() {
+            Ok(value) => ExprKind::Int(value),
+            Err(_) => {
+                self.errors.push(SyntaxError::IntegerTooLarge { text, span: span(node) });
+                ExprKind::Error
+            }
+        }
+    }
+
+    fn field_inits(&mut self, node: Node<'s>) -> Vec<FieldInit> {
+        named_children(node)
+            .into_iter()
+            .filter(|child| child.kind() == "field_initializer")
+            .filter_map(|init| {
+                let name = self.name(init.child_by_field_name("name")?);
+                Some(FieldInit { name, value: self.field_expr(init, "value") })
+            })
+            .collect()
+    }
+
+    /// The column arms of a match are aligned on. An arm that starts its line
+    /// sits at its own column; an arm that shares a line with earlier code
+    /// (`match x with | A -> ...`) is taken to be just right of that line's
+    /// indentation, so that arms on following lines that are indented under it
+    /// belong to the same match.
+    fn arm_column(&self, arm: Node) -> usize {
+        let line_start = self.source[..arm.start_byte()].rfind('\n').map_or(0, |i| i + 1);
+        let before = &self.source[line_start..arm.start_byte()];
+        let indentation = before.len() - before.trim_start().len();
+        if before.trim().is_empty() { indentation } else { indentation + 1 }
+    }
+
+    fn match_expression(&mut self, node: Node<'s>) -> ExprKind {
+        let scrutinee = self.boxed(node, "scrutinee");
+        let mut pending: std::collections::VecDeque<Node<'s>> = named_children(node)
+            .into_iter()
+            .filter(|child| child.kind() == "match_arm")
+            .collect();
+        let column = pending.front().map_or(0, |&first| self.arm_column(first));
+        let mut arms = Vec::new();
+        let mut orphans = Vec::new();
+        while let Some(arm) = pending.pop_front() {
+            if !arms.is_empty() && self.arm_column(arm) < column {
+                orphans.push(arm);
+                continue;
+            }
+            arms.push(self.match_arm(arm));
+            // Arms a nested match in this arm's body gave back: ours if aligned with ours.
+            for orphan in std::mem::take(&mut self.orphan_arms).into_iter().rev() {
+                if self.arm_column(orphan) >= column {
+                    pending.push_front(orphan);
+                } else {
+                    orphans.insert(0, orphan);
+                }
+            }
+        }
+        self.orphan_arms = orphans;
+        ExprKind::Match { scrutinee, arms }
+    }
+
+    fn match_arm(&mut self, node: Node<'s>) -> MatchArm {
+        let pattern = self.field_pattern(node, "pattern");
+        let guard = node.child_by_field_name("guard").map(|guard| self.expr(guard));
+        let body = self.field_expr(node, "body");
+        MatchArm { pattern, guard, span: Span::new(node.start_byte(), body.span.end as usize), body }
+    }
+
+    fn field_pattern(&mut self, node: Node<'s>, field: &str) -> Pattern {
+        match node.child_by_field_name(field) {
+            Some(child) if !child.is_missing() => self.pattern(child),
+            _ => Pattern { kind: PatternKind::Error, span: Span::new(node.end_byte(), node.end_byte()) },
+        }
+    }
+
+    fn pattern(&mut self, node: Node<'s>) -> Pattern {
+        stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.pattern_inner(node))
+    }
+
+    fn pattern_inner(&mut self, node: Node<'s>) -> Pattern {
+        let kind = match node.kind() {
+            "wildcard_pattern" => PatternKind::Wildcard,
+            "identifier" => PatternKind::Variable(self.text(node).to_string()),
+            "integer_pattern" => {
+                let text = self.text(node).replace(['_', ' ', '\t', '\n'], "");
+                match text.parse::<i64>() {
+                    Ok(value) => PatternKind::Int(value),
+                    Err(_) => {
+                        self.errors.push(SyntaxError::IntegerTooLarge { text, span: span(node) });
+                        PatternKind::Error
+                    }
+                }
+            }
+            "float_pattern" => {
+                match self.text(node).replace(['_', ' ', '\t', '\n'], "").parse::<f64>() {
+                    Ok(value) => PatternKind::Float(value),
+                    Err(_) => PatternKind::Error,
+                }
+            }
+            "string" => {
+                if named_children(node).iter().any(|part| part.kind() == "interpolation") {
+                    self.errors.push(SyntaxError::InterpolatedKey { span: span(node) });
+                }
+                PatternKind::String(self.plain_string(node))
+            }
+            "char" => self.char_literal(node).map_or(PatternKind::Error, PatternKind::Char),
+            "boolean" => PatternKind::Bool(self.text(node) == "true"),
+            "unit" => PatternKind::Unit,
+            "constructor_pattern" => match node.child_by_field_name("name") {
+                Some(name) => PatternKind::Constructor {
+                    name: self.name(name),
+                    arguments: field_children(node, "argument")
+                        .into_iter()
+                        .map(|arg| self.pattern(arg))
+                        .collect(),
+                },
+                None => PatternKind::Error,
+            },
+            "list_pattern" => {
+                let rest = node.child_by_field_name("rest").map(|rest| {
+                    named_children(rest).first().map(|name| self.name(*name))
+                });
+                let items = named_children(node)
+                    .into_iter()
+                    .filter(|child| child.kind() != "rest_pattern")
+                    .map(|item| self.pattern(item))
+                    .collect();
+                PatternKind::List { items, rest }
+            }
+            _ => PatternKind::Error,
+        };
+        Pattern { kind, span: span(node) }
+    }
+
+    /// The parts of a string literal, escapes decoded.
+    fn string_parts(&mut self, node: Node<'s>) -> Vec<StringPart> {
+        let mut parts: Vec<StringPart> = Vec::new();
+        let mut literal = String::new();
+        for child in named_children(node) {
+            match child.kind() {
+                "string_fragment" => literal.push_str(self.text(child)),
+                "escape_sequence" => match decode_escape(self.text(child)) {
+                    Some(c) => literal.push(c),
+                    None => self.errors.push(SyntaxError::InvalidEscape {
+                        text: self.text(child).to_string(),
+                        span: span(child),
+                    }),
+                },
+                "interpolation" => {
+                    if !literal.is_empty() {
+                        parts.push(StringPart::Literal(std::mem::take(&mut literal)));
+                    }
+                    parts.push(StringPart::Interpolation(self.field_expr(child, "expression")));
+                }
+                _ => {}
+            }
+        }
+        if !literal.is_empty() || parts.is_empty() {
+            parts.push(StringPart::Literal(literal));
+        }
+        parts
+    }
+
+    /// A string literal's text, interpolations dropped (they are reported by the caller).
+    fn plain_string(&mut self, node: Node<'s>) -> String {
+        self.string_parts(node)
+            .into_iter()
+            .filter_map(|part| match part {
+                StringPart::Literal(text) => Some(text),
+                StringPart::Interpolation(_) => None,
+            })
+            .collect()
+    }
+
+    fn char_literal(&mut self, node: Node<'s>) -> Option<char> {
+        let text = self.text(node);
+        let inner = &text[1..text.len() - 1];
+        let decoded = if inner.starts_with('\\') { decode_escape(inner) } else { inner.chars().next() };
+        if decoded.is_none() {
+            self.errors.push(SyntaxError::InvalidEscape { text: text.to_string(), span: span(node) });
+        }
+        decoded
+    }
+}
+
+fn decode_escape(text: &str) -> Option<char> {
+    let body = text.strip_prefix('\\')?;
+    match body {
+        "n" => Some('\n'),
+        "r" => Some('\r'),
+        "t" => Some('\t'),
+        "0" => Some('\0'),
+        "\\" => Some('\\'),
+        "\"" => Some('"'),
+        "'" => Some('\''),
+        "$" => Some('$'),
+        _ => {
+            let hex = body.strip_prefix("u{")?.strip_suffix('}')?;
+            char::from_u32(u32::from_str_radix(hex, 16).ok()?)
+        }
+    }
+}

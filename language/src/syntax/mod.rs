@@ -1,0 +1,24 @@
+//! Source text → AST: tree-sitter parsing and lowering.
+
+pub mod ast;
+mod lower;
+
+pub use lower::SyntaxError;
+
+/// The result of parsing: always a module, plus the syntax errors found.
+#[derive(Debug, Clone)]
+pub struct Parsed {
+    pub module: ast::Module,
+    pub errors: Vec<SyntaxError>,
+}
+
+/// Parses Gloam source. Never fails: broken parts are reported and left out.
+pub fn parse(source: &str) -> Parsed {
+    let mut parser = tree_sitter::Parser::new();
+    parser
+        .set_language(&tree_sitter_gloam::LANGUAGE.into())
+        .expect("the generated parser matches the tree-sitter runtime version");
+    let tree = parser.parse(source, None).expect("parsing without a timeout or cancellation flag returns a tree");
+    let (module, errors) = lower::lower(source, &tree);
+    Parsed { module, errors }
+}

@@ -1,0 +1,238 @@
+//! Type errors. Variants carry the facts (types already rendered, names in
+//! scope for a hint); `From<&TypeError> for Diagnostic` is the one place they
+//! become text.
+
+use crate::Diagnostic;
+use crate::syntax::ast::Span;
+use thiserror::Error;
+
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum TypeError {
+    #[error("type mismatch: expected `{expected}`, found `{found}`")]
+    Mismatch { span: Span, expected: String, found: String, context: Option<String> },
+    #[error("`{found}` is not {constraint}")]
+    Constraint { span: Span, constraint: &'static str, found: String },
+    #[error("infinite type: `{variable}` would have to contain itself in `{ty}`")]
+    InfiniteType { span: Span, variable: String, ty: String },
+    #[error("`{found}` is not a function, so it cannot be called")]
+    NotAFunction { span: Span, found: String },
+    #[error("this function takes {expected} argument{}, but {found} {} given", plural(*expected), was_were(*found))]
+    ArgumentCount { span: Span, expected: usize, found: usize, signature: String },
+    #[error("unknown name `{name}`")]
+    UnknownVariable { span: Span, name: String, similar: Vec<String> },
+    #[error("unknown function `{module}.{name}`")]
+    UnknownFunction { span: Span, module: String, name: String, similar: Vec<String> },
+    #[error("unknown module `{module}`")]
+    UnknownModule { span: Span, module: String, modules: Vec<String> },
+    #[error("unknown constructor `{name}`")]
+    UnknownConstructor { span: Span, name: String, similar: Vec<String> },
+    #[error("unknown type `{name}`")]
+    UnknownType { span: Span, name: String, similar: Vec<String> },
+    #[error("unknown type variable `{name}`")]
+    UnknownTypeVariable { span: Span, name: String },
+    #[error("`{name}` takes {expected} type argument{}, but {found} {} given", plural(*expected), was_were(*found))]
+    TypeArity { span: Span, name: String, expected: usize, found: usize },
+    #[error("constructor `{name}` takes {expected} argument{}, but {found} {} given", plural(*expected), was_were(*found))]
+    ConstructorArity { span: Span, name: String, expected: usize, found: usize },
+    #[error("`{ty}` has no field `{field}`")]
+    UnknownField { span: Span, ty: String, field: String, fields: Vec<String> },
+    #[error("missing field{} {} in `{ty}`", plural(fields.len()), quoted(fields))]
+    MissingFields { span: Span, ty: String, fields: Vec<String> },
+    #[error("field `{field}` is given twice")]
+    DuplicateField { span: Span, field: String },
+    #[error("no record type has the fields {}", quoted(fields))]
+    NoRecordType { span: Span, fields: Vec<String> },
+    #[error("several record types have the fields {}: {}", quoted(fields), quoted(candidates))]
+    AmbiguousRecord { span: Span, fields: Vec<String>, candidates: Vec<String> },
+    #[error("`{found}` is not a record")]
+    NotARecord { span: Span, found: String },
+    #[error("cannot tell which record type has field `{field}` here")]
+    UnknownRecordType { span: Span, field: String, candidates: Vec<String> },
+    #[error("this match does not cover {missing}")]
+    NonExhaustive { span: Span, missing: String },
+    #[error("this arm can never match: earlier arms cover every value it matches")]
+    UnreachableArm { span: Span },
+    #[error("this pattern can fail to match (it does not cover {missing}), so it cannot be used in `let`")]
+    RefutableLet { span: Span, missing: String },
+    #[error("`{name}` is already defined")]
+    Duplicate { span: Span, name: String, previous: Span },
+    #[error("constructor `{name}` is already defined by type `{other_type}`")]
+    DuplicateConstructor { span: Span, name: String, other_type: String },
+    #[error("`?` needs a `Result` or an `Option`, found `{found}`")]
+    TryOperand { span: Span, found: String },
+    #[error("`?` in a handler needs an error of type `String` (it becomes a 400 response), found `{found}`")]
+    TryInHandler { span: Span, found: String },
+    #[error("cannot tell which type to decode into: `{ty}` is not fully known here")]
+    UnknownDecodeTarget { span: Span, ty: String },
+    #[error("type arguments can only be given to a named function")]
+    TypeArgumentsNotAllowed { span: Span },
+    #[error("`{name}` has {expected} type parameter{}, but {found} type argument{} {} given", plural(*expected), plural(*found), was_were(*found))]
+    TypeArgumentCount { span: Span, name: String, expected: usize, found: usize },
+    #[error("a cron schedule has five fields (minute hour day month weekday), found `{schedule}`")]
+    InvalidSchedule { span: Span, schedule: String },
+    #[error("route parameter `{name}` appears twice")]
+    DuplicateRouteParameter { span: Span, name: String },
+}
+
+fn plural(count: usize) -> &'static str {
+    if count == 1 { "" } else { "s" }
+}
+
+fn was_were(count: usize) -> &'static str {
+    if count == 1 { "was" } else { "were" }
+}
+
+fn quoted(names: &[String]) -> String {
+    names.iter().map(|name| format!("`{name}`")).collect::<Vec<_>>().join(", ")
+}
+
+impl TypeError {
+    pub fn span(&self) -> Span {
+        match self {
+            TypeError::Mismatch { span, .. }
+            | TypeError::Constraint { span, .. }
+            | TypeError::InfiniteType { span, .. }
+            | TypeError::NotAFunction { span, .. }
+            | TypeError::ArgumentCount { span, .. }
+            | TypeError::UnknownVariable { span, .. }
+            | TypeError::UnknownFunction { span, .. }
+            | TypeError::UnknownModule { span, .. }
+            | TypeError::UnknownConstructor { span, .. }
+            | TypeError::UnknownType { span, .. }
+            | TypeError::UnknownTypeVariable { span, .. }
+            | TypeError::TypeArity { span, .. }
+            | TypeError::ConstructorArity { span, .. }
+            | TypeError::UnknownField { span, .. }
+            | TypeError::MissingFields { span, .. }
+            | TypeError::DuplicateField { span, .. }
+            | TypeError::NoRecordType { span, .. }
+            | TypeError::AmbiguousRecord { span, .. }
+            | TypeError::NotARecord { span, .. }
+            | TypeError::UnknownRecordType { span, .. }
+            | TypeError::NonExhaustive { span, .. }
+            | TypeError::UnreachableArm { span }
+            | TypeError::RefutableLet { span, .. }
+            | TypeError::Duplicate { span, .. }
+            | TypeError::DuplicateConstructor { span, .. }
+            | TypeError::TryOperand { span, .. }
+            | TypeError::TryInHandler { span, .. }
+            | TypeError::UnknownDecodeTarget { span, .. }
+            | TypeError::TypeArgumentsNotAllowed { span }
+            | TypeError::TypeArgumentCount { span, .. }
+            | TypeError::InvalidSchedule { span, .. }
+            | TypeError::DuplicateRouteParameter { span, .. } => *span,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            TypeError::Mismatch { .. } => "type-mismatch",
+            TypeError::Constraint { .. } => "type-constraint",
+            TypeError::InfiniteType { .. } => "infinite-type",
+            TypeError::NotAFunction { .. } => "not-a-function",
+            TypeError::ArgumentCount { .. } => "argument-count",
+            TypeError::UnknownVariable { .. } => "unknown-name",
+            TypeError::UnknownFunction { .. } => "unknown-function",
+            TypeError::UnknownModule { .. } => "unknown-module",
+            TypeError::UnknownConstructor { .. } => "unknown-constructor",
+            TypeError::UnknownType { .. } => "unknown-type",
+            TypeError::UnknownTypeVariable { .. } => "unknown-type-variable",
+            TypeError::TypeArity { .. } => "type-arity",
+            TypeError::ConstructorArity { .. } => "constructor-arity",
+            TypeError::UnknownField { .. } => "unknown-field",
+            TypeError::MissingFields { .. } => "missing-fields",
+            TypeError::DuplicateField { .. } => "duplicate-field",
+            TypeError::NoRecordType { .. } => "no-record-type",
+            TypeError::AmbiguousRecord { .. } => "ambiguous-record",
+            TypeError::NotARecord { .. } => "not-a-record",
+            TypeError::UnknownRecordType { .. } => "unknown-record-type",
+            TypeError::NonExhaustive { .. } => "non-exhaustive",
+            TypeError::UnreachableArm { .. } => "unreachable-arm",
+            TypeError::RefutableLet { .. } => "refutable-let",
+            TypeError::Duplicate { .. } => "duplicate-definition",
+            TypeError::DuplicateConstructor { .. } => "duplicate-constructor",
+            TypeError::TryOperand { .. } => "try-operand",
+            TypeError::TryInHandler { .. } => "try-in-handler",
+            TypeError::UnknownDecodeTarget { .. } => "unknown-decode-target",
+            TypeError::TypeArgumentsNotAllowed { .. } => "type-arguments-not-allowed",
+            TypeError::TypeArgumentCount { .. } => "type-argument-count",
+            TypeError::InvalidSchedule { .. } => "invalid-schedule",
+            TypeError::DuplicateRouteParameter { .. } => "duplicate-route-parameter",
+        }
+    }
+
+    pub fn is_warning(&self) -> bool {
+        matches!(self, TypeError::UnreachableArm { .. })
+    }
+}
+
+fn did_you_mean(similar: &[String]) -> Option<String> {
+    match similar {
+        [] => None,
+        [one] => Some(format!("help: did you mean `{one}`?")),
+        many => Some(format!("help: did you mean one of {}?", quoted(many))),
+    }
+}
+
+impl From<&TypeError> for Diagnostic {
+    fn from(error: &TypeError) -> Diagnostic {
+        let message = error.to_string();
+        let mut diagnostic = if error.is_warning() {
+            Diagnostic::warning(error.code(), message, error.span())
+        } else {
+            Diagnostic::error(error.code(), message, error.span())
+        };
+        match error {
+            TypeError::Mismatch { expected, found, context, .. } => {
+                diagnostic = diagnostic.with_label(format!("this is `{found}`"));
+                if let Some(context) = context {
+                    diagnostic = diagnostic.with_note(format!("note: expected `{expected}` because {context}"));
+                }
+            }
+            TypeError::ArgumentCount { signature, .. } => {
+                diagnostic = diagnostic.with_note(format!("note: the function's type is `{signature}`"));
+            }
+            TypeError::UnknownVariable { similar, .. }
+            | TypeError::UnknownFunction { similar, .. }
+            | TypeError::UnknownConstructor { similar, .. }
+            | TypeError::UnknownType { similar, .. } => {
+                if let Some(hint) = did_you_mean(similar) {
+                    diagnostic = diagnostic.with_note(hint);
+                }
+            }
+            TypeError::UnknownModule { modules, .. } => {
+                diagnostic = diagnostic.with_note(format!("note: the modules are {}", modules.join(", ")));
+            }
+            TypeError::UnknownField { fields, field, .. } => {
+                let close = super::similar_names(field, fields.iter().map(String::as_str));
+                diagnostic = match did_you_mean(&close) {
+                    Some(hint) => diagnostic.with_note(hint),
+                    None => diagnostic.with_note(format!("note: its fields are {}", quoted(fields))),
+                };
+            }
+            TypeError::AmbiguousRecord { candidates, .. } => {
+                let example = candidates.first().map(String::as_str).unwrap_or("Type");
+                diagnostic = diagnostic.with_note(format!("help: name the type: `{example} {{ ... }}`"));
+            }
+            TypeError::UnknownRecordType { candidates, .. } => {
+                let note = if candidates.is_empty() {
+                    "note: no record type has this field".to_string()
+                } else {
+                    format!("help: annotate the value's type, e.g. one of {}", quoted(candidates))
+                };
+                diagnostic = diagnostic.with_note(note);
+            }
+            TypeError::NonExhaustive { .. } => {
+                diagnostic = diagnostic.with_note("help: add an arm for it, or a `_ ->` arm");
+            }
+            TypeError::UnknownDecodeTarget { .. } => {
+                diagnostic = diagnostic.with_note("help: name the type, e.g. `Json.decode<Todo>(text)`");
+            }
+            TypeError::TryOperand { .. } => {
+                diagnostic = diagnostic.with_label("`?` applied here");
+            }
+            _ => {}
+        }
+        diagnostic
+    }
+}

@@ -1,0 +1,318 @@
+//! Types, type schemes and their display.
+
+use std::collections::HashMap;
+use std::fmt;
+
+/// A type. `Var` is an inference variable; `Generic(i)` is the `i`-th
+/// quantified variable of the [`Scheme`] or type declaration it appears in.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Type {
+    /// A named type with its arguments: `Int`, `List<a>`, `Todo`, `Http.Response`.
+    Con(String, Vec<Type>),
+    Fn(Vec<Type>, Box<Type>),
+    Var(u32),
+    Generic(u32),
+}
+
+impl Type {
+    pub fn con(name: &str) -> Type {
+        Type::Con(name.to_string(), Vec::new())
+    }
+
+    pub fn app(name: &str, arguments: Vec<Type>) -> Type {
+        Type::Con(name.to_string(), arguments)
+    }
+
+    pub fn int() -> Type {
+        Type::con("Int")
+    }
+    pub fn float() -> Type {
+        Type::con("Float")
+    }
+    pub fn bool() -> Type {
+        Type::con("Bool")
+    }
+    pub fn string() -> Type {
+        Type::con("String")
+    }
+    pub fn char() -> Type {
+        Type::con("Char")
+    }
+    pub fn unit() -> Type {
+        Type::con("Unit")
+    }
+    pub fn list(element: Type) -> Type {
+        Type::app("List", vec![element])
+    }
+    pub fn dict(value: Type) -> Type {
+        Type::app("Dict", vec![value])
+    }
+    pub fn option(value: Type) -> Type {
+        Type::app("Option", vec![value])
+    }
+    pub fn result(ok: Type, error: Type) -> Type {
+        Type::app("Result", vec![ok, error])
+    }
+
+    /// Replaces `Generic(i)` with `arguments[i]`.
+    pub fn instantiate(&self, arguments: &[Type]) -> Type {
+        match self {
+            Type::Generic(index) => arguments.get(*index as usize).cloned().unwrap_or_else(|| self.clone()),
+            Type::Con(name, args) => {
+                Type::Con(name.clone(), args.iter().map(|arg| arg.instantiate(arguments)).collect())
+            }
+            Type::Fn(params, result) => Type::Fn(
+                params.iter().map(|param| param.instantiate(arguments)).collect(),
+                Box::new(result.instantiate(arguments)),
+            ),
+            Type::Var(_) => self.clone(),
+        }
+    }
+
+    /// Whether any inference variable or generic remains.
+    pub fn is_fully_known(&self) -> bool {
+        match self {
+            Type::Var(_) | Type::Generic(_) => false,
+            Type::Con(_, args) => args.iter().all(Type::is_fully_known),
+            Type::Fn(params, result) => params.iter().all(Type::is_fully_known) && result.is_fully_known(),
+        }
+    }
+}
+
+/// What a type variable may stand for, beyond "anything".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Constraint {
+    None,
+    /// `Int` or `Float`: arithmetic.
+    Number,
+    /// `Int`, `Float`, `String` or `Char`: ordering.
+    Comparable,
+    /// `String` or `List<a>`: `++`.
+    Appendable,
+}
+
+impl Constraint {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Constraint::None => "any type",
+            Constraint::Number => "a number (Int or Float)",
+            Constraint::Comparable => "a comparable type (Int, Float, String or Char)",
+            Constraint::Appendable => "a String or a List",
+        }
+    }
+
+    /// Whether a type with this outermost constructor satisfies the constraint.
+    pub fn admits(self, constructor: &str) -> bool {
+        match self {
+            Constraint::None => true,
+            Constraint::Number => matches!(constructor, "Int" | "Float"),
+            Constraint::Comparable => matches!(constructor, "Int" | "Float" | "String" | "Char"),
+            Constraint::Appendable => matches!(constructor, "String" | "List"),
+        }
+    }
+}
+
+/// A polymorphic type: `Generic(i)` in `ty` ranges over types meeting `generics[i]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scheme {
+    pub generics: Vec<Constraint>,
+    pub ty: Type,
+}
+
+impl Scheme {
+    pub fn mono(ty: Type) -> Scheme {
+        Scheme { generics: Vec::new(), ty }
+    }
+}
+
+/// Displays types with variables named `a`, `b`, … in order of appearance,
+/// so one message names the same variable the same way throughout.
+#[derive(Default)]
+pub struct TypePrinter {
+    names: HashMap<Type, String>,
+}
+
+impl TypePrinter {
+    pub fn print(&mut self, ty: &Type) -> String {
+        let mut out = String::new();
+        self.write(ty, &mut out);
+        out
+    }
+
+    fn variable_name(&mut self, ty: &Type, constraint_hint: Option<&str>) -> String {
+        let count = self.names.len();
+        self.names
+            .entry(ty.clone())
+            .or_insert_with(|| {
+                let letter = (b'a' + (count % 26) as u8) as char;
+                let base = match constraint_hint {
+                    Some(hint) => hint.to_string(),
+                    None => letter.to_string(),
+                };
+                if count >= 26 { format!("{base}{}", count / 26) } else { base }
+            })
+            .clone()
+    }
+
+    fn write(&mut self, ty: &Type, out: &mut String) {
+        match ty {
+            Type::Con(name, args) if name == "Unit" && args.is_empty() => out.push_str("()"),
+            Type::Con(name, args) => {
+                out.push_str(name);
+                if !args.is_empty() {
+                    out.push('<');
+                    for (i, arg) in args.iter().enumerate() {
+                        if i > 0 {
+                            out.push_str(", ");
+                        }
+                        self.write(arg, out);
+                    }
+                    out.push('>');
+                }
+            }
+            Type::Fn(params, result) => {
+                out.push_str("fn(");
+                for (i, param) in params.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    self.write(param, out);
+                }
+                out.push_str(") -> ");
+                self.write(result, out);
+            }
+            Type::Var(_) | Type::Generic(_) => {
+                let name = self.variable_name(ty, None);
+                out.push_str(&name);
+            }
+        }
+    }
+}
+
+impl fmt::Display for Type {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&TypePrinter::default().print(self))
+    }
+}
+
+/// Parses a type as written in the standard library table:
+/// `fn(List<a>, fn(a) -> b) -> List<b>`. Lower-case names are generics,
+/// numbered in order of appearance; `number` and `comparable` carry constraints.
+pub fn parse_signature(text: &str) -> Result<Scheme, String> {
+    let tokens = tokenize(text);
+    let mut parser = SignatureParser { tokens, position: 0, generics: Vec::new() };
+    let ty = parser.ty()?;
+    if parser.position != parser.tokens.len() {
+        return Err(format!("unexpected `{}` in `{text}`", parser.tokens[parser.position]));
+    }
+    let generics = parser
+        .generics
+        .iter()
+        .map(|name| match name.as_str() {
+            "number" => Constraint::Number,
+            "comparable" => Constraint::Comparable,
+            _ => Constraint::None,
+        })
+        .collect();
+    Ok(Scheme { generics, ty })
+}
+
+fn tokenize(text: &str) -> Vec<String> {
+    let mut tokens = Vec::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            ' ' => {}
+            '-' if chars.peek() == Some(&'>') => {
+                chars.next();
+                tokens.push("->".to_string());
+            }
+            '(' | ')' | '<' | '>' | ',' => tokens.push(c.to_string()),
+            _ => {
+                let mut word = c.to_string();
+                while let Some(&next) = chars.peek() {
+                    if next.is_alphanumeric() || next == '.' || next == '_' {
+                        word.push(next);
+                        chars.next();
+                    } else {
+                        break;
+                    }
+                }
+                tokens.push(word);
+            }
+        }
+    }
+    tokens
+}
+
+struct SignatureParser {
+    tokens: Vec<String>,
+    position: usize,
+    generics: Vec<String>,
+}
+
+impl SignatureParser {
+    fn next(&mut self) -> Option<String> {
+        let token = self.tokens.get(self.position).cloned();
+        self.position += 1;
+        token
+    }
+
+    fn peek(&self) -> Option<&str> {
+        self.tokens.get(self.position).map(String::as_str)
+    }
+
+    fn expect(&mut self, expected: &str) -> Result<(), String> {
+        match self.next() {
+            Some(token) if token == expected => Ok(()),
+            other => Err(format!("expected `{expected}`, found {other:?}")),
+        }
+    }
+
+    fn list(&mut self, close: &str) -> Result<Vec<Type>, String> {
+        let mut types = Vec::new();
+        while self.peek() != Some(close) {
+            types.push(self.ty()?);
+            if self.peek() == Some(",") {
+                self.position += 1;
+            }
+        }
+        self.expect(close)?;
+        Ok(types)
+    }
+
+    fn ty(&mut self) -> Result<Type, String> {
+        let token = self.next().ok_or("unexpected end of signature")?;
+        match token.as_str() {
+            "fn" => {
+                self.expect("(")?;
+                let params = self.list(")")?;
+                self.expect("->")?;
+                Ok(Type::Fn(params, Box::new(self.ty()?)))
+            }
+            "(" => {
+                self.expect(")")?;
+                Ok(Type::unit())
+            }
+            name if name.starts_with(char::is_lowercase) => {
+                let index = match self.generics.iter().position(|g| g == name) {
+                    Some(index) => index,
+                    None => {
+                        self.generics.push(name.to_string());
+                        self.generics.len() - 1
+                    }
+                };
+                Ok(Type::Generic(index as u32))
+            }
+            name => {
+                let args = if self.peek() == Some("<") {
+                    self.position += 1;
+                    self.list(">")?
+                } else {
+                    Vec::new()
+                };
+                Ok(Type::Con(name.to_string(), args))
+            }
+        }
+    }
+}
