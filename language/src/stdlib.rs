@@ -223,9 +223,8 @@ impl Builtin {
             Builtin::ALL
                 .iter()
                 .map(|builtin| {
-                    parse_signature(builtin.signature()).unwrap_or_else(|error| {
-                        panic!("signature of {} does not parse: {error}", builtin.name())
-                    })
+                    parse_signature(builtin.signature())
+                        .unwrap_or_else(|error| panic!("signature of {} does not parse: {error}", builtin.name()))
                 })
                 .collect()
         });

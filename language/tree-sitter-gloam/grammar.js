@@ -34,6 +34,15 @@ module.exports = grammar({
 
   word: ($) => $.identifier,
 
+  // Keywords are never identifiers, even during error recovery, so a broken
+  // line does not swallow the `fn` that starts the next declaration.
+  reserved: {
+    global: (_) => [
+      'type', 'fn', 'handler', 'db', 'worker', 'cron', 'let', 'if', 'then', 'else',
+      'match', 'with', 'when', 'true', 'false',
+    ],
+  },
+
   conflicts: ($) => [
   ],
 
@@ -335,8 +344,8 @@ module.exports = grammar({
 
     string_fragment: (_) => choice(token.immediate(prec(1, /[^"\\$]+/)), token.immediate('$')),
 
-    escape_sequence: (_) =>
-      token.immediate(seq('\\', choice(/[\\"nrt0$']/, /u\{[0-9a-fA-F]{1,6}\}/))),
+    // Any escape is accepted here; lowering reports the invalid ones precisely.
+    escape_sequence: (_) => token.immediate(seq('\\', choice(/u\{[0-9a-fA-F]*\}/, /[^u]/, 'u'))),
 
     interpolation: ($) => seq(token.immediate('${'), field('expression', $.block), '}'),
 

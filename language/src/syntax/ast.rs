@@ -118,9 +118,15 @@ pub struct TypeExpr {
 #[derive(Debug, Clone, PartialEq)]
 pub enum TypeExprKind {
     /// `Int`, `List<a>`, `Http.Response`.
-    Named { name: Name, arguments: Vec<TypeExpr> },
+    Named {
+        name: Name,
+        arguments: Vec<TypeExpr>,
+    },
     /// `fn(Int, String) -> Bool`.
-    Function { parameters: Vec<TypeExpr>, result: Box<TypeExpr> },
+    Function {
+        parameters: Vec<TypeExpr>,
+        result: Box<TypeExpr>,
+    },
     Unit,
     /// A lowercase type variable such as `a`.
     Variable(Name),
@@ -298,29 +304,70 @@ pub enum ExprKind {
     /// A lower-case name: a local, a parameter, a function, a datastore, a worker.
     Variable(String),
     /// `Module.name`: a standard library function.
-    Qualified { module: String, name: String },
+    Qualified {
+        module: String,
+        name: String,
+    },
     /// An upper-case name used as a value: a variant constructor such as `None` or `Some`.
     Constructor(String),
     List(Vec<Expr>),
     /// `{ a: 1 }` or `Todo { a: 1 }`.
-    Record { type_name: Option<Name>, fields: Vec<FieldInit> },
+    Record {
+        type_name: Option<Name>,
+        fields: Vec<FieldInit>,
+    },
     /// `{ "key": value }`; `{}` is the empty dict.
     Dict(Vec<(String, Expr)>),
     /// `{ record with a: 1 }`.
-    RecordUpdate { record: Box<Expr>, fields: Vec<FieldInit> },
-    Call { callee: Box<Expr>, type_arguments: Vec<TypeExpr>, arguments: Vec<Expr> },
-    Field { value: Box<Expr>, field: Name },
-    Let { pattern: Pattern, annotation: Option<TypeExpr>, value: Box<Expr>, body: Box<Expr> },
+    RecordUpdate {
+        record: Box<Expr>,
+        fields: Vec<FieldInit>,
+    },
+    Call {
+        callee: Box<Expr>,
+        type_arguments: Vec<TypeExpr>,
+        arguments: Vec<Expr>,
+    },
+    Field {
+        value: Box<Expr>,
+        field: Name,
+    },
+    Let {
+        pattern: Pattern,
+        annotation: Option<TypeExpr>,
+        value: Box<Expr>,
+        body: Box<Expr>,
+    },
     /// Expressions evaluated in order; the value is the last one's. Always two or more.
     Sequence(Vec<Expr>),
-    If { condition: Box<Expr>, then_branch: Box<Expr>, else_branch: Box<Expr> },
-    Match { scrutinee: Box<Expr>, arms: Vec<MatchArm> },
-    Lambda { parameters: Vec<Name>, body: Box<Expr> },
-    Binary { op: BinaryOp, left: Box<Expr>, right: Box<Expr> },
-    Unary { op: UnaryOp, operand: Box<Expr> },
+    If {
+        condition: Box<Expr>,
+        then_branch: Box<Expr>,
+        else_branch: Box<Expr>,
+    },
+    Match {
+        scrutinee: Box<Expr>,
+        arms: Vec<MatchArm>,
+    },
+    Lambda {
+        parameters: Vec<Name>,
+        body: Box<Expr>,
+    },
+    Binary {
+        op: BinaryOp,
+        left: Box<Expr>,
+        right: Box<Expr>,
+    },
+    Unary {
+        op: UnaryOp,
+        operand: Box<Expr>,
+    },
     /// `left |> right`: `right` is a call that gets `left` as its first argument,
     /// or a function value applied to `left`.
-    Pipe { left: Box<Expr>, right: Box<Expr> },
+    Pipe {
+        left: Box<Expr>,
+        right: Box<Expr>,
+    },
     /// `operand?`: unwraps `Ok`/`Some`, returns early on `Error`/`None`.
     Try(Box<Expr>),
     /// Source that did not parse; a diagnostic has been reported for it.
@@ -343,9 +390,15 @@ pub enum PatternKind {
     Char(char),
     Bool(bool),
     Unit,
-    Constructor { name: Name, arguments: Vec<Pattern> },
+    Constructor {
+        name: Name,
+        arguments: Vec<Pattern>,
+    },
     /// `[a, b]`, or `[a, ...rest]` when `rest` is `Some` (`Some(None)` for a bare `...`).
-    List { items: Vec<Pattern>, rest: Option<Option<Name>> },
+    List {
+        items: Vec<Pattern>,
+        rest: Option<Option<Name>>,
+    },
     Error,
 }
 

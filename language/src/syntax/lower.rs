@@ -26,7 +26,7 @@ pub enum SyntaxError {
     InvalidEscape { text: String, span: Span },
     #[error("dict keys must be plain strings, without `${{...}}`")]
     InterpolatedKey { span: Span },
-    #[error("this match arm is less indented than the arms of every enclosing match")]
+    #[error("this match arm is less indented than the first arm of its match")]
     MisalignedArm { span: Span },
     #[error("a worker takes exactly one parameter, the event")]
     WorkerArity { span: Span },
@@ -58,9 +58,9 @@ impl SyntaxError {
 
     fn hint(&self) -> Option<&'static str> {
         match self {
-            SyntaxError::MisalignedArm { .. } => Some(
-                "help: align the `|` of each arm with the first arm of the match it belongs to",
-            ),
+            SyntaxError::MisalignedArm { .. } => {
+                Some("help: align the `|` of each arm with the first arm of the match it belongs to")
+            }
             SyntaxError::IntegerTooLarge { .. } => {
                 Some("help: Int is 64-bit: from -9223372036854775808 to 9223372036854775807")
             }
@@ -81,15 +81,12 @@ impl From<&SyntaxError> for crate::Diagnostic {
 
 /// Lowers a whole parse tree.
 pub fn lower(source: &str, tree: &tree_sitter::Tree) -> (Module, Vec<SyntaxError>) {
-    let mut lowerer = Lowerer { source, next_id: 0, errors: Vec::new(), orphan_arms: Vec::new() };
+    let mut lowerer = Lowerer { source, next_id: 0, errors: Vec::new(), orphan_arms: Vec::new(), match_depth: 0 };
     lowerer.report_tree_errors(tree.root_node());
     let mut items = Vec::new();
     for node in named_children(tree.root_node()) {
         if let Some(item) = lowerer.item(node) {
             items.push(item);
-        }
-        for orphan in std::mem::take(&mut lowerer.orphan_arms) {
-            lowerer.errors.push(SyntaxError::MisalignedArm { span: span(orphan) });
         }
     }
     let module = Module { items, expr_count: lowerer.next_id };
@@ -103,6 +100,8 @@ struct Lowerer<'s> {
     /// Arms that a nested match parsed but that, by indentation, belong to an
     /// enclosing match. Always arms from the right edge of the last lowered expression.
     orphan_arms: Vec<Node<'s>>,
+    /// How many matches enclose the expression being lowered.
+    match_depth: u32,
 }
 
 fn span(node: Node) -> Span {
@@ -112,9 +111,7 @@ fn span(node: Node) -> Span {
 /// Named children, without comments and ERROR nodes (those are reported once, up front).
 fn named_children(node: Node) -> Vec<Node> {
     let mut cursor = node.walk();
-    node.named_children(&mut cursor)
-        .filter(|child| child.kind() != "comment" && !child.is_error())
-        .collect()
+    node.named_children(&mut cursor).filter(|child| child.kind() != "comment" && !child.is_error()).collect()
 }
 
 fn field_children<'t>(node: Node<'t>, field: &str) -> Vec<Node<'t>> {
@@ -139,7 +136,10 @@ impl<'s> Lowerer<'s> {
 
     fn report_tree_errors(&mut self, node: Node) {
         if node.is_missing() {
-            let expected = if node.is_named() {
+            let expected = if node.kind() == "identifier" {
+                // Error recovery inserts the cheapest token; in practice an expression is missing.
+                "an expression".to_string()
+            } else if node.is_named() {
                 node.kind().replace('_', " ")
             } else {
                 format!("`{}`", node.kind())
@@ -236,10 +236,7 @@ impl<'s> Lowerer<'s> {
                     .filter_map(|case| {
                         Some(VariantCase {
                             name: self.name(case.child_by_field_name("name")?),
-                            payload: field_children(case, "payload")
-                                .into_iter()
-                                .map(|ty| self.type_expr(ty))
-                                .collect(),
+                            payload: field_children(case, "payload").into_iter().map(|ty| self.type_expr(ty)).collect(),
                         })
                     })
                     .collect(),
@@ -266,10 +263,7 @@ impl<'s> Lowerer<'s> {
             "type_application" => match node.child_by_field_name("name") {
                 Some(name) => TypeExprKind::Named {
                     name: self.name(name),
-                    arguments: field_children(node, "argument")
-                        .into_iter()
-                        .map(|arg| self.type_expr(arg))
-                        .collect(),
+                    arguments: field_children(node, "argument").into_iter().map(|arg| self.type_expr(arg)).collect(),
                 },
                 None => TypeExprKind::Error,
             },
@@ -307,6 +301,9 @@ impl<'s> Lowerer<'s> {
     }
 
     fn expr_inner(&mut self, node: Node<'s>) -> Expr {
+        if node.is_missing() {
+            return self.error_expr(span(node));
+        }
         if node.kind() == "block" || node.kind() == "parenthesized_expression" {
             let statements = named_children(node);
             return match statements.len() {
@@ -350,19 +347,13 @@ impl<'s> Lowerer<'s> {
             "unit" => ExprKind::Unit,
             "identifier" => ExprKind::Variable(self.text(node).to_string()),
             "constructor" => ExprKind::Constructor(self.text(node).to_string()),
-            "qualified_identifier" => match (
-                node.child_by_field_name("module"),
-                node.child_by_field_name("name"),
-            ) {
-                (Some(module), Some(name)) => ExprKind::Qualified {
-                    module: self.text(module).to_string(),
-                    name: self.text(name).to_string(),
-                },
+            "qualified_identifier" => match (node.child_by_field_name("module"), node.child_by_field_name("name")) {
+                (Some(module), Some(name)) => {
+                    ExprKind::Qualified { module: self.text(module).to_string(), name: self.text(name).to_string() }
+                }
                 _ => ExprKind::Error,
             },
-            "list_expression" => {
-                ExprKind::List(named_children(node).into_iter().map(|item| self.expr(item)).collect())
-            }
+            "list_expression" => ExprKind::List(named_children(node).into_iter().map(|item| self.expr(item)).collect()),
             "record_expression" => ExprKind::Record {
                 type_name: node.child_by_field_name("type").map(|ty| self.name(ty)),
                 fields: self.field_inits(node),
@@ -379,10 +370,9 @@ impl<'s> Lowerer<'s> {
                 }
                 ExprKind::Dict(entries)
             }
-            "record_update" => ExprKind::RecordUpdate {
-                record: self.boxed(node, "record"),
-                fields: self.field_inits(node),
-            },
+            "record_update" => {
+                ExprKind::RecordUpdate { record: self.boxed(node, "record"), fields: self.field_inits(node) }
+            }
             "call_expression" => ExprKind::Call {
                 callee: self.boxed(node, "function"),
                 type_arguments: node
@@ -404,12 +394,7 @@ impl<'s> Lowerer<'s> {
             "let_expression" => {
                 let pattern = self.field_pattern(node, "pattern");
                 let annotation = node.child_by_field_name("type").map(|ty| self.type_expr(ty));
-                ExprKind::Let {
-                    pattern,
-                    annotation,
-                    value: self.boxed(node, "value"),
-                    body: self.boxed(node, "body"),
-                }
+                ExprKind::Let { pattern, annotation, value: self.boxed(node, "value"), body: self.boxed(node, "body") }
             }
             "if_expression" => ExprKind::If {
                 condition: self.boxed(node, "condition"),
@@ -422,30 +407,21 @@ impl<'s> Lowerer<'s> {
                 body: self.boxed(node, "body"),
             },
             "binary_expression" => {
-                let op = node
-                    .child_by_field_name("operator")
-                    .and_then(|op| BinaryOp::from_symbol(self.text(op)));
+                let op = node.child_by_field_name("operator").and_then(|op| BinaryOp::from_symbol(self.text(op)));
                 match op {
-                    Some(op) => ExprKind::Binary {
-                        op,
-                        left: self.boxed(node, "left"),
-                        right: self.boxed(node, "right"),
-                    },
+                    Some(op) => {
+                        ExprKind::Binary { op, left: self.boxed(node, "left"), right: self.boxed(node, "right") }
+                    }
                     None => ExprKind::Error,
                 }
             }
-            "pipe_expression" => {
-                ExprKind::Pipe { left: self.boxed(node, "left"), right: self.boxed(node, "right") }
-            }
+            "pipe_expression" => ExprKind::Pipe { left: self.boxed(node, "left"), right: self.boxed(node, "right") },
             "unary_expression" => {
                 let operand = node.child_by_field_name("operand");
-                let is_negation =
-                    node.child_by_field_name("operator").is_some_and(|op| self.text(op) == "-");
+                let is_negation = node.child_by_field_name("operator").is_some_and(|op| self.text(op) == "-");
                 match operand {
                     // `-9223372036854775808` is an Int literal, not the negation of one.
-                    Some(literal) if is_negation && literal.kind() == "integer" => {
-                        self.integer(literal, true)
-                    }
+                    Some(literal) if is_negation && literal.kind() == "integer" => self.integer(literal, true),
                     _ => ExprKind::Unary {
                         op: if is_negation { UnaryOp::Negate } else { UnaryOp::Not },
                         operand: self.boxed(node, "operand"),
@@ -493,29 +469,39 @@ impl<'s> Lowerer<'s> {
     }
 
     fn match_expression(&mut self, node: Node<'s>) -> ExprKind {
+        // A match in the scrutinee is not on the right edge: no arm can be
+        // handed from it to this match, so it lowers as if it were outermost.
+        let depth = std::mem::replace(&mut self.match_depth, 0);
         let scrutinee = self.boxed(node, "scrutinee");
-        let mut pending: std::collections::VecDeque<Node<'s>> = named_children(node)
-            .into_iter()
-            .filter(|child| child.kind() == "match_arm")
-            .collect();
+        self.match_depth = depth;
+        let mut pending: std::collections::VecDeque<Node<'s>> =
+            named_children(node).into_iter().filter(|child| child.kind() == "match_arm").collect();
         let column = pending.front().map_or(0, |&first| self.arm_column(first));
+        let outermost = self.match_depth == 0;
+        self.match_depth += 1;
         let mut arms = Vec::new();
         let mut orphans = Vec::new();
         while let Some(arm) = pending.pop_front() {
             if !arms.is_empty() && self.arm_column(arm) < column {
-                orphans.push(arm);
-                continue;
+                if !outermost {
+                    orphans.push(arm);
+                    continue;
+                }
+                // No enclosing match can take it: keep it here, and say so.
+                self.errors.push(SyntaxError::MisalignedArm { span: span(arm) });
             }
             arms.push(self.match_arm(arm));
-            // Arms a nested match in this arm's body gave back: ours if aligned with ours.
+            // Arms a nested match in this arm's body gave back: ours if aligned
+            // with ours (the check above reports them when nobody else can take them).
             for orphan in std::mem::take(&mut self.orphan_arms).into_iter().rev() {
-                if self.arm_column(orphan) >= column {
+                if outermost || self.arm_column(orphan) >= column {
                     pending.push_front(orphan);
                 } else {
                     orphans.insert(0, orphan);
                 }
             }
         }
+        self.match_depth -= 1;
         self.orphan_arms = orphans;
         ExprKind::Match { scrutinee, arms }
     }
@@ -552,12 +538,10 @@ impl<'s> Lowerer<'s> {
                     }
                 }
             }
-            "float_pattern" => {
-                match self.text(node).replace(['_', ' ', '\t', '\n'], "").parse::<f64>() {
-                    Ok(value) => PatternKind::Float(value),
-                    Err(_) => PatternKind::Error,
-                }
-            }
+            "float_pattern" => match self.text(node).replace(['_', ' ', '\t', '\n'], "").parse::<f64>() {
+                Ok(value) => PatternKind::Float(value),
+                Err(_) => PatternKind::Error,
+            },
             "string" => {
                 if named_children(node).iter().any(|part| part.kind() == "interpolation") {
                     self.errors.push(SyntaxError::InterpolatedKey { span: span(node) });
@@ -570,17 +554,14 @@ impl<'s> Lowerer<'s> {
             "constructor_pattern" => match node.child_by_field_name("name") {
                 Some(name) => PatternKind::Constructor {
                     name: self.name(name),
-                    arguments: field_children(node, "argument")
-                        .into_iter()
-                        .map(|arg| self.pattern(arg))
-                        .collect(),
+                    arguments: field_children(node, "argument").into_iter().map(|arg| self.pattern(arg)).collect(),
                 },
                 None => PatternKind::Error,
             },
             "list_pattern" => {
-                let rest = node.child_by_field_name("rest").map(|rest| {
-                    named_children(rest).first().map(|name| self.name(*name))
-                });
+                let rest = node
+                    .child_by_field_name("rest")
+                    .map(|rest| named_children(rest).first().map(|name| self.name(*name)));
                 let items = named_children(node)
                     .into_iter()
                     .filter(|child| child.kind() != "rest_pattern")
@@ -602,10 +583,9 @@ impl<'s> Lowerer<'s> {
                 "string_fragment" => literal.push_str(self.text(child)),
                 "escape_sequence" => match decode_escape(self.text(child)) {
                     Some(c) => literal.push(c),
-                    None => self.errors.push(SyntaxError::InvalidEscape {
-                        text: self.text(child).to_string(),
-                        span: span(child),
-                    }),
+                    None => self
+                        .errors
+                        .push(SyntaxError::InvalidEscape { text: self.text(child).to_string(), span: span(child) }),
                 },
                 "interpolation" => {
                     if !literal.is_empty() {

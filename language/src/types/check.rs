@@ -120,10 +120,9 @@ impl<'m> Checker<'m> {
     fn zonk(&self, ty: &Type) -> Type {
         match self.shallow(ty) {
             Type::Con(name, args) => Type::Con(name, args.iter().map(|arg| self.zonk(arg)).collect()),
-            Type::Fn(params, result) => Type::Fn(
-                params.iter().map(|param| self.zonk(param)).collect(),
-                Box::new(self.zonk(&result)),
-            ),
+            Type::Fn(params, result) => {
+                Type::Fn(params.iter().map(|param| self.zonk(param)).collect(), Box::new(self.zonk(&result)))
+            }
             other => other,
         }
     }
@@ -141,7 +140,8 @@ impl<'m> Checker<'m> {
                     (Constraint::Number, Constraint::Comparable) | (Constraint::Comparable, Constraint::Number) => {
                         Constraint::Number
                     }
-                    (Constraint::Comparable, Constraint::Appendable) | (Constraint::Appendable, Constraint::Comparable) => {
+                    (Constraint::Comparable, Constraint::Appendable)
+                    | (Constraint::Appendable, Constraint::Comparable) => {
                         self.bind(*y, Type::string())?;
                         return self.bind(*x, Type::string());
                     }
@@ -171,10 +171,10 @@ impl<'m> Checker<'m> {
     }
 
     fn bind(&mut self, var: u32, ty: Type) -> Result<(), UnifyError> {
-        if let Type::Var(other) = self.shallow(&ty) {
-            if other == var {
-                return Ok(());
-            }
+        if let Type::Var(other) = self.shallow(&ty)
+            && other == var
+        {
+            return Ok(());
         }
         let constraint = self.vars[var as usize].constraint;
         if constraint != Constraint::None {
@@ -287,8 +287,7 @@ impl<'m> Checker<'m> {
     }
 
     fn instantiate(&mut self, scheme: &Scheme) -> Type {
-        let fresh: Vec<Type> =
-            scheme.generics.iter().map(|constraint| self.fresh_constrained(*constraint)).collect();
+        let fresh: Vec<Type> = scheme.generics.iter().map(|constraint| self.fresh_constrained(*constraint)).collect();
         scheme.ty.instantiate(&fresh)
     }
 
@@ -296,12 +295,7 @@ impl<'m> Checker<'m> {
 
     /// Converts a written type. `variables` maps type variable names to types;
     /// with `allow_new`, unknown names get fresh variables, otherwise they are errors.
-    fn type_from_expr(
-        &mut self,
-        texpr: &TypeExpr,
-        variables: &mut Vec<(String, Type)>,
-        allow_new: bool,
-    ) -> Type {
+    fn type_from_expr(&mut self, texpr: &TypeExpr, variables: &mut Vec<(String, Type)>, allow_new: bool) -> Type {
         match &texpr.kind {
             TypeExprKind::Unit => Type::unit(),
             TypeExprKind::Error => self.fresh(),
@@ -380,12 +374,8 @@ impl<'m> Checker<'m> {
             declared.push(*decl);
         }
         for decl in declared {
-            let mut variables: Vec<(String, Type)> = decl
-                .parameters
-                .iter()
-                .enumerate()
-                .map(|(i, p)| (p.text.clone(), Type::Generic(i as u32)))
-                .collect();
+            let mut variables: Vec<(String, Type)> =
+                decl.parameters.iter().enumerate().map(|(i, p)| (p.text.clone(), Type::Generic(i as u32))).collect();
             let kind = match &decl.body {
                 TypeBody::Record(fields) => {
                     let mut seen = HashSet::new();
@@ -406,11 +396,8 @@ impl<'m> Checker<'m> {
                 TypeBody::Variant(cases) => {
                     let mut converted = Vec::new();
                     for case in cases {
-                        let clash = self
-                            .table
-                            .constructor(&case.name.text)
-                            .map(|info| info.type_name.clone())
-                            .or_else(|| {
+                        let clash =
+                            self.table.constructor(&case.name.text).map(|info| info.type_name.clone()).or_else(|| {
                                 converted
                                     .iter()
                                     .any(|(name, _): &(String, Vec<Type>)| *name == case.name.text)
@@ -517,9 +504,8 @@ impl<'m> Checker<'m> {
                 _ => None,
             })
             .collect();
-        let is_annotated = |decl: &FunctionDecl| {
-            decl.return_type.is_some() && decl.parameters.iter().all(|param| param.ty.is_some())
-        };
+        let is_annotated =
+            |decl: &FunctionDecl| decl.return_type.is_some() && decl.parameters.iter().all(|param| param.ty.is_some());
         let mut schemes = BTreeMap::new();
         // Annotated functions: the signature is the scheme.
         let mut annotated = Vec::new();
@@ -619,10 +605,10 @@ impl<'m> Checker<'m> {
                     self.infer(&decl.body);
                 }
                 ItemKind::Worker(decl) => {
-                    if let Some(Type::Con(_, args)) = self.globals.get(&decl.name.text).map(|s| s.ty.clone()) {
-                        if let (Some(param), Some(event)) = (decl.parameters.first(), args.first()) {
-                            self.locals.push((param.name.text.clone(), Scheme::mono(event.clone())));
-                        }
+                    if let Some(Type::Con(_, args)) = self.globals.get(&decl.name.text).map(|s| s.ty.clone())
+                        && let (Some(param), Some(event)) = (decl.parameters.first(), args.first())
+                    {
+                        self.locals.push((param.name.text.clone(), Scheme::mono(event.clone())));
                     }
                     let result = self.fresh();
                     self.returns.push(ReturnContext::Value(result.clone()));
@@ -682,13 +668,13 @@ impl<'m> Checker<'m> {
     /// Infers with an expected type known in advance, so that a lambda's
     /// parameters get their types before its body is checked.
     fn check_against(&mut self, expr: &Expr, expected: &Type, context: Option<&str>) {
-        if let (ExprKind::Lambda { parameters, body }, Type::Fn(params, _)) = (&expr.kind, self.shallow(expected)) {
-            if parameters.len() == params.len() {
-                let ty = self.infer_lambda(parameters, body, Some(&params));
-                self.expr_types[expr.id.index()] = Some(ty.clone());
-                self.expect(expected, &ty, expr.span, context);
-                return;
-            }
+        if let (ExprKind::Lambda { parameters, body }, Type::Fn(params, _)) = (&expr.kind, self.shallow(expected))
+            && parameters.len() == params.len()
+        {
+            let ty = self.infer_lambda(parameters, body, Some(&params));
+            self.expr_types[expr.id.index()] = Some(ty.clone());
+            self.expect(expected, &ty, expr.span, context);
+            return;
         }
         let found = self.infer(expr);
         self.expect(expected, &found, expr.span, context);
@@ -891,10 +877,8 @@ impl<'m> Checker<'m> {
             });
             return;
         }
-        let names: Vec<&str> =
-            Builtin::ALL.iter().filter(|b| b.module() == module).map(|b| b.short_name()).collect();
-        let similar =
-            similar_names(name, names.into_iter()).into_iter().map(|n| format!("{module}.{n}")).collect();
+        let names: Vec<&str> = Builtin::ALL.iter().filter(|b| b.module() == module).map(|b| b.short_name()).collect();
+        let similar = similar_names(name, names.into_iter()).into_iter().map(|n| format!("{module}.{n}")).collect();
         self.errors.push(TypeError::UnknownFunction {
             span,
             module: module.to_string(),
@@ -949,6 +933,7 @@ impl<'m> Checker<'m> {
         piped: Option<(Type, Span)>,
         arguments: &[&Expr],
     ) -> Type {
+        let errors_before = self.errors.len();
         let function = if type_arguments.is_empty() {
             self.infer(callee)
         } else {
@@ -956,10 +941,13 @@ impl<'m> Checker<'m> {
             self.expr_types[callee.id.index()] = Some(ty.clone());
             ty
         };
-        let is_decode = matches!(
-            &callee.kind,
-            ExprKind::Qualified { module, name } if module == "Json" && (name == "decode" || name == "fromJson")
-        );
+        // After an error in the callee the decode target is unknown for that
+        // reason; saying so again would only repeat it.
+        let is_decode = self.errors.len() == errors_before
+            && matches!(
+                &callee.kind,
+                ExprKind::Qualified { module, name } if module == "Json" && (name == "decode" || name == "fromJson")
+            );
         let resolved = self.shallow(&function);
         let result = match resolved {
             Type::Fn(params, result) => {
@@ -977,10 +965,10 @@ impl<'m> Checker<'m> {
                     return *result;
                 }
                 let mut params = params.iter();
-                if let Some((ty, span)) = piped {
-                    if let Some(param) = params.next() {
-                        self.expect(param, &ty, span, Some("it is piped into the function's first parameter"));
-                    }
+                if let Some((ty, span)) = piped
+                    && let Some(param) = params.next()
+                {
+                    self.expect(param, &ty, span, Some("it is piped into the function's first parameter"));
                 }
                 for (argument, param) in arguments.iter().zip(params) {
                     self.check_against(argument, param, None);
@@ -995,12 +983,11 @@ impl<'m> Checker<'m> {
                 self.apply(&function, given, callee.span, call.span)
             }
         };
-        if is_decode {
-            if let Type::Con(_, args) = self.shallow(&result) {
-                if let Some(target) = args.first() {
-                    self.decode_sites.push((call.span, target.clone()));
-                }
-            }
+        if is_decode
+            && let Type::Con(_, args) = self.shallow(&result)
+            && let Some(target) = args.first()
+        {
+            self.decode_sites.push((call.span, target.clone()));
         }
         result
     }
@@ -1048,9 +1035,7 @@ impl<'m> Checker<'m> {
                     return self.fresh();
                 }
             },
-            ExprKind::Variable(name) if self.globals.contains_key(name) => {
-                (name.clone(), self.globals[name].clone())
-            }
+            ExprKind::Variable(name) if self.globals.contains_key(name) => (name.clone(), self.globals[name].clone()),
             _ => {
                 self.errors.push(TypeError::TypeArgumentsNotAllowed { span: callee.span });
                 return self.infer(callee);
@@ -1092,7 +1077,14 @@ impl<'m> Checker<'m> {
             }
             BinaryOp::Rem => (Type::int(), Type::int()),
         };
+        let errors_before = self.errors.len();
         self.check_against(left, &operand, None);
+        if self.errors.len() > errors_before {
+            // The left operand is already reported: check the right one on its
+            // own and leave the result unknown, so one mistake is one error.
+            self.infer(right);
+            return self.fresh();
+        }
         let context = format!("both sides of `{}` have the same type", op.symbol());
         self.check_against(right, &operand, Some(&context));
         result
@@ -1272,6 +1264,17 @@ impl<'m> Checker<'m> {
         match self.table.record_fields(&resolved) {
             Some(fields) => match fields.iter().find(|(name, _)| *name == field.text) {
                 Some((_, field_ty)) => field_ty.clone(),
+                None if matches!(&resolved, Type::Con(name, _) if name.starts_with("Params(")) => {
+                    let Type::Con(name, _) = &resolved else { return self.fresh() };
+                    let route = name.trim_start_matches("Params(").trim_end_matches(')').to_string();
+                    self.errors.push(TypeError::UnknownRouteParameter {
+                        span: field.span,
+                        name: field.text.clone(),
+                        route,
+                        parameters: fields.iter().map(|(name, _)| name.clone()).collect(),
+                    });
+                    self.fresh()
+                }
                 None => {
                     self.errors.push(TypeError::UnknownField {
                         span: field.span,

@@ -70,6 +70,8 @@ pub enum TypeError {
     TypeArgumentCount { span: Span, name: String, expected: usize, found: usize },
     #[error("a cron schedule has five fields (minute hour day month weekday), found `{schedule}`")]
     InvalidSchedule { span: Span, schedule: String },
+    #[error("the route `{route}` has no parameter `{name}`")]
+    UnknownRouteParameter { span: Span, name: String, route: String, parameters: Vec<String> },
     #[error("route parameter `{name}` appears twice")]
     DuplicateRouteParameter { span: Span, name: String },
 }
@@ -120,6 +122,7 @@ impl TypeError {
             | TypeError::TypeArgumentsNotAllowed { span }
             | TypeError::TypeArgumentCount { span, .. }
             | TypeError::InvalidSchedule { span, .. }
+            | TypeError::UnknownRouteParameter { span, .. }
             | TypeError::DuplicateRouteParameter { span, .. } => *span,
         }
     }
@@ -157,6 +160,7 @@ impl TypeError {
             TypeError::TypeArgumentsNotAllowed { .. } => "type-arguments-not-allowed",
             TypeError::TypeArgumentCount { .. } => "type-argument-count",
             TypeError::InvalidSchedule { .. } => "invalid-schedule",
+            TypeError::UnknownRouteParameter { .. } => "unknown-route-parameter",
             TypeError::DuplicateRouteParameter { .. } => "duplicate-route-parameter",
         }
     }
@@ -219,6 +223,14 @@ impl From<&TypeError> for Diagnostic {
                     "note: no record type has this field".to_string()
                 } else {
                     format!("help: annotate the value's type, e.g. one of {}", quoted(candidates))
+                };
+                diagnostic = diagnostic.with_note(note);
+            }
+            TypeError::UnknownRouteParameter { parameters, .. } => {
+                let note = if parameters.is_empty() {
+                    "note: this route has no parameters; add `:name` segments to it".to_string()
+                } else {
+                    format!("note: its parameters are {}", quoted(parameters))
                 };
                 diagnostic = diagnostic.with_note(note);
             }

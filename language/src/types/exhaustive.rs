@@ -203,19 +203,17 @@ impl Space<'_> {
                     })
                     .collect();
                 let signature = self.signature(&ty);
-                if let Some(all) = &signature {
-                    if !all.is_empty() && all.iter().all(|ctor| used.contains(&ctor)) {
-                        return all.iter().find_map(|ctor| {
-                            let args = vec![Pat::Wild; self.arity(ctor)];
-                            self.useful_ctor(rows, ctor, &args, &vector[1..], &ty, rest_types)
-                        });
-                    }
+                if let Some(all) = &signature
+                    && !all.is_empty()
+                    && all.iter().all(|ctor| used.contains(&ctor))
+                {
+                    return all.iter().find_map(|ctor| {
+                        let args = vec![Pat::Wild; self.arity(ctor)];
+                        self.useful_ctor(rows, ctor, &args, &vector[1..], &ty, rest_types)
+                    });
                 }
-                let default: Vec<Vec<Pat>> = rows
-                    .iter()
-                    .filter(|row| matches!(row[0], Pat::Wild))
-                    .map(|row| row[1..].to_vec())
-                    .collect();
+                let default: Vec<Vec<Pat>> =
+                    rows.iter().filter(|row| matches!(row[0], Pat::Wild)).map(|row| row[1..].to_vec()).collect();
                 let witness = self.useful(&default, &vector[1..], rest_types)?;
                 let missing = signature
                     .and_then(|all| all.into_iter().find(|ctor| !used.contains(&ctor)))

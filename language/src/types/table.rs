@@ -75,11 +75,7 @@ impl TypeTable {
         }
         let a = Type::Generic(0);
         let e = Type::Generic(1);
-        table.insert_variant(
-            "Option",
-            &["a"],
-            vec![("Some", vec![a.clone()]), ("None", vec![])],
-        );
+        table.insert_variant("Option", &["a"], vec![("Some", vec![a.clone()]), ("None", vec![])]);
         table.insert_variant("Result", &["a", "e"], vec![("Ok", vec![a.clone()]), ("Error", vec![e])]);
         let json = Type::con("Json");
         table.insert_variant(
@@ -168,9 +164,7 @@ impl TypeTable {
             TypeDefKind::Variant(cases) => Some(
                 cases
                     .iter()
-                    .map(|(case, payload)| {
-                        (case.clone(), payload.iter().map(|ty| ty.instantiate(arguments)).collect())
-                    })
+                    .map(|(case, payload)| (case.clone(), payload.iter().map(|ty| ty.instantiate(arguments)).collect()))
                     .collect(),
             ),
             _ => None,

@@ -15,7 +15,7 @@
 #define EXTERNAL_TOKEN_COUNT 0
 #define FIELD_COUNT 33
 #define MAX_ALIAS_SEQUENCE_LENGTH 8
-#define MAX_RESERVED_WORD_SET_SIZE 0
+#define MAX_RESERVED_WORD_SET_SIZE 15
 #define PRODUCTION_ID_COUNT 50
 #define SUPERTYPE_COUNT 0
 
@@ -1788,183 +1788,170 @@ static bool ts_lex(TSLexer *lexer, TSStateId state) {
   eof = lexer->eof(lexer);
   switch (state) {
     case 0:
-      if (eof) ADVANCE(62);
+      if (eof) ADVANCE(55);
       ADVANCE_MAP(
-        '!', 99,
-        '"', 109,
-        '$', 114,
-        '%', 97,
+        '!', 91,
+        '"', 101,
+        '$', 106,
+        '%', 89,
         '&', 4,
         '\'', 34,
-        '(', 102,
-        ')', 77,
-        '*', 95,
-        '+', 93,
-        ',', 69,
-        '-', 94,
-        '.', 84,
-        '/', 96,
-        ':', 74,
-        '<', 101,
-        '=', 66,
-        '>', 71,
-        '?', 100,
-        'D', 124,
-        'G', 125,
-        'H', 126,
-        'O', 134,
-        'P', 121,
-        '[', 103,
-        '\\', 85,
-        ']', 104,
-        '{', 72,
-        '|', 75,
-        '}', 73,
+        '(', 94,
+        ')', 70,
+        '*', 87,
+        '+', 85,
+        ',', 62,
+        '-', 86,
+        '.', 76,
+        '/', 88,
+        ':', 67,
+        '<', 93,
+        '=', 59,
+        '>', 64,
+        '?', 92,
+        'D', 17,
+        'G', 18,
+        'H', 19,
+        'O', 27,
+        'P', 14,
+        '[', 95,
+        '\\', 77,
+        ']', 96,
+        '{', 65,
+        '|', 68,
+        '}', 66,
       );
       if (('\t' <= lookahead && lookahead <= '\r') ||
-          lookahead == ' ') SKIP(57);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(105);
-      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(141);
+          lookahead == ' ') SKIP(50);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(97);
       if (lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(119);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(112);
       END_STATE();
     case 1:
       ADVANCE_MAP(
-        '!', 99,
-        '"', 108,
-        '%', 97,
+        '!', 91,
+        '"', 100,
+        '%', 89,
         '&', 4,
         '\'', 34,
-        '(', 102,
-        ')', 77,
-        '*', 95,
-        '+', 93,
-        ',', 69,
-        '-', 94,
-        '.', 83,
-        '/', 96,
-        ':', 74,
-        '<', 101,
-        '=', 66,
-        '>', 71,
-        '?', 100,
-        '[', 103,
-        '\\', 85,
-        ']', 104,
-        '{', 72,
-        '|', 75,
-        '}', 73,
+        '(', 94,
+        ')', 70,
+        '*', 87,
+        '+', 85,
+        ',', 62,
+        '-', 86,
+        '.', 75,
+        '/', 88,
+        ':', 67,
+        '<', 93,
+        '=', 59,
+        '>', 64,
+        '?', 92,
+        '[', 95,
+        '\\', 77,
+        ']', 96,
+        '{', 65,
+        '|', 68,
+        '}', 66,
       );
       if (('\t' <= lookahead && lookahead <= '\r') ||
           lookahead == ' ') SKIP(2);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(105);
-      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(141);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(97);
+      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(113);
       if (lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(119);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(112);
       END_STATE();
     case 2:
       ADVANCE_MAP(
-        '!', 99,
-        '"', 108,
-        '%', 97,
+        '!', 91,
+        '"', 100,
+        '%', 89,
         '&', 4,
         '\'', 34,
-        '(', 76,
-        ')', 77,
-        '*', 95,
-        '+', 93,
-        ',', 69,
-        '-', 94,
-        '/', 96,
-        ':', 74,
-        '<', 68,
-        '=', 66,
-        '>', 71,
-        '?', 100,
-        '[', 103,
-        '\\', 85,
-        ']', 104,
-        '{', 72,
-        '|', 75,
-        '}', 73,
+        '(', 69,
+        ')', 70,
+        '*', 87,
+        '+', 85,
+        ',', 62,
+        '-', 86,
+        '/', 88,
+        ':', 67,
+        '<', 61,
+        '=', 59,
+        '>', 64,
+        '?', 92,
+        '[', 95,
+        '\\', 77,
+        ']', 96,
+        '{', 65,
+        '|', 68,
+        '}', 66,
       );
       if (('\t' <= lookahead && lookahead <= '\r') ||
           lookahead == ' ') SKIP(2);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(105);
-      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(141);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(97);
+      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(113);
       if (lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(119);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(112);
       END_STATE();
     case 3:
-      if (lookahead == '"') ADVANCE(109);
-      if (lookahead == '$') ADVANCE(114);
-      if (lookahead == '/') ADVANCE(112);
+      if (lookahead == '"') ADVANCE(101);
+      if (lookahead == '$') ADVANCE(106);
+      if (lookahead == '/') ADVANCE(104);
       if (lookahead == '\\') ADVANCE(36);
       if (('\t' <= lookahead && lookahead <= '\r') ||
-          lookahead == ' ') ADVANCE(111);
-      if (lookahead != 0) ADVANCE(113);
+          lookahead == ' ') ADVANCE(103);
+      if (lookahead != 0) ADVANCE(105);
       END_STATE();
     case 4:
-      if (lookahead == '&') ADVANCE(87);
+      if (lookahead == '&') ADVANCE(79);
       END_STATE();
     case 5:
-      if (lookahead == '\'') ADVANCE(117);
+      if (lookahead == '\'') ADVANCE(110);
       END_STATE();
     case 6:
       ADVANCE_MAP(
-        '(', 102,
-        ')', 77,
-        ',', 69,
+        '(', 94,
+        ')', 70,
+        ',', 62,
         '-', 12,
         '/', 10,
-        ':', 74,
-        '=', 65,
-        'D', 17,
-        'G', 18,
-        'H', 19,
-        'O', 27,
-        'P', 14,
-        ']', 104,
+        ':', 67,
+        '=', 58,
+        ']', 96,
       );
       if (('\t' <= lookahead && lookahead <= '\r') ||
           lookahead == ' ') SKIP(7);
       if (lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(119);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(112);
       END_STATE();
     case 7:
-      ADVANCE_MAP(
-        ')', 77,
-        ',', 69,
-        '-', 12,
-        '/', 10,
-        ':', 74,
-        '=', 65,
-        'D', 17,
-        'G', 18,
-        'H', 19,
-        'O', 27,
-        'P', 14,
-        ']', 104,
-      );
+      if (lookahead == ')') ADVANCE(70);
+      if (lookahead == ',') ADVANCE(62);
+      if (lookahead == '-') ADVANCE(12);
+      if (lookahead == '/') ADVANCE(10);
+      if (lookahead == ':') ADVANCE(67);
+      if (lookahead == '=') ADVANCE(58);
+      if (lookahead == ']') ADVANCE(96);
       if (('\t' <= lookahead && lookahead <= '\r') ||
           lookahead == ' ') SKIP(7);
       if (lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(119);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(112);
       END_STATE();
     case 8:
       if (lookahead == '.') ADVANCE(9);
       END_STATE();
     case 9:
-      if (lookahead == '.') ADVANCE(118);
+      if (lookahead == '.') ADVANCE(111);
       END_STATE();
     case 10:
-      if (lookahead == '/') ADVANCE(64);
+      if (lookahead == '/') ADVANCE(57);
       END_STATE();
     case 11:
-      if (lookahead == '=') ADVANCE(88);
+      if (lookahead == '=') ADVANCE(80);
       END_STATE();
     case 12:
-      if (lookahead == '>') ADVANCE(78);
+      if (lookahead == '>') ADVANCE(71);
       END_STATE();
     case 13:
       if (lookahead == 'A') ADVANCE(16);
@@ -1978,7 +1965,7 @@ static bool ts_lex(TSLexer *lexer, TSStateId state) {
       if (lookahead == 'C') ADVANCE(22);
       END_STATE();
     case 16:
-      if (lookahead == 'D') ADVANCE(79);
+      if (lookahead == 'D') ADVANCE(72);
       END_STATE();
     case 17:
       if (lookahead == 'E') ADVANCE(24);
@@ -1990,13 +1977,13 @@ static bool ts_lex(TSLexer *lexer, TSStateId state) {
       if (lookahead == 'E') ADVANCE(13);
       END_STATE();
     case 20:
-      if (lookahead == 'E') ADVANCE(79);
+      if (lookahead == 'E') ADVANCE(72);
       END_STATE();
     case 21:
       if (lookahead == 'E') ADVANCE(33);
       END_STATE();
     case 22:
-      if (lookahead == 'H') ADVANCE(79);
+      if (lookahead == 'H') ADVANCE(72);
       END_STATE();
     case 23:
       if (lookahead == 'I') ADVANCE(26);
@@ -2017,10 +2004,10 @@ static bool ts_lex(TSLexer *lexer, TSStateId state) {
       if (lookahead == 'S') ADVANCE(30);
       END_STATE();
     case 29:
-      if (lookahead == 'S') ADVANCE(79);
+      if (lookahead == 'S') ADVANCE(72);
       END_STATE();
     case 30:
-      if (lookahead == 'T') ADVANCE(79);
+      if (lookahead == 'T') ADVANCE(72);
       END_STATE();
     case 31:
       if (lookahead == 'T') ADVANCE(23);
@@ -2049,26 +2036,20 @@ static bool ts_lex(TSLexer *lexer, TSStateId state) {
       );
       END_STATE();
     case 36:
-      ADVANCE_MAP(
-        'u', 38,
-        '"', 115,
-        '$', 115,
-        '\'', 115,
-        '0', 115,
-        '\\', 115,
-        'n', 115,
-        'r', 115,
-        't', 115,
-      );
+      if (lookahead == 'u') ADVANCE(108);
+      if (lookahead != 0) ADVANCE(107);
       END_STATE();
     case 37:
-      if (lookahead == '{') ADVANCE(54);
+      if (lookahead == '{') ADVANCE(48);
       END_STATE();
     case 38:
-      if (lookahead == '{') ADVANCE(55);
+      if (lookahead == '}') ADVANCE(5);
       END_STATE();
     case 39:
       if (lookahead == '}') ADVANCE(5);
+      if (('0' <= lookahead && lookahead <= '9') ||
+          ('A' <= lookahead && lookahead <= 'F') ||
+          ('a' <= lookahead && lookahead <= 'f')) ADVANCE(38);
       END_STATE();
     case 40:
       if (lookahead == '}') ADVANCE(5);
@@ -2095,667 +2076,455 @@ static bool ts_lex(TSLexer *lexer, TSStateId state) {
           ('a' <= lookahead && lookahead <= 'f')) ADVANCE(42);
       END_STATE();
     case 44:
-      if (lookahead == '}') ADVANCE(5);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'F') ||
-          ('a' <= lookahead && lookahead <= 'f')) ADVANCE(43);
-      END_STATE();
-    case 45:
-      if (lookahead == '}') ADVANCE(115);
-      END_STATE();
-    case 46:
-      if (lookahead == '}') ADVANCE(115);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'F') ||
-          ('a' <= lookahead && lookahead <= 'f')) ADVANCE(45);
-      END_STATE();
-    case 47:
-      if (lookahead == '}') ADVANCE(115);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'F') ||
-          ('a' <= lookahead && lookahead <= 'f')) ADVANCE(46);
-      END_STATE();
-    case 48:
-      if (lookahead == '}') ADVANCE(115);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'F') ||
-          ('a' <= lookahead && lookahead <= 'f')) ADVANCE(47);
-      END_STATE();
-    case 49:
-      if (lookahead == '}') ADVANCE(115);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'F') ||
-          ('a' <= lookahead && lookahead <= 'f')) ADVANCE(48);
-      END_STATE();
-    case 50:
-      if (lookahead == '}') ADVANCE(115);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'F') ||
-          ('a' <= lookahead && lookahead <= 'f')) ADVANCE(49);
-      END_STATE();
-    case 51:
-      if (lookahead == '+' ||
-          lookahead == '-') ADVANCE(53);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(107);
-      END_STATE();
-    case 52:
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(106);
-      END_STATE();
-    case 53:
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(107);
-      END_STATE();
-    case 54:
+      if (lookahead == '}') ADVANCE(107);
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'F') ||
           ('a' <= lookahead && lookahead <= 'f')) ADVANCE(44);
       END_STATE();
-    case 55:
+    case 45:
+      if (lookahead == '+' ||
+          lookahead == '-') ADVANCE(47);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(99);
+      END_STATE();
+    case 46:
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(98);
+      END_STATE();
+    case 47:
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(99);
+      END_STATE();
+    case 48:
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'F') ||
-          ('a' <= lookahead && lookahead <= 'f')) ADVANCE(50);
+          ('a' <= lookahead && lookahead <= 'f')) ADVANCE(43);
       END_STATE();
-    case 56:
-      if (eof) ADVANCE(62);
+    case 49:
+      if (eof) ADVANCE(55);
       ADVANCE_MAP(
-        '!', 99,
-        '"', 108,
-        '%', 97,
+        '!', 91,
+        '"', 100,
+        '%', 89,
         '&', 4,
         '\'', 34,
-        '(', 102,
-        ')', 77,
-        '*', 95,
-        '+', 93,
-        ',', 69,
-        '-', 94,
-        '.', 83,
-        '/', 96,
-        ':', 74,
-        '<', 101,
+        '(', 94,
+        ')', 70,
+        '*', 87,
+        '+', 85,
+        ',', 62,
+        '-', 86,
+        '.', 75,
+        '/', 88,
+        ':', 67,
+        '<', 93,
         '=', 11,
-        '>', 71,
-        '?', 100,
-        '[', 103,
-        '\\', 85,
-        ']', 104,
-        '{', 72,
-        '|', 75,
-        '}', 73,
+        '>', 64,
+        '?', 92,
+        '[', 95,
+        '\\', 77,
+        ']', 96,
+        '{', 65,
+        '|', 68,
+        '}', 66,
       );
       if (('\t' <= lookahead && lookahead <= '\r') ||
-          lookahead == ' ') SKIP(59);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(105);
-      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(141);
+          lookahead == ' ') SKIP(52);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(97);
+      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(113);
       if (lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(119);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(112);
       END_STATE();
-    case 57:
-      if (eof) ADVANCE(62);
+    case 50:
+      if (eof) ADVANCE(55);
       ADVANCE_MAP(
-        '!', 99,
-        '"', 108,
-        '%', 97,
+        '!', 91,
+        '"', 100,
+        '%', 89,
         '&', 4,
         '\'', 34,
-        '(', 76,
-        ')', 77,
-        '*', 95,
-        '+', 93,
-        ',', 69,
-        '-', 94,
+        '(', 69,
+        ')', 70,
+        '*', 87,
+        '+', 85,
+        ',', 62,
+        '-', 86,
         '.', 8,
-        '/', 96,
-        ':', 74,
-        '<', 68,
-        '=', 66,
-        '>', 71,
-        '?', 100,
-        'D', 124,
-        'G', 125,
-        'H', 126,
-        'O', 134,
-        'P', 121,
-        '[', 103,
-        '\\', 85,
-        ']', 104,
-        '{', 72,
-        '|', 75,
-        '}', 73,
+        '/', 88,
+        ':', 67,
+        '<', 61,
+        '=', 59,
+        '>', 64,
+        '?', 92,
+        'D', 17,
+        'G', 18,
+        'H', 19,
+        'O', 27,
+        'P', 14,
+        '[', 95,
+        '\\', 77,
+        ']', 96,
+        '{', 65,
+        '|', 68,
+        '}', 66,
       );
       if (('\t' <= lookahead && lookahead <= '\r') ||
-          lookahead == ' ') SKIP(57);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(105);
-      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(141);
+          lookahead == ' ') SKIP(50);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(97);
       if (lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(119);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(112);
       END_STATE();
-    case 58:
-      if (eof) ADVANCE(62);
+    case 51:
+      if (eof) ADVANCE(55);
       ADVANCE_MAP(
-        '!', 99,
-        '"', 108,
-        '%', 97,
+        '!', 91,
+        '"', 100,
+        '%', 89,
         '&', 4,
         '\'', 34,
-        '(', 76,
-        ')', 77,
-        '*', 95,
-        '+', 93,
-        ',', 69,
-        '-', 94,
+        '(', 69,
+        ')', 70,
+        '*', 87,
+        '+', 85,
+        ',', 62,
+        '-', 86,
         '.', 8,
-        '/', 96,
-        '<', 68,
+        '/', 88,
+        '<', 61,
         '=', 11,
-        '>', 71,
-        '?', 100,
-        '[', 103,
-        '\\', 85,
-        ']', 104,
-        '{', 72,
-        '|', 75,
-        '}', 73,
+        '>', 64,
+        '?', 92,
+        '[', 95,
+        '\\', 77,
+        ']', 96,
+        '{', 65,
+        '|', 68,
+        '}', 66,
       );
       if (('\t' <= lookahead && lookahead <= '\r') ||
-          lookahead == ' ') SKIP(58);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(105);
-      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(141);
+          lookahead == ' ') SKIP(51);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(97);
+      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(113);
       if (lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(119);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(112);
       END_STATE();
-    case 59:
-      if (eof) ADVANCE(62);
+    case 52:
+      if (eof) ADVANCE(55);
       ADVANCE_MAP(
-        '!', 99,
-        '"', 108,
-        '%', 97,
+        '!', 91,
+        '"', 100,
+        '%', 89,
         '&', 4,
         '\'', 34,
-        '(', 76,
-        ')', 77,
-        '*', 95,
-        '+', 93,
-        ',', 69,
-        '-', 94,
-        '/', 96,
-        ':', 74,
-        '<', 68,
+        '(', 69,
+        ')', 70,
+        '*', 87,
+        '+', 85,
+        ',', 62,
+        '-', 86,
+        '/', 88,
+        ':', 67,
+        '<', 61,
         '=', 11,
-        '>', 71,
-        '?', 100,
-        '[', 103,
-        '\\', 85,
-        ']', 104,
-        '{', 72,
-        '|', 75,
-        '}', 73,
+        '>', 64,
+        '?', 92,
+        '[', 95,
+        '\\', 77,
+        ']', 96,
+        '{', 65,
+        '|', 68,
+        '}', 66,
       );
       if (('\t' <= lookahead && lookahead <= '\r') ||
-          lookahead == ' ') SKIP(59);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(105);
-      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(141);
+          lookahead == ' ') SKIP(52);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(97);
+      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(113);
       if (lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(119);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(112);
       END_STATE();
-    case 60:
-      if (eof) ADVANCE(62);
+    case 53:
+      if (eof) ADVANCE(55);
       ADVANCE_MAP(
-        '(', 76,
-        ')', 77,
-        ',', 69,
+        '(', 69,
+        ')', 70,
+        ',', 62,
         '-', 12,
-        '.', 83,
-        '/', 81,
-        ':', 74,
-        '<', 67,
-        '=', 65,
-        '>', 70,
-        ']', 104,
-        '}', 73,
+        '.', 75,
+        '/', 73,
+        ':', 67,
+        '<', 60,
+        '=', 58,
+        '>', 63,
+        ']', 96,
+        '}', 66,
       );
       if (('\t' <= lookahead && lookahead <= '\r') ||
-          lookahead == ' ') SKIP(61);
-      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(141);
+          lookahead == ' ') SKIP(54);
+      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(113);
       if (lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(119);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(112);
       END_STATE();
-    case 61:
-      if (eof) ADVANCE(62);
+    case 54:
+      if (eof) ADVANCE(55);
       ADVANCE_MAP(
-        '(', 76,
-        ')', 77,
-        ',', 69,
+        '(', 69,
+        ')', 70,
+        ',', 62,
         '-', 12,
-        '/', 81,
-        ':', 74,
-        '<', 67,
-        '=', 65,
-        '>', 70,
-        ']', 104,
-        '}', 73,
+        '/', 73,
+        ':', 67,
+        '<', 60,
+        '=', 58,
+        '>', 63,
+        ']', 96,
+        '}', 66,
       );
       if (('\t' <= lookahead && lookahead <= '\r') ||
-          lookahead == ' ') SKIP(61);
-      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(141);
+          lookahead == ' ') SKIP(54);
+      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(113);
       if (lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(119);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(112);
       END_STATE();
-    case 62:
+    case 55:
       ACCEPT_TOKEN(ts_builtin_sym_end);
       END_STATE();
-    case 63:
+    case 56:
       ACCEPT_TOKEN(sym_comment);
       if (lookahead == '\t' ||
           (0x0b <= lookahead && lookahead <= '\r') ||
           lookahead == ' ' ||
-          lookahead == '=') ADVANCE(64);
+          lookahead == '=') ADVANCE(57);
       if (lookahead != 0 &&
-          (lookahead < '\t' || '\r' < lookahead)) ADVANCE(63);
+          (lookahead < '\t' || '\r' < lookahead)) ADVANCE(56);
       END_STATE();
-    case 64:
+    case 57:
       ACCEPT_TOKEN(sym_comment);
       if (lookahead != 0 &&
-          lookahead != '\n') ADVANCE(64);
+          lookahead != '\n') ADVANCE(57);
       END_STATE();
-    case 65:
+    case 58:
       ACCEPT_TOKEN(anon_sym_EQ);
       END_STATE();
-    case 66:
+    case 59:
       ACCEPT_TOKEN(anon_sym_EQ);
-      if (lookahead == '=') ADVANCE(88);
+      if (lookahead == '=') ADVANCE(80);
       END_STATE();
-    case 67:
+    case 60:
       ACCEPT_TOKEN(anon_sym_LT);
       END_STATE();
-    case 68:
+    case 61:
       ACCEPT_TOKEN(anon_sym_LT);
-      if (lookahead == '=') ADVANCE(90);
+      if (lookahead == '=') ADVANCE(82);
       END_STATE();
-    case 69:
+    case 62:
       ACCEPT_TOKEN(anon_sym_COMMA);
       END_STATE();
-    case 70:
+    case 63:
       ACCEPT_TOKEN(anon_sym_GT);
       END_STATE();
-    case 71:
+    case 64:
       ACCEPT_TOKEN(anon_sym_GT);
-      if (lookahead == '=') ADVANCE(91);
+      if (lookahead == '=') ADVANCE(83);
       END_STATE();
-    case 72:
+    case 65:
       ACCEPT_TOKEN(anon_sym_LBRACE);
       END_STATE();
-    case 73:
+    case 66:
       ACCEPT_TOKEN(anon_sym_RBRACE);
       END_STATE();
-    case 74:
+    case 67:
       ACCEPT_TOKEN(anon_sym_COLON);
       END_STATE();
-    case 75:
+    case 68:
       ACCEPT_TOKEN(anon_sym_PIPE);
-      if (lookahead == '>') ADVANCE(98);
-      if (lookahead == '|') ADVANCE(86);
+      if (lookahead == '>') ADVANCE(90);
+      if (lookahead == '|') ADVANCE(78);
       END_STATE();
-    case 76:
+    case 69:
       ACCEPT_TOKEN(anon_sym_LPAREN);
       END_STATE();
-    case 77:
+    case 70:
       ACCEPT_TOKEN(anon_sym_RPAREN);
       END_STATE();
-    case 78:
+    case 71:
       ACCEPT_TOKEN(anon_sym_DASH_GT);
       END_STATE();
-    case 79:
+    case 72:
       ACCEPT_TOKEN(sym_http_method);
       END_STATE();
-    case 80:
-      ACCEPT_TOKEN(sym_http_method);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'Z') ||
-          lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(141);
-      END_STATE();
-    case 81:
+    case 73:
       ACCEPT_TOKEN(sym_route);
-      if (lookahead == '/') ADVANCE(63);
+      if (lookahead == '/') ADVANCE(56);
       if (lookahead != 0 &&
           (lookahead < '\t' || '\r' < lookahead) &&
           lookahead != ' ' &&
-          lookahead != '=') ADVANCE(82);
+          lookahead != '=') ADVANCE(74);
       END_STATE();
-    case 82:
+    case 74:
       ACCEPT_TOKEN(sym_route);
       if (lookahead != 0 &&
           (lookahead < '\t' || '\r' < lookahead) &&
           lookahead != ' ' &&
-          lookahead != '=') ADVANCE(82);
+          lookahead != '=') ADVANCE(74);
       END_STATE();
-    case 83:
+    case 75:
       ACCEPT_TOKEN(anon_sym_DOT);
       END_STATE();
-    case 84:
+    case 76:
       ACCEPT_TOKEN(anon_sym_DOT);
       if (lookahead == '.') ADVANCE(9);
       END_STATE();
-    case 85:
+    case 77:
       ACCEPT_TOKEN(anon_sym_BSLASH);
       END_STATE();
-    case 86:
+    case 78:
       ACCEPT_TOKEN(anon_sym_PIPE_PIPE);
       END_STATE();
-    case 87:
+    case 79:
       ACCEPT_TOKEN(anon_sym_AMP_AMP);
       END_STATE();
-    case 88:
+    case 80:
       ACCEPT_TOKEN(anon_sym_EQ_EQ);
       END_STATE();
-    case 89:
+    case 81:
       ACCEPT_TOKEN(anon_sym_BANG_EQ);
       END_STATE();
-    case 90:
+    case 82:
       ACCEPT_TOKEN(anon_sym_LT_EQ);
       END_STATE();
-    case 91:
+    case 83:
       ACCEPT_TOKEN(anon_sym_GT_EQ);
       END_STATE();
-    case 92:
+    case 84:
       ACCEPT_TOKEN(anon_sym_PLUS_PLUS);
       END_STATE();
-    case 93:
+    case 85:
       ACCEPT_TOKEN(anon_sym_PLUS);
-      if (lookahead == '+') ADVANCE(92);
+      if (lookahead == '+') ADVANCE(84);
       END_STATE();
-    case 94:
+    case 86:
       ACCEPT_TOKEN(anon_sym_DASH);
-      if (lookahead == '>') ADVANCE(78);
+      if (lookahead == '>') ADVANCE(71);
       END_STATE();
-    case 95:
+    case 87:
       ACCEPT_TOKEN(anon_sym_STAR);
       END_STATE();
-    case 96:
+    case 88:
       ACCEPT_TOKEN(anon_sym_SLASH);
-      if (lookahead == '/') ADVANCE(64);
+      if (lookahead == '/') ADVANCE(57);
       END_STATE();
-    case 97:
+    case 89:
       ACCEPT_TOKEN(anon_sym_PERCENT);
       END_STATE();
-    case 98:
+    case 90:
       ACCEPT_TOKEN(anon_sym_PIPE_GT);
       END_STATE();
-    case 99:
+    case 91:
       ACCEPT_TOKEN(anon_sym_BANG);
-      if (lookahead == '=') ADVANCE(89);
+      if (lookahead == '=') ADVANCE(81);
       END_STATE();
-    case 100:
+    case 92:
       ACCEPT_TOKEN(anon_sym_QMARK);
       END_STATE();
-    case 101:
+    case 93:
       ACCEPT_TOKEN(anon_sym_LT2);
-      if (lookahead == '=') ADVANCE(90);
+      if (lookahead == '=') ADVANCE(82);
       END_STATE();
-    case 102:
+    case 94:
       ACCEPT_TOKEN(anon_sym_LPAREN2);
       END_STATE();
-    case 103:
+    case 95:
       ACCEPT_TOKEN(anon_sym_LBRACK);
       END_STATE();
-    case 104:
+    case 96:
       ACCEPT_TOKEN(anon_sym_RBRACK);
       END_STATE();
-    case 105:
+    case 97:
       ACCEPT_TOKEN(sym_integer);
-      if (lookahead == '.') ADVANCE(52);
+      if (lookahead == '.') ADVANCE(46);
       if (('0' <= lookahead && lookahead <= '9') ||
-          lookahead == '_') ADVANCE(105);
+          lookahead == '_') ADVANCE(97);
       END_STATE();
-    case 106:
+    case 98:
       ACCEPT_TOKEN(sym_float);
       if (lookahead == 'E' ||
-          lookahead == 'e') ADVANCE(51);
+          lookahead == 'e') ADVANCE(45);
       if (('0' <= lookahead && lookahead <= '9') ||
-          lookahead == '_') ADVANCE(106);
+          lookahead == '_') ADVANCE(98);
       END_STATE();
-    case 107:
+    case 99:
       ACCEPT_TOKEN(sym_float);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(107);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(99);
       END_STATE();
-    case 108:
+    case 100:
       ACCEPT_TOKEN(anon_sym_DQUOTE);
       END_STATE();
-    case 109:
+    case 101:
       ACCEPT_TOKEN(anon_sym_DQUOTE2);
       END_STATE();
-    case 110:
+    case 102:
       ACCEPT_TOKEN(aux_sym_string_fragment_token1);
-      if (lookahead == '\n') ADVANCE(113);
+      if (lookahead == '\n') ADVANCE(105);
       if (lookahead != 0 &&
           lookahead != '"' &&
           lookahead != '$' &&
-          lookahead != '\\') ADVANCE(110);
+          lookahead != '\\') ADVANCE(102);
       END_STATE();
-    case 111:
+    case 103:
       ACCEPT_TOKEN(aux_sym_string_fragment_token1);
-      if (lookahead == '/') ADVANCE(112);
+      if (lookahead == '/') ADVANCE(104);
       if (('\t' <= lookahead && lookahead <= '\r') ||
-          lookahead == ' ') ADVANCE(111);
+          lookahead == ' ') ADVANCE(103);
       if (lookahead != 0 &&
           lookahead != '"' &&
           lookahead != '$' &&
-          lookahead != '\\') ADVANCE(113);
+          lookahead != '\\') ADVANCE(105);
       END_STATE();
-    case 112:
+    case 104:
       ACCEPT_TOKEN(aux_sym_string_fragment_token1);
-      if (lookahead == '/') ADVANCE(110);
+      if (lookahead == '/') ADVANCE(102);
       if (lookahead != 0 &&
           lookahead != '"' &&
           lookahead != '$' &&
-          lookahead != '\\') ADVANCE(113);
+          lookahead != '\\') ADVANCE(105);
       END_STATE();
-    case 113:
+    case 105:
       ACCEPT_TOKEN(aux_sym_string_fragment_token1);
       if (lookahead != 0 &&
           lookahead != '"' &&
           lookahead != '$' &&
-          lookahead != '\\') ADVANCE(113);
+          lookahead != '\\') ADVANCE(105);
       END_STATE();
-    case 114:
+    case 106:
       ACCEPT_TOKEN(anon_sym_DOLLAR);
-      if (lookahead == '{') ADVANCE(116);
+      if (lookahead == '{') ADVANCE(109);
       END_STATE();
-    case 115:
+    case 107:
       ACCEPT_TOKEN(sym_escape_sequence);
       END_STATE();
-    case 116:
+    case 108:
+      ACCEPT_TOKEN(sym_escape_sequence);
+      if (lookahead == '{') ADVANCE(44);
+      END_STATE();
+    case 109:
       ACCEPT_TOKEN(anon_sym_DOLLAR_LBRACE);
       END_STATE();
-    case 117:
+    case 110:
       ACCEPT_TOKEN(sym_char);
       END_STATE();
-    case 118:
+    case 111:
       ACCEPT_TOKEN(anon_sym_DOT_DOT_DOT);
       END_STATE();
-    case 119:
+    case 112:
       ACCEPT_TOKEN(sym_identifier);
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(119);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(112);
       END_STATE();
-    case 120:
-      ACCEPT_TOKEN(sym_type_identifier);
-      if (lookahead == 'A') ADVANCE(123);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('B' <= lookahead && lookahead <= 'Z') ||
-          lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(141);
-      END_STATE();
-    case 121:
-      ACCEPT_TOKEN(sym_type_identifier);
-      if (lookahead == 'A') ADVANCE(139);
-      if (lookahead == 'O') ADVANCE(135);
-      if (lookahead == 'U') ADVANCE(137);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('B' <= lookahead && lookahead <= 'Z') ||
-          lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(141);
-      END_STATE();
-    case 122:
-      ACCEPT_TOKEN(sym_type_identifier);
-      if (lookahead == 'C') ADVANCE(129);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'Z') ||
-          lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(141);
-      END_STATE();
-    case 123:
-      ACCEPT_TOKEN(sym_type_identifier);
-      if (lookahead == 'D') ADVANCE(80);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'Z') ||
-          lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(141);
-      END_STATE();
-    case 124:
-      ACCEPT_TOKEN(sym_type_identifier);
-      if (lookahead == 'E') ADVANCE(131);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'Z') ||
-          lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(141);
-      END_STATE();
-    case 125:
-      ACCEPT_TOKEN(sym_type_identifier);
-      if (lookahead == 'E') ADVANCE(137);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'Z') ||
-          lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(141);
-      END_STATE();
-    case 126:
-      ACCEPT_TOKEN(sym_type_identifier);
-      if (lookahead == 'E') ADVANCE(120);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'Z') ||
-          lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(141);
-      END_STATE();
-    case 127:
-      ACCEPT_TOKEN(sym_type_identifier);
-      if (lookahead == 'E') ADVANCE(80);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'Z') ||
-          lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(141);
-      END_STATE();
-    case 128:
-      ACCEPT_TOKEN(sym_type_identifier);
-      if (lookahead == 'E') ADVANCE(140);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'Z') ||
-          lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(141);
-      END_STATE();
-    case 129:
-      ACCEPT_TOKEN(sym_type_identifier);
-      if (lookahead == 'H') ADVANCE(80);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'Z') ||
-          lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(141);
-      END_STATE();
-    case 130:
-      ACCEPT_TOKEN(sym_type_identifier);
-      if (lookahead == 'I') ADVANCE(133);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'Z') ||
-          lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(141);
-      END_STATE();
-    case 131:
-      ACCEPT_TOKEN(sym_type_identifier);
-      if (lookahead == 'L') ADVANCE(128);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'Z') ||
-          lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(141);
-      END_STATE();
-    case 132:
-      ACCEPT_TOKEN(sym_type_identifier);
-      if (lookahead == 'N') ADVANCE(136);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'Z') ||
-          lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(141);
-      END_STATE();
-    case 133:
-      ACCEPT_TOKEN(sym_type_identifier);
-      if (lookahead == 'O') ADVANCE(132);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'Z') ||
-          lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(141);
-      END_STATE();
-    case 134:
-      ACCEPT_TOKEN(sym_type_identifier);
-      if (lookahead == 'P') ADVANCE(138);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'Z') ||
-          lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(141);
-      END_STATE();
-    case 135:
-      ACCEPT_TOKEN(sym_type_identifier);
-      if (lookahead == 'S') ADVANCE(137);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'Z') ||
-          lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(141);
-      END_STATE();
-    case 136:
-      ACCEPT_TOKEN(sym_type_identifier);
-      if (lookahead == 'S') ADVANCE(80);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'Z') ||
-          lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(141);
-      END_STATE();
-    case 137:
-      ACCEPT_TOKEN(sym_type_identifier);
-      if (lookahead == 'T') ADVANCE(80);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'Z') ||
-          lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(141);
-      END_STATE();
-    case 138:
-      ACCEPT_TOKEN(sym_type_identifier);
-      if (lookahead == 'T') ADVANCE(130);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'Z') ||
-          lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(141);
-      END_STATE();
-    case 139:
-      ACCEPT_TOKEN(sym_type_identifier);
-      if (lookahead == 'T') ADVANCE(122);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'Z') ||
-          lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(141);
-      END_STATE();
-    case 140:
-      ACCEPT_TOKEN(sym_type_identifier);
-      if (lookahead == 'T') ADVANCE(127);
-      if (('0' <= lookahead && lookahead <= '9') ||
-          ('A' <= lookahead && lookahead <= 'Z') ||
-          lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(141);
-      END_STATE();
-    case 141:
+    case 113:
       ACCEPT_TOKEN(sym_type_identifier);
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(141);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(113);
       END_STATE();
     default:
       return false;
@@ -2964,271 +2733,271 @@ static bool ts_lex_keywords(TSLexer *lexer, TSStateId state) {
 static const TSLexerMode ts_lex_modes[STATE_COUNT] = {
   [0] = {.lex_state = 0},
   [1] = {.lex_state = 0},
-  [2] = {.lex_state = 58},
-  [3] = {.lex_state = 58},
-  [4] = {.lex_state = 58},
-  [5] = {.lex_state = 58},
-  [6] = {.lex_state = 58},
-  [7] = {.lex_state = 58},
-  [8] = {.lex_state = 58},
-  [9] = {.lex_state = 58},
-  [10] = {.lex_state = 1},
-  [11] = {.lex_state = 1},
-  [12] = {.lex_state = 1},
-  [13] = {.lex_state = 1},
-  [14] = {.lex_state = 56},
-  [15] = {.lex_state = 56},
-  [16] = {.lex_state = 56},
-  [17] = {.lex_state = 56},
-  [18] = {.lex_state = 56},
-  [19] = {.lex_state = 56},
-  [20] = {.lex_state = 56},
-  [21] = {.lex_state = 56},
-  [22] = {.lex_state = 56},
-  [23] = {.lex_state = 56},
-  [24] = {.lex_state = 56},
-  [25] = {.lex_state = 56},
-  [26] = {.lex_state = 56},
-  [27] = {.lex_state = 56},
-  [28] = {.lex_state = 56},
-  [29] = {.lex_state = 56},
-  [30] = {.lex_state = 56},
-  [31] = {.lex_state = 56},
-  [32] = {.lex_state = 56},
-  [33] = {.lex_state = 56},
-  [34] = {.lex_state = 56},
-  [35] = {.lex_state = 56},
-  [36] = {.lex_state = 56},
-  [37] = {.lex_state = 56},
-  [38] = {.lex_state = 56},
-  [39] = {.lex_state = 56},
-  [40] = {.lex_state = 56},
-  [41] = {.lex_state = 56},
-  [42] = {.lex_state = 56},
-  [43] = {.lex_state = 56},
-  [44] = {.lex_state = 56},
-  [45] = {.lex_state = 56},
-  [46] = {.lex_state = 56},
-  [47] = {.lex_state = 56},
-  [48] = {.lex_state = 56},
-  [49] = {.lex_state = 56},
-  [50] = {.lex_state = 56},
-  [51] = {.lex_state = 56},
-  [52] = {.lex_state = 56},
-  [53] = {.lex_state = 56},
-  [54] = {.lex_state = 56},
-  [55] = {.lex_state = 56},
-  [56] = {.lex_state = 56},
-  [57] = {.lex_state = 56},
-  [58] = {.lex_state = 56},
-  [59] = {.lex_state = 56},
-  [60] = {.lex_state = 56},
-  [61] = {.lex_state = 56},
-  [62] = {.lex_state = 56},
-  [63] = {.lex_state = 56},
-  [64] = {.lex_state = 56},
-  [65] = {.lex_state = 56},
-  [66] = {.lex_state = 56},
-  [67] = {.lex_state = 56},
-  [68] = {.lex_state = 56},
-  [69] = {.lex_state = 56},
-  [70] = {.lex_state = 56},
-  [71] = {.lex_state = 58},
-  [72] = {.lex_state = 56},
-  [73] = {.lex_state = 56},
-  [74] = {.lex_state = 56},
-  [75] = {.lex_state = 58},
-  [76] = {.lex_state = 58},
-  [77] = {.lex_state = 58},
-  [78] = {.lex_state = 58},
-  [79] = {.lex_state = 58},
-  [80] = {.lex_state = 58},
-  [81] = {.lex_state = 58},
-  [82] = {.lex_state = 58},
-  [83] = {.lex_state = 58},
-  [84] = {.lex_state = 58},
-  [85] = {.lex_state = 58},
-  [86] = {.lex_state = 58},
-  [87] = {.lex_state = 58},
-  [88] = {.lex_state = 58},
-  [89] = {.lex_state = 58},
-  [90] = {.lex_state = 58},
-  [91] = {.lex_state = 58},
-  [92] = {.lex_state = 58},
-  [93] = {.lex_state = 58},
-  [94] = {.lex_state = 58},
-  [95] = {.lex_state = 58},
-  [96] = {.lex_state = 58},
-  [97] = {.lex_state = 58},
-  [98] = {.lex_state = 58},
-  [99] = {.lex_state = 58},
-  [100] = {.lex_state = 58},
-  [101] = {.lex_state = 58},
-  [102] = {.lex_state = 58},
-  [103] = {.lex_state = 58},
-  [104] = {.lex_state = 58},
-  [105] = {.lex_state = 58},
-  [106] = {.lex_state = 58},
-  [107] = {.lex_state = 58},
-  [108] = {.lex_state = 58},
-  [109] = {.lex_state = 58},
-  [110] = {.lex_state = 58},
-  [111] = {.lex_state = 58},
-  [112] = {.lex_state = 58},
-  [113] = {.lex_state = 58},
-  [114] = {.lex_state = 58},
-  [115] = {.lex_state = 58},
-  [116] = {.lex_state = 58},
-  [117] = {.lex_state = 58},
-  [118] = {.lex_state = 58},
-  [119] = {.lex_state = 58},
-  [120] = {.lex_state = 58},
-  [121] = {.lex_state = 58},
-  [122] = {.lex_state = 58},
-  [123] = {.lex_state = 58},
-  [124] = {.lex_state = 58},
-  [125] = {.lex_state = 58},
-  [126] = {.lex_state = 58},
-  [127] = {.lex_state = 58},
-  [128] = {.lex_state = 58},
-  [129] = {.lex_state = 58},
-  [130] = {.lex_state = 58},
-  [131] = {.lex_state = 58},
-  [132] = {.lex_state = 58},
-  [133] = {.lex_state = 58},
-  [134] = {.lex_state = 58},
-  [135] = {.lex_state = 58},
-  [136] = {.lex_state = 58},
-  [137] = {.lex_state = 58},
-  [138] = {.lex_state = 58},
-  [139] = {.lex_state = 58},
-  [140] = {.lex_state = 58},
-  [141] = {.lex_state = 58},
-  [142] = {.lex_state = 58},
-  [143] = {.lex_state = 58},
-  [144] = {.lex_state = 58},
-  [145] = {.lex_state = 58},
-  [146] = {.lex_state = 58},
-  [147] = {.lex_state = 58},
-  [148] = {.lex_state = 58},
-  [149] = {.lex_state = 58},
-  [150] = {.lex_state = 58},
-  [151] = {.lex_state = 58},
-  [152] = {.lex_state = 58},
-  [153] = {.lex_state = 58},
-  [154] = {.lex_state = 58},
-  [155] = {.lex_state = 58},
-  [156] = {.lex_state = 58},
-  [157] = {.lex_state = 58},
-  [158] = {.lex_state = 58},
-  [159] = {.lex_state = 58},
-  [160] = {.lex_state = 58},
-  [161] = {.lex_state = 58},
-  [162] = {.lex_state = 58},
-  [163] = {.lex_state = 58},
-  [164] = {.lex_state = 58},
-  [165] = {.lex_state = 58},
-  [166] = {.lex_state = 58},
-  [167] = {.lex_state = 58},
-  [168] = {.lex_state = 58},
-  [169] = {.lex_state = 58},
-  [170] = {.lex_state = 58},
-  [171] = {.lex_state = 58},
-  [172] = {.lex_state = 58},
-  [173] = {.lex_state = 58},
-  [174] = {.lex_state = 58},
-  [175] = {.lex_state = 58},
-  [176] = {.lex_state = 58},
-  [177] = {.lex_state = 58},
-  [178] = {.lex_state = 58},
-  [179] = {.lex_state = 58},
-  [180] = {.lex_state = 58},
-  [181] = {.lex_state = 58},
-  [182] = {.lex_state = 58},
-  [183] = {.lex_state = 58},
-  [184] = {.lex_state = 58},
-  [185] = {.lex_state = 58},
-  [186] = {.lex_state = 58},
-  [187] = {.lex_state = 58},
-  [188] = {.lex_state = 58},
-  [189] = {.lex_state = 58},
-  [190] = {.lex_state = 58},
-  [191] = {.lex_state = 58},
-  [192] = {.lex_state = 56},
-  [193] = {.lex_state = 56},
-  [194] = {.lex_state = 58},
-  [195] = {.lex_state = 58},
-  [196] = {.lex_state = 58},
-  [197] = {.lex_state = 58},
-  [198] = {.lex_state = 58},
-  [199] = {.lex_state = 58},
-  [200] = {.lex_state = 58},
-  [201] = {.lex_state = 58},
-  [202] = {.lex_state = 58},
-  [203] = {.lex_state = 58},
-  [204] = {.lex_state = 58},
-  [205] = {.lex_state = 58},
-  [206] = {.lex_state = 58},
-  [207] = {.lex_state = 58},
-  [208] = {.lex_state = 58},
-  [209] = {.lex_state = 58},
-  [210] = {.lex_state = 58},
-  [211] = {.lex_state = 58},
-  [212] = {.lex_state = 58},
-  [213] = {.lex_state = 58},
-  [214] = {.lex_state = 58},
-  [215] = {.lex_state = 58},
-  [216] = {.lex_state = 58},
-  [217] = {.lex_state = 58},
+  [2] = {.lex_state = 51, .reserved_word_set_id = 1},
+  [3] = {.lex_state = 51, .reserved_word_set_id = 1},
+  [4] = {.lex_state = 51, .reserved_word_set_id = 2},
+  [5] = {.lex_state = 51, .reserved_word_set_id = 2},
+  [6] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [7] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [8] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [9] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [10] = {.lex_state = 1, .reserved_word_set_id = 4},
+  [11] = {.lex_state = 1, .reserved_word_set_id = 4},
+  [12] = {.lex_state = 1, .reserved_word_set_id = 4},
+  [13] = {.lex_state = 1, .reserved_word_set_id = 4},
+  [14] = {.lex_state = 49, .reserved_word_set_id = 1},
+  [15] = {.lex_state = 49, .reserved_word_set_id = 2},
+  [16] = {.lex_state = 49, .reserved_word_set_id = 1},
+  [17] = {.lex_state = 49, .reserved_word_set_id = 1},
+  [18] = {.lex_state = 49, .reserved_word_set_id = 1},
+  [19] = {.lex_state = 49, .reserved_word_set_id = 1},
+  [20] = {.lex_state = 49, .reserved_word_set_id = 1},
+  [21] = {.lex_state = 49, .reserved_word_set_id = 1},
+  [22] = {.lex_state = 49, .reserved_word_set_id = 1},
+  [23] = {.lex_state = 49, .reserved_word_set_id = 1},
+  [24] = {.lex_state = 49, .reserved_word_set_id = 1},
+  [25] = {.lex_state = 49, .reserved_word_set_id = 1},
+  [26] = {.lex_state = 49, .reserved_word_set_id = 1},
+  [27] = {.lex_state = 49, .reserved_word_set_id = 1},
+  [28] = {.lex_state = 49, .reserved_word_set_id = 1},
+  [29] = {.lex_state = 49, .reserved_word_set_id = 1},
+  [30] = {.lex_state = 49, .reserved_word_set_id = 1},
+  [31] = {.lex_state = 49, .reserved_word_set_id = 1},
+  [32] = {.lex_state = 49, .reserved_word_set_id = 1},
+  [33] = {.lex_state = 49, .reserved_word_set_id = 1},
+  [34] = {.lex_state = 49, .reserved_word_set_id = 1},
+  [35] = {.lex_state = 49, .reserved_word_set_id = 1},
+  [36] = {.lex_state = 49, .reserved_word_set_id = 1},
+  [37] = {.lex_state = 49, .reserved_word_set_id = 1},
+  [38] = {.lex_state = 49, .reserved_word_set_id = 1},
+  [39] = {.lex_state = 49, .reserved_word_set_id = 1},
+  [40] = {.lex_state = 49, .reserved_word_set_id = 1},
+  [41] = {.lex_state = 49, .reserved_word_set_id = 1},
+  [42] = {.lex_state = 49, .reserved_word_set_id = 1},
+  [43] = {.lex_state = 49, .reserved_word_set_id = 2},
+  [44] = {.lex_state = 49, .reserved_word_set_id = 2},
+  [45] = {.lex_state = 49, .reserved_word_set_id = 2},
+  [46] = {.lex_state = 49, .reserved_word_set_id = 2},
+  [47] = {.lex_state = 49, .reserved_word_set_id = 2},
+  [48] = {.lex_state = 49, .reserved_word_set_id = 2},
+  [49] = {.lex_state = 49, .reserved_word_set_id = 2},
+  [50] = {.lex_state = 49, .reserved_word_set_id = 2},
+  [51] = {.lex_state = 49, .reserved_word_set_id = 2},
+  [52] = {.lex_state = 49, .reserved_word_set_id = 2},
+  [53] = {.lex_state = 49, .reserved_word_set_id = 2},
+  [54] = {.lex_state = 49, .reserved_word_set_id = 2},
+  [55] = {.lex_state = 49, .reserved_word_set_id = 2},
+  [56] = {.lex_state = 49, .reserved_word_set_id = 2},
+  [57] = {.lex_state = 49, .reserved_word_set_id = 2},
+  [58] = {.lex_state = 49, .reserved_word_set_id = 2},
+  [59] = {.lex_state = 49, .reserved_word_set_id = 2},
+  [60] = {.lex_state = 49, .reserved_word_set_id = 2},
+  [61] = {.lex_state = 49, .reserved_word_set_id = 2},
+  [62] = {.lex_state = 49, .reserved_word_set_id = 2},
+  [63] = {.lex_state = 49, .reserved_word_set_id = 2},
+  [64] = {.lex_state = 49, .reserved_word_set_id = 2},
+  [65] = {.lex_state = 49, .reserved_word_set_id = 2},
+  [66] = {.lex_state = 49, .reserved_word_set_id = 2},
+  [67] = {.lex_state = 49, .reserved_word_set_id = 2},
+  [68] = {.lex_state = 49, .reserved_word_set_id = 2},
+  [69] = {.lex_state = 49, .reserved_word_set_id = 2},
+  [70] = {.lex_state = 49, .reserved_word_set_id = 2},
+  [71] = {.lex_state = 51, .reserved_word_set_id = 1},
+  [72] = {.lex_state = 49, .reserved_word_set_id = 2},
+  [73] = {.lex_state = 49, .reserved_word_set_id = 2},
+  [74] = {.lex_state = 49, .reserved_word_set_id = 2},
+  [75] = {.lex_state = 51, .reserved_word_set_id = 1},
+  [76] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [77] = {.lex_state = 51, .reserved_word_set_id = 2},
+  [78] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [79] = {.lex_state = 51, .reserved_word_set_id = 5},
+  [80] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [81] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [82] = {.lex_state = 51, .reserved_word_set_id = 1},
+  [83] = {.lex_state = 51, .reserved_word_set_id = 1},
+  [84] = {.lex_state = 51, .reserved_word_set_id = 1},
+  [85] = {.lex_state = 51, .reserved_word_set_id = 1},
+  [86] = {.lex_state = 51, .reserved_word_set_id = 1},
+  [87] = {.lex_state = 51, .reserved_word_set_id = 1},
+  [88] = {.lex_state = 51, .reserved_word_set_id = 1},
+  [89] = {.lex_state = 51, .reserved_word_set_id = 1},
+  [90] = {.lex_state = 51, .reserved_word_set_id = 1},
+  [91] = {.lex_state = 51, .reserved_word_set_id = 1},
+  [92] = {.lex_state = 51, .reserved_word_set_id = 5},
+  [93] = {.lex_state = 51, .reserved_word_set_id = 1},
+  [94] = {.lex_state = 51, .reserved_word_set_id = 5},
+  [95] = {.lex_state = 51, .reserved_word_set_id = 1},
+  [96] = {.lex_state = 51, .reserved_word_set_id = 1},
+  [97] = {.lex_state = 51, .reserved_word_set_id = 5},
+  [98] = {.lex_state = 51, .reserved_word_set_id = 1},
+  [99] = {.lex_state = 51, .reserved_word_set_id = 5},
+  [100] = {.lex_state = 51, .reserved_word_set_id = 1},
+  [101] = {.lex_state = 51, .reserved_word_set_id = 5},
+  [102] = {.lex_state = 51, .reserved_word_set_id = 5},
+  [103] = {.lex_state = 51, .reserved_word_set_id = 1},
+  [104] = {.lex_state = 51, .reserved_word_set_id = 1},
+  [105] = {.lex_state = 51, .reserved_word_set_id = 1},
+  [106] = {.lex_state = 51, .reserved_word_set_id = 1},
+  [107] = {.lex_state = 51, .reserved_word_set_id = 1},
+  [108] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [109] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [110] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [111] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [112] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [113] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [114] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [115] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [116] = {.lex_state = 51, .reserved_word_set_id = 2},
+  [117] = {.lex_state = 51, .reserved_word_set_id = 2},
+  [118] = {.lex_state = 51, .reserved_word_set_id = 2},
+  [119] = {.lex_state = 51, .reserved_word_set_id = 2},
+  [120] = {.lex_state = 51, .reserved_word_set_id = 2},
+  [121] = {.lex_state = 51, .reserved_word_set_id = 2},
+  [122] = {.lex_state = 51, .reserved_word_set_id = 2},
+  [123] = {.lex_state = 51, .reserved_word_set_id = 2},
+  [124] = {.lex_state = 51, .reserved_word_set_id = 2},
+  [125] = {.lex_state = 51, .reserved_word_set_id = 2},
+  [126] = {.lex_state = 51, .reserved_word_set_id = 2},
+  [127] = {.lex_state = 51, .reserved_word_set_id = 2},
+  [128] = {.lex_state = 51, .reserved_word_set_id = 2},
+  [129] = {.lex_state = 51, .reserved_word_set_id = 2},
+  [130] = {.lex_state = 51, .reserved_word_set_id = 2},
+  [131] = {.lex_state = 51, .reserved_word_set_id = 2},
+  [132] = {.lex_state = 51, .reserved_word_set_id = 2},
+  [133] = {.lex_state = 51, .reserved_word_set_id = 2},
+  [134] = {.lex_state = 51, .reserved_word_set_id = 5},
+  [135] = {.lex_state = 51, .reserved_word_set_id = 5},
+  [136] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [137] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [138] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [139] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [140] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [141] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [142] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [143] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [144] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [145] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [146] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [147] = {.lex_state = 51, .reserved_word_set_id = 5},
+  [148] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [149] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [150] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [151] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [152] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [153] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [154] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [155] = {.lex_state = 51, .reserved_word_set_id = 5},
+  [156] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [157] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [158] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [159] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [160] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [161] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [162] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [163] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [164] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [165] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [166] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [167] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [168] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [169] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [170] = {.lex_state = 51, .reserved_word_set_id = 5},
+  [171] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [172] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [173] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [174] = {.lex_state = 51, .reserved_word_set_id = 5},
+  [175] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [176] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [177] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [178] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [179] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [180] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [181] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [182] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [183] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [184] = {.lex_state = 51, .reserved_word_set_id = 5},
+  [185] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [186] = {.lex_state = 51, .reserved_word_set_id = 3},
+  [187] = {.lex_state = 51, .reserved_word_set_id = 6},
+  [188] = {.lex_state = 51, .reserved_word_set_id = 6},
+  [189] = {.lex_state = 51, .reserved_word_set_id = 6},
+  [190] = {.lex_state = 51, .reserved_word_set_id = 6},
+  [191] = {.lex_state = 51, .reserved_word_set_id = 6},
+  [192] = {.lex_state = 49},
+  [193] = {.lex_state = 49},
+  [194] = {.lex_state = 51, .reserved_word_set_id = 5},
+  [195] = {.lex_state = 51, .reserved_word_set_id = 6},
+  [196] = {.lex_state = 51, .reserved_word_set_id = 6},
+  [197] = {.lex_state = 51, .reserved_word_set_id = 5},
+  [198] = {.lex_state = 51, .reserved_word_set_id = 5},
+  [199] = {.lex_state = 51, .reserved_word_set_id = 6},
+  [200] = {.lex_state = 51, .reserved_word_set_id = 6},
+  [201] = {.lex_state = 51},
+  [202] = {.lex_state = 51},
+  [203] = {.lex_state = 51},
+  [204] = {.lex_state = 51},
+  [205] = {.lex_state = 51},
+  [206] = {.lex_state = 51},
+  [207] = {.lex_state = 51},
+  [208] = {.lex_state = 51},
+  [209] = {.lex_state = 51},
+  [210] = {.lex_state = 51},
+  [211] = {.lex_state = 51},
+  [212] = {.lex_state = 51},
+  [213] = {.lex_state = 51},
+  [214] = {.lex_state = 51},
+  [215] = {.lex_state = 51},
+  [216] = {.lex_state = 51},
+  [217] = {.lex_state = 51},
   [218] = {.lex_state = 0},
   [219] = {.lex_state = 0},
-  [220] = {.lex_state = 60},
-  [221] = {.lex_state = 60},
-  [222] = {.lex_state = 60},
-  [223] = {.lex_state = 60},
-  [224] = {.lex_state = 60},
-  [225] = {.lex_state = 60},
-  [226] = {.lex_state = 60},
-  [227] = {.lex_state = 60},
-  [228] = {.lex_state = 60},
-  [229] = {.lex_state = 60},
-  [230] = {.lex_state = 60},
-  [231] = {.lex_state = 60},
-  [232] = {.lex_state = 60},
-  [233] = {.lex_state = 60},
-  [234] = {.lex_state = 58},
-  [235] = {.lex_state = 58},
-  [236] = {.lex_state = 60},
-  [237] = {.lex_state = 58},
-  [238] = {.lex_state = 60},
-  [239] = {.lex_state = 58},
-  [240] = {.lex_state = 60},
-  [241] = {.lex_state = 58},
-  [242] = {.lex_state = 60},
-  [243] = {.lex_state = 58},
-  [244] = {.lex_state = 58},
-  [245] = {.lex_state = 58},
-  [246] = {.lex_state = 58},
-  [247] = {.lex_state = 58},
-  [248] = {.lex_state = 58},
-  [249] = {.lex_state = 58},
-  [250] = {.lex_state = 58},
-  [251] = {.lex_state = 58},
-  [252] = {.lex_state = 58},
-  [253] = {.lex_state = 58},
-  [254] = {.lex_state = 58},
-  [255] = {.lex_state = 58},
-  [256] = {.lex_state = 58},
-  [257] = {.lex_state = 58},
-  [258] = {.lex_state = 58},
-  [259] = {.lex_state = 58},
-  [260] = {.lex_state = 58},
+  [220] = {.lex_state = 53},
+  [221] = {.lex_state = 53},
+  [222] = {.lex_state = 53},
+  [223] = {.lex_state = 53},
+  [224] = {.lex_state = 53},
+  [225] = {.lex_state = 53},
+  [226] = {.lex_state = 53},
+  [227] = {.lex_state = 53},
+  [228] = {.lex_state = 53},
+  [229] = {.lex_state = 53},
+  [230] = {.lex_state = 53},
+  [231] = {.lex_state = 53},
+  [232] = {.lex_state = 53},
+  [233] = {.lex_state = 53},
+  [234] = {.lex_state = 51, .reserved_word_set_id = 7},
+  [235] = {.lex_state = 51, .reserved_word_set_id = 5},
+  [236] = {.lex_state = 53, .reserved_word_set_id = 7},
+  [237] = {.lex_state = 51, .reserved_word_set_id = 7},
+  [238] = {.lex_state = 53, .reserved_word_set_id = 7},
+  [239] = {.lex_state = 51, .reserved_word_set_id = 5},
+  [240] = {.lex_state = 53, .reserved_word_set_id = 5},
+  [241] = {.lex_state = 51, .reserved_word_set_id = 7},
+  [242] = {.lex_state = 53, .reserved_word_set_id = 5},
+  [243] = {.lex_state = 51, .reserved_word_set_id = 7},
+  [244] = {.lex_state = 51, .reserved_word_set_id = 5},
+  [245] = {.lex_state = 51, .reserved_word_set_id = 5},
+  [246] = {.lex_state = 51, .reserved_word_set_id = 5},
+  [247] = {.lex_state = 51, .reserved_word_set_id = 5},
+  [248] = {.lex_state = 51, .reserved_word_set_id = 7},
+  [249] = {.lex_state = 51, .reserved_word_set_id = 7},
+  [250] = {.lex_state = 51, .reserved_word_set_id = 7},
+  [251] = {.lex_state = 51, .reserved_word_set_id = 5},
+  [252] = {.lex_state = 51, .reserved_word_set_id = 5},
+  [253] = {.lex_state = 51, .reserved_word_set_id = 7},
+  [254] = {.lex_state = 51, .reserved_word_set_id = 5},
+  [255] = {.lex_state = 51, .reserved_word_set_id = 5},
+  [256] = {.lex_state = 51, .reserved_word_set_id = 5},
+  [257] = {.lex_state = 51, .reserved_word_set_id = 7},
+  [258] = {.lex_state = 51, .reserved_word_set_id = 7},
+  [259] = {.lex_state = 51, .reserved_word_set_id = 7},
+  [260] = {.lex_state = 51, .reserved_word_set_id = 5},
   [261] = {.lex_state = 0},
   [262] = {.lex_state = 0},
   [263] = {.lex_state = 0},
   [264] = {.lex_state = 0},
   [265] = {.lex_state = 0},
-  [266] = {.lex_state = 58},
+  [266] = {.lex_state = 51},
   [267] = {.lex_state = 3},
   [268] = {.lex_state = 0},
   [269] = {.lex_state = 0},
@@ -3240,51 +3009,51 @@ static const TSLexerMode ts_lex_modes[STATE_COUNT] = {
   [275] = {.lex_state = 0},
   [276] = {.lex_state = 0},
   [277] = {.lex_state = 3},
-  [278] = {.lex_state = 60},
-  [279] = {.lex_state = 60},
-  [280] = {.lex_state = 60},
-  [281] = {.lex_state = 60},
-  [282] = {.lex_state = 60},
-  [283] = {.lex_state = 60},
+  [278] = {.lex_state = 53},
+  [279] = {.lex_state = 53},
+  [280] = {.lex_state = 53},
+  [281] = {.lex_state = 53},
+  [282] = {.lex_state = 53},
+  [283] = {.lex_state = 53},
   [284] = {.lex_state = 0},
-  [285] = {.lex_state = 60},
-  [286] = {.lex_state = 60},
+  [285] = {.lex_state = 53},
+  [286] = {.lex_state = 53},
   [287] = {.lex_state = 0},
   [288] = {.lex_state = 0},
-  [289] = {.lex_state = 60},
+  [289] = {.lex_state = 53},
   [290] = {.lex_state = 0},
   [291] = {.lex_state = 0},
   [292] = {.lex_state = 0},
   [293] = {.lex_state = 0},
   [294] = {.lex_state = 0},
-  [295] = {.lex_state = 60},
-  [296] = {.lex_state = 60},
+  [295] = {.lex_state = 53},
+  [296] = {.lex_state = 53},
   [297] = {.lex_state = 0},
-  [298] = {.lex_state = 60},
-  [299] = {.lex_state = 60},
-  [300] = {.lex_state = 60},
-  [301] = {.lex_state = 60},
+  [298] = {.lex_state = 53},
+  [299] = {.lex_state = 53},
+  [300] = {.lex_state = 53},
+  [301] = {.lex_state = 53},
   [302] = {.lex_state = 0},
   [303] = {.lex_state = 0},
-  [304] = {.lex_state = 60},
-  [305] = {.lex_state = 58},
-  [306] = {.lex_state = 58},
+  [304] = {.lex_state = 53},
+  [305] = {.lex_state = 51},
+  [306] = {.lex_state = 51},
   [307] = {.lex_state = 3},
   [308] = {.lex_state = 3},
-  [309] = {.lex_state = 58},
-  [310] = {.lex_state = 58},
-  [311] = {.lex_state = 58},
-  [312] = {.lex_state = 58},
+  [309] = {.lex_state = 51},
+  [310] = {.lex_state = 51},
+  [311] = {.lex_state = 51},
+  [312] = {.lex_state = 51},
   [313] = {.lex_state = 0},
-  [314] = {.lex_state = 0},
+  [314] = {.lex_state = 0, .reserved_word_set_id = 5},
   [315] = {.lex_state = 0},
-  [316] = {.lex_state = 60},
-  [317] = {.lex_state = 0},
+  [316] = {.lex_state = 53},
+  [317] = {.lex_state = 0, .reserved_word_set_id = 5},
   [318] = {.lex_state = 0},
   [319] = {.lex_state = 0},
   [320] = {.lex_state = 0},
-  [321] = {.lex_state = 0},
-  [322] = {.lex_state = 60},
+  [321] = {.lex_state = 0, .reserved_word_set_id = 5},
+  [322] = {.lex_state = 53},
   [323] = {.lex_state = 0},
   [324] = {.lex_state = 0},
   [325] = {.lex_state = 0},
@@ -3295,160 +3064,246 @@ static const TSLexerMode ts_lex_modes[STATE_COUNT] = {
   [330] = {.lex_state = 0},
   [331] = {.lex_state = 0},
   [332] = {.lex_state = 0},
-  [333] = {.lex_state = 60},
+  [333] = {.lex_state = 53},
   [334] = {.lex_state = 0},
-  [335] = {.lex_state = 0},
-  [336] = {.lex_state = 0},
+  [335] = {.lex_state = 0, .reserved_word_set_id = 5},
+  [336] = {.lex_state = 0, .reserved_word_set_id = 5},
   [337] = {.lex_state = 0},
   [338] = {.lex_state = 0},
-  [339] = {.lex_state = 0},
+  [339] = {.lex_state = 0, .reserved_word_set_id = 5},
   [340] = {.lex_state = 0},
-  [341] = {.lex_state = 60},
+  [341] = {.lex_state = 53},
   [342] = {.lex_state = 0},
   [343] = {.lex_state = 0},
-  [344] = {.lex_state = 60},
+  [344] = {.lex_state = 53},
   [345] = {.lex_state = 0},
   [346] = {.lex_state = 0},
   [347] = {.lex_state = 0},
   [348] = {.lex_state = 0},
   [349] = {.lex_state = 0},
   [350] = {.lex_state = 0},
-  [351] = {.lex_state = 60},
-  [352] = {.lex_state = 0},
+  [351] = {.lex_state = 53},
+  [352] = {.lex_state = 0, .reserved_word_set_id = 5},
   [353] = {.lex_state = 0},
-  [354] = {.lex_state = 0},
+  [354] = {.lex_state = 0, .reserved_word_set_id = 5},
   [355] = {.lex_state = 0},
-  [356] = {.lex_state = 0},
-  [357] = {.lex_state = 60},
+  [356] = {.lex_state = 0, .reserved_word_set_id = 5},
+  [357] = {.lex_state = 53},
   [358] = {.lex_state = 0},
-  [359] = {.lex_state = 60},
+  [359] = {.lex_state = 53},
   [360] = {.lex_state = 0},
   [361] = {.lex_state = 0},
   [362] = {.lex_state = 0},
   [363] = {.lex_state = 0},
   [364] = {.lex_state = 0},
   [365] = {.lex_state = 0},
-  [366] = {.lex_state = 0},
+  [366] = {.lex_state = 0, .reserved_word_set_id = 5},
   [367] = {.lex_state = 0},
   [368] = {.lex_state = 0},
   [369] = {.lex_state = 0},
   [370] = {.lex_state = 0},
-  [371] = {.lex_state = 0},
+  [371] = {.lex_state = 0, .reserved_word_set_id = 5},
   [372] = {.lex_state = 0},
   [373] = {.lex_state = 0},
   [374] = {.lex_state = 0},
   [375] = {.lex_state = 0},
-  [376] = {.lex_state = 0},
-  [377] = {.lex_state = 60},
-  [378] = {.lex_state = 0},
-  [379] = {.lex_state = 0},
+  [376] = {.lex_state = 0, .reserved_word_set_id = 5},
+  [377] = {.lex_state = 53},
+  [378] = {.lex_state = 0, .reserved_word_set_id = 5},
+  [379] = {.lex_state = 0, .reserved_word_set_id = 5},
   [380] = {.lex_state = 0},
   [381] = {.lex_state = 0},
-  [382] = {.lex_state = 0},
+  [382] = {.lex_state = 0, .reserved_word_set_id = 5},
   [383] = {.lex_state = 0},
-  [384] = {.lex_state = 0},
-  [385] = {.lex_state = 60},
-  [386] = {.lex_state = 0},
+  [384] = {.lex_state = 0, .reserved_word_set_id = 5},
+  [385] = {.lex_state = 53},
+  [386] = {.lex_state = 0, .reserved_word_set_id = 5},
   [387] = {.lex_state = 0},
   [388] = {.lex_state = 0},
-  [389] = {.lex_state = 0},
-  [390] = {.lex_state = 58},
-  [391] = {.lex_state = 0},
-  [392] = {.lex_state = 60},
+  [389] = {.lex_state = 0, .reserved_word_set_id = 5},
+  [390] = {.lex_state = 51},
+  [391] = {.lex_state = 0, .reserved_word_set_id = 5},
+  [392] = {.lex_state = 53},
   [393] = {.lex_state = 0},
-  [394] = {.lex_state = 60},
-  [395] = {.lex_state = 0},
+  [394] = {.lex_state = 53},
+  [395] = {.lex_state = 0, .reserved_word_set_id = 5},
   [396] = {.lex_state = 0},
-  [397] = {.lex_state = 58},
+  [397] = {.lex_state = 51},
   [398] = {.lex_state = 0},
   [399] = {.lex_state = 0},
-  [400] = {.lex_state = 0},
-  [401] = {.lex_state = 58},
+  [400] = {.lex_state = 0, .reserved_word_set_id = 5},
+  [401] = {.lex_state = 51},
   [402] = {.lex_state = 0},
   [403] = {.lex_state = 0},
   [404] = {.lex_state = 0},
-  [405] = {.lex_state = 58},
-  [406] = {.lex_state = 60},
-  [407] = {.lex_state = 0},
-  [408] = {.lex_state = 60},
-  [409] = {.lex_state = 60},
+  [405] = {.lex_state = 51},
+  [406] = {.lex_state = 53},
+  [407] = {.lex_state = 0, .reserved_word_set_id = 5},
+  [408] = {.lex_state = 53, .reserved_word_set_id = 5},
+  [409] = {.lex_state = 53},
   [410] = {.lex_state = 0},
   [411] = {.lex_state = 0},
   [412] = {.lex_state = 0},
-  [413] = {.lex_state = 58},
+  [413] = {.lex_state = 51},
   [414] = {.lex_state = 0},
   [415] = {.lex_state = 0},
-  [416] = {.lex_state = 60},
+  [416] = {.lex_state = 53},
   [417] = {.lex_state = 0},
-  [418] = {.lex_state = 0},
-  [419] = {.lex_state = 60},
+  [418] = {.lex_state = 0, .reserved_word_set_id = 5},
+  [419] = {.lex_state = 53},
   [420] = {.lex_state = 0},
-  [421] = {.lex_state = 0},
-  [422] = {.lex_state = 0},
-  [423] = {.lex_state = 60},
-  [424] = {.lex_state = 0},
-  [425] = {.lex_state = 60},
-  [426] = {.lex_state = 0},
-  [427] = {.lex_state = 60},
+  [421] = {.lex_state = 0, .reserved_word_set_id = 5},
+  [422] = {.lex_state = 0, .reserved_word_set_id = 5},
+  [423] = {.lex_state = 53, .reserved_word_set_id = 5},
+  [424] = {.lex_state = 0, .reserved_word_set_id = 5},
+  [425] = {.lex_state = 53},
+  [426] = {.lex_state = 0, .reserved_word_set_id = 5},
+  [427] = {.lex_state = 53},
   [428] = {.lex_state = 0},
   [429] = {.lex_state = 0},
   [430] = {.lex_state = 0},
-  [431] = {.lex_state = 58},
-  [432] = {.lex_state = 60},
+  [431] = {.lex_state = 51},
+  [432] = {.lex_state = 53},
   [433] = {.lex_state = 0},
-  [434] = {.lex_state = 0},
-  [435] = {.lex_state = 60},
-  [436] = {.lex_state = 0},
-  [437] = {.lex_state = 0},
+  [434] = {.lex_state = 0, .reserved_word_set_id = 5},
+  [435] = {.lex_state = 53},
+  [436] = {.lex_state = 0, .reserved_word_set_id = 5},
+  [437] = {.lex_state = 0, .reserved_word_set_id = 5},
   [438] = {.lex_state = 0},
-  [439] = {.lex_state = 60},
-  [440] = {.lex_state = 0},
-  [441] = {.lex_state = 60},
-  [442] = {.lex_state = 60},
+  [439] = {.lex_state = 53},
+  [440] = {.lex_state = 0, .reserved_word_set_id = 5},
+  [441] = {.lex_state = 53},
+  [442] = {.lex_state = 53},
   [443] = {.lex_state = 0},
   [444] = {.lex_state = 0},
-  [445] = {.lex_state = 0},
-  [446] = {.lex_state = 58},
+  [445] = {.lex_state = 0, .reserved_word_set_id = 5},
+  [446] = {.lex_state = 51},
   [447] = {.lex_state = 0},
-  [448] = {.lex_state = 60},
+  [448] = {.lex_state = 53},
   [449] = {.lex_state = 0},
   [450] = {.lex_state = 0},
   [451] = {.lex_state = 0},
-  [452] = {.lex_state = 0},
+  [452] = {.lex_state = 0, .reserved_word_set_id = 5},
   [453] = {.lex_state = 0},
   [454] = {.lex_state = 0},
-  [455] = {.lex_state = 6},
-  [456] = {.lex_state = 60},
-  [457] = {.lex_state = 60},
+  [455] = {.lex_state = 0},
+  [456] = {.lex_state = 53},
+  [457] = {.lex_state = 53},
   [458] = {.lex_state = 0},
-  [459] = {.lex_state = 58},
+  [459] = {.lex_state = 51},
   [460] = {.lex_state = 0},
-  [461] = {.lex_state = 0},
-  [462] = {.lex_state = 58},
+  [461] = {.lex_state = 0, .reserved_word_set_id = 5},
+  [462] = {.lex_state = 51},
   [463] = {.lex_state = 0},
-  [464] = {.lex_state = 0},
-  [465] = {.lex_state = 0},
-  [466] = {.lex_state = 0},
-  [467] = {.lex_state = 0},
-  [468] = {.lex_state = 60},
+  [464] = {.lex_state = 0, .reserved_word_set_id = 5},
+  [465] = {.lex_state = 0, .reserved_word_set_id = 5},
+  [466] = {.lex_state = 0, .reserved_word_set_id = 5},
+  [467] = {.lex_state = 0, .reserved_word_set_id = 5},
+  [468] = {.lex_state = 53},
   [469] = {.lex_state = 0},
-  [470] = {.lex_state = 0},
-  [471] = {.lex_state = 0},
+  [470] = {.lex_state = 0, .reserved_word_set_id = 5},
+  [471] = {.lex_state = 0, .reserved_word_set_id = 5},
   [472] = {.lex_state = 0},
   [473] = {.lex_state = 0},
   [474] = {.lex_state = 0},
   [475] = {.lex_state = 0},
-  [476] = {.lex_state = 60},
-  [477] = {.lex_state = 60},
-  [478] = {.lex_state = 0},
+  [476] = {.lex_state = 53},
+  [477] = {.lex_state = 53},
+  [478] = {.lex_state = 0, .reserved_word_set_id = 5},
   [479] = {.lex_state = 0},
-  [480] = {.lex_state = 0},
+  [480] = {.lex_state = 0, .reserved_word_set_id = 5},
   [481] = {.lex_state = 0},
-  [482] = {.lex_state = 60},
-  [483] = {.lex_state = 0},
+  [482] = {.lex_state = 53},
+  [483] = {.lex_state = 0, .reserved_word_set_id = 5},
   [484] = {.lex_state = 0},
   [485] = {.lex_state = 0},
-  [486] = {.lex_state = 60},
+  [486] = {.lex_state = 53},
+};
+
+static const TSSymbol ts_reserved_words[8][MAX_RESERVED_WORD_SET_SIZE] = {
+  [1] = {
+    anon_sym_type,
+    anon_sym_fn,
+    anon_sym_handler,
+    anon_sym_db,
+    anon_sym_worker,
+    anon_sym_cron,
+    anon_sym_when,
+  },
+  [2] = {
+    anon_sym_then,
+    anon_sym_else,
+    anon_sym_with,
+    anon_sym_when,
+  },
+  [3] = {
+    anon_sym_type,
+    anon_sym_fn,
+    anon_sym_handler,
+    anon_sym_db,
+    anon_sym_worker,
+    anon_sym_cron,
+    anon_sym_then,
+    anon_sym_else,
+    anon_sym_with,
+    anon_sym_when,
+  },
+  [4] = {
+    anon_sym_type,
+    anon_sym_fn,
+    anon_sym_handler,
+    anon_sym_db,
+    anon_sym_worker,
+    anon_sym_cron,
+  },
+  [5] = {
+    anon_sym_type,
+    anon_sym_fn,
+    anon_sym_handler,
+    anon_sym_db,
+    anon_sym_worker,
+    anon_sym_cron,
+    anon_sym_let,
+    anon_sym_if,
+    anon_sym_then,
+    anon_sym_else,
+    anon_sym_match,
+    anon_sym_with,
+    anon_sym_when,
+    anon_sym_true,
+    anon_sym_false,
+  },
+  [6] = {
+    anon_sym_type,
+    anon_sym_fn,
+    anon_sym_handler,
+    anon_sym_db,
+    anon_sym_worker,
+    anon_sym_cron,
+    anon_sym_let,
+    anon_sym_if,
+    anon_sym_then,
+    anon_sym_else,
+    anon_sym_match,
+    anon_sym_with,
+    anon_sym_when,
+  },
+  [7] = {
+    anon_sym_type,
+    anon_sym_handler,
+    anon_sym_db,
+    anon_sym_worker,
+    anon_sym_cron,
+    anon_sym_let,
+    anon_sym_if,
+    anon_sym_then,
+    anon_sym_else,
+    anon_sym_match,
+    anon_sym_with,
+    anon_sym_when,
+    anon_sym_true,
+    anon_sym_false,
+  },
 };
 
 static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
@@ -3513,7 +3368,6 @@ static const uint16_t ts_parse_table[LARGE_STATE_COUNT][SYMBOL_COUNT] = {
     [sym_char] = ACTIONS(1),
     [sym_wildcard_pattern] = ACTIONS(1),
     [anon_sym_DOT_DOT_DOT] = ACTIONS(1),
-    [sym_type_identifier] = ACTIONS(1),
   },
   [STATE(1)] = {
     [sym_source_file] = STATE(479),
@@ -18458,7 +18312,8 @@ TS_PUBLIC const TSLanguage *tree_sitter_gloam(void) {
     .keyword_capture_token = sym_identifier,
     .primary_state_ids = ts_primary_state_ids,
     .name = "gloam",
-    .max_reserved_word_set_size = 0,
+    .reserved_words = &ts_reserved_words[0][0],
+    .max_reserved_word_set_size = 15,
     .metadata = {
       .major_version = 0,
       .minor_version = 0,

@@ -1,0 +1,120 @@
+//! HTTP requests and responses as values: what a handler receives and returns.
+
+use crate::error::ErrorKind;
+use crate::json::to_json;
+use crate::value::Value;
+use gloam_language::types::table::params_type_name;
+use std::collections::BTreeMap;
+
+/// An incoming request, as the runtime hands it over.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct HttpRequest {
+    pub method: String,
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+/// What a handler's value becomes on the wire.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+/// Matches a route such as `/todos/:id` against a path; returns the
+/// parameters when it matches. A trailing `/` is ignored on both.
+pub fn match_route(route: &str, path: &str) -> Option<Vec<(String, String)>> {
+    let route_segments: Vec<&str> = route.trim_end_matches('/').split('/').collect();
+    let path_segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    if route_segments.len() != path_segments.len() {
+        return None;
+    }
+    let mut params = Vec::new();
+    for (route_segment, path_segment) in route_segments.iter().zip(&path_segments) {
+        match route_segment.strip_prefix(':') {
+            Some(name) if !path_segment.is_empty() => params.push((name.to_string(), path_segment.to_string())),
+            Some(_) => return None,
+            None if route_segment == path_segment => {}
+            None => return None,
+        }
+    }
+    Some(params)
+}
+
+/// The `request` value a handler for `route` sees.
+pub fn request_value(route: &str, request: &HttpRequest) -> Value {
+    let params = match_route(route, &request.path).unwrap_or_default();
+    let dict = |pairs: &[(String, String)], lower: bool| {
+        let entries: BTreeMap<String, Value> = pairs
+            .iter()
+            .map(|(k, v)| (if lower { k.to_lowercase() } else { k.clone() }, Value::string(v.as_str())))
+            .collect();
+        Value::dict(entries)
+    };
+    Value::record(
+        "Request",
+        vec![
+            ("method".into(), Value::string(request.method.as_str())),
+            ("path".into(), Value::string(request.path.as_str())),
+            (
+                "params".into(),
+                Value::record(
+                    &params_type_name(route),
+                    params.into_iter().map(|(k, v)| (k, Value::string(v))).collect(),
+                ),
+            ),
+            ("query".into(), dict(&request.query, false)),
+            ("headers".into(), dict(&request.headers, true)),
+            ("body".into(), Value::string(request.body.as_str())),
+        ],
+    )
+}
+
+/// A handler's value as a response: an `Http.Response` as it is, a String as
+/// `text/plain`, anything else as JSON; all with status 200 unless given.
+pub fn response_from_value(value: &Value) -> Result<HttpResponse, ErrorKind> {
+    if let Value::Record(record) = value
+        && record.type_name == "Http.Response"
+    {
+        let status = match value.field("status") {
+            Some(Value::Int(status)) if (100..=599).contains(status) => *status as u16,
+            Some(Value::Int(status)) => {
+                return Err(ErrorKind::Builtin {
+                    function: "Http.Response",
+                    message: format!("status {status} is not between 100 and 599"),
+                });
+            }
+            _ => 200,
+        };
+        let headers = match value.field("headers") {
+            Some(Value::Dict(headers)) => headers
+                .iter()
+                .filter_map(|(name, value)| match value {
+                    Value::String(text) => Some((name.clone(), text.to_string())),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let body = match value.field("body") {
+            Some(Value::String(body)) => body.to_string(),
+            _ => String::new(),
+        };
+        return Ok(HttpResponse { status, headers, body });
+    }
+    if let Value::String(text) = value {
+        return Ok(HttpResponse {
+            status: 200,
+            headers: vec![("content-type".into(), "text/plain; charset=utf-8".into())],
+            body: text.to_string(),
+        });
+    }
+    Ok(HttpResponse {
+        status: 200,
+        headers: vec![("content-type".into(), "application/json".into())],
+        body: to_json(value)?.to_string(),
+    })
+}

@@ -1,0 +1,177 @@
+//! Subcommands. Errors become messages on stderr and a non-zero exit code here,
+//! at the edge; the libraries below return typed errors.
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use gloam_interpreter::{HttpRequest, MemoryEffects, Options, Program};
+use gloam_language::diagnostic::render_all;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "gloam", version, about = "Gloam: a trace-driven backend runtime")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Parse and type-check a .gloam file (or every .gloam file in a folder); print diagnostics.
+    Check {
+        path: PathBuf,
+        /// Print diagnostics as JSON (with line and column positions).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run requests against a program with the interpreter and in-memory effects.
+    ///
+    /// Requests come from `--request "METHOD /path [body]"` (repeatable) or a
+    /// script file of such lines (`#` starts a comment). Datastore contents carry
+    /// over from one request to the next.
+    Run {
+        path: PathBuf,
+        #[arg(long = "request", short = 'r')]
+        requests: Vec<String>,
+        /// A file of requests, one per line.
+        #[arg(long)]
+        script: Option<PathBuf>,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check { path, json } => check(&path, json),
+        Command::Run { path, requests, script } => run(&path, requests, script.as_deref()),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Reads a file, or concatenates the `.gloam` files of a folder in name order.
+fn read_source(path: &Path) -> anyhow::Result<String> {
+    if path.is_dir() {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+            .with_context(|| format!("cannot read folder {}", path.display()))?
+            .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+            .filter(|file| file.extension().is_some_and(|ext| ext == "gloam"))
+            .collect();
+        files.sort();
+        if files.is_empty() {
+            bail!("no .gloam files in {}", path.display());
+        }
+        let mut source = String::new();
+        for file in files {
+            source += &std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            source.push('\n');
+        }
+        Ok(source)
+    } else {
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
+    }
+}
+
+fn check(path: &Path, json: bool) -> anyhow::Result<ExitCode> {
+    let source = read_source(path)?;
+    let analysis = gloam_language::analyze(&source);
+    let errors = analysis.diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = analysis.diagnostics.len() - errors;
+    let shown = path.display().to_string();
+    if json {
+        let located: Vec<_> = analysis.diagnostics.iter().map(|d| d.located(&source)).collect();
+        let report = serde_json::json!({
+            "path": shown,
+            "errors": errors,
+            "warnings": warnings,
+            "diagnostics": located,
+        });
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else if analysis.diagnostics.is_empty() {
+        println!("{shown}: ok ({} declarations)", analysis.module.items.len());
+    } else {
+        print!("{}", render_all(&analysis.diagnostics, &source, &shown));
+        println!("\n{shown}: {errors} error(s), {warnings} warning(s)");
+    }
+    Ok(if errors > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+/// Parses `METHOD /path?query [body]`.
+fn parse_request(line: &str) -> anyhow::Result<HttpRequest> {
+    let mut parts = line.trim().splitn(3, char::is_whitespace);
+    let method = parts.next().filter(|m| !m.is_empty()).context("empty request line")?.to_uppercase();
+    let target = parts.next().with_context(|| format!("no path in request `{line}`"))?;
+    if !target.starts_with('/') {
+        bail!("the path in `{line}` must start with `/`");
+    }
+    let body = parts.next().unwrap_or("").trim().to_string();
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    let query = query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (key.to_string(), value.to_string())
+        })
+        .collect();
+    let headers =
+        if body.is_empty() { vec![] } else { vec![("content-type".to_string(), "application/json".to_string())] };
+    Ok(HttpRequest { method, path: path.to_string(), query, headers, body })
+}
+
+fn run(path: &Path, mut requests: Vec<String>, script: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let source = read_source(path)?;
+    let analysis = gloam_language::analyze(&source);
+    let shown = path.display().to_string();
+    if analysis.has_errors() {
+        print!("{}", render_all(&analysis.diagnostics, &source, &shown));
+        return Ok(ExitCode::FAILURE);
+    }
+    if let Some(script) = script {
+        let text = std::fs::read_to_string(script).with_context(|| format!("cannot read {}", script.display()))?;
+        requests.extend(
+            text.lines().map(str::trim).filter(|line| !line.is_empty() && !line.starts_with('#')).map(String::from),
+        );
+    }
+    if requests.is_empty() {
+        bail!("no requests: give --request \"GET /path\" or --script FILE");
+    }
+    let program = Program { module: &analysis.module, checked: &analysis.checked };
+    let mut effects = MemoryEffects::default();
+    let mut failed = false;
+    for line in &requests {
+        let request = parse_request(line)?;
+        println!("> {line}");
+        let Some(handler) = program.find_handler(&request.method, &request.path) else {
+            println!("< 404 (no handler for {} {})\n", request.method, request.path);
+            continue;
+        };
+        let logs_before = effects.logs.len();
+        let run = program.run_handler(handler, &request, &mut effects, Options::default());
+        for (level, message) in &effects.logs[logs_before..] {
+            println!("  [{level}] {message}");
+        }
+        let response = run.result.map_err(|error| error.to_string()).and_then(|value| {
+            gloam_interpreter::request::response_from_value(&value).map_err(|error| error.to_string())
+        });
+        match response {
+            Ok(response) => {
+                println!("< {}", response.status);
+                for (name, value) in &response.headers {
+                    println!("< {name}: {value}");
+                }
+                println!("{}\n", response.body);
+            }
+            Err(message) => {
+                failed = true;
+                println!("< 500 {message}\n");
+            }
+        }
+    }
+    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}

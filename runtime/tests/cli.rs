@@ -1,0 +1,82 @@
+//! The `gloam` binary, run as a user would run it.
+
+use std::process::{Command, Output};
+
+fn gloam(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gloam"))
+        .args(args)
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .output()
+        .expect("the gloam binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn temp_file(name: &str, contents: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("gloam-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join(name);
+    std::fs::write(&path, contents).expect("temp file");
+    path
+}
+
+#[test]
+fn check_reports_a_precise_diagnostic_with_caret() {
+    let path = temp_file("broken.gloam", "fn f(x: Int) -> String = x + 1\n");
+    let output = gloam(&["check", path.to_str().expect("utf-8 path")]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    assert!(text.contains("error[type-mismatch]: type mismatch: expected `String`, found `Int`"), "{text}");
+    assert!(text.contains("broken.gloam:1:26"), "{text}");
+    assert!(
+        text.contains("1 | fn f(x: Int) -> String = x + 1\n  |                          ^^^^^ this is `Int`"),
+        "{text}"
+    );
+}
+
+#[test]
+fn check_json_gives_positions() {
+    let path = temp_file("unknown.gloam", "fn main() =\n  String.lenght(\"a\")\n");
+    let output = gloam(&["check", "--json", path.to_str().expect("utf-8 path")]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    for expected in [
+        "\"code\": \"unknown-function\"",
+        "\"errors\": 1",
+        "\"line\": 2",
+        "\"column\": 3",
+        "help: did you mean `String.length`?",
+    ] {
+        assert!(text.contains(expected), "missing {expected} in {text}");
+    }
+}
+
+#[test]
+fn check_accepts_the_examples() {
+    for example in ["examples/hello", "examples/todo-api"] {
+        let output = gloam(&["check", example]);
+        assert!(output.status.success(), "{example}: {}", stdout(&output));
+        assert!(stdout(&output).contains(": ok ("), "{}", stdout(&output));
+    }
+}
+
+#[test]
+fn run_executes_a_request_script_with_state_between_requests() {
+    let output = gloam(&["run", "examples/todo-api", "--script", "examples/todo-api/requests.txt"]);
+    let text = stdout(&output);
+    assert!(output.status.success(), "{text}");
+    assert!(text.contains("< 201"), "{text}");
+    assert!(text.contains("{\"id\":\"1\",\"title\":\"write the spec\",\"done\":true}"), "{text}");
+    assert!(text.contains("< 422"), "{text}");
+    assert!(text.contains("< 400\n< content-type: text/plain; charset=utf-8\nat $: missing field `title`"), "{text}");
+    assert!(text.contains("< 404"), "{text}");
+}
+
+#[test]
+fn missing_file_is_a_clear_error() {
+    let output = gloam(&["check", "does/not/exist.gloam"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("cannot read does/not/exist.gloam"));
+}

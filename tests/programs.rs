@@ -1,0 +1,41 @@
+//! The language corpus: every `programs/**/*.gloam` is checked and run, and
+//! what it did is compared with its snapshot in `snapshots/`. Adding a case is
+//! adding a file; `INSTA_UPDATE=always cargo test -p gloam-tests --test programs`
+//! (or `cargo xtask test --update`) writes new snapshots for review.
+
+#[test]
+fn programs() {
+    insta::glob!("programs/**/*.gloam", |path| {
+        let source = std::fs::read_to_string(path).expect("corpus files are readable");
+        let name = path.file_name().and_then(|name| name.to_str()).unwrap_or("program.gloam");
+        let output = gloam_tests::run_program(&source, name);
+        insta::assert_snapshot!(output);
+    });
+}
+
+/// Every standard library function appears in at least one corpus program.
+#[test]
+fn every_builtin_is_exercised() {
+    let mut corpus = String::new();
+    let mut pending = vec![std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/programs"))];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).expect("corpus folder is readable") {
+            let path = entry.expect("corpus entries are readable").path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|ext| ext == "gloam") {
+                corpus += &std::fs::read_to_string(&path).expect("corpus files are readable");
+            }
+        }
+    }
+    let missing: Vec<&str> = gloam_language::Builtin::ALL
+        .iter()
+        .map(|builtin| builtin.name())
+        .filter(|name| {
+            !corpus.contains(&format!("{name}("))
+                && !corpus.contains(&format!("{name})"))
+                && !corpus.contains(&format!("{name}\n"))
+        })
+        .collect();
+    assert!(missing.is_empty(), "no corpus program uses: {}", missing.join(", "));
+}

@@ -1,0 +1,105 @@
+//! `cargo xtask <task>`: the project's automation, in Rust rather than shell.
+//!
+//! - `run`: set up whatever is missing, then run Gloam on the example canvas.
+//! - `test [--update]`: set up whatever is missing, then run every check and test
+//!   (`--update` rewrites snapshots and golden files instead of failing on them).
+//! - `grammar`: regenerate the tree-sitter parser from `grammar.js`.
+//! - `fuzz [SECONDS]`: run the parser fuzz target for a while (default 60).
+
+use anyhow::{Context, bail};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The tree-sitter CLI version matching the `tree-sitter` crate the parser is built against.
+const TREE_SITTER_CLI: &str = "0.27.1";
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = project_root();
+    std::env::set_current_dir(&root)?;
+    match args.first().map(String::as_str) {
+        Some("run") => run(&args[1..]),
+        Some("test") => test(args.iter().any(|arg| arg == "--update")),
+        Some("grammar") => grammar(),
+        Some("fuzz") => fuzz(args.get(1).map(String::as_str).unwrap_or("60")),
+        _ => {
+            eprintln!("usage: cargo xtask <run | test [--update] | grammar | fuzz [SECONDS]>");
+            std::process::exit(2);
+        }
+    }
+}
+
+fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+/// Runs a command, failing with its description when it fails.
+fn status(command: &mut Command) -> anyhow::Result<()> {
+    let shown = format!("{command:?}");
+    eprintln!("$ {shown}");
+    let status = command.status().with_context(|| format!("cannot start {shown}"))?;
+    if !status.success() {
+        bail!("{shown} failed with {status}");
+    }
+    Ok(())
+}
+
+fn has_program(name: &str, version_flag: &str) -> Option<String> {
+    let output = Command::new(name).arg(version_flag).output().ok()?;
+    output.status.success().then(|| String::from_utf8_lossy(&output.stdout).trim().to_string())
+}
+
+fn run(extra: &[String]) -> anyhow::Result<()> {
+    let example = "examples/todo-api";
+    status(cargo().args(["build", "--package", "gloam-runtime", "--bin", "gloam"]))?;
+    let gloam = std::env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| PathBuf::from("target"));
+    let gloam = gloam.join("debug").join("gloam");
+    status(Command::new(&gloam).args(["check", example]))?;
+    let script = format!("{example}/requests.txt");
+    status(Command::new(&gloam).args(["run", example, "--script", &script]).args(extra))
+}
+
+fn test(update: bool) -> anyhow::Result<()> {
+    if update {
+        status(cargo().args(["fmt", "--all"]))?;
+    } else {
+        status(cargo().args(["fmt", "--all", "--check"]))?;
+    }
+    let mut test = cargo();
+    test.args(["test", "--workspace", "--all-targets"]);
+    if update {
+        test.env("INSTA_UPDATE", "always").env("UPDATE_EXPECT", "1");
+    } else {
+        test.env("INSTA_UPDATE", "no");
+    }
+    status(&mut test)?;
+    status(cargo().args(["test", "--workspace", "--doc"]))?;
+    status(cargo().args(["clippy", "--workspace", "--all-targets", "--quiet", "--", "-D", "warnings"]))
+}
+
+fn grammar() -> anyhow::Result<()> {
+    let wanted = format!("tree-sitter {TREE_SITTER_CLI}");
+    if !has_program("tree-sitter", "--version").is_some_and(|version| version.starts_with(&wanted)) {
+        status(cargo().args(["install", "--locked", &format!("tree-sitter-cli@{TREE_SITTER_CLI}")]))?;
+    }
+    status(Command::new("tree-sitter").arg("generate").current_dir("language/tree-sitter-gloam"))?;
+    // Records the grammar's hash, which a test compares to catch a stale parser.
+    status(cargo().args(["test", "--package", "tree-sitter-gloam"]).env("UPDATE_EXPECT", "1"))
+}
+
+fn fuzz(seconds: &str) -> anyhow::Result<()> {
+    if has_program("cargo-fuzz", "--version").is_none() {
+        status(cargo().args(["install", "--locked", "cargo-fuzz"]))?;
+    }
+    // cargo-fuzz needs unstable flags; the toolchain here is stable.
+    status(
+        cargo()
+            .args(["fuzz", "run", "analyze", "--", &format!("-max_total_time={seconds}")])
+            .current_dir("language/fuzz")
+            .env("RUSTC_BOOTSTRAP", "1"),
+    )
+}
