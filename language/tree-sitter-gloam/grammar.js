@@ -179,10 +179,15 @@ module.exports = grammar({
           field('pattern', $._pattern),
           optional(seq(':', field('type', $._type))),
           '=',
-          field('value', $._expression),
+          field('value', $._let_value),
           field('body', $.block),
         ),
       ),
+
+    // A separate reduction for the value makes "does `-` continue the value or
+    // start the body?" a shift/reduce conflict, which precedence settles in
+    // favour of continuing it, as between the statements of a block.
+    _let_value: ($) => prec(PREC.sequence, $._expression),
 
     if_expression: ($) =>
       prec.right(
@@ -386,11 +391,14 @@ module.exports = grammar({
       seq(
         '[',
         optional(
-          seq(
-            $._pattern,
-            repeat(seq(',', $._pattern)),
-            optional(seq(',', field('rest', $.rest_pattern))),
-            optional(','),
+          choice(
+            seq(
+              $._pattern,
+              repeat(seq(',', $._pattern)),
+              optional(seq(',', field('rest', $.rest_pattern))),
+              optional(','),
+            ),
+            seq(field('rest', $.rest_pattern), optional(',')),
           ),
         ),
         ']',

@@ -30,7 +30,13 @@ pub enum SyntaxError {
     MisalignedArm { span: Span },
     #[error("a worker takes exactly one parameter, the event")]
     WorkerArity { span: Span },
+    #[error("this is nested more than {MAX_NESTING} levels deep")]
+    TooDeep { span: Span },
 }
+
+/// How deeply expressions and patterns may nest. Bounding the tree here keeps
+/// every later stage (checking, evaluation, dropping the tree) within the stack.
+pub const MAX_NESTING: u32 = 1000;
 
 impl SyntaxError {
     pub fn span(&self) -> Span {
@@ -41,7 +47,8 @@ impl SyntaxError {
             | SyntaxError::InvalidEscape { span, .. }
             | SyntaxError::InterpolatedKey { span }
             | SyntaxError::MisalignedArm { span }
-            | SyntaxError::WorkerArity { span } => *span,
+            | SyntaxError::WorkerArity { span }
+            | SyntaxError::TooDeep { span } => *span,
         }
     }
 
@@ -53,6 +60,7 @@ impl SyntaxError {
             SyntaxError::InterpolatedKey { .. } => "interpolated-key",
             SyntaxError::MisalignedArm { .. } => "misaligned-arm",
             SyntaxError::WorkerArity { .. } => "worker-arity",
+            SyntaxError::TooDeep { .. } => "too-deep",
         }
     }
 
@@ -81,7 +89,8 @@ impl From<&SyntaxError> for crate::Diagnostic {
 
 /// Lowers a whole parse tree.
 pub fn lower(source: &str, tree: &tree_sitter::Tree) -> (Module, Vec<SyntaxError>) {
-    let mut lowerer = Lowerer { source, next_id: 0, errors: Vec::new(), orphan_arms: Vec::new(), match_depth: 0 };
+    let mut lowerer =
+        Lowerer { source, next_id: 0, errors: Vec::new(), orphan_arms: Vec::new(), match_depth: 0, nesting: 0 };
     lowerer.report_tree_errors(tree.root_node());
     let mut items = Vec::new();
     for node in named_children(tree.root_node()) {
@@ -102,6 +111,8 @@ struct Lowerer<'s> {
     orphan_arms: Vec<Node<'s>>,
     /// How many matches enclose the expression being lowered.
     match_depth: u32,
+    /// How many expressions and patterns enclose the one being lowered.
+    nesting: u32,
 }
 
 fn span(node: Node) -> Span {
@@ -134,36 +145,36 @@ impl<'s> Lowerer<'s> {
         id
     }
 
-    fn report_tree_errors(&mut self, node: Node) {
-        if node.is_missing() {
-            let expected = if node.kind() == "identifier" {
-                // Error recovery inserts the cheapest token; in practice an expression is missing.
-                "an expression".to_string()
-            } else if node.is_named() {
-                node.kind().replace('_', " ")
-            } else {
-                format!("`{}`", node.kind())
-            };
-            self.errors.push(SyntaxError::Missing { expected, span: span(node) });
-            return;
-        }
-        if node.is_error() {
-            let text = self.text(node).trim();
-            let found = if text.is_empty() {
-                "end of input".to_string()
-            } else {
-                let first_line = text.lines().next().unwrap_or(text);
-                let shown: String = first_line.chars().take(40).collect();
-                let ellipsis = if shown.len() < text.len() { "…" } else { "" };
-                format!("`{shown}{ellipsis}`")
-            };
-            self.errors.push(SyntaxError::Unexpected { found, span: span(node) });
-            return;
-        }
-        if node.has_error() {
-            let mut cursor = node.walk();
-            for child in node.children(&mut cursor) {
-                self.report_tree_errors(child);
+    /// Reports every ERROR and MISSING node. Iterative: error trees can be
+    /// deeper than the stack allows recursion.
+    fn report_tree_errors(&mut self, root: Node) {
+        let mut pending = vec![root];
+        while let Some(node) = pending.pop() {
+            if node.is_missing() {
+                let expected = if node.kind() == "identifier" {
+                    // Error recovery inserts the cheapest token; in practice an expression is missing.
+                    "an expression".to_string()
+                } else if node.is_named() {
+                    node.kind().replace('_', " ")
+                } else {
+                    format!("`{}`", node.kind())
+                };
+                self.errors.push(SyntaxError::Missing { expected, span: span(node) });
+            } else if node.is_error() {
+                let text = self.text(node).trim();
+                let found = if text.is_empty() {
+                    "end of input".to_string()
+                } else {
+                    let first_line = text.lines().next().unwrap_or(text);
+                    let shown: String = first_line.chars().take(40).collect();
+                    let ellipsis = if shown.len() < text.len() { "…" } else { "" };
+                    format!("`{shown}{ellipsis}`")
+                };
+                self.errors.push(SyntaxError::Unexpected { found, span: span(node) });
+            } else if node.has_error() {
+                let mut cursor = node.walk();
+                let children: Vec<Node> = node.children(&mut cursor).collect();
+                pending.extend(children.into_iter().rev());
             }
         }
     }
@@ -295,9 +306,27 @@ impl<'s> Lowerer<'s> {
         Expr { id: self.fresh_id(), span, kind: ExprKind::Error }
     }
 
+    /// Runs `lower` one level deeper, or reports the nesting limit (once per
+    /// outermost offender) and returns `None`.
+    fn nested<T>(&mut self, node: Node<'s>, lower: impl FnOnce(&mut Self) -> T) -> Option<T> {
+        if self.nesting >= MAX_NESTING {
+            if !matches!(self.errors.last(), Some(SyntaxError::TooDeep { .. })) {
+                self.errors.push(SyntaxError::TooDeep { span: span(node) });
+            }
+            return None;
+        }
+        self.nesting += 1;
+        // Within the limit, the host stack still has to hold 1000 levels.
+        let result = stacker::maybe_grow(64 * 1024, 1024 * 1024, || lower(self));
+        self.nesting -= 1;
+        Some(result)
+    }
+
     fn expr(&mut self, node: Node<'s>) -> Expr {
-        // Deeply nested input must not overflow the host's stack.
-        stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.expr_inner(node))
+        match self.nested(node, |this| this.expr_inner(node)) {
+            Some(expr) => expr,
+            None => self.error_expr(span(node)),
+        }
     }
 
     fn expr_inner(&mut self, node: Node<'s>) -> Expr {
@@ -521,7 +550,8 @@ impl<'s> Lowerer<'s> {
     }
 
     fn pattern(&mut self, node: Node<'s>) -> Pattern {
-        stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.pattern_inner(node))
+        self.nested(node, |this| this.pattern_inner(node))
+            .unwrap_or(Pattern { kind: PatternKind::Error, span: span(node) })
     }
 
     fn pattern_inner(&mut self, node: Node<'s>) -> Pattern {

@@ -2,6 +2,7 @@
 
 pub mod ast;
 mod lower;
+pub mod pretty;
 
 pub use lower::SyntaxError;
 
