@@ -135,10 +135,24 @@ fn describe_live_values(
         let position = LineColumn::of(source, expr.span.start as usize);
         let text: String = source[expr.span.range()].split_whitespace().collect::<Vec<_>>().join(" ");
         let shown: String = text.chars().take(40).collect();
-        let rendered: Vec<String> = values.iter().take(6).map(Value::to_string).collect();
-        let more = if values.len() > 6 { format!(", … ({} values)", values.len()) } else { String::new() };
+        let rendered: Vec<String> = values.iter().take(6).map(|value| abbreviate(&value.to_string())).collect();
+        let more = match (values.len() > 6, live.truncated.contains(&expr.id)) {
+            (true, true) => format!(", … ({} values kept, later ones dropped)", values.len()),
+            (true, false) => format!(", … ({} values)", values.len()),
+            _ => String::new(),
+        };
         let _ = writeln!(out, "{}:{} `{shown}` = {}{more}", position.line, position.column, rendered.join(", "));
     }
+}
+
+/// Long values are cut to keep snapshots readable.
+fn abbreviate(text: &str) -> String {
+    const LIMIT: usize = 60;
+    if text.chars().count() <= LIMIT {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(LIMIT).collect();
+    format!("{cut}…")
 }
 
 /// Everything a program does, as text.

@@ -39,3 +39,30 @@ fn every_builtin_is_exercised() {
         .collect();
     assert!(missing.is_empty(), "no corpus program uses: {}", missing.join(", "));
 }
+
+/// Every diagnostic code the specification lists shows up in some snapshot.
+#[test]
+fn every_documented_diagnostic_is_exercised() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let spec = std::fs::read_to_string(format!("{root}/../docs/language.md")).expect("the specification");
+    let table = spec.split("## 10. Diagnostics").nth(1).expect("a diagnostics section");
+    let codes: Vec<&str> = table
+        .lines()
+        .filter(|line| line.starts_with("| `"))
+        .flat_map(|line| line.split('|').nth(1).unwrap_or("").split(',').map(|code| code.trim().trim_matches('`')))
+        .filter(|code| !code.is_empty())
+        .map(|code| code.split_whitespace().next().unwrap_or(code).trim_matches('`'))
+        .collect();
+    assert!(codes.len() >= 30, "found only {} codes", codes.len());
+    let mut snapshots = String::new();
+    for entry in std::fs::read_dir(format!("{root}/snapshots")).expect("snapshots") {
+        snapshots += &std::fs::read_to_string(entry.expect("a snapshot").path()).expect("readable");
+    }
+    let missing: Vec<&&str> = codes
+        .iter()
+        .filter(|code| {
+            !snapshots.contains(&format!("error[{code}]")) && !snapshots.contains(&format!("warning[{code}]"))
+        })
+        .collect();
+    assert!(missing.is_empty(), "no corpus program reports: {missing:?}");
+}

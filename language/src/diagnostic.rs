@@ -6,6 +6,11 @@
 use crate::syntax::ast::Span;
 use serde::Serialize;
 
+/// Source lines longer than this (in characters) are shown as a window around the span.
+const MAX_SHOWN_LINE: usize = 120;
+/// How much of a long line is shown before the span.
+const WINDOW_BEFORE: usize = 40;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -68,10 +73,23 @@ impl Diagnostic {
         } else {
             line_text.chars().count().saturating_sub(caret_start).max(1)
         };
+        // A very long line is shown as a window around the span.
+        let chars: Vec<char> = line_text.chars().collect();
+        let (shown, caret_start, caret_len) = if chars.len() > MAX_SHOWN_LINE {
+            let from = caret_start.saturating_sub(WINDOW_BEFORE);
+            let to = (caret_start + caret_len.min(MAX_SHOWN_LINE - WINDOW_BEFORE)).min(chars.len());
+            let prefix = if from > 0 { "…" } else { "" };
+            let suffix = if to < chars.len() { "…" } else { "" };
+            let window: String = chars[from..to].iter().collect();
+            let caret_len = caret_len.min(to - caret_start);
+            (format!("{prefix}{window}{suffix}"), caret_start - from + prefix.chars().count(), caret_len.max(1))
+        } else {
+            (line_text.to_string(), caret_start, caret_len)
+        };
         let mut out = format!("{severity}[{}]: {}\n", self.code, self.message);
         out += &format!("{pad}--> {path}:{}:{}\n", start.line, start.column);
         out += &format!("{pad} |\n");
-        out += &format!("{} | {}\n", start.line, line_text);
+        out += &format!("{} | {}\n", start.line, shown);
         out += &format!(
             "{pad} | {}{}{}\n",
             " ".repeat(caret_start),

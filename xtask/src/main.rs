@@ -95,6 +95,20 @@ fn fuzz(seconds: &str) -> anyhow::Result<()> {
     if has_program("cargo-fuzz", "--version").is_none() {
         status(cargo().args(["install", "--locked", "cargo-fuzz"]))?;
     }
+    // Seed with the language corpus, so the fuzzer starts from real programs.
+    let seeds = Path::new("language/fuzz/corpus/analyze");
+    std::fs::create_dir_all(seeds)?;
+    let mut pending = vec![PathBuf::from("tests/programs")];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if let Some(name) = path.file_name() {
+                std::fs::copy(&path, seeds.join(name))?;
+            }
+        }
+    }
     // cargo-fuzz needs unstable flags; the toolchain here is stable.
     status(
         cargo()
