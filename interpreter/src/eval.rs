@@ -13,7 +13,7 @@ use crate::value::{Environment, Function, Value};
 use gloam_language::ast::*;
 use gloam_language::types::ty::Type;
 use gloam_language::{Builtin, Checked, Purity};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 /// How many values are kept per expression.
@@ -37,7 +37,7 @@ impl Default for Limits {
 pub struct LiveValues {
     pub values: BTreeMap<ExprId, Vec<Value>>,
     /// Expressions that took more values than were kept.
-    pub truncated: Vec<ExprId>,
+    pub truncated: BTreeSet<ExprId>,
 }
 
 impl LiveValues {
@@ -49,8 +49,8 @@ impl LiveValues {
         let values = self.values.entry(id).or_default();
         if values.len() < MAX_VALUES_PER_EXPRESSION {
             values.push(value.clone());
-        } else if self.truncated.last() != Some(&id) && !self.truncated.contains(&id) {
-            self.truncated.push(id);
+        } else {
+            self.truncated.insert(id);
         }
     }
 }
