@@ -69,16 +69,62 @@ fn test(update: bool) -> anyhow::Result<()> {
     } else {
         status(cargo().args(["fmt", "--all", "--check"]))?;
     }
-    let mut test = cargo();
-    test.args(["test", "--workspace", "--all-targets"]);
-    if update {
-        test.env("INSTA_UPDATE", "always").env("UPDATE_EXPECT", "1");
-    } else {
-        test.env("INSTA_UPDATE", "no");
+    status(cargo().args(["clippy", "--workspace", "--all-targets", "--quiet", "--", "-D", "warnings"]))?;
+    let snapshots = if update { "always" } else { "no" };
+    let mut totals = TestTotals::default();
+    for targets in [["--all-targets"], ["--doc"]] {
+        let mut command = cargo();
+        command.args(["test", "--workspace", "--no-fail-fast"]).args(targets).env("INSTA_UPDATE", snapshots);
+        if update {
+            command.env("UPDATE_EXPECT", "1");
+        }
+        totals.run(&mut command)?;
     }
-    status(&mut test)?;
-    status(cargo().args(["test", "--workspace", "--doc"]))?;
-    status(cargo().args(["clippy", "--workspace", "--all-targets", "--quiet", "--", "-D", "warnings"]))
+    // One closing line for the whole run, whatever test binary happened to run last.
+    println!("tests: {} passed, {} failed", totals.passed, totals.failed);
+    if totals.failed > 0 {
+        bail!("{} tests failed", totals.failed);
+    }
+    Ok(())
+}
+
+/// Sums the `test result:` lines of `cargo test` runs while passing their output through.
+#[derive(Default)]
+struct TestTotals {
+    passed: u64,
+    failed: u64,
+}
+
+impl TestTotals {
+    fn run(&mut self, command: &mut Command) -> anyhow::Result<()> {
+        use std::io::{BufRead, BufReader};
+        eprintln!("$ {command:?}");
+        let mut child = command.stdout(std::process::Stdio::piped()).spawn().context("cannot start cargo test")?;
+        let stdout = child.stdout.take().context("cargo test has no stdout")?;
+        for line in BufReader::new(stdout).lines() {
+            let line = line?;
+            println!("{line}");
+            if let Some(result) = line.strip_prefix("test result: ") {
+                self.passed += count_before(result, " passed");
+                self.failed += count_before(result, " failed");
+            }
+        }
+        let status = child.wait()?;
+        if !status.success() && self.failed == 0 {
+            bail!("cargo test failed with {status}");
+        }
+        Ok(())
+    }
+}
+
+/// The number just before `label` in `ok. 12 passed; 0 failed; ...`.
+fn count_before(text: &str, label: &str) -> u64 {
+    text.split(';')
+        .find_map(|part| {
+            part.trim().trim_start_matches("ok. ").trim_start_matches("FAILED. ").strip_suffix(label.trim_start())
+        })
+        .and_then(|number| number.trim().parse().ok())
+        .unwrap_or(0)
 }
 
 fn grammar() -> anyhow::Result<()> {
