@@ -14,7 +14,7 @@
 //! A program with errors renders its diagnostics. Otherwise, when it has a
 //! `fn main()`, main is called; then each request is run.
 
-use gloam_interpreter::{HttpRequest, LiveValues, MemoryEffects, Options, Program, Run, Value};
+use gloam_interpreter::{LiveValues, MemoryEffects, Options, Program, Run, Value};
 use gloam_language::ast::{ExprKind, ItemKind};
 use gloam_language::diagnostic::{LineColumn, render_all};
 use std::collections::BTreeMap;
@@ -52,24 +52,6 @@ fn directives(source: &str) -> Directives {
         }
     }
     found
-}
-
-/// Parses `METHOD /path?query [body]`.
-pub fn parse_request(line: &str) -> HttpRequest {
-    let mut parts = line.trim().splitn(3, ' ');
-    let method = parts.next().unwrap_or("GET").to_string();
-    let target = parts.next().unwrap_or("/");
-    let body = parts.next().unwrap_or("").to_string();
-    let (path, query) = target.split_once('?').unwrap_or((target, ""));
-    let query = query
-        .split('&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            (key.to_string(), value.to_string())
-        })
-        .collect();
-    HttpRequest { method, path: path.to_string(), query, headers: vec![("x-test".into(), "yes".into())], body }
 }
 
 fn effects_for(directives: &Directives) -> MemoryEffects {
@@ -182,8 +164,15 @@ pub fn run_program(source: &str, file_name: &str) -> String {
         }
     }
     for line in &directives.requests {
-        let request = parse_request(line);
         let _ = writeln!(out, "== request {line} ==");
+        let mut request = match gloam_interpreter::request::parse_request_line(line) {
+            Ok(request) => request,
+            Err(message) => {
+                let _ = writeln!(out, "bad request line: {message}");
+                continue;
+            }
+        };
+        request.headers.push(("x-test".into(), "yes".into()));
         let Some(handler) = program.find_handler(&request.method, &request.path) else {
             out += "404: no handler\n";
             continue;

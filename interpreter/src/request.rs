@@ -24,6 +24,29 @@ pub struct HttpResponse {
     pub body: String,
 }
 
+/// Parses a request written as one line, `METHOD /path?query [body]`, as in
+/// example scripts and test directives. A body is sent as JSON.
+pub fn parse_request_line(line: &str) -> Result<HttpRequest, String> {
+    let mut parts = line.trim().splitn(3, char::is_whitespace);
+    let method = parts.next().filter(|m| !m.is_empty()).ok_or("empty request line")?.to_uppercase();
+    let target = parts.next().ok_or_else(|| format!("no path in request `{line}`"))?;
+    if !target.starts_with('/') {
+        return Err(format!("the path in `{line}` must start with `/`"));
+    }
+    let body = parts.next().unwrap_or("").trim().to_string();
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    let query = query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (key.to_string(), value.to_string())
+        })
+        .collect();
+    let headers = if body.is_empty() { vec![] } else { vec![("content-type".into(), "application/json".into())] };
+    Ok(HttpRequest { method, path: path.to_string(), query, headers, body })
+}
+
 /// Matches a route such as `/todos/:id` against a path; returns the
 /// parameters when it matches. A trailing `/` is ignored on both.
 pub fn match_route(route: &str, path: &str) -> Option<Vec<(String, String)>> {

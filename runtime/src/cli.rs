@@ -3,7 +3,7 @@
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
-use gloam_interpreter::{HttpRequest, MemoryEffects, Options, Program};
+use gloam_interpreter::{MemoryEffects, Options, Program};
 use gloam_language::diagnostic::render_all;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -101,29 +101,6 @@ fn check(path: &Path, json: bool) -> anyhow::Result<ExitCode> {
     Ok(if errors > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
 
-/// Parses `METHOD /path?query [body]`.
-fn parse_request(line: &str) -> anyhow::Result<HttpRequest> {
-    let mut parts = line.trim().splitn(3, char::is_whitespace);
-    let method = parts.next().filter(|m| !m.is_empty()).context("empty request line")?.to_uppercase();
-    let target = parts.next().with_context(|| format!("no path in request `{line}`"))?;
-    if !target.starts_with('/') {
-        bail!("the path in `{line}` must start with `/`");
-    }
-    let body = parts.next().unwrap_or("").trim().to_string();
-    let (path, query) = target.split_once('?').unwrap_or((target, ""));
-    let query = query
-        .split('&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            (key.to_string(), value.to_string())
-        })
-        .collect();
-    let headers =
-        if body.is_empty() { vec![] } else { vec![("content-type".to_string(), "application/json".to_string())] };
-    Ok(HttpRequest { method, path: path.to_string(), query, headers, body })
-}
-
 fn run(path: &Path, mut requests: Vec<String>, script: Option<&Path>) -> anyhow::Result<ExitCode> {
     let source = read_source(path)?;
     let analysis = gloam_language::analyze(&source);
@@ -145,7 +122,7 @@ fn run(path: &Path, mut requests: Vec<String>, script: Option<&Path>) -> anyhow:
     let mut effects = MemoryEffects::default();
     let mut failed = false;
     for line in &requests {
-        let request = parse_request(line)?;
+        let request = gloam_interpreter::request::parse_request_line(line).map_err(anyhow::Error::msg)?;
         println!("> {line}");
         let Some(handler) = program.find_handler(&request.method, &request.path) else {
             println!("< 404 (no handler for {} {})\n", request.method, request.path);
