@@ -16,8 +16,10 @@ use tree_sitter::Node;
 /// A problem found while turning source into an AST.
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum SyntaxError {
-    #[error("syntax error: unexpected {found}")]
-    Unexpected { found: String, span: Span },
+    #[error("syntax error: unexpected {found}{}", expected.as_ref().map(|e| format!("; expected {e}")).unwrap_or_default())]
+    Unexpected { found: String, expected: Option<String>, span: Span },
+    #[error("syntax error: this ends too early{}", expected.as_ref().map(|e| format!("; expected {e} after it")).unwrap_or_default())]
+    Incomplete { expected: Option<String>, span: Span },
     #[error("syntax error: missing {expected}")]
     Missing { expected: String, span: Span },
     #[error("integer literal `{text}` does not fit in a 64-bit Int")]
@@ -42,6 +44,7 @@ impl SyntaxError {
     pub fn span(&self) -> Span {
         match self {
             SyntaxError::Unexpected { span, .. }
+            | SyntaxError::Incomplete { span, .. }
             | SyntaxError::Missing { span, .. }
             | SyntaxError::IntegerTooLarge { span, .. }
             | SyntaxError::InvalidEscape { span, .. }
@@ -54,7 +57,7 @@ impl SyntaxError {
 
     pub fn code(&self) -> &'static str {
         match self {
-            SyntaxError::Unexpected { .. } | SyntaxError::Missing { .. } => "syntax",
+            SyntaxError::Unexpected { .. } | SyntaxError::Incomplete { .. } | SyntaxError::Missing { .. } => "syntax",
             SyntaxError::IntegerTooLarge { .. } => "integer-too-large",
             SyntaxError::InvalidEscape { .. } => "invalid-escape",
             SyntaxError::InterpolatedKey { .. } => "interpolated-key",
@@ -161,7 +164,19 @@ impl<'s> Lowerer<'s> {
                 };
                 self.errors.push(SyntaxError::Missing { expected, span: span(node) });
             } else if node.is_error() {
-                let text = self.text(node).trim();
+                let Some((node, state)) = culprit(node) else {
+                    // Every token parsed: the declaration stopped before it was complete.
+                    let last = node.child(node.child_count().saturating_sub(1)).unwrap_or(node);
+                    let expected = expected_at(last.next_parse_state());
+                    self.errors.push(SyntaxError::Incomplete { expected, span: span(last) });
+                    continue;
+                };
+                let word_end = self.source[node.end_byte()..]
+                    .find(|c: char| !c.is_alphanumeric() && c != '_')
+                    .map_or(self.source.len(), |offset| node.end_byte() + offset);
+                // A token split by recovery (`I` of `Int`) is shown whole.
+                let node_span = if node.is_error() { Span::new(node.start_byte(), word_end) } else { span(node) };
+                let text = self.source[node_span.range()].trim();
                 let found = if text.is_empty() {
                     "end of input".to_string()
                 } else {
@@ -170,7 +185,8 @@ impl<'s> Lowerer<'s> {
                     let ellipsis = if shown.len() < text.len() { "…" } else { "" };
                     format!("`{shown}{ellipsis}`")
                 };
-                self.errors.push(SyntaxError::Unexpected { found, span: span(node) });
+                let expected = expected_at(state);
+                self.errors.push(SyntaxError::Unexpected { found, expected, span: node_span });
             } else if node.has_error() {
                 let mut cursor = node.walk();
                 let children: Vec<Node> = node.children(&mut cursor).collect();
@@ -669,5 +685,99 @@ fn decode_escape(text: &str) -> Option<char> {
             let hex = body.strip_prefix("u{")?.strip_suffix('}')?;
             char::from_u32(u32::from_str_radix(hex, 16).ok()?)
         }
+    }
+}
+
+/// Where inside an ERROR node parsing went wrong, and the parse state there.
+/// The children of an ERROR node keep the states they were parsed in up to the
+/// failure: the first nested ERROR (or stateless token) is the culprit, or the
+/// token before it when the culprit has no state of its own. `None` when every
+/// child parsed: the input stopped early.
+fn culprit(error: Node) -> Option<(Node, u16)> {
+    let mut cursor = error.walk();
+    let children: Vec<Node> = error.children(&mut cursor).collect();
+    for (i, child) in children.iter().enumerate().skip(1) {
+        if child.is_error() || child.parse_state() == 0 {
+            if child.parse_state() != 0 {
+                return Some((*child, child.parse_state()));
+            }
+            return Some((children[i - 1], children[i - 1].parse_state()));
+        }
+    }
+    if children.len() > 1 {
+        return None;
+    }
+    let mut leaf = error;
+    while let Some(first) = leaf.child(0) {
+        leaf = first;
+    }
+    Some((error, leaf.parse_state()))
+}
+
+/// What the parser could have accepted in a state, in words, when that is
+/// short enough to help ("an expression", "`)`").
+fn expected_at(state: u16) -> Option<String> {
+    let language: tree_sitter::Language = tree_sitter_gloam::LANGUAGE.into();
+    let lookahead = language.lookahead_iterator(state)?;
+    // Tokens only: anonymous ones, and the named tokens listed here.
+    const NAMED_TOKENS: &[&str] =
+        &["identifier", "type_identifier", "integer", "float", "char", "http_method", "route"];
+    let names: Vec<&str> = lookahead
+        .filter_map(|symbol| {
+            let name = language.node_kind_for_id(symbol)?;
+            // Hidden rules (`_expression`) are neither named nor tokens.
+            let hidden = name.starts_with('_') && name.len() > 1;
+            let is_token = (!language.node_kind_is_named(symbol) && !hidden) || NAMED_TOKENS.contains(&name);
+            is_token.then_some(name)
+        })
+        .collect();
+    const EXPRESSION_STARTS: &[&str] = &[
+        "identifier",
+        "integer",
+        "float",
+        "\"",
+        "char",
+        "(",
+        "[",
+        "{",
+        "\\",
+        "-",
+        "!",
+        "true",
+        "false",
+        "let",
+        "if",
+        "match",
+        "type_identifier",
+    ];
+    let expects_expression = names.contains(&"identifier") && names.contains(&"integer");
+    let mut described: Vec<String> = Vec::new();
+    if expects_expression {
+        described.push("an expression".to_string());
+    }
+    for name in names {
+        if (expects_expression && EXPRESSION_STARTS.contains(&name)) || matches!(name, "ERROR" | "comment" | "end") {
+            continue;
+        }
+        let text = match name {
+            "identifier" => "a name".to_string(),
+            "type_identifier" => "a type name".to_string(),
+            "http_method" => "an HTTP method".to_string(),
+            "route" => "a route such as `/todos/:id`".to_string(),
+            "integer" | "float" | "char" => format!("a {name}"),
+            "\"" => "a string".to_string(),
+            other => format!("`{other}`"),
+        };
+        if !described.contains(&text) {
+            described.push(text);
+        }
+    }
+    match described.len() {
+        0 => None,
+        1..=4 => {
+            let last = described.pop()?;
+            Some(if described.is_empty() { last } else { format!("{} or {last}", described.join(", ")) })
+        }
+        _ => None,
     }
 }
