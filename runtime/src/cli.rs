@@ -4,7 +4,8 @@
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use gloam_interpreter::{MemoryEffects, Options, Program};
-use gloam_language::diagnostic::render_all;
+use gloam_language::Diagnostic;
+use gloam_language::ast::Span;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -54,37 +55,85 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// Reads a file, or concatenates the `.gloam` files of a folder in name order.
-fn read_source(path: &Path) -> anyhow::Result<String> {
-    if path.is_dir() {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(path)
-            .with_context(|| format!("cannot read folder {}", path.display()))?
-            .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-            .filter(|file| file.extension().is_some_and(|ext| ext == "gloam"))
+/// The source of a canvas: one file, or the `.gloam` files of a folder in name
+/// order, checked together as one text. Diagnostics are mapped back to the file
+/// and position they are about.
+struct Sources {
+    text: String,
+    /// Each file with the offset where its text starts in `text`.
+    files: Vec<(String, usize)>,
+}
+
+impl Sources {
+    fn read(path: &Path) -> anyhow::Result<Sources> {
+        let paths = if path.is_dir() {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+                .with_context(|| format!("cannot read folder {}", path.display()))?
+                .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+                .filter(|file| file.extension().is_some_and(|ext| ext == "gloam"))
+                .collect();
+            files.sort();
+            if files.is_empty() {
+                bail!("no .gloam files in {}", path.display());
+            }
+            files
+        } else {
+            vec![path.to_path_buf()]
+        };
+        let mut sources = Sources { text: String::new(), files: Vec::new() };
+        for file in paths {
+            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            sources.files.push((file.display().to_string(), sources.text.len()));
+            sources.text += &text;
+            sources.text.push('\n');
+        }
+        Ok(sources)
+    }
+
+    /// The file a diagnostic is in, its text, and the diagnostic relative to it.
+    fn locate(&self, diagnostic: &Diagnostic) -> (&str, &str, Diagnostic) {
+        let index = self.files.iter().rposition(|(_, start)| *start <= diagnostic.span.start as usize).unwrap_or(0);
+        let (name, start) = &self.files[index];
+        let end = self.files.get(index + 1).map_or(self.text.len(), |(_, next)| *next);
+        let mut relative = diagnostic.clone();
+        relative.span = Span::new(diagnostic.span.start as usize - start, diagnostic.span.end as usize - start);
+        (name, &self.text[*start..end], relative)
+    }
+
+    fn render(&self, diagnostics: &[Diagnostic]) -> String {
+        let mut sorted: Vec<&Diagnostic> = diagnostics.iter().collect();
+        sorted.sort_by_key(|diagnostic| (diagnostic.span.start, diagnostic.span.end));
+        let rendered: Vec<String> = sorted
+            .into_iter()
+            .map(|diagnostic| {
+                let (name, text, relative) = self.locate(diagnostic);
+                relative.render(text, name)
+            })
             .collect();
-        files.sort();
-        if files.is_empty() {
-            bail!("no .gloam files in {}", path.display());
-        }
-        let mut source = String::new();
-        for file in files {
-            source += &std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
-            source.push('\n');
-        }
-        Ok(source)
-    } else {
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
+        rendered.join("\n")
+    }
+
+    fn json(&self, diagnostics: &[Diagnostic]) -> Vec<serde_json::Value> {
+        diagnostics
+            .iter()
+            .map(|diagnostic| {
+                let (name, text, relative) = self.locate(diagnostic);
+                let mut value = serde_json::to_value(relative.located(text)).unwrap_or_default();
+                value["path"] = serde_json::Value::String(name.to_string());
+                value
+            })
+            .collect()
     }
 }
 
 fn check(path: &Path, json: bool) -> anyhow::Result<ExitCode> {
-    let source = read_source(path)?;
-    let analysis = gloam_language::analyze(&source);
+    let sources = Sources::read(path)?;
+    let analysis = gloam_language::analyze(&sources.text);
     let errors = analysis.diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = analysis.diagnostics.len() - errors;
     let shown = path.display().to_string();
     if json {
-        let located: Vec<_> = analysis.diagnostics.iter().map(|d| d.located(&source)).collect();
+        let located = sources.json(&analysis.diagnostics);
         let report = serde_json::json!({
             "path": shown,
             "errors": errors,
@@ -95,18 +144,17 @@ fn check(path: &Path, json: bool) -> anyhow::Result<ExitCode> {
     } else if analysis.diagnostics.is_empty() {
         println!("{shown}: ok ({} declarations)", analysis.module.items.len());
     } else {
-        print!("{}", render_all(&analysis.diagnostics, &source, &shown));
+        print!("{}", sources.render(&analysis.diagnostics));
         println!("\n{shown}: {errors} error(s), {warnings} warning(s)");
     }
     Ok(if errors > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
 
 fn run(path: &Path, mut requests: Vec<String>, script: Option<&Path>) -> anyhow::Result<ExitCode> {
-    let source = read_source(path)?;
-    let analysis = gloam_language::analyze(&source);
-    let shown = path.display().to_string();
+    let sources = Sources::read(path)?;
+    let analysis = gloam_language::analyze(&sources.text);
     if analysis.has_errors() {
-        print!("{}", render_all(&analysis.diagnostics, &source, &shown));
+        print!("{}", sources.render(&analysis.diagnostics));
         return Ok(ExitCode::FAILURE);
     }
     if let Some(script) = script {

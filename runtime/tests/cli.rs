@@ -80,3 +80,18 @@ fn missing_file_is_a_clear_error() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("cannot read does/not/exist.gloam"));
 }
+
+#[test]
+fn check_of_a_folder_points_into_the_right_file() {
+    let dir = std::env::temp_dir().join(format!("gloam-cli-folder-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    std::fs::write(dir.join("a_types.gloam"), "type Todo = { id: String, done: Bool }\n").expect("write");
+    std::fs::write(dir.join("b_handlers.gloam"), "// handlers\n\nfn f(t: Todo) -> Int = t.done\n").expect("write");
+    let output = gloam(&["check", dir.to_str().expect("utf-8 path")]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    assert!(text.contains("b_handlers.gloam:3:24"), "{text}");
+    assert!(text.contains("3 | fn f(t: Todo) -> Int = t.done"), "{text}");
+    let json = stdout(&gloam(&["check", "--json", dir.to_str().expect("utf-8 path")]));
+    assert!(json.contains("b_handlers.gloam\"") && json.contains("\"line\": 3"), "{json}");
+}
