@@ -86,12 +86,8 @@ impl Args {
 
     fn wrong(&self, index: usize, expected: &str) -> RuntimeError {
         let found = self.values.get(index).map_or("nothing", Value::kind);
-        ErrorKind::Internal(format!(
-            "{}: argument {} should be {expected}, found {found}",
-            self.builtin.name(),
-            index + 1
-        ))
-        .into()
+        let message = format!("{}: argument {} should be {expected}, found {found}", self.builtin.name(), index + 1);
+        ErrorKind::IllTyped(message).into()
     }
 
     fn int(&self, index: usize) -> Result<i64, RuntimeError> {

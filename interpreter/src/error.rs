@@ -26,6 +26,9 @@ pub enum ErrorKind {
     Effect { function: &'static str, message: String },
     #[error("this code has errors; fix them before running it")]
     BrokenCode,
+    /// Only in code that did not type-check (a draft run for live values).
+    #[error("type error: {0} (the code does not type-check)")]
+    IllTyped(String),
     #[error("no arm of the match covers {value}")]
     NoMatch { value: String },
     #[error("internal error: {0}")]

@@ -92,17 +92,53 @@ impl From<&SyntaxError> for crate::Diagnostic {
 
 /// Lowers a whole parse tree.
 pub fn lower(source: &str, tree: &tree_sitter::Tree) -> (Module, Vec<SyntaxError>) {
-    let mut lowerer =
-        Lowerer { source, next_id: 0, errors: Vec::new(), orphan_arms: Vec::new(), match_depth: 0, nesting: 0 };
+    let mut lowerer = Lowerer::new(source, 0, None, 0);
     lowerer.report_tree_errors(tree.root_node());
     let mut items = Vec::new();
-    for node in named_children(tree.root_node()) {
-        if let Some(item) = lowerer.item(node) {
-            items.push(item);
-        }
+    let mut cursor = tree.root_node().walk();
+    for node in tree.root_node().named_children(&mut cursor) {
+        let item = if node.is_error() { lowerer.repaired_item(node) } else { lowerer.item(node) };
+        items.extend(item);
     }
     let module = Module { items, expr_count: lowerer.next_id };
     (module, lowerer.errors)
+}
+
+/// Keywords that start a declaration.
+const DECLARATION_KEYWORDS: &[&str] = &["type", "fn", "handler", "db", "worker", "cron"];
+
+/// Text appended to a declaration that ends too early, to find its structure:
+/// a `()` hole for a missing operand or value, a body for a `let`, the rest of
+/// an `if` or a match arm, closing brackets. Shortest first.
+fn completions() -> Vec<String> {
+    let holes = ["", " ()"];
+    let middles = [
+        "",
+        " then () else ()",
+        " else ()",
+        " -> ()",
+        "\n| _ -> ()",
+        " with\n| _ -> ()",
+        ")",
+        "]",
+        "}",
+        "))",
+        ")]",
+        "])",
+        " }",
+    ];
+    let bodies = ["", "\n()"];
+    let mut all = Vec::new();
+    for middle in middles {
+        for hole in holes {
+            for body in bodies {
+                all.push(format!("{hole}{middle}{body}"));
+            }
+        }
+    }
+    all.retain(|completion| !completion.is_empty());
+    all.sort_by_key(String::len);
+    all
 }
 
 struct Lowerer<'s> {
@@ -116,10 +152,10 @@ struct Lowerer<'s> {
     match_depth: u32,
     /// How many expressions and patterns enclose the one being lowered.
     nesting: u32,
-}
-
-fn span(node: Node) -> Span {
-    Span::new(node.start_byte(), node.end_byte())
+    /// Where `source` starts in the original text (non-zero for a repaired declaration).
+    offset: usize,
+    /// In a repaired declaration, where the appended completion starts.
+    hole: Option<usize>,
 }
 
 /// Named children, without comments and ERROR nodes (those are reported once, up front).
@@ -134,12 +170,78 @@ fn field_children<'t>(node: Node<'t>, field: &str) -> Vec<Node<'t>> {
 }
 
 impl<'s> Lowerer<'s> {
+    fn new(source: &'s str, offset: usize, hole: Option<usize>, next_id: u32) -> Self {
+        Lowerer {
+            source,
+            next_id,
+            errors: Vec::new(),
+            orphan_arms: Vec::new(),
+            match_depth: 0,
+            nesting: 0,
+            offset,
+            hole,
+        }
+    }
+
+    /// Says what the declaration that was just reported as ending too early
+    /// was missing, from the completion that made it parse.
+    fn describe_incompleteness(&mut self, completion: &str) {
+        let Some(SyntaxError::Incomplete { expected, .. }) = self.errors.last_mut() else { return };
+        if expected.is_some() {
+            return;
+        }
+        let first = completion.split_whitespace().next().unwrap_or("");
+        *expected = Some(match first {
+            "()" => "an expression".to_string(),
+            "|" => "a match arm (`| pattern -> expression`)".to_string(),
+            token => format!("`{token}`"),
+        });
+    }
+
+    /// A declaration that failed to parse because it ends too early (the code
+    /// being typed), lowered from the first completion that makes it parse.
+    /// What the completion adds is lowered as errors: its syntax error stays
+    /// reported, and the rest of the declaration can still be checked and run.
+    fn repaired_item(&mut self, error: Node) -> Option<Item> {
+        let first = error.child(0)?;
+        if !DECLARATION_KEYWORDS.contains(&first.kind()) || culprit(error).is_some() {
+            return None;
+        }
+        let text = &self.source[error.byte_range()];
+        for completion in completions() {
+            let repaired = format!("{text}{completion}");
+            let tree = super::parse_tree(&repaired);
+            let root = tree.root_node();
+            if root.has_error() || root.named_child_count() != 1 {
+                continue;
+            }
+            let node = root.named_child(0)?;
+            self.describe_incompleteness(&completion);
+            let mut sub = Lowerer::new(&repaired, self.offset + error.start_byte(), Some(text.len()), self.next_id);
+            let item = sub.item(node);
+            self.next_id = sub.next_id;
+            self.errors.extend(sub.errors);
+            return item;
+        }
+        None
+    }
     fn text(&self, node: Node) -> &'s str {
         &self.source[node.byte_range()]
     }
 
+    /// A node's span in the original source. In a repaired declaration, text
+    /// from the appended completion on is clamped to where the real text ends.
+    fn span(&self, node: Node) -> Span {
+        let end = self.hole.map_or(node.end_byte(), |hole| node.end_byte().min(hole));
+        Span::new(node.start_byte().min(end) + self.offset, end + self.offset)
+    }
+
+    fn in_hole(&self, node: Node) -> bool {
+        self.hole.is_some_and(|hole| node.start_byte() >= hole)
+    }
+
     fn name(&self, node: Node) -> Name {
-        Name { text: self.text(node).to_string(), span: span(node) }
+        Name { text: self.text(node).to_string(), span: self.span(node) }
     }
 
     fn fresh_id(&mut self) -> ExprId {
@@ -162,20 +264,20 @@ impl<'s> Lowerer<'s> {
                 } else {
                     format!("`{}`", node.kind())
                 };
-                self.errors.push(SyntaxError::Missing { expected, span: span(node) });
+                self.errors.push(SyntaxError::Missing { expected, span: self.span(node) });
             } else if node.is_error() {
                 let Some((node, state)) = culprit(node) else {
                     // Every token parsed: the declaration stopped before it was complete.
                     let last = node.child(node.child_count().saturating_sub(1)).unwrap_or(node);
                     let expected = expected_at(last.next_parse_state());
-                    self.errors.push(SyntaxError::Incomplete { expected, span: span(last) });
+                    self.errors.push(SyntaxError::Incomplete { expected, span: self.span(last) });
                     continue;
                 };
                 let word_end = self.source[node.end_byte()..]
                     .find(|c: char| !c.is_alphanumeric() && c != '_')
                     .map_or(self.source.len(), |offset| node.end_byte() + offset);
                 // A token split by recovery (`I` of `Int`) is shown whole.
-                let node_span = if node.is_error() { Span::new(node.start_byte(), word_end) } else { span(node) };
+                let node_span = if node.is_error() { Span::new(node.start_byte(), word_end) } else { self.span(node) };
                 let text = self.source[node_span.range()].trim();
                 let found = if text.is_empty() {
                     "end of input".to_string()
@@ -217,7 +319,7 @@ impl<'s> Lowerer<'s> {
                 let parameters = self.parameters(node);
                 if parameters.len() != 1 {
                     let at = node.child_by_field_name("parameters").unwrap_or(node);
-                    self.errors.push(SyntaxError::WorkerArity { span: span(at) });
+                    self.errors.push(SyntaxError::WorkerArity { span: self.span(at) });
                 }
                 ItemKind::Worker(WorkerDecl {
                     name: self.name(node.child_by_field_name("name")?),
@@ -229,14 +331,14 @@ impl<'s> Lowerer<'s> {
                 let schedule = node.child_by_field_name("schedule")?;
                 let text = self.plain_string(schedule);
                 ItemKind::Cron(CronDecl {
-                    schedule: Name { text, span: span(schedule) },
+                    schedule: Name { text, span: self.span(schedule) },
                     name: self.name(node.child_by_field_name("name")?),
                     body: self.field_expr(node, "body"),
                 })
             }
             _ => return None,
         };
-        Some(Item { kind, span: span(node) })
+        Some(Item { kind, span: self.span(node) })
     }
 
     fn type_declaration(&mut self, node: Node<'s>) -> Option<TypeDecl> {
@@ -308,7 +410,7 @@ impl<'s> Lowerer<'s> {
             "type_variable" => TypeExprKind::Variable(self.name(node)),
             _ => TypeExprKind::Error,
         };
-        TypeExpr { kind, span: span(node) }
+        TypeExpr { kind, span: self.span(node) }
     }
 
     fn field_expr(&mut self, node: Node<'s>, field: &str) -> Expr {
@@ -327,7 +429,7 @@ impl<'s> Lowerer<'s> {
     fn nested<T>(&mut self, node: Node<'s>, lower: impl FnOnce(&mut Self) -> T) -> Option<T> {
         if self.nesting >= MAX_NESTING {
             if !matches!(self.errors.last(), Some(SyntaxError::TooDeep { .. })) {
-                self.errors.push(SyntaxError::TooDeep { span: span(node) });
+                self.errors.push(SyntaxError::TooDeep { span: self.span(node) });
             }
             return None;
         }
@@ -341,35 +443,35 @@ impl<'s> Lowerer<'s> {
     fn expr(&mut self, node: Node<'s>) -> Expr {
         match self.nested(node, |this| this.expr_inner(node)) {
             Some(expr) => expr,
-            None => self.error_expr(span(node)),
+            None => self.error_expr(self.span(node)),
         }
     }
 
     fn expr_inner(&mut self, node: Node<'s>) -> Expr {
-        if node.is_missing() {
-            return self.error_expr(span(node));
+        if node.is_missing() || self.in_hole(node) {
+            return self.error_expr(self.span(node));
         }
         if node.kind() == "block" || node.kind() == "parenthesized_expression" {
             let statements = named_children(node);
             return match statements.len() {
-                0 => self.error_expr(span(node)),
+                0 => self.error_expr(self.span(node)),
                 1 => {
                     let mut expr = self.expr(statements[0]);
                     if node.kind() == "parenthesized_expression" {
-                        expr.span = span(node);
+                        expr.span = self.span(node);
                     }
                     expr
                 }
                 _ => {
                     let id = self.fresh_id();
                     let items = statements.into_iter().map(|s| self.expr(s)).collect();
-                    Expr { id, span: span(node), kind: ExprKind::Sequence(items) }
+                    Expr { id, span: self.span(node), kind: ExprKind::Sequence(items) }
                 }
             };
         }
         let id = self.fresh_id();
         let kind = self.expr_kind(node);
-        Expr { id, span: span(node), kind }
+        Expr { id, span: self.span(node), kind }
     }
 
     fn boxed(&mut self, node: Node<'s>, field: &str) -> Box<Expr> {
@@ -408,7 +510,7 @@ impl<'s> Lowerer<'s> {
                 for entry in named_children(node) {
                     let Some(key) = entry.child_by_field_name("key") else { continue };
                     if named_children(key).iter().any(|part| part.kind() == "interpolation") {
-                        self.errors.push(SyntaxError::InterpolatedKey { span: span(key) });
+                        self.errors.push(SyntaxError::InterpolatedKey { span: self.span(key) });
                     }
                     let key = self.plain_string(key);
                     entries.push((key, self.field_expr(entry, "value")));
@@ -484,7 +586,7 @@ impl<'s> Lowerer<'s> {
         match text.parse::<i64>() {
             Ok(value) => ExprKind::Int(value),
             Err(_) => {
-                self.errors.push(SyntaxError::IntegerTooLarge { text, span: span(node) });
+                self.errors.push(SyntaxError::IntegerTooLarge { text, span: self.span(node) });
                 ExprKind::Error
             }
         }
@@ -519,8 +621,10 @@ impl<'s> Lowerer<'s> {
         let depth = std::mem::replace(&mut self.match_depth, 0);
         let scrutinee = self.boxed(node, "scrutinee");
         self.match_depth = depth;
-        let mut pending: std::collections::VecDeque<Node<'s>> =
-            named_children(node).into_iter().filter(|child| child.kind() == "match_arm").collect();
+        let mut pending: std::collections::VecDeque<Node<'s>> = named_children(node)
+            .into_iter()
+            .filter(|child| child.kind() == "match_arm" && !self.in_hole(*child))
+            .collect();
         let column = pending.front().map_or(0, |&first| self.arm_column(first));
         let outermost = self.match_depth == 0;
         self.match_depth += 1;
@@ -533,7 +637,7 @@ impl<'s> Lowerer<'s> {
                     continue;
                 }
                 // No enclosing match can take it: keep it here, and say so.
-                self.errors.push(SyntaxError::MisalignedArm { span: span(arm) });
+                self.errors.push(SyntaxError::MisalignedArm { span: self.span(arm) });
             }
             arms.push(self.match_arm(arm));
             // Arms a nested match in this arm's body gave back: ours if aligned
@@ -567,10 +671,13 @@ impl<'s> Lowerer<'s> {
 
     fn pattern(&mut self, node: Node<'s>) -> Pattern {
         self.nested(node, |this| this.pattern_inner(node))
-            .unwrap_or(Pattern { kind: PatternKind::Error, span: span(node) })
+            .unwrap_or(Pattern { kind: PatternKind::Error, span: self.span(node) })
     }
 
     fn pattern_inner(&mut self, node: Node<'s>) -> Pattern {
+        if self.in_hole(node) {
+            return Pattern { kind: PatternKind::Error, span: self.span(node) };
+        }
         let kind = match node.kind() {
             "wildcard_pattern" => PatternKind::Wildcard,
             "identifier" => PatternKind::Variable(self.text(node).to_string()),
@@ -579,7 +686,7 @@ impl<'s> Lowerer<'s> {
                 match text.parse::<i64>() {
                     Ok(value) => PatternKind::Int(value),
                     Err(_) => {
-                        self.errors.push(SyntaxError::IntegerTooLarge { text, span: span(node) });
+                        self.errors.push(SyntaxError::IntegerTooLarge { text, span: self.span(node) });
                         PatternKind::Error
                     }
                 }
@@ -590,7 +697,7 @@ impl<'s> Lowerer<'s> {
             },
             "string" => {
                 if named_children(node).iter().any(|part| part.kind() == "interpolation") {
-                    self.errors.push(SyntaxError::InterpolatedKey { span: span(node) });
+                    self.errors.push(SyntaxError::InterpolatedKey { span: self.span(node) });
                 }
                 PatternKind::String(self.plain_string(node))
             }
@@ -617,7 +724,7 @@ impl<'s> Lowerer<'s> {
             }
             _ => PatternKind::Error,
         };
-        Pattern { kind, span: span(node) }
+        Pattern { kind, span: self.span(node) }
     }
 
     /// The parts of a string literal, escapes decoded.
@@ -629,9 +736,10 @@ impl<'s> Lowerer<'s> {
                 "string_fragment" => literal.push_str(self.text(child)),
                 "escape_sequence" => match decode_escape(self.text(child)) {
                     Some(c) => literal.push(c),
-                    None => self
-                        .errors
-                        .push(SyntaxError::InvalidEscape { text: self.text(child).to_string(), span: span(child) }),
+                    None => self.errors.push(SyntaxError::InvalidEscape {
+                        text: self.text(child).to_string(),
+                        span: self.span(child),
+                    }),
                 },
                 "interpolation" => {
                     if !literal.is_empty() {
@@ -664,7 +772,7 @@ impl<'s> Lowerer<'s> {
         let inner = &text[1..text.len() - 1];
         let decoded = if inner.starts_with('\\') { decode_escape(inner) } else { inner.chars().next() };
         if decoded.is_none() {
-            self.errors.push(SyntaxError::InvalidEscape { text: text.to_string(), span: span(node) });
+            self.errors.push(SyntaxError::InvalidEscape { text: text.to_string(), span: self.span(node) });
         }
         decoded
     }

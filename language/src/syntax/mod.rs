@@ -15,11 +15,15 @@ pub struct Parsed {
 
 /// Parses Gloam source. Never fails: broken parts are reported and left out.
 pub fn parse(source: &str) -> Parsed {
+    let tree = parse_tree(source);
+    let (module, errors) = lower::lower(source, &tree);
+    Parsed { module, errors }
+}
+
+fn parse_tree(source: &str) -> tree_sitter::Tree {
     let mut parser = tree_sitter::Parser::new();
     parser
         .set_language(&tree_sitter_gloam::LANGUAGE.into())
         .expect("the generated parser matches the tree-sitter runtime version");
-    let tree = parser.parse(source, None).expect("parsing without a timeout or cancellation flag returns a tree");
-    let (module, errors) = lower::lower(source, &tree);
-    Parsed { module, errors }
+    parser.parse(source, None).expect("parsing without a timeout or cancellation flag returns a tree")
 }

@@ -826,6 +826,11 @@ impl<'m> Checker<'m> {
                     self.check_against(&arm.body, &result, Some("all arms of a match have the same type"));
                     self.locals.truncate(scope);
                 }
+                // A match without arms only comes from repairing code being typed,
+                // which already has its syntax error.
+                if arms.is_empty() {
+                    return result;
+                }
                 self.matches.push(PendingMatch {
                     scrutinee: scrutinee_ty,
                     arms: arms.iter().map(|arm| (arm.pattern.clone(), arm.guard.is_some())).collect(),
