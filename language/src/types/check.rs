@@ -1059,8 +1059,7 @@ impl<'m> Checker<'m> {
             return self.instantiate(&scheme);
         }
         let fresh = self.instantiate(&scheme);
-        let generic = Scheme { generics: scheme.generics.clone(), ty: scheme.ty.clone() };
-        let explicit = generic.ty.instantiate(&written);
+        let explicit = scheme.ty.instantiate(&written);
         self.expect(&fresh, &explicit, callee.span, None);
         explicit
     }
