@@ -9,10 +9,13 @@
 //! | record | object, fields in declaration order |
 //! | `None` / `Some(x)` | `null` / `x` |
 //! | `Json` values | the JSON they describe |
-//! | other variants | `"Case"`; `{"Case": x}`; `{"Case": [x, y]}` |
+//! | other variants (`Result` too) | `"Case"`; `{"Case": x}`; `{"Case": [x, y]}` |
 //!
 //! Decoding is by type and is the inverse; a record field of an `Option` type
 //! may be absent, other fields are required, and unknown fields are ignored.
+//! An Int accepts any integral number that fits (`1`, `1.0`, `1e3`); a Float
+//! any number. `Some(None)` encodes as `null` and so decodes as `None`: nested
+//! options are the one place the mapping does not round-trip.
 
 use crate::error::ErrorKind;
 use crate::value::{Value, Variant};
@@ -21,16 +24,31 @@ use gloam_language::types::ty::Type;
 use serde_json::{Map, Number, Value as Json};
 use std::collections::BTreeMap;
 
-fn encode_error(message: &str) -> ErrorKind {
-    ErrorKind::Builtin { function: "Json.encode", message: message.to_string() }
+/// Values nested deeper than this are not encoded: serde_json serialises and
+/// drops its trees recursively, without `stacker`, so a deeper tree could
+/// overflow the host's stack. serde_json's parser stops at 128 levels, so only
+/// values built in Gloam (a long chain of variants) can get near it.
+pub const MAX_DEPTH: usize = 1_000;
+
+fn encode_error(message: String) -> ErrorKind {
+    ErrorKind::Builtin { function: "Json.encode", message }
 }
 
-/// The JSON of a value.
+/// The JSON of a value. Errors (functions, datastores, workers, non-finite
+/// Floats) name `Json.encode`; callers that are another builtin may rename it.
 pub fn to_json(value: &Value) -> Result<Json, ErrorKind> {
-    stacker::maybe_grow(64 * 1024, 1024 * 1024, || to_json_inner(value))
+    to_json_at(value, 0)
 }
 
-fn to_json_inner(value: &Value) -> Result<Json, ErrorKind> {
+fn to_json_at(value: &Value, depth: usize) -> Result<Json, ErrorKind> {
+    if depth > MAX_DEPTH {
+        return Err(encode_error(format!("the value is nested more than {MAX_DEPTH} levels deep")));
+    }
+    stacker::maybe_grow(64 * 1024, 1024 * 1024, || to_json_inner(value, depth))
+}
+
+fn to_json_inner(value: &Value, depth: usize) -> Result<Json, ErrorKind> {
+    let inner = |value: &Value| to_json_at(value, depth + 1);
     Ok(match value {
         Value::Int(n) => Json::from(*n),
         Value::Float(f) => Json::Number(Number::from_f64(*f).ok_or(ErrorKind::NonFiniteFloat)?),
@@ -38,47 +56,49 @@ fn to_json_inner(value: &Value) -> Result<Json, ErrorKind> {
         Value::String(s) => Json::String(s.to_string()),
         Value::Char(c) => Json::String(c.to_string()),
         Value::Unit => Json::Null,
-        Value::List(items) => Json::Array(items.iter().map(to_json).collect::<Result<_, _>>()?),
+        Value::List(items) => Json::Array(items.iter().map(inner).collect::<Result<_, _>>()?),
         Value::Dict(entries) => Json::Object(
-            entries.iter().map(|(k, v)| Ok((k.clone(), to_json(v)?))).collect::<Result<Map<_, _>, ErrorKind>>()?,
+            entries.iter().map(|(k, v)| Ok((k.clone(), inner(v)?))).collect::<Result<Map<_, _>, ErrorKind>>()?,
         ),
         Value::Record(record) => Json::Object(
-            record
-                .fields
-                .iter()
-                .map(|(k, v)| Ok((k.clone(), to_json(v)?)))
-                .collect::<Result<Map<_, _>, ErrorKind>>()?,
+            record.fields.iter().map(|(k, v)| Ok((k.clone(), inner(v)?))).collect::<Result<Map<_, _>, ErrorKind>>()?,
         ),
-        Value::Variant(variant) => variant_to_json(variant)?,
-        Value::Function(_) => return Err(encode_error("a function has no JSON form")),
-        Value::Datastore(_) => return Err(encode_error("a datastore has no JSON form")),
-        Value::Worker(_) => return Err(encode_error("a worker has no JSON form")),
+        Value::Variant(variant) => variant_to_json(variant, depth)?,
+        Value::Function(_) => return Err(encode_error("cannot encode a function as JSON".into())),
+        Value::Datastore(name) => return Err(encode_error(format!("cannot encode the datastore `{name}` as JSON"))),
+        Value::Worker(name) => return Err(encode_error(format!("cannot encode the worker `{name}` as JSON"))),
     })
 }
 
-fn variant_to_json(variant: &Variant) -> Result<Json, ErrorKind> {
-    let payload = &variant.payload;
-    match (variant.type_name.as_str(), variant.case.as_str(), payload.as_slice()) {
-        ("Option", "None", _) => Ok(Json::Null),
-        ("Option", "Some", [inner]) => to_json(inner),
-        ("Json", "JsonNull", _) => Ok(Json::Null),
-        ("Json", _, [inner]) => to_json(inner),
+fn variant_to_json(variant: &Variant, depth: usize) -> Result<Json, ErrorKind> {
+    let inner = |value: &Value| to_json_at(value, depth + 1);
+    match (variant.type_name.as_str(), variant.case.as_str(), variant.payload.as_slice()) {
+        ("Option", "None", []) => Ok(Json::Null),
+        ("Option", "Some", [value]) => inner(value),
+        ("Json", "JsonNull", []) => Ok(Json::Null),
+        // JsonBool(b), JsonInt(n), JsonFloat(f), JsonString(s), JsonList(items),
+        // JsonObject(dict): the payload's own JSON is the JSON described.
+        ("Json", "JsonBool" | "JsonInt" | "JsonFloat" | "JsonString" | "JsonList" | "JsonObject", [value]) => {
+            inner(value)
+        }
         (_, case, []) => Ok(Json::String(case.to_string())),
-        (_, case, [inner]) => Ok(Json::Object(Map::from_iter([(case.to_string(), to_json(inner)?)]))),
+        (_, case, [value]) => Ok(Json::Object(Map::from_iter([(case.to_string(), inner(value)?)]))),
         (_, case, many) => Ok(Json::Object(Map::from_iter([(
             case.to_string(),
-            Json::Array(many.iter().map(to_json).collect::<Result<_, _>>()?),
+            Json::Array(many.iter().map(inner).collect::<Result<_, _>>()?),
         )]))),
     }
 }
 
-/// A JSON document as a value of the prelude type `Json`.
+/// A JSON document as a value of the prelude type `Json`. Numbers that fit an
+/// Int become `JsonInt`, every other number `JsonFloat`.
 pub fn json_tree(json: &Json) -> Value {
     stacker::maybe_grow(64 * 1024, 1024 * 1024, || match json {
         Json::Null => Value::variant("Json", "JsonNull", vec![]),
         Json::Bool(b) => Value::variant("Json", "JsonBool", vec![Value::Bool(*b)]),
         Json::Number(n) => match n.as_i64() {
             Some(i) => Value::variant("Json", "JsonInt", vec![Value::Int(i)]),
+            // Without serde_json's arbitrary_precision every number has an f64 form.
             None => Value::variant("Json", "JsonFloat", vec![Value::Float(n.as_f64().unwrap_or(f64::NAN))]),
         },
         Json::String(s) => Value::variant("Json", "JsonString", vec![Value::string(s.as_str())]),
@@ -93,23 +113,68 @@ pub fn json_tree(json: &Json) -> Value {
     })
 }
 
+/// The JSON of a value of the prelude type `Json` (same as [`to_json`], which
+/// already maps `Json` values to the JSON they describe).
+pub fn tree_to_json(value: &Value) -> Result<Json, ErrorKind> {
+    to_json(value)
+}
+
+/// How a JSON value is named in an error: its kind, and the value if short.
 fn describe(json: &Json) -> String {
     match json {
         Json::Null => "null".to_string(),
         Json::Bool(b) => format!("boolean {b}"),
         Json::Number(n) => format!("number {n}"),
         Json::String(s) => {
-            let shown: String = s.chars().take(30).collect();
-            format!("string {shown:?}")
+            const SHOWN: usize = 40;
+            let mut shown: String = s.chars().take(SHOWN).collect();
+            let cut = shown.len() < s.len();
+            shown = serde_json::to_string(&shown).unwrap_or_else(|_| format!("{shown:?}"));
+            if cut { format!("string {shown}…") } else { format!("string {shown}") }
         }
-        Json::Array(_) => "an array".to_string(),
+        Json::Array(items) if items.is_empty() => "an empty array".to_string(),
+        Json::Array(items) => format!("an array of {} element{}", items.len(), plural(items.len())),
         Json::Object(_) => "an object".to_string(),
     }
 }
 
-/// Decodes JSON into a value of type `ty`. Errors name the JSON path.
+fn plural(count: usize) -> &'static str {
+    if count == 1 { "" } else { "s" }
+}
+
+/// `$.name` for a plain key, `$["odd key"]` for any other.
+fn key_path(path: &str, key: &str) -> String {
+    let mut chars = key.chars();
+    let plain = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if plain {
+        format!("{path}.{key}")
+    } else {
+        let quoted = serde_json::to_string(key).unwrap_or_else(|_| format!("{key:?}"));
+        format!("{path}[{quoted}]")
+    }
+}
+
+/// The Int value of a JSON number: any integral number within range.
+fn json_int(number: &Number) -> Result<i64, &'static str> {
+    if let Some(n) = number.as_i64() {
+        return Ok(n);
+    }
+    if number.is_u64() {
+        return Err(" (out of the range of Int)");
+    }
+    match number.as_f64() {
+        Some(f) if f.fract() != 0.0 || !f.is_finite() => Err(""),
+        // i64::MAX as f64 rounds up to 2^63, which is out of range.
+        Some(f) if (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&f) => Ok(f as i64),
+        _ => Err(" (out of the range of Int)"),
+    }
+}
+
+/// Decodes JSON into a value of type `ty`. Errors name the JSON path:
+/// ``at $.items[2].id: expected Int, found string "x"``.
 pub fn from_json(json: &Json, ty: &Type, table: &TypeTable) -> Result<Value, String> {
-    Decoder { table }.decode(json, ty, "$")
+    Decoder { table }.decode(json, ty, "$", 0)
 }
 
 struct Decoder<'t> {
@@ -117,17 +182,24 @@ struct Decoder<'t> {
 }
 
 impl Decoder<'_> {
-    fn decode(&self, json: &Json, ty: &Type, path: &str) -> Result<Value, String> {
-        stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.decode_inner(json, ty, path))
+    fn decode(&self, json: &Json, ty: &Type, path: &str, depth: usize) -> Result<Value, String> {
+        if depth > MAX_DEPTH {
+            return Err(format!("at {path}: nested more than {MAX_DEPTH} levels deep"));
+        }
+        stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.decode_inner(json, ty, path, depth))
     }
 
-    fn decode_inner(&self, json: &Json, ty: &Type, path: &str) -> Result<Value, String> {
+    fn decode_inner(&self, json: &Json, ty: &Type, path: &str, depth: usize) -> Result<Value, String> {
         let mismatch = |expected: &str| format!("at {path}: expected {expected}, found {}", describe(json));
-        let Type::Con(name, args) = ty else {
-            return Err(format!("at {path}: cannot decode into an unknown type"));
+        let (name, args) = match ty {
+            Type::Con(name, args) => (name.as_str(), args.as_slice()),
+            Type::Fn(..) => return Err(format!("at {path}: cannot decode a function from JSON")),
+            Type::Var(_) | Type::Generic(_) => return Err(format!("at {path}: cannot decode into an unknown type")),
         };
-        match (name.as_str(), json) {
-            ("Int", Json::Number(n)) => n.as_i64().map(Value::Int).ok_or_else(|| mismatch("Int")),
+        let element =
+            || args.first().ok_or_else(|| format!("at {path}: cannot decode into `{name}` without its type argument"));
+        match (name, json) {
+            ("Int", Json::Number(n)) => json_int(n).map(Value::Int).map_err(|note| mismatch("Int") + note),
             ("Float", Json::Number(n)) => n.as_f64().map(Value::Float).ok_or_else(|| mismatch("Float")),
             ("Bool", Json::Bool(b)) => Ok(Value::Bool(*b)),
             ("String", Json::String(s)) => Ok(Value::string(s.as_str())),
@@ -135,43 +207,49 @@ impl Decoder<'_> {
                 let mut chars = s.chars();
                 match (chars.next(), chars.next()) {
                     (Some(c), None) => Ok(Value::Char(c)),
-                    _ => Err(mismatch("a one-character string")),
+                    _ => Err(mismatch("a one-character string (Char)")),
                 }
             }
+            ("Char", _) => Err(mismatch("a one-character string (Char)")),
             ("Unit", Json::Null) => Ok(Value::Unit),
+            ("Unit", _) => Err(mismatch("null (the unit value `()`)")),
             ("Json", _) => Ok(json_tree(json)),
             ("Option", Json::Null) => Ok(Value::none()),
-            ("Option", _) => Ok(Value::some(self.decode(json, &args[0], path)?)),
-            ("List", Json::Array(items)) => Ok(Value::list(
-                items
-                    .iter()
-                    .enumerate()
-                    .map(|(i, item)| self.decode(item, &args[0], &format!("{path}[{i}]")))
-                    .collect::<Result<_, _>>()?,
-            )),
-            ("Dict", Json::Object(fields)) => Ok(Value::dict(
-                fields
-                    .iter()
-                    .map(|(k, v)| Ok((k.clone(), self.decode(v, &args[0], &format!("{path}.{k}"))?)))
-                    .collect::<Result<BTreeMap<_, _>, String>>()?,
-            )),
-            ("Int" | "Float" | "Bool" | "String" | "Char" | "Unit" | "List" | "Dict", _) => {
-                Err(mismatch(&Type::Con(name.clone(), args.clone()).to_string()))
+            ("Option", _) => Ok(Value::some(self.decode(json, element()?, path, depth + 1)?)),
+            ("List", Json::Array(items)) => {
+                let element = element()?;
+                Ok(Value::list(
+                    items
+                        .iter()
+                        .enumerate()
+                        .map(|(i, item)| self.decode(item, element, &format!("{path}[{i}]"), depth + 1))
+                        .collect::<Result<_, _>>()?,
+                ))
             }
-            _ => self.decode_declared(json, ty, path),
+            ("Dict", Json::Object(fields)) => {
+                let element = element()?;
+                Ok(Value::dict(
+                    fields
+                        .iter()
+                        .map(|(k, v)| Ok((k.clone(), self.decode(v, element, &key_path(path, k), depth + 1)?)))
+                        .collect::<Result<BTreeMap<_, _>, String>>()?,
+                ))
+            }
+            ("Int" | "Float" | "Bool" | "String" | "List" | "Dict", _) => Err(mismatch(&ty.to_string())),
+            _ => self.decode_declared(json, ty, name, path, depth),
         }
     }
 
-    fn decode_declared(&self, json: &Json, ty: &Type, path: &str) -> Result<Value, String> {
-        let Type::Con(name, _) = ty else { return Err(format!("at {path}: cannot decode into an unknown type")) };
+    /// Records and variants, the prelude's (`Result`, `Entry`, `Http.Response`) and the program's.
+    fn decode_declared(&self, json: &Json, ty: &Type, name: &str, path: &str, depth: usize) -> Result<Value, String> {
         if let Some(fields) = self.table.record_fields(ty) {
             let Json::Object(object) = json else {
-                return Err(format!("at {path}: expected an object for `{name}`, found {}", describe(json)));
+                return Err(format!("at {path}: expected an object (`{name}`), found {}", describe(json)));
             };
             let mut values = Vec::with_capacity(fields.len());
             for (field, field_ty) in &fields {
                 let value = match object.get(field) {
-                    Some(found) => self.decode(found, field_ty, &format!("{path}.{field}"))?,
+                    Some(found) => self.decode(found, field_ty, &key_path(path, field), depth + 1)?,
                     None if matches!(field_ty, Type::Con(n, _) if n == "Option") => Value::none(),
                     None => return Err(format!("at {path}: missing field `{field}`")),
                 };
@@ -180,44 +258,69 @@ impl Decoder<'_> {
             return Ok(Value::record(name, values));
         }
         if let Some(cases) = self.table.variant_cases(ty) {
-            let names = || cases.iter().map(|(case, _)| format!("`{case}`")).collect::<Vec<_>>().join(", ");
-            let (case, payload_json) = match json {
-                Json::String(case) => (case.as_str(), None),
-                Json::Object(object) if object.len() == 1 => {
-                    let (case, payload) =
-                        object.iter().next().map(|(k, v)| (k.as_str(), Some(v))).unwrap_or(("", None));
-                    (case, payload)
-                }
-                _ => {
-                    return Err(format!(
-                        "at {path}: expected one of {} for `{name}`, found {}",
-                        names(),
-                        describe(json)
-                    ));
-                }
-            };
-            let Some((_, payload_types)) = cases.iter().find(|(known, _)| known == case) else {
-                return Err(format!("at {path}: `{case}` is not a case of `{name}` (expected one of {})", names()));
-            };
-            let payload = match (payload_types.as_slice(), payload_json) {
-                ([], None) => Vec::new(),
-                ([single], Some(found)) => vec![self.decode(found, single, &format!("{path}.{case}"))?],
-                (many, Some(Json::Array(items))) if many.len() == items.len() && many.len() > 1 => many
-                    .iter()
-                    .zip(items)
-                    .enumerate()
-                    .map(|(i, (ty, item))| self.decode(item, ty, &format!("{path}.{case}[{i}]")))
-                    .collect::<Result<_, _>>()?,
-                (expected, _) => {
-                    return Err(format!(
-                        "at {path}: `{case}` takes {} value{}",
-                        expected.len(),
-                        if expected.len() == 1 { "" } else { "s" }
-                    ));
-                }
-            };
-            return Ok(Value::variant(name, case, payload));
+            return self.decode_variant(json, name, &cases, path, depth);
         }
-        Err(format!("at {path}: values of type `{name}` cannot be decoded from JSON"))
+        match self.table.get(name) {
+            Some(_) => Err(format!("at {path}: values of type `{ty}` cannot be decoded from JSON")),
+            None => Err(format!("at {path}: unknown type `{name}`")),
+        }
+    }
+
+    fn decode_variant(
+        &self,
+        json: &Json,
+        name: &str,
+        cases: &[(String, Vec<Type>)],
+        path: &str,
+        depth: usize,
+    ) -> Result<Value, String> {
+        let names = || cases.iter().map(|(case, _)| format!("`{case}`")).collect::<Vec<_>>().join(", ");
+        let (case, payload_json) = match json {
+            Json::String(case) => (case.as_str(), None),
+            Json::Object(object) if object.len() == 1 => match object.iter().next() {
+                Some((case, payload)) => (case.as_str(), Some(payload)),
+                None => ("", None),
+            },
+            _ => {
+                return Err(format!(
+                    "at {path}: expected a case of `{name}` (\"Case\" or {{\"Case\": payload}}; one of {}), found {}",
+                    names(),
+                    describe(json)
+                ));
+            }
+        };
+        let Some((_, payload_types)) = cases.iter().find(|(known, _)| known == case) else {
+            return Err(format!("at {path}: `{case}` is not a case of `{name}` (expected one of {})", names()));
+        };
+        let case_path = key_path(path, case);
+        let payload = match (payload_types.as_slice(), payload_json) {
+            ([], None) => Vec::new(),
+            ([], Some(_)) => {
+                return Err(format!("at {path}: `{case}` has no payload; write it as the string \"{case}\""));
+            }
+            ([single], Some(found)) => vec![self.decode(found, single, &case_path, depth + 1)?],
+            (many, Some(Json::Array(items))) if many.len() > 1 && many.len() == items.len() => many
+                .iter()
+                .zip(items)
+                .enumerate()
+                .map(|(i, (ty, item))| self.decode(item, ty, &format!("{case_path}[{i}]"), depth + 1))
+                .collect::<Result<_, _>>()?,
+            (many, Some(found)) if many.len() > 1 => {
+                return Err(format!(
+                    "at {case_path}: `{case}` takes {} values as an array, found {}",
+                    many.len(),
+                    describe(found)
+                ));
+            }
+            (expected, _) => {
+                return Err(format!(
+                    "at {path}: `{case}` takes {} value{}; write it as {{\"{case}\": {}}}",
+                    expected.len(),
+                    plural(expected.len()),
+                    if expected.len() == 1 { "value" } else { "[values]" }
+                ));
+            }
+        };
+        Ok(Value::variant(name, case, payload))
     }
 }
