@@ -1,11 +1,15 @@
 //! Subcommands. Errors become messages on stderr and a non-zero exit code here,
 //! at the edge; the libraries below return typed errors.
 
+use crate::client::Remote;
+use crate::server::{self, editor, state::AppState, state::Config};
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use gloam_interpreter::{MemoryEffects, Options, Program};
 use gloam_language::Diagnostic;
 use gloam_language::ast::Span;
+use gloam_trace_store::{Retention, Store, TraceSummary};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -38,6 +42,67 @@ enum Command {
         #[arg(long)]
         script: Option<PathBuf>,
     },
+    /// Serve canvases: user traffic, and the editor API under /_gloam.
+    Serve(ServeArgs),
+    /// Make a canvas's code exactly the .gloam files of a folder (all or nothing).
+    Push {
+        folder: PathBuf,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Write a canvas's code into a folder as .gloam files.
+    Pull {
+        folder: PathBuf,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// List a canvas's traces, newest first.
+    Traces {
+        /// Only this handler's traces (`GET /todos/:id`), or a 404 key.
+        #[arg(long)]
+        key: Option<String>,
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+        #[command(flatten)]
+        remote: Remote,
+    },
+    /// Run a stored trace against the current code and show how the response changed.
+    Replay {
+        trace: String,
+        /// Against this code version instead of the current one.
+        #[arg(long)]
+        version: Option<i64>,
+        /// Perform effects for real instead of taking them from the trace.
+        #[arg(long)]
+        live: bool,
+        #[command(flatten)]
+        remote: Remote,
+    },
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// `sqlite://PATH` (the default, created when missing) or `postgres://…`.
+    #[arg(long, env = "GLOAM_STORE", default_value = "sqlite://.gloam/gloam.db")]
+    store: String,
+    #[arg(long, env = "GLOAM_LISTEN", default_value = "127.0.0.1:8000")]
+    listen: String,
+    /// Load a folder of .gloam files into a canvas (named by `--canvas` or the
+    /// folder's name); repeatable.
+    #[arg(long)]
+    load: Vec<PathBuf>,
+    /// The canvas `--load` goes to (only with one `--load`).
+    #[arg(long)]
+    canvas: Option<String>,
+    /// Largest request body accepted, in bytes (larger gets 413).
+    #[arg(long, default_value_t = 1024 * 1024)]
+    max_body: usize,
+    /// Traces kept per handler, newest first.
+    #[arg(long, default_value_t = 100)]
+    keep: u32,
+    /// Traces older than this many days are deleted.
+    #[arg(long, default_value_t = 7)]
+    keep_days: i64,
 }
 
 pub fn main() -> ExitCode {
@@ -45,6 +110,9 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check { path, json } => check(&path, json),
         Command::Run { path, requests, script } => run(&path, requests, script.as_deref()),
+        other => tokio::runtime::Runtime::new()
+            .context("cannot start the async runtime")
+            .and_then(|runtime| runtime.block_on(remote_command(other))),
     };
     match result {
         Ok(code) => code,
@@ -53,6 +121,32 @@ pub fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// The `.gloam` files of a folder, in name order.
+fn gloam_files(folder: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(folder)
+        .with_context(|| format!("cannot read folder {}", folder.display()))?
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|file| file.extension().is_some_and(|ext| ext == "gloam"))
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        bail!("no .gloam files in {}", folder.display());
+    }
+    Ok(files)
+}
+
+/// A folder's `.gloam` files by file name, as `gloam push` sends them.
+fn read_canvas_files(folder: &Path) -> anyhow::Result<BTreeMap<String, String>> {
+    gloam_files(folder)?
+        .into_iter()
+        .map(|path| {
+            let name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+            let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            Ok((name, text))
+        })
+        .collect()
 }
 
 /// The source of a canvas: one file, or the `.gloam` files of a folder in name
@@ -66,20 +160,7 @@ struct Sources {
 
 impl Sources {
     fn read(path: &Path) -> anyhow::Result<Sources> {
-        let paths = if path.is_dir() {
-            let mut files: Vec<PathBuf> = std::fs::read_dir(path)
-                .with_context(|| format!("cannot read folder {}", path.display()))?
-                .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-                .filter(|file| file.extension().is_some_and(|ext| ext == "gloam"))
-                .collect();
-            files.sort();
-            if files.is_empty() {
-                bail!("no .gloam files in {}", path.display());
-            }
-            files
-        } else {
-            vec![path.to_path_buf()]
-        };
+        let paths = if path.is_dir() { gloam_files(path)? } else { vec![path.to_path_buf()] };
         let mut sources = Sources { text: String::new(), files: Vec::new() };
         for file in paths {
             let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
@@ -199,4 +280,179 @@ fn run(path: &Path, mut requests: Vec<String>, script: Option<&Path>) -> anyhow:
         }
     }
     Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+async fn remote_command(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Serve(args) => serve(args).await,
+        Command::Push { folder, remote } => {
+            let files = read_canvas_files(&folder)?;
+            let pushed: editor::Pushed = remote.put("/files", &server::api::Files { files }).await?;
+            println!(
+                "pushed {} to canvas `{}`: {} created, {} updated, {} deleted, {} unchanged (version {})",
+                folder.display(),
+                remote.canvas,
+                pushed.created.len(),
+                pushed.updated.len(),
+                pushed.deleted.len(),
+                pushed.unchanged,
+                pushed.version
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Pull { folder, remote } => {
+            let pulled: server::api::Files = remote.get("/files").await?;
+            std::fs::create_dir_all(&folder).with_context(|| format!("cannot create {}", folder.display()))?;
+            for (name, text) in &pulled.files {
+                let path = folder.join(name);
+                std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+                println!("wrote {}", path.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Traces { key, limit, remote } => {
+            let mut query = form_urlencoded::Serializer::new(String::new());
+            query.append_pair("limit", &limit.to_string());
+            if let Some(key) = &key {
+                query.append_pair("key", key);
+            }
+            let traces: Vec<TraceSummary> = remote.get(&format!("/traces?{}", query.finish())).await?;
+            for trace in &traces {
+                println!(
+                    "{}  {}  {} {}  {:.1} ms  [{}]{}",
+                    trace.id,
+                    trace.status,
+                    trace.method,
+                    trace.path,
+                    trace.duration_us as f64 / 1000.0,
+                    trace.handler_key,
+                    trace.error.as_deref().map(|error| format!("  error: {error}")).unwrap_or_default()
+                );
+            }
+            println!("{} trace(s)", traces.len());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Replay { trace, version, live, remote } => {
+            let body = serde_json::json!({ "version": version, "live_effects": live });
+            let result: serde_json::Value = remote.post(&format!("/traces/{trace}/replay"), &body).await?;
+            print_replay(&result);
+            Ok(if result["same"].as_bool() == Some(true) { ExitCode::SUCCESS } else { ExitCode::from(3) })
+        }
+        Command::Check { .. } | Command::Run { .. } => bail!("`check` and `run` work on files and need no server"),
+    }
+}
+
+fn print_replay(result: &serde_json::Value) {
+    let recorded = &result["recorded"];
+    println!("recorded: {} ({} bytes)", recorded["status"], recorded["body"].as_str().map_or(0, str::len));
+    match result["failure"].as_str() {
+        Some(failure) => println!("replayed: failed: {failure}"),
+        None => println!("replayed: {} with code version {}", result["replayed"]["status"], result["code_version"]),
+    }
+    if result["same"].as_bool() == Some(true) {
+        println!("same response");
+        return;
+    }
+    for line in result["diff"]["headers"].as_array().into_iter().flatten().filter_map(|line| line.as_str()) {
+        println!("{line}");
+    }
+    if let Some(body) = result["diff"]["body"].as_str() {
+        print!("{body}");
+    }
+}
+
+/// A canvas name from a folder name: lower-case letters, digits and dashes.
+fn canvas_name_of(folder: &Path) -> String {
+    let name =
+        folder.canonicalize().ok().and_then(|path| path.file_name().map(|name| name.to_string_lossy().into_owned()));
+    let cleaned: String = name
+        .unwrap_or_default()
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let cleaned = cleaned.trim_matches('-').to_string();
+    if cleaned.is_empty() { "main".to_string() } else { cleaned }
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    if args.canvas.is_some() && args.load.len() > 1 {
+        bail!("--canvas names the canvas of one --load; give each folder its own server or drop --canvas");
+    }
+    if let Some(canvas) = &args.canvas
+        && !server::state::valid_canvas_name(canvas)
+    {
+        bail!("`{canvas}` is not a canvas name (lower-case letters, digits and dashes, at most 63)");
+    }
+    let store = Store::open(&args.store).await.with_context(|| format!("cannot open the store {}", args.store))?;
+    let config = Config {
+        max_body_bytes: args.max_body,
+        retention: Retention { newest: args.keep, max_age_ms: args.keep_days.saturating_mul(24 * 60 * 60 * 1000) },
+        ..Config::default()
+    };
+    let state = AppState::open(store, config).await?;
+    for folder in &args.load {
+        let name = args.canvas.clone().unwrap_or_else(|| canvas_name_of(folder));
+        let canvas = state.ensure_canvas(&name).await?;
+        let files = read_canvas_files(folder)?;
+        match editor::push(&state, &canvas, files).await {
+            Ok(pushed) => eprintln!(
+                "loaded {} into canvas `{name}`: {} created, {} updated, {} deleted, {} unchanged",
+                folder.display(),
+                pushed.created.len(),
+                pushed.updated.len(),
+                pushed.deleted.len(),
+                pushed.unchanged
+            ),
+            Err(server::error::ApiError::Rejected { message, diagnostics }) => {
+                for diagnostic in &diagnostics {
+                    eprintln!("{}", diagnostic.rendered);
+                }
+                bail!("{}: {message}", folder.display());
+            }
+            Err(error) => return Err(error.into()),
+        }
+    }
+    if state.canvas_names().is_empty() {
+        state.ensure_canvas("main").await?;
+    }
+    let listener = tokio::net::TcpListener::bind(&args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let address = listener.local_addr()?;
+    println!("Gloam is serving on http://{address} (store: {})", args.store);
+    for name in state.canvas_names() {
+        let Some(canvas) = state.canvas(&name) else { continue };
+        println!("  canvas `{name}`: http://{name}.localhost:{}/  or  http://{address}/@{name}/", address.port());
+        println!(
+            "    editor API: http://{address}/_gloam/api/canvases/{name}  (Authorization: Bearer {})",
+            canvas.token
+        );
+        println!(
+            "    for the CLI: export GLOAM_SERVER=http://{address} GLOAM_CANVAS={name} GLOAM_TOKEN={}",
+            canvas.token
+        );
+    }
+    let writer = state.writer.clone();
+    axum::serve(listener, server::app(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    writer.flush().await;
+    eprintln!("Gloam stopped; every trace was written");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(signal) => signal,
+            Err(_) => return interrupt.await.unwrap_or_default(),
+        };
+        tokio::select! {
+            _ = interrupt => {},
+            _ = terminate.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    interrupt.await.unwrap_or_default();
 }

@@ -1,7 +1,5 @@
 //! `gloam`: the command-line entry point.
 
-mod cli;
-
 fn main() -> std::process::ExitCode {
-    cli::main()
+    gloam_runtime::cli::main()
 }

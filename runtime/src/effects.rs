@@ -1,0 +1,361 @@
+//! The runtime's implementations of the interpreter's [`Effects`]: real
+//! effects recorded into the trace ([`HostEffects`]), and effects answered from
+//! a stored trace for replay and live values ([`TraceEffects`]).
+//!
+//! Effects run on a blocking thread (the interpreter is synchronous) and wait
+//! for the store or the network with `Handle::block_on`.
+
+use crate::wire;
+use gloam_interpreter::{EffectCall, Effects, Value};
+use gloam_language::Builtin;
+use gloam_trace_store::{LogLine, RecordedEffect, Store};
+use rand::Rng;
+use std::collections::BTreeMap;
+use std::time::Duration;
+use tokio::runtime::Handle;
+
+/// What a secret's value is recorded as: secrets never reach a trace.
+pub const REDACTED: &str = "<redacted>";
+
+/// Outbound response bodies larger than this fail the call.
+const MAX_OUTBOUND_BODY: usize = 10 * 1024 * 1024;
+
+/// What effects can reach: the store and an HTTP client. One per server.
+#[derive(Clone)]
+pub struct Host {
+    pub store: Store,
+    pub http: reqwest::Client,
+}
+
+impl Host {
+    pub fn new(store: Store, outbound_timeout: Duration) -> Host {
+        let http = reqwest::Client::builder()
+            .timeout(outbound_timeout)
+            .connect_timeout(outbound_timeout.min(Duration::from_secs(5)))
+            .user_agent(concat!("gloam/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .unwrap_or_default();
+        Host { store, http }
+    }
+}
+
+/// Whether writes and outbound calls happen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Everything is performed: serving a request, or a replay asked to run live.
+    Live,
+    /// Reads only: writes are skipped (they return `()`), outbound calls fail.
+    /// For live values, which must never repeat a write or a call.
+    ReadOnly,
+}
+
+/// Effects against the real store and network, each recorded.
+pub struct HostEffects<'h> {
+    host: &'h Host,
+    canvas: &'h str,
+    handle: Handle,
+    mode: Mode,
+    pub recorded: Vec<RecordedEffect>,
+    pub logs: Vec<LogLine>,
+    /// Events for workers (`Queue.emit`), dispatched by the server after the request.
+    pub emitted: Vec<(String, Value)>,
+}
+
+fn argument(call: &EffectCall, index: usize) -> Result<&Value, String> {
+    call.arguments.get(index).ok_or_else(|| format!("{}: missing argument {}", call.builtin.name(), index + 1))
+}
+
+fn text(call: &EffectCall, index: usize) -> Result<&str, String> {
+    match argument(call, index)? {
+        Value::String(text) => Ok(text),
+        other => {
+            Err(format!("{}: argument {} should be a String, found {}", call.builtin.name(), index + 1, other.kind()))
+        }
+    }
+}
+
+fn datastore(call: &EffectCall) -> Result<&str, String> {
+    match argument(call, 0)? {
+        Value::Datastore(name) => Ok(name),
+        other => Err(format!("{}: expected a datastore, found {}", call.builtin.name(), other.kind())),
+    }
+}
+
+fn decode_row(text: &str) -> Result<Value, String> {
+    let json: serde_json::Value =
+        serde_json::from_str(text).map_err(|error| format!("stored row is not JSON: {error}"))?;
+    wire::decode(&json)
+}
+
+fn is_write(builtin: Builtin) -> bool {
+    matches!(builtin, Builtin::DbSet | Builtin::DbDelete)
+}
+
+fn is_outbound(builtin: Builtin) -> bool {
+    matches!(builtin, Builtin::HttpGet | Builtin::HttpPost | Builtin::HttpRequest)
+}
+
+/// Effects whose result is not taken from a trace on replay: logs and events
+/// are captured again, secrets are read again (their values are not recorded).
+fn is_replayed_live(builtin: Builtin) -> bool {
+    matches!(
+        builtin,
+        Builtin::LogInfo | Builtin::LogWarn | Builtin::LogError | Builtin::SecretsGet | Builtin::QueueEmit
+    )
+}
+
+impl<'h> HostEffects<'h> {
+    /// Must be created inside the tokio runtime (it keeps its handle).
+    pub fn new(host: &'h Host, canvas: &'h str, mode: Mode) -> HostEffects<'h> {
+        HostEffects {
+            host,
+            canvas,
+            handle: Handle::current(),
+            mode,
+            recorded: Vec::new(),
+            logs: Vec::new(),
+            emitted: Vec::new(),
+        }
+    }
+
+    fn wait<T>(&self, future: impl std::future::Future<Output = T>) -> T {
+        self.handle.block_on(future)
+    }
+
+    fn store_error(error: gloam_trace_store::StoreError) -> String {
+        format!("the datastore is unavailable: {error}")
+    }
+
+    fn perform(&mut self, call: &EffectCall) -> Result<Value, String> {
+        let store = &self.host.store;
+        let canvas = self.canvas;
+        if self.mode == Mode::ReadOnly {
+            if is_write(call.builtin) || call.builtin == Builtin::QueueEmit {
+                return Ok(Value::Unit);
+            }
+            if is_outbound(call.builtin) {
+                return Err(format!(
+                    "{} was not recorded in this trace, and outbound calls are not made while analysing",
+                    call.builtin.name()
+                ));
+            }
+        }
+        match call.builtin {
+            Builtin::DbGet => {
+                let row =
+                    self.wait(store.db_get(canvas, datastore(call)?, text(call, 1)?)).map_err(Self::store_error)?;
+                Ok(Value::option(row.as_deref().map(decode_row).transpose()?))
+            }
+            Builtin::DbSet => {
+                let row = wire::encode(argument(call, 2)?)?.to_string();
+                self.wait(store.db_set(canvas, datastore(call)?, text(call, 1)?, &row)).map_err(Self::store_error)?;
+                Ok(Value::Unit)
+            }
+            Builtin::DbDelete => {
+                self.wait(store.db_delete(canvas, datastore(call)?, text(call, 1)?)).map_err(Self::store_error)?;
+                Ok(Value::Unit)
+            }
+            Builtin::DbGetAll | Builtin::DbKeys => {
+                let rows = self.wait(store.db_rows(canvas, datastore(call)?)).map_err(Self::store_error)?;
+                let values = if call.builtin == Builtin::DbKeys {
+                    rows.into_iter().map(|(key, _)| Value::string(key)).collect()
+                } else {
+                    rows.iter().map(|(_, row)| decode_row(row)).collect::<Result<Vec<Value>, String>>()?
+                };
+                Ok(Value::list(values))
+            }
+            Builtin::HttpGet => self.outbound("GET", text(call, 0)?, &BTreeMap::new(), String::new()),
+            Builtin::HttpPost => self.outbound("POST", text(call, 0)?, &BTreeMap::new(), text(call, 1)?.to_string()),
+            Builtin::HttpRequest => {
+                let headers = match argument(call, 2)? {
+                    Value::Dict(headers) => headers
+                        .iter()
+                        .filter_map(|(name, value)| match value {
+                            Value::String(value) => Some((name.clone(), value.to_string())),
+                            _ => None,
+                        })
+                        .collect(),
+                    _ => BTreeMap::new(),
+                };
+                self.outbound(text(call, 0)?, text(call, 1)?, &headers, text(call, 3)?.to_string())
+            }
+            Builtin::TimeNow => {
+                let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+                Ok(Value::Int(i64::try_from(now.as_millis()).unwrap_or(i64::MAX)))
+            }
+            Builtin::RandomInt => {
+                let (Value::Int(low), Value::Int(high)) = (argument(call, 0)?, argument(call, 1)?) else {
+                    return Err("Random.int: expected Int arguments".into());
+                };
+                if low > high {
+                    return Err(format!("Random.int: empty range: {low} > {high}"));
+                }
+                Ok(Value::Int(rand::rng().random_range(*low..=*high)))
+            }
+            Builtin::RandomFloat => Ok(Value::Float(rand::rng().random::<f64>())),
+            Builtin::RandomUuid => Ok(Value::string(uuid::Uuid::new_v4().to_string())),
+            Builtin::LogInfo | Builtin::LogWarn | Builtin::LogError => {
+                let level = call.builtin.short_name().to_string();
+                self.logs.push(LogLine { level, message: text(call, 0)?.to_string() });
+                Ok(Value::Unit)
+            }
+            Builtin::SecretsGet => {
+                let name = text(call, 0)?;
+                let secrets = self.wait(store.secrets(canvas)).map_err(Self::store_error)?;
+                let value =
+                    secrets.into_iter().find(|(secret, _)| secret == name).map(|(_, value)| Value::string(value));
+                Ok(Value::option(value))
+            }
+            Builtin::QueueEmit => {
+                let Value::Worker(worker) = argument(call, 0)? else {
+                    return Err("Queue.emit: expected a worker".into());
+                };
+                self.emitted.push((worker.to_string(), argument(call, 1)?.clone()));
+                Ok(Value::Unit)
+            }
+            other => Err(format!("{} is not an effect", other.name())),
+        }
+    }
+
+    /// An outbound request. Network failures are the Gloam `Error` value, not a
+    /// failure of the handler.
+    fn outbound(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &BTreeMap<String, String>,
+        body: String,
+    ) -> Result<Value, String> {
+        let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes())
+            .map_err(|_| format!("`{method}` is not an HTTP method"))?;
+        let mut request = self.host.http.request(method, url).body(body);
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        let result = self.wait(async move {
+            let response = request.send().await.map_err(|error| describe_reqwest(&error))?;
+            let status = response.status().as_u16();
+            let headers: BTreeMap<String, Value> = response
+                .headers()
+                .iter()
+                .filter_map(|(name, value)| Some((name.as_str().to_string(), Value::string(value.to_str().ok()?))))
+                .collect();
+            if response.content_length().is_some_and(|length| length > MAX_OUTBOUND_BODY as u64) {
+                return Err(format!("the response body is larger than {MAX_OUTBOUND_BODY} bytes"));
+            }
+            let bytes = response.bytes().await.map_err(|error| describe_reqwest(&error))?;
+            if bytes.len() > MAX_OUTBOUND_BODY {
+                return Err(format!("the response body is larger than {MAX_OUTBOUND_BODY} bytes"));
+            }
+            Ok(Value::record(
+                "Http.Response",
+                vec![
+                    ("status".into(), Value::Int(i64::from(status))),
+                    ("headers".into(), Value::dict(headers)),
+                    ("body".into(), Value::string(String::from_utf8_lossy(&bytes).into_owned())),
+                ],
+            ))
+        });
+        Ok(match result {
+            Ok(response) => Value::ok(response),
+            Err(message) => Value::error(Value::string(message)),
+        })
+    }
+
+    fn record(&mut self, call: &EffectCall, result: &Result<Value, String>) {
+        if matches!(call.builtin, Builtin::LogInfo | Builtin::LogWarn | Builtin::LogError) {
+            return; // in the trace's logs already
+        }
+        let arguments =
+            call.arguments.iter().map(|value| wire::encode(value).unwrap_or_else(serde_json::Value::String)).collect();
+        let result = match result {
+            Ok(_) if call.builtin == Builtin::SecretsGet => Ok(serde_json::Value::String(REDACTED.into())),
+            Ok(value) => wire::encode(value),
+            Err(message) => Err(message.clone()),
+        };
+        self.recorded.push(RecordedEffect {
+            site: call.site.0,
+            function: call.builtin.name().to_string(),
+            arguments,
+            result,
+        });
+    }
+}
+
+fn describe_reqwest(error: &reqwest::Error) -> String {
+    if error.is_timeout() {
+        format!("timed out: {error}")
+    } else if error.is_connect() {
+        format!("cannot connect: {error}")
+    } else {
+        error.to_string()
+    }
+}
+
+impl Effects for HostEffects<'_> {
+    fn call(&mut self, call: &EffectCall) -> Result<Value, String> {
+        let result = self.perform(call);
+        self.record(call, &result);
+        result
+    }
+}
+
+/// What to do with a call the trace did not record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unrecorded {
+    /// Stop with a "not recorded" error (a deterministic replay).
+    Fail,
+    /// Perform reads for real; skip writes; refuse outbound calls (live values).
+    ReadOnly,
+}
+
+/// Effects answered from a stored trace: the n-th call of a function gets the
+/// result its n-th recorded call got (the call site is preferred, so edits
+/// that add calls elsewhere do not shift the answers).
+pub struct TraceEffects<'h> {
+    recorded: Vec<RecordedEffect>,
+    used: Vec<bool>,
+    unrecorded: Unrecorded,
+    /// Performs what is not taken from the trace, and records every call.
+    pub host: HostEffects<'h>,
+}
+
+impl<'h> TraceEffects<'h> {
+    pub fn new(
+        recorded: Vec<RecordedEffect>,
+        unrecorded: Unrecorded,
+        host: &'h Host,
+        canvas: &'h str,
+    ) -> TraceEffects<'h> {
+        let used = vec![false; recorded.len()];
+        TraceEffects { recorded, used, unrecorded, host: HostEffects::new(host, canvas, Mode::ReadOnly) }
+    }
+
+    fn take(&mut self, call: &EffectCall) -> Option<Result<serde_json::Value, String>> {
+        let name = call.builtin.name();
+        let unused = |index: &usize| !self.used[*index];
+        let candidates = || (0..self.recorded.len()).filter(unused).filter(|&i| self.recorded[i].function == name);
+        let index = candidates().find(|&i| self.recorded[i].site == call.site.0).or_else(|| candidates().next())?;
+        self.used[index] = true;
+        Some(self.recorded[index].result.clone())
+    }
+}
+
+impl Effects for TraceEffects<'_> {
+    fn call(&mut self, call: &EffectCall) -> Result<Value, String> {
+        if is_replayed_live(call.builtin) {
+            return self.host.call(call);
+        }
+        let result = match self.take(call) {
+            Some(Ok(json)) => wire::decode(&json),
+            Some(Err(message)) => Err(message),
+            None if self.unrecorded == Unrecorded::ReadOnly => return self.host.call(call),
+            None => Err(format!(
+                "{} was not recorded in this trace; replay with live effects to perform it",
+                call.builtin.name()
+            )),
+        };
+        self.host.record(call, &result);
+        result
+    }
+}

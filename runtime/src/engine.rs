@@ -1,0 +1,91 @@
+//! The execution engine behind production requests. One interface, so the
+//! compiled WebAssembly engine can take the interpreter's place; live values
+//! always use the interpreter.
+
+use crate::canvas::CanvasCode;
+use gloam_interpreter::request::response_from_value;
+use gloam_interpreter::{Effects, HttpRequest, HttpResponse, Limits, LiveValues, Options, RuntimeError};
+use gloam_language::LineColumn;
+use gloam_language::ast::{HandlerDecl, Span};
+use serde::Serialize;
+
+/// Why a handler produced no response.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Failure {
+    pub message: String,
+    /// The toplevel and the span in its source where it stopped, when known.
+    pub toplevel_id: Option<i64>,
+    pub span: Option<Span>,
+}
+
+impl Failure {
+    /// The message with the place it happened: `… (at GET /x, line 3, column 5)`.
+    pub fn describe(&self, code: &CanvasCode) -> String {
+        let place = self.toplevel_id.and_then(|id| Some((code.source_of(id)?, code.item_of(id)?.name())));
+        match (place, self.span) {
+            (Some((source, name)), Some(span)) => {
+                let at = LineColumn::of(&source.source, span.start as usize);
+                format!("{} (in {name}, line {}, column {})", self.message, at.line, at.column)
+            }
+            _ => self.message.clone(),
+        }
+    }
+}
+
+/// What running a handler produced.
+pub struct Execution {
+    pub response: Result<HttpResponse, Failure>,
+    /// Filled when asked for (the interpreter records them; production runs don't).
+    pub live_values: LiveValues,
+}
+
+pub trait Engine: Send + Sync {
+    /// Shown in logs and metrics.
+    fn name(&self) -> &'static str;
+
+    fn run_handler(
+        &self,
+        code: &CanvasCode,
+        handler: &HandlerDecl,
+        request: &HttpRequest,
+        effects: &mut dyn Effects,
+    ) -> Execution;
+}
+
+/// The reference interpreter as an engine.
+pub struct Interpreter {
+    pub limits: Limits,
+    pub record_live_values: bool,
+}
+
+impl Interpreter {
+    pub fn new(limits: Limits) -> Interpreter {
+        Interpreter { limits, record_live_values: false }
+    }
+}
+
+fn failure(code: &CanvasCode, error: RuntimeError) -> Failure {
+    let place = error.span.and_then(|span| code.locate(span));
+    Failure { message: error.kind.to_string(), toplevel_id: place.map(|(id, _)| id), span: place.map(|(_, span)| span) }
+}
+
+impl Engine for Interpreter {
+    fn name(&self) -> &'static str {
+        "interpreter"
+    }
+
+    fn run_handler(
+        &self,
+        code: &CanvasCode,
+        handler: &HandlerDecl,
+        request: &HttpRequest,
+        effects: &mut dyn Effects,
+    ) -> Execution {
+        let options = Options { limits: self.limits, record_live_values: self.record_live_values };
+        let run = code.program().run_handler(handler, request, effects, options);
+        let response = run.result.map_err(|error| failure(code, error)).and_then(|value| {
+            response_from_value(&value).map_err(|kind| failure(code, RuntimeError::new(kind).at(handler.body.span)))
+        });
+        Execution { response, live_values: run.live_values }
+    }
+}

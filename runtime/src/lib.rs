@@ -1,0 +1,12 @@
+//! The Gloam runtime: the server (user traffic, editor API), the effects it
+//! performs for handlers, the execution engine behind one interface, and the
+//! `gloam` command line. The only crate that knows axum, and (with the WASM
+//! engine) wasmtime; `anyhow` is used only in `cli`.
+
+pub mod canvas;
+pub mod cli;
+mod client;
+pub mod effects;
+pub mod engine;
+pub mod server;
+pub mod wire;

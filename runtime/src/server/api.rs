@@ -1,0 +1,514 @@
+//! The editor API: everything the canvas UI and the CLI do, under
+//! `/_gloam/api/canvases/{canvas}/…`, each call authorised by the canvas's
+//! token. Documented in `docs/api.md`.
+
+use super::editor::{self, Pushed, Saved};
+use super::error::ApiError;
+use super::replay::{self, LiveValuesRequest, LiveValuesResult, ReplayRequest, ReplayResult};
+use super::state::{AppState, CanvasRuntime, Event};
+use crate::canvas::ToplevelDiagnostic;
+use crate::wire;
+use axum::extract::{FromRequestParts, Path, Query, RawPathParams, State};
+use axum::http::header;
+use axum::http::request::Parts;
+use axum::response::sse::{self, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use futures_util::{Stream, StreamExt};
+use gloam_language::ast::ItemKind;
+use gloam_trace_store::{CodeVersion, NotFound, Trace, TraceFilter, TraceSummary};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use tokio_stream::wrappers::BroadcastStream;
+use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(summary))
+        .route("/toplevels", get(toplevels).post(create_toplevel))
+        .route("/toplevels/{id}", put(save_toplevel).delete(delete_toplevel))
+        .route("/toplevels/{id}/versions", get(versions))
+        .route("/toplevels/{id}/rollback", post(rollback))
+        .route("/files", get(pull).put(push))
+        .route("/404s", get(not_found_list))
+        .route("/404s/handler", post(handler_from_404))
+        .route("/traces", get(traces))
+        .route("/traces/{id}", get(trace).delete(delete_trace))
+        .route("/traces/{id}/curl", get(curl))
+        .route("/traces/{id}/replay", post(replay_trace))
+        .route("/functions/{name}/traces", get(function_traces))
+        .route("/live-values", post(live_values))
+        .route("/events", get(events))
+        .route("/datastores/{name}", get(datastore_rows))
+        .route("/secrets", get(secret_names))
+        .route("/secrets/{name}", put(set_secret).delete(delete_secret))
+}
+
+/// The canvas of the path, when the request carries its token
+/// (`Authorization: Bearer TOKEN`, or `?token=` for `EventSource`).
+pub struct Editor(pub Arc<CanvasRuntime>);
+
+fn token_of(parts: &Parts) -> Option<String> {
+    let header = parts.headers.get(header::AUTHORIZATION).and_then(|value| value.to_str().ok());
+    if let Some(token) = header.and_then(|value| value.strip_prefix("Bearer ")) {
+        return Some(token.trim().to_string());
+    }
+    form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
+        .find(|(name, _)| name == "token")
+        .map(|(_, value)| value.into_owned())
+}
+
+/// Compares without stopping at the first difference.
+fn same_token(given: &str, expected: &str) -> bool {
+    given.len() == expected.len() && given.bytes().zip(expected.bytes()).fold(0, |acc, (a, b)| acc | (a ^ b)) == 0
+}
+
+impl FromRequestParts<AppState> for Editor {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Editor, ApiError> {
+        let params = RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(|error| ApiError::BadRequest(error.to_string()))?;
+        let name = params
+            .iter()
+            .find(|(key, _)| *key == "canvas")
+            .map(|(_, value)| value.to_string())
+            .ok_or_else(|| ApiError::BadRequest("no canvas in the path".into()))?;
+        let canvas = state.canvas(&name).ok_or_else(|| ApiError::NotFound(format!("no canvas `{name}`")))?;
+        match token_of(parts) {
+            Some(token) if same_token(&token, &canvas.token) => Ok(Editor(canvas)),
+            _ => Err(ApiError::Unauthorized(name)),
+        }
+    }
+}
+
+type ApiResult<T> = Result<Json<T>, ApiError>;
+
+#[derive(Debug, Serialize)]
+struct ToplevelView {
+    id: i64,
+    key: Option<String>,
+    kind: Option<String>,
+    file: String,
+    live: Option<CodeVersion>,
+    draft: Option<CodeVersion>,
+    /// Of the draft when there is one, checked against the live code as it is now.
+    diagnostics: Vec<ToplevelDiagnostic>,
+}
+
+async fn toplevel_views(state: &AppState, canvas: &CanvasRuntime) -> Result<Vec<ToplevelView>, ApiError> {
+    let current = canvas.code();
+    let toplevels = state.store.toplevels(&canvas.name).await?;
+    Ok(toplevels
+        .into_iter()
+        .filter_map(|toplevel| {
+            let newest = toplevel.draft.as_ref().or(toplevel.live.as_ref())?.clone();
+            let diagnostics = match &toplevel.draft {
+                Some(draft) => {
+                    let source = crate::canvas::ToplevelSource {
+                        toplevel_id: toplevel.id,
+                        source: draft.source.clone(),
+                        file: draft.file.clone(),
+                    };
+                    let candidate = current.with_toplevel(toplevel.id, Some(source));
+                    candidate.diagnostics().into_iter().filter(|d| d.toplevel_id == toplevel.id).collect()
+                }
+                None => Vec::new(),
+            };
+            Some(ToplevelView {
+                id: toplevel.id,
+                key: newest.key,
+                kind: newest.kind,
+                file: newest.file,
+                live: toplevel.live,
+                draft: toplevel.draft,
+                diagnostics,
+            })
+        })
+        .collect())
+}
+
+#[derive(Debug, Serialize)]
+struct Summary {
+    name: String,
+    version: i64,
+    engine: &'static str,
+    toplevels: Vec<ToplevelView>,
+    not_found: Vec<NotFound>,
+    datastores: Vec<String>,
+}
+
+async fn summary(State(state): State<AppState>, Editor(canvas): Editor) -> ApiResult<Summary> {
+    let code = canvas.code();
+    let datastores = code
+        .analysis
+        .module
+        .items
+        .iter()
+        .filter(|item| matches!(item.kind, ItemKind::Datastore(_)))
+        .map(|item| item.name())
+        .collect();
+    Ok(Json(Summary {
+        name: canvas.name.clone(),
+        version: code.version,
+        engine: state.engine.name(),
+        toplevels: toplevel_views(&state, &canvas).await?,
+        not_found: state.store.not_found(&canvas.name).await?,
+        datastores,
+    }))
+}
+
+async fn toplevels(State(state): State<AppState>, Editor(canvas): Editor) -> ApiResult<Vec<ToplevelView>> {
+    Ok(Json(toplevel_views(&state, &canvas).await?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SourceBody {
+    source: String,
+    file: Option<String>,
+}
+
+fn checked_file(file: Option<String>) -> Result<Option<String>, ApiError> {
+    match file {
+        Some(name) if name.is_empty() || name.contains(['/', '\\']) || !name.ends_with(".gloam") => {
+            Err(ApiError::BadRequest(format!("`{name}` is not a file name ending in .gloam")))
+        }
+        file => Ok(file),
+    }
+}
+
+async fn create_toplevel(
+    State(state): State<AppState>,
+    Editor(canvas): Editor,
+    Json(body): Json<SourceBody>,
+) -> ApiResult<Saved> {
+    Ok(Json(editor::save(&state, &canvas, None, body.source, checked_file(body.file)?).await?))
+}
+
+#[derive(Debug, Deserialize)]
+struct IdPath {
+    id: i64,
+}
+
+async fn save_toplevel(
+    State(state): State<AppState>,
+    Editor(canvas): Editor,
+    Path(IdPath { id }): Path<IdPath>,
+    Json(body): Json<SourceBody>,
+) -> ApiResult<Saved> {
+    Ok(Json(editor::save(&state, &canvas, Some(id), body.source, checked_file(body.file)?).await?))
+}
+
+async fn delete_toplevel(
+    State(state): State<AppState>,
+    Editor(canvas): Editor,
+    Path(IdPath { id }): Path<IdPath>,
+) -> ApiResult<CodeVersion> {
+    Ok(Json(editor::delete(&state, &canvas, id).await?))
+}
+
+async fn versions(
+    State(state): State<AppState>,
+    Editor(canvas): Editor,
+    Path(IdPath { id }): Path<IdPath>,
+) -> ApiResult<Vec<CodeVersion>> {
+    let history = state.store.history(&canvas.name, id).await?;
+    if history.is_empty() {
+        return Err(ApiError::NotFound(format!("no toplevel {id} in canvas `{}`", canvas.name)));
+    }
+    Ok(Json(history))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RollbackBody {
+    version: i64,
+}
+
+async fn rollback(
+    State(state): State<AppState>,
+    Editor(canvas): Editor,
+    Path(IdPath { id }): Path<IdPath>,
+    Json(body): Json<RollbackBody>,
+) -> ApiResult<Saved> {
+    Ok(Json(editor::rollback(&state, &canvas, id, body.version).await?))
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Files {
+    pub files: BTreeMap<String, String>,
+}
+
+async fn pull(Editor(canvas): Editor) -> ApiResult<Files> {
+    Ok(Json(Files { files: editor::files(&canvas.code()) }))
+}
+
+async fn push(State(state): State<AppState>, Editor(canvas): Editor, Json(body): Json<Files>) -> ApiResult<Pushed> {
+    for name in body.files.keys() {
+        checked_file(Some(name.clone()))?;
+    }
+    Ok(Json(editor::push(&state, &canvas, body.files).await?))
+}
+
+async fn not_found_list(State(state): State<AppState>, Editor(canvas): Editor) -> ApiResult<Vec<NotFound>> {
+    Ok(Json(state.store.not_found(&canvas.name).await?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FromNotFound {
+    /// A key of the 404 list, `404 GET /path`.
+    key: String,
+}
+
+/// Turns a 404 into a handler: a skeleton that answers 501 until it is written.
+async fn handler_from_404(
+    State(state): State<AppState>,
+    Editor(canvas): Editor,
+    Json(body): Json<FromNotFound>,
+) -> ApiResult<Saved> {
+    let listed = state.store.not_found(&canvas.name).await?;
+    let Some(entry) = listed.into_iter().find(|entry| entry.key == body.key) else {
+        return Err(ApiError::NotFound(format!("`{}` is not in the 404 list of canvas `{}`", body.key, canvas.name)));
+    };
+    let message = format!("{} {} has a handler now; write its code", entry.method, entry.path);
+    let source = format!("handler {} {} =\n  Http.text({:?}, 501)\n", entry.method, entry.path, message);
+    Ok(Json(editor::save(&state, &canvas, None, source, None).await?))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct TraceQuery {
+    key: Option<String>,
+    limit: u32,
+    before: Option<i64>,
+}
+
+async fn traces(
+    State(state): State<AppState>,
+    Editor(canvas): Editor,
+    Query(query): Query<TraceQuery>,
+) -> ApiResult<Vec<TraceSummary>> {
+    let filter =
+        TraceFilter { handler_key: query.key, handler_keys: Vec::new(), limit: query.limit, before_ms: query.before };
+    Ok(Json(state.store.traces(&canvas.name, &filter).await?))
+}
+
+#[derive(Debug, Deserialize)]
+struct TracePath {
+    id: String,
+}
+
+#[derive(Debug, Serialize)]
+struct TraceView {
+    #[serde(flatten)]
+    trace: Trace,
+    /// Effect arguments and results as Gloam source text, for reading.
+    effects_shown: Vec<EffectShown>,
+}
+
+#[derive(Debug, Serialize)]
+struct EffectShown {
+    function: String,
+    arguments: Vec<String>,
+    result: String,
+}
+
+fn show_stored(json: &serde_json::Value) -> String {
+    wire::decode(json).map_or_else(|_| json.to_string(), |value| value.to_string())
+}
+
+async fn trace(
+    State(state): State<AppState>,
+    Editor(canvas): Editor,
+    Path(TracePath { id }): Path<TracePath>,
+) -> ApiResult<TraceView> {
+    let trace = replay::load_trace(&state, &canvas, &id).await?;
+    let effects_shown = trace
+        .effects
+        .iter()
+        .map(|effect| EffectShown {
+            function: effect.function.clone(),
+            arguments: effect.arguments.iter().map(show_stored).collect(),
+            result: match &effect.result {
+                Ok(json) => show_stored(json),
+                Err(message) => format!("failed: {message}"),
+            },
+        })
+        .collect();
+    Ok(Json(TraceView { trace, effects_shown }))
+}
+
+async fn delete_trace(
+    State(state): State<AppState>,
+    Editor(canvas): Editor,
+    Path(TracePath { id }): Path<TracePath>,
+) -> ApiResult<serde_json::Value> {
+    if !state.store.delete_trace(&canvas.name, &id).await? {
+        return Err(ApiError::NotFound(format!("no trace {id} in canvas `{}`", canvas.name)));
+    }
+    Ok(Json(serde_json::json!({ "deleted": id })))
+}
+
+/// Single-quotes a word for a POSIX shell.
+fn shell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
+}
+
+/// The trace's request as a `curl` command that sends it again.
+pub fn curl_command(trace: &Trace) -> String {
+    let request = &trace.request;
+    let host =
+        request.headers.iter().find(|(name, _)| name.eq_ignore_ascii_case("host")).map_or("localhost", |(_, v)| v);
+    let query: String = form_urlencoded::Serializer::new(String::new()).extend_pairs(&request.query).finish();
+    let path: String = request
+        .path
+        .split('/')
+        .map(|segment| percent_encoding::utf8_percent_encode(segment, percent_encoding::NON_ALPHANUMERIC).to_string())
+        .collect::<Vec<_>>()
+        .join("/");
+    let url = if query.is_empty() { format!("http://{host}{path}") } else { format!("http://{host}{path}?{query}") };
+    let mut command = format!("curl -X {} {}", request.method, shell_quote(&url));
+    const SKIPPED: [&str; 4] = ["host", "content-length", "user-agent", "accept"];
+    for (name, value) in &request.headers {
+        if !SKIPPED.contains(&name.to_lowercase().as_str()) {
+            command += &format!(" -H {}", shell_quote(&format!("{name}: {value}")));
+        }
+    }
+    if !request.body.is_empty() {
+        command += &format!(" --data-binary {}", shell_quote(&request.body));
+    }
+    command
+}
+
+async fn curl(
+    State(state): State<AppState>,
+    Editor(canvas): Editor,
+    Path(TracePath { id }): Path<TracePath>,
+) -> Result<Response, ApiError> {
+    let trace = replay::load_trace(&state, &canvas, &id).await?;
+    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], curl_command(&trace) + "\n").into_response())
+}
+
+async fn replay_trace(
+    State(state): State<AppState>,
+    Editor(canvas): Editor,
+    Path(TracePath { id }): Path<TracePath>,
+    body: axum::body::Bytes,
+) -> ApiResult<ReplayResult> {
+    // The options are optional: `POST …/replay` with no body replays as recorded.
+    let options = if body.iter().all(u8::is_ascii_whitespace) {
+        ReplayRequest::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|error| ApiError::BadRequest(format!("replay options: {error}")))?
+    };
+    let trace = replay::load_trace(&state, &canvas, &id).await?;
+    Ok(Json(replay::replay(&state, &canvas, trace, options).await?))
+}
+
+#[derive(Debug, Deserialize)]
+struct NamePath {
+    name: String,
+}
+
+/// Traces of the handlers that call a function (directly or not), newest first.
+async fn function_traces(
+    State(state): State<AppState>,
+    Editor(canvas): Editor,
+    Path(NamePath { name }): Path<NamePath>,
+) -> ApiResult<Vec<TraceSummary>> {
+    let callers = canvas.code().callers_of(&name);
+    if callers.is_empty() {
+        return Ok(Json(Vec::new()));
+    }
+    let filter = TraceFilter { handler_keys: callers, ..TraceFilter::default() };
+    Ok(Json(state.store.traces(&canvas.name, &filter).await?))
+}
+
+async fn live_values(
+    State(state): State<AppState>,
+    Editor(canvas): Editor,
+    Json(request): Json<LiveValuesRequest>,
+) -> ApiResult<LiveValuesResult> {
+    Ok(Json(replay::live_values(&state, &canvas, request).await?))
+}
+
+async fn events(Editor(canvas): Editor) -> Sse<impl Stream<Item = Result<sse::Event, std::convert::Infallible>>> {
+    let stream = BroadcastStream::new(canvas.events.subscribe()).map(|received| {
+        Ok(match received {
+            Ok(event) => {
+                let name = match &event {
+                    Event::Trace { not_found: true, .. } => "not_found",
+                    Event::Trace { .. } => "trace",
+                    Event::Code { .. } => "code",
+                };
+                sse::Event::default().event(name).json_data(&event).unwrap_or_default()
+            }
+            Err(BroadcastStreamRecvError::Lagged(missed)) => {
+                sse::Event::default().event("lagged").data(format!("{missed} events were missed; reload"))
+            }
+        })
+    });
+    Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+#[derive(Debug, Serialize)]
+struct Row {
+    key: String,
+    /// The value as Gloam source text.
+    value: String,
+    stored: serde_json::Value,
+}
+
+async fn datastore_rows(
+    State(state): State<AppState>,
+    Editor(canvas): Editor,
+    Path(NamePath { name }): Path<NamePath>,
+) -> ApiResult<Vec<Row>> {
+    let rows = state.store.db_rows(&canvas.name, &name).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|(key, text)| {
+                let stored: serde_json::Value = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
+                Row { key, value: show_stored(&stored), stored }
+            })
+            .collect(),
+    ))
+}
+
+async fn secret_names(State(state): State<AppState>, Editor(canvas): Editor) -> ApiResult<Vec<String>> {
+    let secrets = state.store.secrets(&canvas.name).await?;
+    Ok(Json(secrets.into_iter().map(|(name, _)| name).collect()))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SecretBody {
+    value: String,
+}
+
+async fn set_secret(
+    State(state): State<AppState>,
+    Editor(canvas): Editor,
+    Path(NamePath { name }): Path<NamePath>,
+    Json(body): Json<SecretBody>,
+) -> ApiResult<serde_json::Value> {
+    state.store.set_secret(&canvas.name, &name, &body.value).await?;
+    Ok(Json(serde_json::json!({ "set": name })))
+}
+
+async fn delete_secret(
+    State(state): State<AppState>,
+    Editor(canvas): Editor,
+    Path(NamePath { name }): Path<NamePath>,
+) -> ApiResult<serde_json::Value> {
+    if !state.store.delete_secret(&canvas.name, &name).await? {
+        return Err(ApiError::NotFound(format!("no secret `{name}` in canvas `{}`", canvas.name)));
+    }
+    Ok(Json(serde_json::json!({ "deleted": name })))
+}

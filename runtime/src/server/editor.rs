@@ -1,0 +1,256 @@
+//! Code changes: save, delete, rollback, push. Each is checked against the
+//! canvas's live code; only a canvas that type-checks as a whole goes live.
+//! A change is stored (durably) before it is swapped in and acknowledged.
+
+use super::error::ApiError;
+use super::state::{AppState, CanvasRuntime, Event};
+use crate::canvas::{self, CanvasCode, ToplevelDiagnostic, ToplevelSource};
+use gloam_trace_store::{CodeVersion, NewVersion, VersionState};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The id a new toplevel is checked under before the store gives it one.
+const NEW_TOPLEVEL: i64 = 0;
+
+/// The file a toplevel goes to when none is named.
+pub const DEFAULT_FILE: &str = "main.gloam";
+
+#[derive(Debug, Serialize)]
+pub struct Saved {
+    pub toplevel_id: i64,
+    pub version: CodeVersion,
+    /// `live` when it serves from now on, `draft` when it does not type-check.
+    pub state: VersionState,
+    /// Every diagnostic of the canvas with this change, in the toplevel it is about.
+    pub diagnostics: Vec<ToplevelDiagnostic>,
+}
+
+/// What a push changed.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Pushed {
+    pub created: Vec<String>,
+    pub updated: Vec<String>,
+    pub deleted: Vec<String>,
+    pub unchanged: usize,
+    pub version: i64,
+}
+
+fn own_diagnostics(diagnostics: &[ToplevelDiagnostic], toplevel_id: i64) -> serde_json::Value {
+    let own: Vec<&ToplevelDiagnostic> = diagnostics.iter().filter(|d| d.toplevel_id == toplevel_id).collect();
+    serde_json::to_value(own).unwrap_or_default()
+}
+
+/// Saves a toplevel's new source (`toplevel_id: None` creates one).
+pub async fn save(
+    state: &AppState,
+    canvas: &CanvasRuntime,
+    toplevel_id: Option<i64>,
+    source: String,
+    file: Option<String>,
+) -> Result<Saved, ApiError> {
+    let declaration = canvas::declaration(&source).map_err(|error| ApiError::BadRequest(error.to_string()))?;
+    let _edit = canvas.edits.lock().await;
+    let current = canvas.code();
+    if let Some(id) = toplevel_id
+        && state.store.history(&canvas.name, id).await?.is_empty()
+    {
+        return Err(ApiError::NotFound(format!("no toplevel {id} in canvas `{}`", canvas.name)));
+    }
+    let checked_id = toplevel_id.unwrap_or(NEW_TOPLEVEL);
+    let file = file
+        .or_else(|| current.source_of(checked_id).map(|existing| existing.file.clone()))
+        .unwrap_or_else(|| DEFAULT_FILE.to_string());
+    let mut candidate = current.with_toplevel(
+        checked_id,
+        Some(ToplevelSource { toplevel_id: checked_id, source: source.clone(), file: file.clone() }),
+    );
+    let live = declaration.is_some() && !candidate.has_errors();
+    let mut diagnostics = candidate.diagnostics();
+    let new_version = NewVersion {
+        toplevel_id,
+        diagnostics: own_diagnostics(&diagnostics, checked_id),
+        source,
+        state: if live { VersionState::Live } else { VersionState::Draft },
+        key: declaration.as_ref().map(|decl| decl.key.clone()),
+        kind: declaration.as_ref().map(|decl| decl.kind.to_string()),
+        file,
+    };
+    let version = store_one(state, &canvas.name, new_version).await?;
+    let stored_id = version.toplevel_id;
+    for diagnostic in &mut diagnostics {
+        if diagnostic.toplevel_id == checked_id {
+            diagnostic.toplevel_id = stored_id;
+        }
+    }
+    if live {
+        candidate.renumber(checked_id, stored_id);
+        candidate.version = version.id;
+        go_live(state, canvas, candidate).await?;
+    }
+    canvas.publish(Event::Code { toplevel_id: stored_id, version_id: version.id, state: version.state });
+    Ok(Saved { toplevel_id: stored_id, state: version.state, version, diagnostics })
+}
+
+async fn store_one(state: &AppState, canvas: &str, version: NewVersion) -> Result<CodeVersion, ApiError> {
+    let mut stored = state.store.append_versions(canvas, vec![version]).await?;
+    stored.pop().ok_or_else(|| ApiError::Internal("the store returned no version".into()))
+}
+
+/// Makes checked code live and moves the 404s it now serves to their handlers.
+async fn go_live(state: &AppState, canvas: &CanvasRuntime, code: CanvasCode) -> Result<(), ApiError> {
+    let mut moves = Vec::new();
+    for not_found in state.store.not_found(&canvas.name).await? {
+        if let Some(handler) = code.route(&not_found.method, &not_found.path) {
+            moves.push((not_found.key, crate::canvas::handler_key(handler)));
+        }
+    }
+    canvas.swap(code);
+    for (from, to) in moves {
+        state.store.rekey_traces(&canvas.name, &from, &to).await?;
+    }
+    Ok(())
+}
+
+/// Deletes a toplevel, unless the rest of the canvas needs it.
+pub async fn delete(state: &AppState, canvas: &CanvasRuntime, toplevel_id: i64) -> Result<CodeVersion, ApiError> {
+    let _edit = canvas.edits.lock().await;
+    let current = canvas.code();
+    let Some(existing) = current.source_of(toplevel_id).cloned() else {
+        return Err(ApiError::NotFound(format!("no live toplevel {toplevel_id} in canvas `{}`", canvas.name)));
+    };
+    let mut candidate = current.with_toplevel(toplevel_id, None);
+    if candidate.has_errors() {
+        return Err(ApiError::Rejected {
+            message: format!("deleting toplevel {toplevel_id} would break the rest of the canvas"),
+            diagnostics: candidate.diagnostics(),
+        });
+    }
+    let declaration = canvas::declaration(&existing.source).ok().flatten();
+    let version = store_one(
+        state,
+        &canvas.name,
+        NewVersion {
+            toplevel_id: Some(toplevel_id),
+            source: existing.source,
+            state: VersionState::Deleted,
+            key: declaration.as_ref().map(|decl| decl.key.clone()),
+            kind: declaration.map(|decl| decl.kind.to_string()),
+            file: existing.file,
+            diagnostics: serde_json::json!([]),
+        },
+    )
+    .await?;
+    candidate.version = version.id;
+    canvas.swap(candidate);
+    canvas.publish(Event::Code { toplevel_id, version_id: version.id, state: version.state });
+    Ok(version)
+}
+
+/// Saves an old version's source as the newest version of its toplevel.
+pub async fn rollback(
+    state: &AppState,
+    canvas: &CanvasRuntime,
+    toplevel_id: i64,
+    version_id: i64,
+) -> Result<Saved, ApiError> {
+    let version = state.store.version(&canvas.name, version_id).await?;
+    let Some(version) = version.filter(|version| version.toplevel_id == toplevel_id) else {
+        return Err(ApiError::NotFound(format!("toplevel {toplevel_id} has no version {version_id}")));
+    };
+    if version.state == VersionState::Deleted {
+        return Err(ApiError::BadRequest(format!("version {version_id} is a deletion; roll back to one with code")));
+    }
+    save(state, canvas, Some(toplevel_id), version.source, Some(version.file)).await
+}
+
+/// Makes the canvas's code exactly these files: declarations are matched to
+/// toplevels by key; new ones are created, changed ones get a version, missing
+/// ones are deleted. All or nothing: if the result does not type-check,
+/// nothing is stored.
+pub async fn push(
+    state: &AppState,
+    canvas: &CanvasRuntime,
+    files: BTreeMap<String, String>,
+) -> Result<Pushed, ApiError> {
+    let _edit = canvas.edits.lock().await;
+    let current = canvas.code();
+    let existing: BTreeMap<String, &ToplevelSource> =
+        current.sources().filter_map(|source| Some((canvas::declaration(&source.source).ok()??.key, source))).collect();
+    let mut sources = Vec::new();
+    let mut versions = Vec::new();
+    let mut pushed = Pushed::default();
+    let mut next_new_id = -1;
+    for (file, text) in &files {
+        for source in canvas::split_declarations(text) {
+            let declaration = canvas::declaration(&source)
+                .map_err(|error| ApiError::BadRequest(format!("{file}: {error}")))?
+                .ok_or_else(|| ApiError::BadRequest(format!("{file}: `{source}` is not a declaration")))?;
+            let old = existing.get(&declaration.key);
+            let toplevel_id = old.map_or_else(
+                || {
+                    next_new_id -= 1;
+                    next_new_id
+                },
+                |old| old.toplevel_id,
+            );
+            if old.is_some_and(|old| old.source == source && &old.file == file) {
+                pushed.unchanged += 1;
+            } else {
+                if old.is_some() { &mut pushed.updated } else { &mut pushed.created }.push(declaration.key.clone());
+                versions.push(NewVersion {
+                    toplevel_id: old.map(|old| old.toplevel_id),
+                    source: source.clone(),
+                    state: VersionState::Live,
+                    key: Some(declaration.key),
+                    kind: Some(declaration.kind.to_string()),
+                    file: file.clone(),
+                    diagnostics: serde_json::json!([]),
+                });
+            }
+            sources.push(ToplevelSource { toplevel_id, source, file: file.clone() });
+        }
+    }
+    let kept: Vec<i64> = sources.iter().map(|source| source.toplevel_id).collect();
+    for (key, old) in &existing {
+        if !kept.contains(&old.toplevel_id) {
+            pushed.deleted.push(key.clone());
+            versions.push(NewVersion {
+                toplevel_id: Some(old.toplevel_id),
+                source: old.source.clone(),
+                state: VersionState::Deleted,
+                key: Some(key.clone()),
+                kind: canvas::declaration(&old.source).ok().flatten().map(|decl| decl.kind.to_string()),
+                file: old.file.clone(),
+                diagnostics: serde_json::json!([]),
+            });
+        }
+    }
+    let candidate = CanvasCode::assemble(current.version, sources);
+    if candidate.has_errors() {
+        return Err(ApiError::Rejected {
+            message: "the pushed code does not type-check; nothing was stored".into(),
+            diagnostics: candidate.diagnostics(),
+        });
+    }
+    if !versions.is_empty() {
+        state.store.append_versions(&canvas.name, versions).await?;
+    }
+    let code = state.load_code(&canvas.name).await?;
+    pushed.version = code.version;
+    go_live(state, canvas, code).await?;
+    Ok(pushed)
+}
+
+/// A canvas's live code as files, for `gloam pull`.
+pub fn files(code: &CanvasCode) -> BTreeMap<String, String> {
+    let mut files: BTreeMap<String, String> = BTreeMap::new();
+    for source in code.sources() {
+        let text = files.entry(source.file.clone()).or_default();
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        *text += source.source.trim_end();
+        text.push('\n');
+    }
+    files
+}

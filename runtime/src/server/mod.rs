@@ -1,0 +1,69 @@
+//! The HTTP server: one port for user traffic and, under the reserved prefix
+//! `/_gloam`, the editor API, health and metrics.
+//!
+//! ```text
+//! /_gloam/api/canvases/{canvas}/…  editor API (token per canvas)   api.rs
+//! /_gloam/health, /_gloam/metrics  for operators
+//! everything else                  user traffic, traced            traffic.rs
+//! ```
+
+pub mod api;
+pub mod editor;
+pub mod error;
+pub mod replay;
+pub mod state;
+pub mod traffic;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use state::AppState;
+use std::sync::atomic::Ordering;
+
+/// Paths under this prefix never reach user handlers.
+pub const RESERVED_PREFIX: &str = "/_gloam";
+
+/// The whole server as a router.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .nest("/_gloam/api/canvases/{canvas}", api::routes())
+        .route("/_gloam/health", get(|| async { "ok\n" }))
+        .route("/_gloam/metrics", get(metrics))
+        .route("/_gloam", get(reserved))
+        .route("/_gloam/{*rest}", get(reserved).post(reserved).put(reserved).delete(reserved))
+        .fallback(traffic::serve)
+        .with_state(state)
+}
+
+async fn reserved() -> impl IntoResponse {
+    let message = format!("{RESERVED_PREFIX} is reserved for Gloam's editor API; see docs/api.md\n");
+    (axum::http::StatusCode::NOT_FOUND, message)
+}
+
+/// Prometheus text format.
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    let writer = state.writer.stats();
+    let load = |counter: &std::sync::atomic::AtomicU64| counter.load(Ordering::Relaxed);
+    let rows = [
+        ("gloam_requests_total", "counter", "Requests of user traffic.", load(&state.metrics.requests)),
+        ("gloam_not_found_total", "counter", "Requests no handler served.", load(&state.metrics.not_found)),
+        ("gloam_handler_errors_total", "counter", "Handlers that failed (500).", load(&state.metrics.handler_errors)),
+        (
+            "gloam_rejected_requests_total",
+            "counter",
+            "Requests refused (body too large or not UTF-8).",
+            load(&state.metrics.rejected),
+        ),
+        ("gloam_traces_written_total", "counter", "Traces stored.", writer.written),
+        ("gloam_traces_dropped_total", "counter", "Traces dropped because the write queue was full.", writer.dropped),
+        ("gloam_trace_write_failures_total", "counter", "Batches of traces the store refused.", writer.failed_batches),
+        ("gloam_trace_queue_length", "gauge", "Traces waiting to be written.", writer.queued),
+    ];
+    let mut text = String::new();
+    for (name, kind, help, value) in rows {
+        text += &format!("# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}\n");
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
+}

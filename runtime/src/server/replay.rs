@@ -1,0 +1,302 @@
+//! Running stored traces again: replay (against the current or an older code
+//! version, effects from the trace or live) and live values (the interpreter
+//! on code that may be a draft, effects from the trace, never a write or an
+//! outbound call).
+
+use super::error::ApiError;
+use super::state::{AppState, CanvasRuntime};
+use super::traffic::http_request;
+use crate::canvas::{CanvasCode, ToplevelDiagnostic, ToplevelSource};
+use crate::effects::{HostEffects, Mode, TraceEffects, Unrecorded};
+use crate::engine::{Engine, Execution, Failure, Interpreter};
+use gloam_interpreter::{HttpResponse, MAX_VALUES_PER_EXPRESSION};
+use gloam_trace_store::{LogLine, RecordedEffect, Trace, TraceResponse};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// Longest text of one live value sent to the editor.
+const MAX_VALUE_TEXT: usize = 4096;
+
+/// A stored trace. A trace whose response just went out may still be queued
+/// for writing: on a miss the queue is flushed and the store asked again.
+pub async fn load_trace(state: &AppState, canvas: &CanvasRuntime, trace_id: &str) -> Result<Trace, ApiError> {
+    if let Some(trace) = state.store.trace(&canvas.name, trace_id).await? {
+        return Ok(trace);
+    }
+    state.writer.flush().await;
+    state
+        .store
+        .trace(&canvas.name, trace_id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no trace {trace_id} in canvas `{}`", canvas.name)))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReplayRequest {
+    /// A code version id; the current code when absent.
+    pub version: Option<i64>,
+    /// Perform effects for real instead of taking their results from the trace.
+    pub live_effects: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ReplayResult {
+    pub code_version: i64,
+    pub handler: Option<String>,
+    pub recorded: TraceResponse,
+    pub replayed: Option<TraceResponse>,
+    pub failure: Option<String>,
+    pub same: bool,
+    pub diff: ResponseDiff,
+    pub effects: Vec<RecordedEffect>,
+    pub logs: Vec<LogLine>,
+}
+
+/// How a replayed response differs from the recorded one.
+#[derive(Debug, Default, Serialize)]
+pub struct ResponseDiff {
+    /// `[recorded, replayed]` when the status changed.
+    pub status: Option<(u16, u16)>,
+    /// Header lines only in the recorded (`-`) or the replayed (`+`) response.
+    pub headers: Vec<String>,
+    /// A unified diff of the bodies; empty when they are equal.
+    pub body: String,
+}
+
+fn to_trace_response(response: &HttpResponse) -> TraceResponse {
+    TraceResponse { status: response.status, headers: response.headers.clone(), body: response.body.clone() }
+}
+
+fn diff(recorded: &TraceResponse, replayed: &TraceResponse) -> ResponseDiff {
+    let header_lines = |response: &TraceResponse| -> Vec<String> {
+        let mut lines: Vec<String> =
+            response.headers.iter().map(|(name, value)| format!("{}: {value}", name.to_lowercase())).collect();
+        lines.sort();
+        lines
+    };
+    let (old, new) = (header_lines(recorded), header_lines(replayed));
+    let mut headers: Vec<String> =
+        old.iter().filter(|line| !new.contains(line)).map(|line| format!("- {line}")).collect();
+    headers.extend(new.iter().filter(|line| !old.contains(line)).map(|line| format!("+ {line}")));
+    let body = if recorded.body == replayed.body {
+        String::new()
+    } else {
+        similar::TextDiff::from_lines(&recorded.body, &replayed.body)
+            .unified_diff()
+            .header("recorded", "replayed")
+            .to_string()
+    };
+    ResponseDiff {
+        status: (recorded.status != replayed.status).then_some((recorded.status, replayed.status)),
+        headers,
+        body,
+    }
+}
+
+/// Runs a trace's request against code, on a blocking thread.
+pub async fn replay(
+    state: &AppState,
+    canvas: &Arc<CanvasRuntime>,
+    trace: Trace,
+    options: ReplayRequest,
+) -> Result<ReplayResult, ApiError> {
+    let code = match options.version {
+        Some(version) if version != canvas.code().version => {
+            let stored = state.store.code_at(&canvas.name, version).await?;
+            if stored.is_empty() && state.store.version(&canvas.name, version).await?.is_none() {
+                return Err(ApiError::NotFound(format!("no code version {version} in canvas `{}`", canvas.name)));
+            }
+            let sources = stored
+                .into_iter()
+                .map(|v| ToplevelSource { toplevel_id: v.toplevel_id, source: v.source, file: v.file })
+                .collect();
+            Arc::new(CanvasCode::assemble(version, sources))
+        }
+        _ => canvas.code(),
+    };
+    let job_state = state.clone();
+    let canvas_name = canvas.name.clone();
+    let result = tokio::task::spawn_blocking(move || {
+        let request = http_request(&trace.request);
+        let handler = code.route(&request.method, &request.path);
+        let handler_key = handler.map(crate::canvas::handler_key);
+        let (response, effects, logs) = match handler {
+            None => {
+                (Err(format!("no handler for {} {} in this code (404)", request.method, request.path)), vec![], vec![])
+            }
+            Some(handler) if options.live_effects => {
+                let mut effects = HostEffects::new(&job_state.host, &canvas_name, Mode::Live);
+                let Execution { response, .. } = job_state.engine.run_handler(&code, handler, &request, &mut effects);
+                (response.map_err(|failure| failure.describe(&code)), effects.recorded, effects.logs)
+            }
+            Some(handler) => {
+                let mut effects =
+                    TraceEffects::new(trace.effects.clone(), Unrecorded::Fail, &job_state.host, &canvas_name);
+                let Execution { response, .. } = job_state.engine.run_handler(&code, handler, &request, &mut effects);
+                (response.map_err(|failure| failure.describe(&code)), effects.host.recorded, effects.host.logs)
+            }
+        };
+        let replayed = response.as_ref().ok().map(to_trace_response);
+        let diff = replayed.as_ref().map(|replayed| diff(&trace.response, replayed)).unwrap_or_default();
+        ReplayResult {
+            code_version: code.version,
+            handler: handler_key,
+            same: replayed.as_ref() == Some(&trace.response),
+            recorded: trace.response,
+            replayed,
+            failure: response.err(),
+            diff,
+            effects,
+            logs,
+        }
+    })
+    .await
+    .map_err(|error| ApiError::Internal(format!("the replay crashed: {error}")))?;
+    Ok(result)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LiveValuesRequest {
+    pub trace_id: String,
+    /// The toplevel being edited; its values are returned (all when absent).
+    pub toplevel_id: Option<i64>,
+    /// The toplevel's text as it is in the editor (a draft, maybe broken);
+    /// its stored live source when absent.
+    pub source: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ExpressionValues {
+    pub id: u32,
+    pub toplevel_id: i64,
+    /// Byte offsets in the toplevel's source.
+    pub start: u32,
+    pub end: u32,
+    /// Every value it took, in order (one per loop iteration or call).
+    pub values: Vec<String>,
+    /// It took more than the values kept.
+    pub truncated: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LiveValuesResult {
+    pub handler: Option<String>,
+    pub response: Option<TraceResponse>,
+    pub failure: Option<Failure>,
+    pub diagnostics: Vec<ToplevelDiagnostic>,
+    pub expressions: Vec<ExpressionValues>,
+    pub max_values_per_expression: usize,
+}
+
+fn shown(value: &gloam_interpreter::Value) -> String {
+    let mut text = value.to_string();
+    if text.len() > MAX_VALUE_TEXT {
+        let cut = (0..=MAX_VALUE_TEXT).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+        text.truncate(cut);
+        text.push('…');
+    }
+    text
+}
+
+/// The key of the handler to run a trace with, in code being edited: the
+/// edited handler when the trace is one of its own (by its live key, or because
+/// the edited route serves the request); otherwise the handler the trace was
+/// recorded for, such as a handler calling an edited function.
+fn trace_handler(
+    live: &CanvasCode,
+    edited: &CanvasCode,
+    toplevel_id: Option<i64>,
+    trace: &Trace,
+) -> Result<String, String> {
+    let handler_key = |code: &CanvasCode| {
+        let item = code.item_of(toplevel_id?)?;
+        matches!(item.kind, gloam_language::ast::ItemKind::Handler(_)).then(|| item.name())
+    };
+    let Some(edited_key) = handler_key(edited) else {
+        return Ok(trace.handler_key.clone());
+    };
+    let routed = edited.route(&trace.request.method, &trace.request.path);
+    let serves = routed.is_some_and(|handler| crate::canvas::handler_key(handler) == edited_key);
+    if serves || handler_key(live).is_some_and(|live_key| live_key == trace.handler_key) {
+        Ok(edited_key)
+    } else {
+        Err(format!("trace {} is a request to {}, not to {edited_key}", trace.id, trace.handler_key))
+    }
+}
+
+/// The value of every expression of a handler run on a trace, for code that
+/// may be a draft: whatever parses is analysed and run.
+pub async fn live_values(
+    state: &AppState,
+    canvas: &Arc<CanvasRuntime>,
+    request: LiveValuesRequest,
+) -> Result<LiveValuesResult, ApiError> {
+    let trace = load_trace(state, canvas, &request.trace_id).await?;
+    let current = canvas.code();
+    let code = match (request.toplevel_id, request.source) {
+        (Some(id), Some(source)) => {
+            let file =
+                current.source_of(id).map_or_else(|| super::editor::DEFAULT_FILE.to_string(), |s| s.file.clone());
+            Arc::new(current.with_toplevel(id, Some(ToplevelSource { toplevel_id: id, source, file })))
+        }
+        (None, Some(_)) => {
+            return Err(ApiError::BadRequest("`source` needs the `toplevel_id` it is the text of".into()));
+        }
+        (_, None) => current.clone(),
+    };
+    let job_state = state.clone();
+    let canvas_name = canvas.name.clone();
+    let limits = state.config.limits;
+    tokio::task::spawn_blocking(move || {
+        let handler_key = trace_handler(&current, &code, request.toplevel_id, &trace);
+        let diagnostics = code.diagnostics();
+        let handler = handler_key.as_ref().ok().and_then(|key| Some((key.clone(), code.handler(key)?)));
+        let Some((key, handler)) = handler else {
+            let message =
+                handler_key.err().unwrap_or_else(|| format!("no handler in this code serves trace {}", trace.id));
+            return LiveValuesResult {
+                handler: None,
+                response: None,
+                failure: Some(Failure { message, toplevel_id: None, span: None }),
+                diagnostics,
+                expressions: Vec::new(),
+                max_values_per_expression: MAX_VALUES_PER_EXPRESSION,
+            };
+        };
+        let mut effects = TraceEffects::new(trace.effects.clone(), Unrecorded::ReadOnly, &job_state.host, &canvas_name);
+        let engine = Interpreter { limits, record_live_values: true };
+        let execution = engine.run_handler(&code, handler, &http_request(&trace.request), &mut effects);
+        let spans = code.expression_spans();
+        let expressions = execution
+            .live_values
+            .values
+            .iter()
+            .filter_map(|(id, values)| {
+                let (toplevel_id, span) = code.locate(*spans.get(id)?)?;
+                if request.toplevel_id.is_some_and(|wanted| wanted != toplevel_id) {
+                    return None;
+                }
+                Some(ExpressionValues {
+                    id: id.0,
+                    toplevel_id,
+                    start: span.start,
+                    end: span.end,
+                    values: values.iter().map(shown).collect(),
+                    truncated: execution.live_values.truncated.contains(id),
+                })
+            })
+            .collect();
+        LiveValuesResult {
+            handler: Some(key),
+            response: execution.response.as_ref().ok().map(to_trace_response),
+            failure: execution.response.err(),
+            diagnostics,
+            expressions,
+            max_values_per_expression: MAX_VALUES_PER_EXPRESSION,
+        }
+    })
+    .await
+    .map_err(|error| ApiError::Internal(format!("live values crashed: {error}")))
+}

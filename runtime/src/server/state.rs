@@ -1,0 +1,195 @@
+//! What the server holds: the store, the trace writer, the engine, and each
+//! canvas's live code behind an atomic pointer.
+
+use crate::canvas::{CanvasCode, ToplevelSource};
+use crate::effects::Host;
+use crate::engine::{Engine, Interpreter};
+use arc_swap::ArcSwap;
+use dashmap::DashMap;
+use gloam_interpreter::Limits;
+use gloam_trace_store::{Retention, Store, StoreError, TraceSummary, TraceWriter, WriterConfig};
+use serde::Serialize;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+use tokio::sync::{Mutex, broadcast};
+
+/// Server settings; `Config::default()` is what `gloam serve` uses unless told otherwise.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Larger request bodies are refused with 413 (and traced without the body).
+    pub max_body_bytes: usize,
+    pub retention: Retention,
+    pub limits: Limits,
+    /// Whole-call timeout of outbound `Http` effects.
+    pub outbound_timeout: Duration,
+    /// Traces waiting to be written; beyond it they are dropped and counted.
+    pub trace_queue: usize,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            max_body_bytes: 1024 * 1024,
+            retention: Retention::default(),
+            limits: Limits::default(),
+            outbound_timeout: Duration::from_secs(10),
+            trace_queue: 10_000,
+        }
+    }
+}
+
+/// Pushed to editors as server-sent events.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// A request was served (or not: `handler_key` is a 404 key then).
+    Trace { trace: TraceSummary, not_found: bool },
+    /// A toplevel changed: a live version, a draft, a deletion.
+    Code { toplevel_id: i64, version_id: i64, state: gloam_trace_store::VersionState },
+}
+
+/// One canvas being served.
+pub struct CanvasRuntime {
+    pub name: String,
+    pub token: String,
+    code: ArcSwap<CanvasCode>,
+    /// Serialises code changes, so each is checked against the code it replaces.
+    pub(crate) edits: Mutex<()>,
+    pub events: broadcast::Sender<Event>,
+}
+
+impl CanvasRuntime {
+    /// The live code. Requests take this once and use it to the end, so a
+    /// swap in the middle of a request is never half seen.
+    pub fn code(&self) -> Arc<CanvasCode> {
+        self.code.load_full()
+    }
+
+    pub(crate) fn swap(&self, code: CanvasCode) {
+        self.code.store(Arc::new(code));
+    }
+
+    pub(crate) fn publish(&self, event: Event) {
+        // No subscriber is not an error.
+        let _ = self.events.send(event);
+    }
+}
+
+/// Counters exposed on `/_gloam/metrics`.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    pub requests: AtomicU64,
+    pub not_found: AtomicU64,
+    pub handler_errors: AtomicU64,
+    pub rejected: AtomicU64,
+}
+
+impl Metrics {
+    pub(crate) fn count(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+pub struct Shared {
+    pub store: Store,
+    pub writer: TraceWriter,
+    pub host: Host,
+    pub engine: Arc<dyn Engine>,
+    pub config: Config,
+    pub metrics: Metrics,
+    canvases: DashMap<String, Arc<CanvasRuntime>>,
+}
+
+/// The server's state, cheap to clone into every handler.
+#[derive(Clone)]
+pub struct AppState(pub Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// Canvas names are host-name labels: `NAME.localhost` selects one.
+pub fn valid_canvas_name(name: &str) -> bool {
+    (1..=63).contains(&name.len())
+        && name.bytes().all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'-')
+        && !name.starts_with('-')
+        && !name.ends_with('-')
+}
+
+impl AppState {
+    /// Loads every canvas of the store and starts the trace writer. Must run
+    /// inside the tokio runtime.
+    pub async fn open(store: Store, config: Config) -> Result<AppState, StoreError> {
+        let writer = TraceWriter::spawn(
+            store.clone(),
+            WriterConfig { capacity: config.trace_queue, retention: config.retention, ..WriterConfig::default() },
+        );
+        let shared = Shared {
+            host: Host::new(store.clone(), config.outbound_timeout),
+            engine: Arc::new(Interpreter::new(config.limits)),
+            store,
+            writer,
+            config,
+            metrics: Metrics::default(),
+            canvases: DashMap::new(),
+        };
+        let state = AppState(Arc::new(shared));
+        for canvas in state.store.canvases().await? {
+            let code = state.load_code(&canvas.name).await?;
+            state.register(canvas.name, canvas.token, code);
+        }
+        Ok(state)
+    }
+
+    /// The live code of a canvas as stored.
+    pub(crate) async fn load_code(&self, canvas: &str) -> Result<CanvasCode, StoreError> {
+        let version = self.store.latest_version_id(canvas).await?;
+        let sources = self
+            .store
+            .toplevels(canvas)
+            .await?
+            .into_iter()
+            .filter_map(|toplevel| {
+                let live = toplevel.live?;
+                Some(ToplevelSource { toplevel_id: toplevel.id, source: live.source, file: live.file })
+            })
+            .collect();
+        Ok(CanvasCode::assemble(version, sources))
+    }
+
+    fn register(&self, name: String, token: String, code: CanvasCode) -> Arc<CanvasRuntime> {
+        let (events, _) = broadcast::channel(1024);
+        let runtime = Arc::new(CanvasRuntime {
+            name: name.clone(),
+            token,
+            code: ArcSwap::from_pointee(code),
+            edits: Mutex::new(()),
+            events,
+        });
+        self.canvases.insert(name, runtime.clone());
+        runtime
+    }
+
+    pub fn canvas(&self, name: &str) -> Option<Arc<CanvasRuntime>> {
+        self.canvases.get(name).map(|entry| entry.value().clone())
+    }
+
+    pub fn canvas_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.canvases.iter().map(|entry| entry.key().clone()).collect();
+        names.sort();
+        names
+    }
+
+    /// The canvas of that name, created (empty, with a new token) when missing.
+    pub async fn ensure_canvas(&self, name: &str) -> Result<Arc<CanvasRuntime>, StoreError> {
+        if let Some(canvas) = self.canvas(name) {
+            return Ok(canvas);
+        }
+        let canvas = self.store.create_canvas(name).await?;
+        Ok(self.register(canvas.name, canvas.token, CanvasCode::assemble(0, Vec::new())))
+    }
+}

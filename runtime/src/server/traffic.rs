@@ -1,0 +1,242 @@
+//! User traffic: every request that is not for the editor API. Each one is
+//! routed to a canvas and a handler, run, and stored as a trace — including
+//! requests no handler serves (they are the canvas's 404 list), requests with
+//! bodies over the limit, and handlers that fail.
+
+use super::state::{AppState, CanvasRuntime, Event, Metrics};
+use crate::effects::{HostEffects, Mode};
+use crate::engine::Execution;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
+use gloam_interpreter::{HttpRequest, HttpResponse};
+use gloam_trace_store::{Trace, TraceRequest, TraceResponse, TraceSummary, not_found_key};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// The response header naming the trace of a request.
+pub const TRACE_HEADER: &str = "x-gloam-trace-id";
+
+pub fn now_ms() -> i64 {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    i64::try_from(now.as_millis()).unwrap_or(i64::MAX)
+}
+
+fn text_response(status: StatusCode, text: String) -> Response {
+    (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response()
+}
+
+/// The canvas a request is for, and the path within it: `NAME.localhost`
+/// selects by host, `/@NAME/...` by path prefix, and a server with one canvas
+/// serves it for any host.
+fn select_canvas(state: &AppState, headers: &HeaderMap, path: &str) -> Result<(Arc<CanvasRuntime>, String), String> {
+    let host = headers.get(header::HOST).and_then(|host| host.to_str().ok()).unwrap_or("");
+    let host = host.rsplit_once(':').map_or(host, |(name, _port)| name);
+    if let Some(name) = host.strip_suffix(".localhost") {
+        return state.canvas(name).map(|canvas| (canvas, path.to_string())).ok_or_else(|| no_canvas(state, name));
+    }
+    if let Some(rest) = path.strip_prefix("/@") {
+        let (name, inner) =
+            rest.split_once('/').map_or((rest, "/".to_string()), |(name, inner)| (name, format!("/{inner}")));
+        return state.canvas(name).map(|canvas| (canvas, inner)).ok_or_else(|| no_canvas(state, name));
+    }
+    match state.canvas_names().as_slice() {
+        [only] => state.canvas(only).map(|canvas| (canvas, path.to_string())).ok_or_else(|| no_canvas(state, only)),
+        names => Err(format!(
+            "this server has {} canvases ({}); choose one with the host NAME.localhost or the path prefix /@NAME",
+            names.len(),
+            names.join(", ")
+        )),
+    }
+}
+
+fn no_canvas(state: &AppState, name: &str) -> String {
+    format!("no canvas `{name}` on this server (canvases: {})", state.canvas_names().join(", "))
+}
+
+fn decode_path(path: &str) -> String {
+    percent_encoding::percent_decode_str(path).decode_utf8_lossy().into_owned()
+}
+
+/// Reads a body up to the limit; `None` when it is longer.
+async fn read_body(body: Body, limit: usize) -> Result<Option<Vec<u8>>, String> {
+    let mut stream = body.into_data_stream();
+    let mut bytes = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|error| format!("cannot read the request body: {error}"))?;
+        if bytes.len() + chunk.len() > limit {
+            return Ok(None);
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(Some(bytes))
+}
+
+/// Serves one request of user traffic.
+pub async fn serve(State(state): State<AppState>, request: Request) -> Response {
+    let started = Instant::now();
+    let received_at_ms = now_ms();
+    Metrics::count(&state.metrics.requests);
+    let (parts, body) = request.into_parts();
+    let (canvas, path) = match select_canvas(&state, &parts.headers, parts.uri.path()) {
+        Ok(selected) => selected,
+        Err(message) => return text_response(StatusCode::NOT_FOUND, format!("Gloam: {message}\n")),
+    };
+    let mut request = TraceRequest {
+        method: parts.method.as_str().to_string(),
+        path: decode_path(&path),
+        query: form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes()).into_owned().collect(),
+        headers: parts
+            .headers
+            .iter()
+            .map(|(name, value)| (name.as_str().to_string(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
+            .collect(),
+        body: String::new(),
+        body_truncated: false,
+    };
+    let code = canvas.code();
+    let handler_key = code.route(&request.method, &request.path).map(crate::canvas::handler_key);
+    let key = handler_key.clone().unwrap_or_else(|| not_found_key(&request.method, &request.path));
+    let trace_id = uuid::Uuid::new_v4().to_string();
+
+    let body = match read_body(body, state.config.max_body_bytes).await {
+        Ok(Some(bytes)) => String::from_utf8(bytes).map_err(|_| {
+            (StatusCode::BAD_REQUEST, "the request body is not UTF-8 text; Gloam handlers take text bodies".to_string())
+        }),
+        Ok(None) => Err((
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the request body is larger than the limit of {} bytes", state.config.max_body_bytes),
+        )),
+        Err(message) => Err((StatusCode::BAD_REQUEST, message)),
+    };
+    let (response, effects, logs, error) = match (body, handler_key) {
+        (Err((status, message)), _) => {
+            Metrics::count(&state.metrics.rejected);
+            request.body_truncated = true;
+            (plain(status, &message), Vec::new(), Vec::new(), Some(message))
+        }
+        (Ok(body), None) => {
+            request.body = body;
+            Metrics::count(&state.metrics.not_found);
+            let message = format!(
+                "no handler for {} {} on canvas `{}`; it is in the canvas's 404 list, where a handler can be made from it",
+                request.method, request.path, canvas.name
+            );
+            (plain(StatusCode::NOT_FOUND, &message), Vec::new(), Vec::new(), None)
+        }
+        (Ok(body), Some(handler_key)) => {
+            request.body = body;
+            let job_state = state.clone();
+            let job_code = code.clone();
+            let job_canvas = canvas.name.clone();
+            let job_request = http_request(&request);
+            let job = tokio::task::spawn_blocking(move || {
+                let Some(handler) = job_code.handler(&handler_key) else {
+                    return Err(format!("handler {handler_key} disappeared"));
+                };
+                let mut effects = HostEffects::new(&job_state.host, &job_canvas, Mode::Live);
+                let Execution { response, .. } =
+                    job_state.engine.run_handler(&job_code, handler, &job_request, &mut effects);
+                Ok((response.map_err(|failure| failure.describe(&job_code)), effects.recorded, effects.logs))
+            });
+            match job.await.map_err(|error| format!("the handler crashed: {error}")).and_then(|result| result) {
+                Ok((Ok(response), effects, logs)) => (response, effects, logs, None),
+                Ok((Err(message), effects, logs)) => {
+                    Metrics::count(&state.metrics.handler_errors);
+                    let shown = format!("the handler for {} {} failed: {message}", request.method, request.path);
+                    (plain(StatusCode::INTERNAL_SERVER_ERROR, &shown), effects, logs, Some(message))
+                }
+                Err(message) => {
+                    Metrics::count(&state.metrics.handler_errors);
+                    (plain(StatusCode::INTERNAL_SERVER_ERROR, &message), Vec::new(), Vec::new(), Some(message))
+                }
+            }
+        }
+    };
+    let trace = Trace {
+        id: trace_id.clone(),
+        canvas: canvas.name.clone(),
+        handler_key: key,
+        received_at_ms,
+        code_version: code.version,
+        response: TraceResponse {
+            status: response.status,
+            headers: response.headers.clone(),
+            body: response.body.clone(),
+        },
+        request,
+        duration_us: i64::try_from(started.elapsed().as_micros()).unwrap_or(i64::MAX),
+        effects,
+        logs,
+        error,
+    };
+    publish(&canvas, &trace);
+    state.writer.submit(trace);
+    into_response(response, &trace_id)
+}
+
+fn plain(status: StatusCode, message: &str) -> HttpResponse {
+    HttpResponse {
+        status: status.as_u16(),
+        headers: vec![("content-type".into(), "text/plain; charset=utf-8".into())],
+        body: format!("Gloam: {message}\n"),
+    }
+}
+
+/// The request as the interpreter takes it.
+pub fn http_request(request: &TraceRequest) -> HttpRequest {
+    HttpRequest {
+        method: request.method.clone(),
+        path: request.path.clone(),
+        query: request.query.clone(),
+        headers: request.headers.clone(),
+        body: request.body.clone(),
+    }
+}
+
+pub fn summary(trace: &Trace) -> TraceSummary {
+    TraceSummary {
+        id: trace.id.clone(),
+        handler_key: trace.handler_key.clone(),
+        received_at_ms: trace.received_at_ms,
+        method: trace.request.method.clone(),
+        path: trace.request.path.clone(),
+        status: trace.response.status,
+        duration_us: trace.duration_us,
+        error: trace.error.clone(),
+    }
+}
+
+fn publish(canvas: &CanvasRuntime, trace: &Trace) {
+    let not_found = trace.handler_key.starts_with("404 ");
+    canvas.publish(Event::Trace { trace: summary(trace), not_found });
+}
+
+fn into_response(response: HttpResponse, trace_id: &str) -> Response {
+    let mut headers = HeaderMap::new();
+    for (name, value) in &response.headers {
+        match (HeaderName::try_from(name.as_str()), HeaderValue::try_from(value.as_str())) {
+            (Ok(name), Ok(value)) => {
+                headers.append(name, value);
+            }
+            _ => {
+                let message = format!("the handler returned an invalid header `{name}: {value}`");
+                return with_trace_id(
+                    text_response(StatusCode::INTERNAL_SERVER_ERROR, format!("Gloam: {message}\n")),
+                    trace_id,
+                );
+            }
+        }
+    }
+    let status = StatusCode::from_u16(response.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    with_trace_id((status, headers, response.body).into_response(), trace_id)
+}
+
+fn with_trace_id(mut response: Response, trace_id: &str) -> Response {
+    if let Ok(value) = HeaderValue::try_from(trace_id) {
+        response.headers_mut().insert(TRACE_HEADER, value);
+    }
+    response
+}

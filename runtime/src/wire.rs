@@ -1,0 +1,122 @@
+//! Values as JSON for storage: effect arguments and results in traces,
+//! datastore rows. Lossless and tagged (`{"Int": 1}`, `{"Record": …}`), so a
+//! replay gets back exactly the value that was recorded. Functions cannot be
+//! stored.
+
+use gloam_interpreter::Value;
+use gloam_interpreter::value::{Record, Variant};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+#[derive(Serialize, Deserialize)]
+enum Wire {
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    String(String),
+    Char(char),
+    Unit,
+    List(Vec<Wire>),
+    Dict(BTreeMap<String, Wire>),
+    Record { type_name: String, fields: Vec<(String, Wire)> },
+    Variant { type_name: String, case: String, payload: Vec<Wire> },
+    Datastore(String),
+    Worker(String),
+}
+
+fn to_wire(value: &Value) -> Result<Wire, String> {
+    let all = |values: &[Value]| values.iter().map(to_wire).collect::<Result<Vec<Wire>, String>>();
+    Ok(match value {
+        Value::Int(n) => Wire::Int(*n),
+        Value::Float(x) => Wire::Float(*x),
+        Value::Bool(b) => Wire::Bool(*b),
+        Value::String(text) => Wire::String(text.to_string()),
+        Value::Char(c) => Wire::Char(*c),
+        Value::Unit => Wire::Unit,
+        Value::List(items) => Wire::List(all(items)?),
+        Value::Dict(entries) => Wire::Dict(
+            entries.iter().map(|(key, value)| Ok((key.clone(), to_wire(value)?))).collect::<Result<_, String>>()?,
+        ),
+        Value::Record(record) => Wire::Record {
+            type_name: record.type_name.clone(),
+            fields: record
+                .fields
+                .iter()
+                .map(|(name, value)| Ok((name.clone(), to_wire(value)?)))
+                .collect::<Result<_, String>>()?,
+        },
+        Value::Variant(variant) => Wire::Variant {
+            type_name: variant.type_name.clone(),
+            case: variant.case.clone(),
+            payload: all(&variant.payload)?,
+        },
+        Value::Datastore(name) => Wire::Datastore(name.to_string()),
+        Value::Worker(name) => Wire::Worker(name.to_string()),
+        Value::Function(_) => return Err("a function cannot be stored".into()),
+    })
+}
+
+fn from_wire(wire: Wire) -> Value {
+    match wire {
+        Wire::Int(n) => Value::Int(n),
+        Wire::Float(x) => Value::Float(x),
+        Wire::Bool(b) => Value::Bool(b),
+        Wire::String(text) => Value::string(text),
+        Wire::Char(c) => Value::Char(c),
+        Wire::Unit => Value::Unit,
+        Wire::List(items) => Value::list(items.into_iter().map(from_wire).collect()),
+        Wire::Dict(entries) => Value::dict(entries.into_iter().map(|(key, value)| (key, from_wire(value))).collect()),
+        Wire::Record { type_name, fields } => Value::Record(Arc::new(Record {
+            type_name,
+            fields: fields.into_iter().map(|(name, value)| (name, from_wire(value))).collect(),
+        })),
+        Wire::Variant { type_name, case, payload } => {
+            Value::Variant(Arc::new(Variant { type_name, case, payload: payload.into_iter().map(from_wire).collect() }))
+        }
+        Wire::Datastore(name) => Value::Datastore(name.into()),
+        Wire::Worker(name) => Value::Worker(name.into()),
+    }
+}
+
+/// The stored form of a value.
+pub fn encode(value: &Value) -> Result<serde_json::Value, String> {
+    serde_json::to_value(to_wire(value)?).map_err(|error| error.to_string())
+}
+
+/// A value back from its stored form.
+pub fn decode(json: &serde_json::Value) -> Result<Value, String> {
+    Wire::deserialize(json).map(from_wire).map_err(|error| format!("stored value does not decode: {error}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_storable_kind_round_trips() {
+        let record =
+            Value::record("Todo", vec![("id".into(), Value::string("1")), ("done".into(), Value::Bool(false))]);
+        let value = Value::list(vec![
+            Value::Int(i64::MIN),
+            Value::Float(0.1),
+            Value::Char('é'),
+            Value::Unit,
+            Value::some(record),
+            Value::dict(BTreeMap::from([("k".to_string(), Value::error(Value::string("no")))])),
+            Value::Datastore("todos".into()),
+            Value::Worker("notify".into()),
+        ]);
+        let json = encode(&value).expect("storable");
+        assert_eq!(decode(&json).expect("decodes"), value);
+        let text = serde_json::to_string(&json).expect("text");
+        let reread: serde_json::Value = serde_json::from_str(&text).expect("json");
+        assert_eq!(decode(&reread).expect("decodes"), value);
+    }
+
+    #[test]
+    fn garbage_is_an_error_not_a_panic() {
+        let error = decode(&serde_json::json!({"Nope": 1})).expect_err("not a value");
+        assert!(error.starts_with("stored value does not decode"), "{error}");
+    }
+}

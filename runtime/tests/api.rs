@@ -1,0 +1,392 @@
+//! The server in-process: user traffic, traces, the editor API.
+
+mod support;
+
+use axum::http::StatusCode;
+use gloam_runtime::server::state::Config;
+use serde_json::json;
+use support::{TestServer, assert_status};
+
+const TODOS: &str = r#"
+type Todo = { id: String, title: String, done: Bool }
+
+db todos: Todo
+
+fn label(t: Todo) -> String =
+  if t.done then "[x] ${t.title}" else "[ ] ${t.title}"
+
+handler POST /todos/:id =
+  let todo = Todo { id: request.params.id, title: request.body, done: false }
+  DB.set(todos, todo.id, todo)
+  Http.json(todo, 201)
+
+handler GET /todos/:id =
+  match DB.get(todos, request.params.id) with
+  | Some(t) -> Http.text(label(t), 200)
+  | None -> Http.text("no todo ${request.params.id}", 404)
+
+handler GET /secret =
+  match Secrets.get("api-key") with
+  | Some(key) -> Http.text("key has ${Int.toString(String.length(key))} characters", 200)
+  | None -> Http.text("no key", 500)
+
+handler GET /loop =
+  List.range(0, 1000000) |> List.map(\n -> n * 2) |> List.length |> Int.toString
+"#;
+
+#[tokio::test]
+async fn the_trace_driven_loop() {
+    let server = TestServer::sqlite(TODOS).await;
+    // A request to an unknown path is a 404 and lands in the 404 list.
+    let reply = server.user("GET", "/hello?name=Ada", "").await;
+    assert_status(&reply, StatusCode::NOT_FOUND);
+    assert!(reply.body.contains("no handler for GET /hello"), "{}", reply.body);
+    let first_trace = reply.header("x-gloam-trace-id").expect("trace id").to_string();
+    server.flush().await;
+    let listed = server.editor("GET", "/404s", None).await.json();
+    assert_eq!(listed[0]["key"], "404 GET /hello");
+    assert_eq!(listed[0]["count"], 1);
+
+    // One call makes a handler from it; the 404's traces become the handler's.
+    let created = server.editor("POST", "/404s/handler", Some(json!({ "key": "404 GET /hello" }))).await;
+    assert_status(&created, StatusCode::OK);
+    let created = created.json();
+    assert_eq!(created["state"], "live");
+    let id = created["toplevel_id"].as_i64().expect("id");
+    assert_eq!(server.editor("GET", "/404s", None).await.json(), json!([]));
+    let traces = server.editor("GET", "/traces?key=GET%20/hello", None).await.json();
+    assert_eq!(traces[0]["id"], first_trace.as_str());
+    assert_eq!(server.user("GET", "/hello", "").await.status, 501);
+
+    // Editing puts the code live at once.
+    let saved = server
+        .save(id, "handler GET /hello =\n  let name = Dict.get(request.query, \"name\") |> Option.withDefault(\"you\")\n  Http.text(\"Hello, ${name}\", 200)")
+        .await;
+    assert_eq!(saved["state"], "live");
+    let reply = server.user("GET", "/hello?name=Grace", "").await;
+    assert_eq!((reply.status, reply.body.as_str()), (200, "Hello, Grace"));
+
+    // Replaying the first trace shows how the response changed.
+    let replay = server.editor("POST", &format!("/traces/{first_trace}/replay"), None).await.json();
+    assert_eq!(replay["recorded"]["status"], 404);
+    assert_eq!(replay["replayed"]["status"], 200);
+    assert_eq!(replay["replayed"]["body"], "Hello, Ada");
+    assert_eq!(replay["diff"]["status"], json!([404, 200]));
+    assert!(replay["diff"]["body"].as_str().expect("diff").contains("+Hello, Ada"), "{replay}");
+    assert_eq!(replay["same"], false);
+
+    // Broken code is kept as a draft; the live version keeps serving.
+    let draft = server.save(id, "handler GET /hello =\n  Http.text(1, 200)").await;
+    assert_eq!(draft["state"], "draft");
+    let diagnostic = &draft["diagnostics"][0];
+    assert_eq!(diagnostic["code"], "type-mismatch");
+    assert_eq!(diagnostic["toplevel_id"], id);
+    assert_eq!((diagnostic["start"]["line"].as_i64(), diagnostic["start"]["column"].as_i64()), (Some(2), Some(13)));
+    assert_eq!(server.user("GET", "/hello?name=Grace", "").await.body, "Hello, Grace");
+
+    // History and rollback to the skeleton.
+    let versions = server.editor("GET", &format!("/toplevels/{id}/versions"), None).await.json();
+    let states: Vec<&str> =
+        versions.as_array().expect("list").iter().map(|v| v["state"].as_str().unwrap_or("")).collect();
+    assert_eq!(states, ["draft", "live", "live"]);
+    let skeleton = versions[2]["id"].as_i64().expect("version id");
+    let rolled =
+        server.editor("POST", &format!("/toplevels/{id}/rollback"), Some(json!({ "version": skeleton }))).await;
+    assert_eq!(rolled.json()["state"], "live");
+    assert_eq!(server.user("GET", "/hello", "").await.status, 501);
+}
+
+#[tokio::test]
+async fn replay_takes_effects_from_the_trace() {
+    let server = TestServer::sqlite(TODOS).await;
+    assert_eq!(server.user("POST", "/todos/1", "write tests").await.status, 201);
+    let read = server.user("GET", "/todos/1", "").await;
+    assert_eq!(read.body, "[ ] write tests");
+    let trace = read.header("x-gloam-trace-id").expect("id").to_string();
+    // The datastore changes; a replay still sees what the request saw.
+    assert_eq!(server.user("POST", "/todos/1", "something else").await.status, 201);
+    let replay = server.editor("POST", &format!("/traces/{trace}/replay"), None).await.json();
+    assert_eq!(replay["same"], true, "{replay}");
+    assert_eq!(replay["effects"][0]["function"], "DB.get");
+    // Run live, it sees today's datastore.
+    let live = server.editor("POST", &format!("/traces/{trace}/replay"), Some(json!({ "live_effects": true }))).await;
+    assert_eq!(live.json()["replayed"]["body"], "[ ] something else");
+    // Code that calls an effect the trace lacks gets an explicit "not recorded".
+    let id = server.toplevel("GET /todos/:id").await;
+    server.save(id, "handler GET /todos/:id =\n  let now = Time.now()\n  Http.text(Int.toString(now), 200)").await;
+    let replay = server.editor("POST", &format!("/traces/{trace}/replay"), None).await.json();
+    let failure = replay["failure"].as_str().expect("a failure");
+    assert!(failure.contains("Time.now was not recorded in this trace"), "{failure}");
+    assert!(failure.contains("line 2"), "{failure}");
+}
+
+#[tokio::test]
+async fn traces_record_effects_and_never_secrets() {
+    let server = TestServer::sqlite(TODOS).await;
+    let set = server.editor("PUT", "/secrets/api-key", Some(json!({ "value": "s3cr3t-value" }))).await;
+    assert_status(&set, StatusCode::OK);
+    let reply = server.user("GET", "/secret", "").await;
+    assert_eq!(reply.body, "key has 12 characters");
+    let id = reply.header("x-gloam-trace-id").expect("id").to_string();
+    server.flush().await;
+    let trace = server.editor("GET", &format!("/traces/{id}"), None).await;
+    assert!(!trace.body.contains("s3cr3t"), "{}", trace.body);
+    let trace = trace.json();
+    assert_eq!(trace["effects"][0]["function"], "Secrets.get");
+    assert_eq!(trace["effects"][0]["result"]["Ok"], "<redacted>");
+    assert_eq!(server.editor("GET", "/secrets", None).await.json(), json!(["api-key"]));
+    // Replay reads the secret again rather than from the trace.
+    let replay = server.editor("POST", &format!("/traces/{id}/replay"), None).await.json();
+    assert_eq!(replay["same"], true, "{replay}");
+}
+
+#[tokio::test]
+async fn runaway_handlers_fail_alone() {
+    let config =
+        Config { limits: gloam_interpreter::Limits { max_steps: 200_000, ..Default::default() }, ..Config::default() };
+    let server = TestServer::sqlite_with(TODOS, config).await;
+    let (runaway, other) = tokio::join!(server.user("GET", "/loop", ""), server.user("POST", "/todos/2", "still here"));
+    assert_status(&runaway, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(runaway.body.contains("step budget of 200000 steps exhausted"), "{}", runaway.body);
+    assert_eq!(other.status, 201);
+    let trace = server.newest_trace("GET /loop").await;
+    assert!(trace["error"].as_str().expect("error").contains("step budget"), "{trace}");
+    assert_eq!(server.user("GET", "/todos/2", "").await.body, "[ ] still here");
+}
+
+#[tokio::test]
+async fn oversized_bodies_get_413_and_a_trace() {
+    let config = Config { max_body_bytes: 1024, ..Config::default() };
+    let server = TestServer::sqlite_with(TODOS, config).await;
+    let reply = server.user("POST", "/todos/3", &"x".repeat(4096)).await;
+    assert_status(&reply, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(reply.body.contains("larger than the limit of 1024 bytes"), "{}", reply.body);
+    let trace = server.newest_trace("POST /todos/:id").await;
+    assert_eq!(trace["status"], 413);
+    assert_eq!(server.user("POST", "/todos/3", "small").await.status, 201);
+}
+
+#[tokio::test]
+async fn the_editor_api_needs_the_canvas_token() {
+    let server = TestServer::sqlite(TODOS).await;
+    let reply = server.editor_as("wrong", "GET", "/toplevels", None).await;
+    assert_status(&reply, StatusCode::UNAUTHORIZED);
+    assert!(reply.json()["message"].as_str().expect("message").contains("API token"));
+    let mut other = TestServer::sqlite("").await;
+    other.canvas = "nowhere".into();
+    assert_status(&other.editor("GET", "/toplevels", None).await, StatusCode::NOT_FOUND);
+    // User traffic needs no token.
+    assert_eq!(server.user("GET", "/todos/9", "").await.status, 404);
+}
+
+#[tokio::test]
+async fn malformed_code_and_requests_get_precise_errors() {
+    let server = TestServer::sqlite(TODOS).await;
+    let id = server.toplevel("label").await;
+    // Two declarations in one toplevel.
+    let reply = server
+        .editor("PUT", &format!("/toplevels/{id}"), Some(json!({ "source": "fn a() -> Int = 1\nfn b() -> Int = 2" })))
+        .await;
+    assert_status(&reply, StatusCode::BAD_REQUEST);
+    assert!(reply.body.contains("one declaration"), "{}", reply.body);
+    // A syntax error is a draft with a span.
+    let draft = server.save(id, "fn label(t: Todo) -> String =\n  if t.done then").await;
+    assert_eq!(draft["state"], "draft");
+    assert!(draft["diagnostics"][0]["rendered"].as_str().expect("text").contains("label:2"), "{draft}");
+    // A change that breaks another toplevel names it.
+    let draft = server.save(id, "fn label(t: Todo) -> Int = 1").await;
+    assert_eq!(draft["state"], "draft");
+    let broken = server.toplevel("GET /todos/:id").await;
+    assert!(draft["diagnostics"].as_array().expect("list").iter().any(|d| d["toplevel_id"] == broken), "{draft}");
+    // The listing shows the draft with its diagnostics, the live version serving.
+    let listed = server.editor("GET", "/toplevels", None).await.json();
+    let label = listed.as_array().expect("list").iter().find(|t| t["id"] == id).expect("label").clone();
+    assert_eq!(label["draft"]["source"], "fn label(t: Todo) -> Int = 1");
+    assert!(label["live"]["source"].as_str().expect("live").contains("[x]"));
+    // Unknown toplevel, unknown trace, bad JSON.
+    assert_status(
+        &server.editor("PUT", "/toplevels/999", Some(json!({ "source": "fn x() -> Int = 1" }))).await,
+        StatusCode::NOT_FOUND,
+    );
+    assert_status(&server.editor("GET", "/traces/nope", None).await, StatusCode::NOT_FOUND);
+    assert!(server.editor("PUT", &format!("/toplevels/{id}"), Some(json!({ "src": "x" }))).await.status >= 400);
+    // Deleting what others need is refused.
+    let type_id = server.toplevel("Todo").await;
+    let refused = server.editor("DELETE", &format!("/toplevels/{type_id}"), None).await;
+    assert_status(&refused, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.json()["diagnostics"].as_array().is_some_and(|d| !d.is_empty()));
+}
+
+#[tokio::test]
+async fn live_values_of_a_draft_on_a_trace() {
+    let server = TestServer::sqlite(TODOS).await;
+    server.user("POST", "/todos/7", "seven").await;
+    let trace = server.user("GET", "/todos/7", "").await.header("x-gloam-trace-id").expect("id").to_string();
+    server.flush().await;
+    let id = server.toplevel("GET /todos/:id").await;
+    let draft = "handler GET /todos/:id =\n  let found = DB.get(todos, request.params.id)\n  let n = String.length(request.params.id) * 10\n  Http.text(\"${Int.toString(n)}\", 200)";
+    let values = server
+        .editor("POST", "/live-values", Some(json!({ "trace_id": trace, "toplevel_id": id, "source": draft })))
+        .await
+        .json();
+    assert_eq!(values["response"]["body"], "10", "{values}");
+    let value_at = |text: &str| {
+        let start = draft.find(text).expect("in the draft") as u64;
+        let end = start + text.len() as u64;
+        values["expressions"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .find(|e| e["start"] == start && e["end"] == end)
+            .map(|e| e["values"][0].clone())
+    };
+    assert_eq!(
+        value_at("DB.get(todos, request.params.id)"),
+        Some(json!("Some(Todo { id: \"7\", title: \"seven\", done: false })"))
+    );
+    assert_eq!(value_at("String.length(request.params.id) * 10"), Some(json!("10")));
+    // Broken code still shows what runs before the break, and its diagnostics.
+    let broken = "handler GET /todos/:id =\n  let n = String.length(request.params.id)\n  n +";
+    let values = server
+        .editor("POST", "/live-values", Some(json!({ "trace_id": trace, "toplevel_id": id, "source": broken })))
+        .await
+        .json();
+    assert!(!values["diagnostics"].as_array().expect("list").is_empty(), "{values}");
+    assert!(values["expressions"].as_array().expect("list").iter().any(|e| e["values"][0] == "1"), "{values}");
+    // Analysis never writes: a draft that sets a row leaves the datastore alone.
+    let writer = "handler GET /todos/:id =\n  DB.set(todos, \"99\", Todo { id: \"99\", title: \"x\", done: false })\n  Http.text(\"ok\", 200)";
+    server
+        .editor("POST", "/live-values", Some(json!({ "trace_id": trace, "toplevel_id": id, "source": writer })))
+        .await;
+    assert_eq!(server.user("GET", "/todos/99", "").await.status, 404);
+}
+
+#[tokio::test]
+async fn push_and_pull_round_trip_all_or_nothing() {
+    let server = TestServer::sqlite(TODOS).await;
+    let pulled = server.editor("GET", "/files", None).await.json();
+    let text = pulled["files"]["main.gloam"].as_str().expect("main.gloam").to_string();
+    assert!(text.contains("handler GET /secret"));
+    // Pushing a broken set stores nothing.
+    let broken =
+        server.editor("PUT", "/files", Some(json!({ "files": { "main.gloam": "fn a() -> Int = \"no\"" } }))).await;
+    assert_status(&broken, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(server.editor("GET", "/files", None).await.json()["files"]["main.gloam"], text.as_str());
+    // Pushing the same text changes nothing; moving a declaration to another file updates it.
+    let same = server.editor("PUT", "/files", Some(json!({ "files": { "main.gloam": text } }))).await.json();
+    assert_eq!((same["created"].as_array().map(Vec::len), same["unchanged"].as_u64()), (Some(0), Some(7)));
+    let without_loop = text.split("handler GET /loop").next().expect("text").to_string();
+    let split = json!({ "files": { "main.gloam": without_loop, "extra.gloam": "fn twice(n: Int) -> Int = n * 2\n" } });
+    let pushed = server.editor("PUT", "/files", Some(split)).await.json();
+    assert_eq!(pushed["created"], json!(["twice"]));
+    assert_eq!(pushed["deleted"], json!(["GET /loop"]));
+    assert_eq!(server.user("GET", "/loop", "").await.status, 404);
+    let files = server.editor("GET", "/files", None).await.json();
+    assert_eq!(files["files"]["extra.gloam"], "fn twice(n: Int) -> Int = n * 2\n");
+}
+
+#[tokio::test]
+async fn trace_ergonomics() {
+    let server = TestServer::sqlite(TODOS).await;
+    let reply = server.user("POST", "/todos/5?x=1%202", "it's done").await;
+    let id = reply.header("x-gloam-trace-id").expect("id").to_string();
+    server.flush().await;
+    // Copy as curl.
+    let curl = server.editor("GET", &format!("/traces/{id}/curl"), None).await.body;
+    assert!(curl.starts_with("curl -X POST 'http://demo.localhost/todos/5?x=1+2'"), "{curl}");
+    assert!(curl.contains(r"--data-binary 'it'\''s done'"), "{curl}");
+    // The traces of a function are those of the handlers that call it.
+    server.user("GET", "/todos/5", "").await;
+    server.flush().await;
+    let traces = server.editor("GET", "/functions/label/traces", None).await.json();
+    let keys: Vec<&str> = traces.as_array().expect("list").iter().filter_map(|t| t["handler_key"].as_str()).collect();
+    assert_eq!(keys, ["GET /todos/:id"]);
+    // Delete a trace.
+    assert_status(&server.editor("DELETE", &format!("/traces/{id}"), None).await, StatusCode::OK);
+    assert_status(&server.editor("GET", &format!("/traces/{id}"), None).await, StatusCode::NOT_FOUND);
+    // The datastore view shows rows as Gloam values.
+    let rows = server.editor("GET", "/datastores/todos", None).await.json();
+    assert_eq!(rows[0]["value"], "Todo { id: \"5\", title: \"it's done\", done: false }");
+}
+
+#[tokio::test]
+async fn retention_keeps_the_newest_traces() {
+    let config = Config {
+        retention: gloam_trace_store::Retention { newest: 3, max_age_ms: 24 * 60 * 60 * 1000 },
+        ..Config::default()
+    };
+    let server = TestServer::sqlite_with(TODOS, config).await;
+    let mut ids = Vec::new();
+    for n in 0..6 {
+        let reply = server.user("GET", &format!("/todos/{n}"), "").await;
+        ids.push(reply.header("x-gloam-trace-id").expect("id").to_string());
+        server.flush().await;
+    }
+    let kept = server.editor("GET", "/traces?key=GET%20/todos/:id", None).await.json();
+    let kept: Vec<&str> = kept.as_array().expect("list").iter().filter_map(|t| t["id"].as_str()).collect();
+    assert_eq!(kept, [ids[5].as_str(), ids[4].as_str(), ids[3].as_str()]);
+}
+
+#[tokio::test]
+async fn canvases_are_chosen_by_host_or_path_prefix() {
+    let server = TestServer::sqlite(TODOS).await;
+    let second = server.state.ensure_canvas("other").await.expect("canvas");
+    let request = |host: &str, path: &str| {
+        axum::http::Request::builder().uri(path).header("host", host).body(axum::body::Body::empty()).expect("request")
+    };
+    let by_host = server.send(request("demo.localhost:8000", "/todos/1")).await;
+    assert_eq!(by_host.body, "no todo 1");
+    let by_prefix = server.send(request("127.0.0.1:8000", "/@demo/todos/1")).await;
+    assert_eq!(by_prefix.body, "no todo 1");
+    let ambiguous = server.send(request("127.0.0.1:8000", "/todos/1")).await;
+    assert_eq!(ambiguous.status, 404);
+    assert!(ambiguous.body.contains("choose one with the host NAME.localhost"), "{}", ambiguous.body);
+    let unknown = server.send(request("zzz.localhost", "/")).await;
+    assert!(unknown.body.contains("no canvas `zzz`"), "{}", unknown.body);
+    let other = server.send(request("other.localhost", "/todos/1")).await;
+    assert!(other.body.contains("canvas `other`"), "{}", other.body);
+    assert_ne!(second.token, server.token);
+}
+
+#[tokio::test]
+async fn editors_are_told_of_new_traces() {
+    use futures_util::StreamExt;
+    let server = TestServer::sqlite(TODOS).await;
+    let request = axum::http::Request::builder()
+        .uri(format!("/_gloam/api/canvases/demo/events?token={}", server.token))
+        .body(axum::body::Body::empty())
+        .expect("request");
+    let response = tower::ServiceExt::oneshot(server.app.clone(), request).await.expect("events");
+    assert_eq!(response.headers()["content-type"], "text/event-stream");
+    let mut stream = response.into_body().into_data_stream();
+    server.user("GET", "/nowhere", "").await;
+    let mut seen = String::new();
+    while !seen.contains("\n\n") {
+        let chunk = tokio::time::timeout(std::time::Duration::from_secs(5), stream.next()).await;
+        let chunk = chunk.expect("an event in time").expect("a chunk").expect("bytes");
+        seen += &String::from_utf8_lossy(&chunk);
+    }
+    assert!(seen.starts_with("event: not_found\ndata: {"), "{seen}");
+    assert!(seen.contains("\"handler_key\":\"404 GET /nowhere\""), "{seen}");
+}
+
+#[tokio::test]
+async fn metrics_count_requests_and_traces() {
+    let server = TestServer::sqlite(TODOS).await;
+    server.user("GET", "/todos/1", "").await;
+    server.user("GET", "/nope", "").await;
+    server.flush().await;
+    let metrics = server
+        .send(axum::http::Request::get("/_gloam/metrics").body(axum::body::Body::empty()).expect("request"))
+        .await;
+    for line in [
+        "gloam_requests_total 2",
+        "gloam_not_found_total 1",
+        "gloam_traces_written_total 2",
+        "gloam_traces_dropped_total 0",
+    ] {
+        assert!(metrics.body.contains(line), "missing {line} in\n{}", metrics.body);
+    }
+    let reserved = server.user("GET", "/_gloam/anything", "").await;
+    assert!(reserved.body.contains("reserved"), "{}", reserved.body);
+}

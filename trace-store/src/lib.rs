@@ -1,0 +1,945 @@
+//! Gloam's storage: canvases, the append-only history of their code, traces,
+//! datastores and secrets, in an SQLite file (the default) or PostgreSQL.
+//!
+//! One [`Store`] serves both backends through sqlx's `Any` driver. Only
+//! portable SQL is used (`$n` placeholders, `ON CONFLICT … DO UPDATE`,
+//! `RETURNING`); the two schemas live in `migrations/sqlite/` and
+//! `migrations/postgres/`, which must stay in step. Text that is ordered or
+//! compared is ordered bytewise on both backends (SQLite's `BINARY`,
+//! PostgreSQL's `COLLATE "C"` columns).
+//!
+//! Traces are written off the request path by the batching [`TraceWriter`].
+
+pub mod model;
+mod writer;
+
+pub use model::*;
+pub use writer::{TraceWriter, WriterConfig, WriterStats};
+
+use std::sync::{Arc, Once};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Row};
+
+/// Everything that can go wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The URL is neither an SQLite path/URL nor a PostgreSQL URL.
+    #[error("unsupported database URL {0:?}: expected sqlite://PATH, a file path, or postgres://…")]
+    UnsupportedUrl(String),
+    /// The database could not be reached or created. The URL has its password redacted.
+    #[error("cannot open the database at {url}: {source}")]
+    Open {
+        url: String,
+        #[source]
+        source: sqlx::Error,
+    },
+    /// The parent directory of an SQLite file could not be created.
+    #[error("cannot create the directory {path}: {source}")]
+    CreateDirectory {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The schema migrations failed.
+    #[error("cannot migrate the database schema: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// A stored value does not decode (JSON column, state, status code).
+    #[error("corrupt data in the store: {0}")]
+    Corrupt(String),
+    /// A value could not be encoded as JSON for storage.
+    #[error("cannot encode {0} as JSON")]
+    Encode(String),
+    /// A canvas, toplevel or other referenced record does not exist.
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// A record that must be new already exists.
+    #[error("already exists: {0}")]
+    AlreadyExists(String),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// Which database a [`Store`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// Which traces [`Store::traces`] lists. Every condition that is set applies.
+#[derive(Debug, Clone, Default)]
+pub struct TraceFilter {
+    /// Only traces of this handler key.
+    pub handler_key: Option<String>,
+    /// Only traces of any of these handler keys, when non-empty.
+    pub handler_keys: Vec<String>,
+    /// At most this many; 0 means [`DEFAULT_TRACE_LIMIT`].
+    pub limit: u32,
+    /// Only traces received strictly before this time.
+    pub before_ms: Option<i64>,
+}
+
+/// The number of traces [`Store::traces`] returns when the filter sets no limit.
+pub const DEFAULT_TRACE_LIMIT: u32 = 100;
+
+/// SQLite settings applied to every connection: WAL for concurrent readers,
+/// `synchronous=FULL` so that an acknowledged write survives a crash or power
+/// loss, a busy timeout instead of immediate `SQLITE_BUSY`, enforced foreign keys.
+const SQLITE_PRAGMAS: [&str; 4] =
+    ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA busy_timeout=5000", "PRAGMA foreign_keys=ON"];
+
+static MIGRATIONS_SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static MIGRATIONS_POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+fn install_drivers() {
+    static DRIVERS: Once = Once::new();
+    DRIVERS.call_once(sqlx::any::install_default_drivers);
+}
+
+/// The store. Cheap to clone: clones share one connection pool.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+    /// SQLite allows one writer at a time, and a deferred transaction that
+    /// read before writing fails at once (not after the busy timeout) when
+    /// another connection wrote in between. Writes in this process therefore
+    /// take this lock on SQLite; PostgreSQL does not need it.
+    write_lock: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl Store {
+    /// Connects to `url` and brings the schema up to date.
+    ///
+    /// `postgres://…` or `postgresql://…` is PostgreSQL. `sqlite://PATH`,
+    /// `sqlite:PATH` or a plain file path is SQLite; the file and its parent
+    /// directory are created when missing.
+    pub async fn open(url: &str) -> Result<Store> {
+        install_drivers();
+        let (backend, connect_url) = classify_url(url)?;
+        let mut options = AnyPoolOptions::new();
+        if backend == Backend::Sqlite {
+            if let Some(dir) = sqlite_parent_dir(&connect_url) {
+                std::fs::create_dir_all(&dir)
+                    .map_err(|source| StoreError::CreateDirectory { path: dir.display().to_string(), source })?;
+            }
+            options = options.max_connections(4).after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    for pragma in SQLITE_PRAGMAS {
+                        sqlx::query(pragma).execute(&mut *conn).await?;
+                    }
+                    Ok(())
+                })
+            });
+        }
+        let pool =
+            options.connect(&connect_url).await.map_err(|source| StoreError::Open { url: redact_url(url), source })?;
+        let migrator = match backend {
+            Backend::Sqlite => &MIGRATIONS_SQLITE,
+            Backend::Postgres => &MIGRATIONS_POSTGRES,
+        };
+        if let Err(error) = migrator.run(&pool).await {
+            pool.close().await;
+            return Err(StoreError::Migrate(error));
+        }
+        Ok(Store { pool, backend, write_lock: Arc::new(tokio::sync::Mutex::new(())) })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Closes every connection; later calls fail.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    async fn write_guard(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match self.backend {
+            Backend::Sqlite => Some(self.write_lock.lock().await),
+            Backend::Postgres => None,
+        }
+    }
+
+    // ---------------------------------------------------------------- canvases
+
+    /// Creates a canvas with a fresh random API token; fails with
+    /// [`StoreError::AlreadyExists`] when the name is taken.
+    pub async fn create_canvas(&self, name: &str) -> Result<Canvas> {
+        let canvas = Canvas { name: name.to_string(), token: new_token(), created_at_ms: now_ms() };
+        let _guard = self.write_guard().await;
+        let inserted = sqlx::query(
+            "INSERT INTO canvases (name, token, created_at_ms) VALUES ($1, $2, $3) \
+             ON CONFLICT (name) DO NOTHING RETURNING name",
+        )
+        .bind(&canvas.name)
+        .bind(&canvas.token)
+        .bind(canvas.created_at_ms)
+        .fetch_optional(&self.pool)
+        .await?;
+        match inserted {
+            Some(_) => Ok(canvas),
+            None => Err(StoreError::AlreadyExists(format!("canvas {name:?}"))),
+        }
+    }
+
+    pub async fn canvas(&self, name: &str) -> Result<Option<Canvas>> {
+        let row = sqlx::query("SELECT name, token, created_at_ms FROM canvases WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(canvas_from_row).transpose()
+    }
+
+    /// Every canvas, by name.
+    pub async fn canvases(&self) -> Result<Vec<Canvas>> {
+        let rows =
+            sqlx::query("SELECT name, token, created_at_ms FROM canvases ORDER BY name").fetch_all(&self.pool).await?;
+        rows.iter().map(canvas_from_row).collect()
+    }
+
+    // -------------------------------------------------------------------- code
+
+    /// Appends versions to toplevels' histories in one transaction: all are
+    /// stored or none is. A version without a toplevel id starts a new
+    /// toplevel. Returns the stored versions in input order, once they are
+    /// durable.
+    pub async fn append_versions(&self, canvas: &str, versions: Vec<NewVersion>) -> Result<Vec<CodeVersion>> {
+        if versions.is_empty() {
+            return Ok(Vec::new());
+        }
+        let created_at_ms = now_ms();
+        let mut prepared = Vec::with_capacity(versions.len());
+        for version in versions {
+            let diagnostics = encode_json(&version.diagnostics, "diagnostics")?;
+            prepared.push((version, diagnostics));
+        }
+        let _guard = self.write_guard().await;
+        let mut tx = self.pool.begin().await?;
+        let exists =
+            sqlx::query("SELECT name FROM canvases WHERE name = $1").bind(canvas).fetch_optional(&mut *tx).await?;
+        if exists.is_none() {
+            return Err(StoreError::NotFound(format!("canvas {canvas:?}")));
+        }
+        let mut stored = Vec::with_capacity(prepared.len());
+        for (version, diagnostics) in prepared {
+            let toplevel_id = match version.toplevel_id {
+                Some(id) => {
+                    let owner = sqlx::query("SELECT canvas FROM toplevels WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    let owner: Option<String> = owner.map(|row| row.try_get("canvas")).transpose()?;
+                    if owner.as_deref() != Some(canvas) {
+                        return Err(StoreError::NotFound(format!("toplevel {id} in canvas {canvas:?}")));
+                    }
+                    id
+                }
+                None => {
+                    let row = sqlx::query("INSERT INTO toplevels (canvas, created_at_ms) VALUES ($1, $2) RETURNING id")
+                        .bind(canvas)
+                        .bind(created_at_ms)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    row.try_get::<i64, _>("id")?
+                }
+            };
+            let row = sqlx::query(
+                "INSERT INTO code_versions \
+                 (canvas, toplevel_id, source, state, key, kind, file, diagnostics, created_at_ms) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+            )
+            .bind(canvas)
+            .bind(toplevel_id)
+            .bind(&version.source)
+            .bind(version.state.as_str())
+            .bind(version.key.as_deref())
+            .bind(version.kind.as_deref())
+            .bind(&version.file)
+            .bind(diagnostics)
+            .bind(created_at_ms)
+            .fetch_one(&mut *tx)
+            .await?;
+            stored.push(CodeVersion {
+                id: row.try_get("id")?,
+                toplevel_id,
+                source: version.source,
+                state: version.state,
+                key: version.key,
+                kind: version.kind,
+                file: version.file,
+                diagnostics: version.diagnostics,
+                created_at_ms,
+            });
+        }
+        tx.commit().await?;
+        Ok(stored)
+    }
+
+    /// The canvas's toplevels as they stand, by id. A toplevel whose newest
+    /// live-or-deleted version is a deletion is left out.
+    pub async fn toplevels(&self, canvas: &str) -> Result<Vec<Toplevel>> {
+        let sql = format!(
+            "SELECT {VERSION_COLUMNS} FROM code_versions WHERE canvas = $1 AND id IN (\
+               SELECT MAX(id) FROM code_versions WHERE canvas = $1 AND state IN ('live', 'deleted') \
+               GROUP BY toplevel_id \
+               UNION ALL \
+               SELECT MAX(id) FROM code_versions WHERE canvas = $1 AND state = 'draft' GROUP BY toplevel_id\
+             ) ORDER BY toplevel_id, id"
+        );
+        let rows = sqlx::query(&sql).bind(canvas).fetch_all(&self.pool).await?;
+        // Per toplevel: (newest live-or-deleted, newest draft).
+        let mut heads: Vec<(i64, Option<CodeVersion>, Option<CodeVersion>)> = Vec::new();
+        for row in &rows {
+            let version = version_from_row(row)?;
+            if heads.last().is_none_or(|(id, _, _)| *id != version.toplevel_id) {
+                heads.push((version.toplevel_id, None, None));
+            }
+            if let Some(head) = heads.last_mut() {
+                match version.state {
+                    VersionState::Draft => head.2 = Some(version),
+                    VersionState::Live | VersionState::Deleted => head.1 = Some(version),
+                }
+            }
+        }
+        let mut toplevels = Vec::with_capacity(heads.len());
+        for (id, served, draft) in heads {
+            let live = match served {
+                Some(version) if version.state == VersionState::Deleted => continue,
+                served => served,
+            };
+            let draft = draft.filter(|draft| live.as_ref().is_none_or(|live| draft.id > live.id));
+            toplevels.push(Toplevel { id, live, draft });
+        }
+        Ok(toplevels)
+    }
+
+    /// Every version of one toplevel, newest first; empty when the canvas has
+    /// no such toplevel.
+    pub async fn history(&self, canvas: &str, toplevel_id: i64) -> Result<Vec<CodeVersion>> {
+        let sql = format!(
+            "SELECT {VERSION_COLUMNS} FROM code_versions WHERE canvas = $1 AND toplevel_id = $2 ORDER BY id DESC"
+        );
+        let rows = sqlx::query(&sql).bind(canvas).bind(toplevel_id).fetch_all(&self.pool).await?;
+        rows.iter().map(version_from_row).collect()
+    }
+
+    pub async fn version(&self, canvas: &str, version_id: i64) -> Result<Option<CodeVersion>> {
+        let sql = format!("SELECT {VERSION_COLUMNS} FROM code_versions WHERE canvas = $1 AND id = $2");
+        let row = sqlx::query(&sql).bind(canvas).bind(version_id).fetch_optional(&self.pool).await?;
+        row.as_ref().map(version_from_row).transpose()
+    }
+
+    /// The canvas's code as it was served at `version_id`: for each toplevel,
+    /// its newest live-or-deleted version with id ≤ `version_id`, keeping the
+    /// live ones; by toplevel id.
+    pub async fn code_at(&self, canvas: &str, version_id: i64) -> Result<Vec<CodeVersion>> {
+        let sql = format!(
+            "SELECT {VERSION_COLUMNS} FROM code_versions WHERE state = 'live' AND id IN (\
+               SELECT MAX(id) FROM code_versions \
+               WHERE canvas = $1 AND state IN ('live', 'deleted') AND id <= $2 GROUP BY toplevel_id\
+             ) ORDER BY toplevel_id"
+        );
+        let rows = sqlx::query(&sql).bind(canvas).bind(version_id).fetch_all(&self.pool).await?;
+        rows.iter().map(version_from_row).collect()
+    }
+
+    /// The newest live or deleted version id of the canvas (what
+    /// [`Store::code_at`] takes to give the current code), 0 when none.
+    pub async fn latest_version_id(&self, canvas: &str) -> Result<i64> {
+        let row =
+            sqlx::query("SELECT MAX(id) AS id FROM code_versions WHERE canvas = $1 AND state IN ('live', 'deleted')")
+                .bind(canvas)
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(row.try_get::<Option<i64>, _>("id")?.unwrap_or(0))
+    }
+
+    // ------------------------------------------------------------------ traces
+
+    /// Stores traces in one transaction. A trace whose id is already stored
+    /// is skipped (the first one stays). NUL characters in the id, canvas,
+    /// handler key, method, path and error become U+FFFD (PostgreSQL text
+    /// cannot hold them); bodies and the JSON columns keep them.
+    pub async fn insert_traces(&self, traces: &[Trace]) -> Result<()> {
+        if traces.is_empty() {
+            return Ok(());
+        }
+        let mut encoded = Vec::with_capacity(traces.len());
+        for trace in traces {
+            encoded.push(EncodedTrace::new(trace)?);
+        }
+        let _guard = self.write_guard().await;
+        let mut tx = self.pool.begin().await?;
+        for (trace, json) in traces.iter().zip(encoded) {
+            sqlx::query(
+                "INSERT INTO traces (id, canvas, handler_key, received_at_ms, code_version, method, path, query, \
+                 request_headers, request_body, request_body_truncated, status, response_headers, response_body, \
+                 duration_us, effects, logs, error) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
+                 ON CONFLICT (id) DO NOTHING",
+            )
+            .bind(without_nul(&trace.id))
+            .bind(without_nul(&trace.canvas))
+            .bind(without_nul(&trace.handler_key))
+            .bind(trace.received_at_ms)
+            .bind(trace.code_version)
+            .bind(without_nul(&trace.request.method))
+            .bind(without_nul(&trace.request.path))
+            .bind(json.query)
+            .bind(json.request_headers)
+            .bind(trace.request.body.as_bytes())
+            .bind(i64::from(trace.request.body_truncated))
+            .bind(i64::from(trace.response.status))
+            .bind(json.response_headers)
+            .bind(trace.response.body.as_bytes())
+            .bind(trace.duration_us)
+            .bind(json.effects)
+            .bind(json.logs)
+            .bind(trace.error.as_deref().map(without_nul))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn trace(&self, canvas: &str, id: &str) -> Result<Option<Trace>> {
+        let row = sqlx::query(
+            "SELECT id, canvas, handler_key, received_at_ms, code_version, method, path, query, request_headers, \
+             request_body, request_body_truncated, status, response_headers, response_body, duration_us, effects, \
+             logs, error FROM traces WHERE canvas = $1 AND id = $2",
+        )
+        .bind(canvas)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(trace_from_row).transpose()
+    }
+
+    /// Trace summaries, newest first (ties by id).
+    pub async fn traces(&self, canvas: &str, filter: &TraceFilter) -> Result<Vec<TraceSummary>> {
+        let mut sql = String::from(
+            "SELECT id, handler_key, received_at_ms, method, path, status, duration_us, error \
+             FROM traces WHERE canvas = $1",
+        );
+        let mut params = vec![Param::Text(canvas.to_string())];
+        if let Some(key) = &filter.handler_key {
+            params.push(Param::Text(key.clone()));
+            sql.push_str(&format!(" AND handler_key = ${}", params.len()));
+        }
+        if !filter.handler_keys.is_empty() {
+            let mut placeholders = Vec::new();
+            for key in &filter.handler_keys {
+                params.push(Param::Text(key.clone()));
+                placeholders.push(format!("${}", params.len()));
+            }
+            sql.push_str(&format!(" AND handler_key IN ({})", placeholders.join(", ")));
+        }
+        if let Some(before) = filter.before_ms {
+            params.push(Param::Int(before));
+            sql.push_str(&format!(" AND received_at_ms < ${}", params.len()));
+        }
+        let limit = if filter.limit == 0 { DEFAULT_TRACE_LIMIT } else { filter.limit };
+        params.push(Param::Int(i64::from(limit)));
+        sql.push_str(&format!(" ORDER BY received_at_ms DESC, id LIMIT ${}", params.len()));
+        let mut query = sqlx::query(&sql);
+        for param in params {
+            query = match param {
+                Param::Text(text) => query.bind(text),
+                Param::Int(int) => query.bind(int),
+            };
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|row| {
+                Ok(TraceSummary {
+                    id: row.try_get("id")?,
+                    handler_key: row.try_get("handler_key")?,
+                    received_at_ms: row.try_get("received_at_ms")?,
+                    method: row.try_get("method")?,
+                    path: row.try_get("path")?,
+                    status: status_from_row(row)?,
+                    duration_us: row.try_get("duration_us")?,
+                    error: row.try_get("error")?,
+                })
+            })
+            .collect()
+    }
+
+    /// The number of stored traces of a canvas, of one handler key when given.
+    pub async fn count_traces(&self, canvas: &str, handler_key: Option<&str>) -> Result<i64> {
+        let row = match handler_key {
+            Some(key) => {
+                sqlx::query("SELECT COUNT(*) AS n FROM traces WHERE canvas = $1 AND handler_key = $2")
+                    .bind(canvas)
+                    .bind(key)
+                    .fetch_one(&self.pool)
+                    .await?
+            }
+            None => {
+                sqlx::query("SELECT COUNT(*) AS n FROM traces WHERE canvas = $1")
+                    .bind(canvas)
+                    .fetch_one(&self.pool)
+                    .await?
+            }
+        };
+        Ok(row.try_get("n")?)
+    }
+
+    /// Deletes one trace; false when there was none.
+    pub async fn delete_trace(&self, canvas: &str, id: &str) -> Result<bool> {
+        let _guard = self.write_guard().await;
+        let done = sqlx::query("DELETE FROM traces WHERE canvas = $1 AND id = $2")
+            .bind(canvas)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// The 404 list: traces under a [`not_found_key`], grouped by key, the
+    /// most recently seen first.
+    pub async fn not_found(&self, canvas: &str) -> Result<Vec<NotFound>> {
+        // Keys starting with "404 " are exactly those in ["404 ", "404!") in
+        // bytewise order, which lets the (canvas, handler_key) index answer.
+        let rows = sqlx::query(
+            "SELECT handler_key, COUNT(*) AS count, MAX(received_at_ms) AS last_seen_ms FROM traces \
+             WHERE canvas = $1 AND handler_key >= '404 ' AND handler_key < '404!' \
+             GROUP BY handler_key ORDER BY last_seen_ms DESC, handler_key",
+        )
+        .bind(canvas)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let key: String = row.try_get("handler_key")?;
+                let (method, path) = parse_not_found_key(&key);
+                Ok(NotFound {
+                    method: method.to_string(),
+                    path: path.to_string(),
+                    key,
+                    count: row.try_get("count")?,
+                    last_seen_ms: row.try_get("last_seen_ms")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Moves every trace of `from_key` to `to_key` (a 404 that became a
+    /// handler); returns how many moved.
+    pub async fn rekey_traces(&self, canvas: &str, from_key: &str, to_key: &str) -> Result<u64> {
+        let _guard = self.write_guard().await;
+        let done = sqlx::query("UPDATE traces SET handler_key = $3 WHERE canvas = $1 AND handler_key = $2")
+            .bind(canvas)
+            .bind(from_key)
+            .bind(to_key)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Keeps the newest `retention.newest` traces of one handler key and
+    /// drops those older than `retention.max_age_ms`; returns how many were
+    /// deleted.
+    pub async fn apply_retention(
+        &self,
+        canvas: &str,
+        handler_key: &str,
+        retention: Retention,
+        now_ms: i64,
+    ) -> Result<u64> {
+        let cutoff = now_ms.saturating_sub(retention.max_age_ms);
+        let _guard = self.write_guard().await;
+        let mut tx = self.pool.begin().await?;
+        let old = sqlx::query("DELETE FROM traces WHERE canvas = $1 AND handler_key = $2 AND received_at_ms < $3")
+            .bind(canvas)
+            .bind(handler_key)
+            .bind(cutoff)
+            .execute(&mut *tx)
+            .await?;
+        let surplus = sqlx::query(
+            "DELETE FROM traces WHERE canvas = $1 AND handler_key = $2 AND id NOT IN (\
+               SELECT id FROM traces WHERE canvas = $1 AND handler_key = $2 \
+               ORDER BY received_at_ms DESC, id LIMIT $3\
+             )",
+        )
+        .bind(canvas)
+        .bind(handler_key)
+        .bind(i64::from(retention.newest))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(old.rows_affected() + surplus.rows_affected())
+    }
+
+    /// Deletes every trace, of any canvas, received before `cutoff_ms`;
+    /// returns how many.
+    pub async fn delete_traces_before(&self, cutoff_ms: i64) -> Result<u64> {
+        let _guard = self.write_guard().await;
+        let done =
+            sqlx::query("DELETE FROM traces WHERE received_at_ms < $1").bind(cutoff_ms).execute(&self.pool).await?;
+        Ok(done.rows_affected())
+    }
+
+    // -------------------------------------------------------------- datastores
+
+    pub async fn db_get(&self, canvas: &str, datastore: &str, key: &str) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT value FROM datastore_rows WHERE canvas = $1 AND datastore = $2 AND key = $3")
+            .bind(canvas)
+            .bind(datastore)
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|row| row.try_get("value")).transpose()?)
+    }
+
+    /// Inserts or replaces a row. Fails with [`StoreError::NotFound`] when
+    /// the canvas does not exist.
+    pub async fn db_set(&self, canvas: &str, datastore: &str, key: &str, value: &str) -> Result<()> {
+        let _guard = self.write_guard().await;
+        sqlx::query(
+            "INSERT INTO datastore_rows (canvas, datastore, key, value) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (canvas, datastore, key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(canvas)
+        .bind(datastore)
+        .bind(key)
+        .bind(value)
+        .execute(&self.pool)
+        .await
+        .map_err(|error| missing_canvas(error, canvas))?;
+        Ok(())
+    }
+
+    /// Deletes a row; false when there was none.
+    pub async fn db_delete(&self, canvas: &str, datastore: &str, key: &str) -> Result<bool> {
+        let _guard = self.write_guard().await;
+        let done = sqlx::query("DELETE FROM datastore_rows WHERE canvas = $1 AND datastore = $2 AND key = $3")
+            .bind(canvas)
+            .bind(datastore)
+            .bind(key)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Every row of a datastore as (key, value), in bytewise key order.
+    pub async fn db_rows(&self, canvas: &str, datastore: &str) -> Result<Vec<(String, String)>> {
+        let rows =
+            sqlx::query("SELECT key, value FROM datastore_rows WHERE canvas = $1 AND datastore = $2 ORDER BY key")
+                .bind(canvas)
+                .bind(datastore)
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter().map(|row| Ok((row.try_get("key")?, row.try_get("value")?))).collect()
+    }
+
+    // ----------------------------------------------------------------- secrets
+
+    /// Sets or replaces a secret. Fails with [`StoreError::NotFound`] when
+    /// the canvas does not exist.
+    pub async fn set_secret(&self, canvas: &str, name: &str, value: &str) -> Result<()> {
+        let _guard = self.write_guard().await;
+        sqlx::query(
+            "INSERT INTO secrets (canvas, name, value) VALUES ($1, $2, $3) \
+             ON CONFLICT (canvas, name) DO UPDATE SET value = excluded.value",
+        )
+        .bind(canvas)
+        .bind(name)
+        .bind(value)
+        .execute(&self.pool)
+        .await
+        .map_err(|error| missing_canvas(error, canvas))?;
+        Ok(())
+    }
+
+    /// Deletes a secret; false when there was none.
+    pub async fn delete_secret(&self, canvas: &str, name: &str) -> Result<bool> {
+        let _guard = self.write_guard().await;
+        let done = sqlx::query("DELETE FROM secrets WHERE canvas = $1 AND name = $2")
+            .bind(canvas)
+            .bind(name)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Every secret of a canvas as (name, value), by name.
+    pub async fn secrets(&self, canvas: &str) -> Result<Vec<(String, String)>> {
+        let rows = sqlx::query("SELECT name, value FROM secrets WHERE canvas = $1 ORDER BY name")
+            .bind(canvas)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|row| Ok((row.try_get("name")?, row.try_get("value")?))).collect()
+    }
+}
+
+/// Splits a [`not_found_key`] into method and path; the key itself when it
+/// is not one.
+pub fn parse_not_found_key(key: &str) -> (&str, &str) {
+    let rest = key.strip_prefix("404 ").unwrap_or(key);
+    rest.split_once(' ').unwrap_or((rest, ""))
+}
+
+const VERSION_COLUMNS: &str = "id, toplevel_id, source, state, key, kind, file, diagnostics, created_at_ms";
+
+enum Param {
+    Text(String),
+    Int(i64),
+}
+
+/// The JSON columns of a trace.
+struct EncodedTrace {
+    query: String,
+    request_headers: String,
+    response_headers: String,
+    effects: String,
+    logs: String,
+}
+
+impl EncodedTrace {
+    fn new(trace: &Trace) -> Result<EncodedTrace> {
+        Ok(EncodedTrace {
+            query: encode_json(&trace.request.query, "the request query")?,
+            request_headers: encode_json(&trace.request.headers, "the request headers")?,
+            response_headers: encode_json(&trace.response.headers, "the response headers")?,
+            effects: encode_json(&trace.effects, "the recorded effects")?,
+            logs: encode_json(&trace.logs, "the logs")?,
+        })
+    }
+}
+
+fn encode_json<T: Serialize>(value: &T, what: &str) -> Result<String> {
+    serde_json::to_string(value).map_err(|error| StoreError::Encode(format!("{what} ({error})")))
+}
+
+fn decode_json<T: DeserializeOwned>(row: &AnyRow, column: &str, whose: &str) -> Result<T> {
+    let text: String = row.try_get(column)?;
+    serde_json::from_str(&text).map_err(|error| StoreError::Corrupt(format!("column {column} of {whose}: {error}")))
+}
+
+fn text_from_bytes(row: &AnyRow, column: &str, whose: &str) -> Result<String> {
+    let bytes: Vec<u8> = row.try_get(column)?;
+    String::from_utf8(bytes).map_err(|error| StoreError::Corrupt(format!("column {column} of {whose}: {error}")))
+}
+
+/// PostgreSQL text cannot hold NUL; the short text columns of a trace get
+/// U+FFFD instead (on both backends, so they agree). Bodies are stored as
+/// bytes and keep their NULs.
+fn without_nul(text: &str) -> String {
+    text.replace('\0', "\u{FFFD}")
+}
+
+fn canvas_from_row(row: &AnyRow) -> Result<Canvas> {
+    Ok(Canvas {
+        name: row.try_get("name")?,
+        token: row.try_get("token")?,
+        created_at_ms: row.try_get("created_at_ms")?,
+    })
+}
+
+fn version_from_row(row: &AnyRow) -> Result<CodeVersion> {
+    let id: i64 = row.try_get("id")?;
+    let whose = format!("code version {id}");
+    let state: String = row.try_get("state")?;
+    let state = match state.as_str() {
+        "live" => VersionState::Live,
+        "draft" => VersionState::Draft,
+        "deleted" => VersionState::Deleted,
+        other => return Err(StoreError::Corrupt(format!("{whose} has the unknown state {other:?}"))),
+    };
+    Ok(CodeVersion {
+        id,
+        toplevel_id: row.try_get("toplevel_id")?,
+        source: row.try_get("source")?,
+        state,
+        key: row.try_get("key")?,
+        kind: row.try_get("kind")?,
+        file: row.try_get("file")?,
+        diagnostics: decode_json(row, "diagnostics", &whose)?,
+        created_at_ms: row.try_get("created_at_ms")?,
+    })
+}
+
+fn status_from_row(row: &AnyRow) -> Result<u16> {
+    let status: i64 = row.try_get("status")?;
+    u16::try_from(status).map_err(|_| StoreError::Corrupt(format!("status code {status} out of range")))
+}
+
+fn trace_from_row(row: &AnyRow) -> Result<Trace> {
+    let id: String = row.try_get("id")?;
+    let whose = format!("trace {id}");
+    let truncated: i64 = row.try_get("request_body_truncated")?;
+    Ok(Trace {
+        canvas: row.try_get("canvas")?,
+        handler_key: row.try_get("handler_key")?,
+        received_at_ms: row.try_get("received_at_ms")?,
+        code_version: row.try_get("code_version")?,
+        request: TraceRequest {
+            method: row.try_get("method")?,
+            path: row.try_get("path")?,
+            query: decode_json(row, "query", &whose)?,
+            headers: decode_json(row, "request_headers", &whose)?,
+            body: text_from_bytes(row, "request_body", &whose)?,
+            body_truncated: truncated != 0,
+        },
+        response: TraceResponse {
+            status: status_from_row(row)?,
+            headers: decode_json(row, "response_headers", &whose)?,
+            body: text_from_bytes(row, "response_body", &whose)?,
+        },
+        duration_us: row.try_get("duration_us")?,
+        effects: decode_json(row, "effects", &whose)?,
+        logs: decode_json(row, "logs", &whose)?,
+        error: row.try_get("error")?,
+        id,
+    })
+}
+
+/// A foreign-key violation on a canvas-owned row means the canvas is missing.
+fn missing_canvas(error: sqlx::Error, canvas: &str) -> StoreError {
+    match &error {
+        sqlx::Error::Database(db) if db.kind() == sqlx::error::ErrorKind::ForeignKeyViolation => {
+            StoreError::NotFound(format!("canvas {canvas:?}"))
+        }
+        _ => StoreError::Database(error),
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// 32 lowercase hex characters from the OS's random source.
+fn new_token() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+/// Sorts out the backend and the URL to hand to sqlx.
+fn classify_url(url: &str) -> Result<(Backend, String)> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok((Backend::Postgres, url.to_string()));
+    }
+    let rest = if let Some(rest) = url.strip_prefix("sqlite://") {
+        rest
+    } else if let Some(rest) = url.strip_prefix("sqlite:") {
+        rest
+    } else if url.contains("://") || url.is_empty() {
+        return Err(StoreError::UnsupportedUrl(redact_url(url)));
+    } else {
+        url
+    };
+    let (path, params) = rest.split_once('?').unwrap_or((rest, ""));
+    if path.is_empty() {
+        return Err(StoreError::UnsupportedUrl(redact_url(url)));
+    }
+    let mut params: Vec<&str> = params.split('&').filter(|param| !param.is_empty()).collect();
+    if !params.iter().any(|param| param.starts_with("mode=")) {
+        params.push("mode=rwc");
+    }
+    Ok((Backend::Sqlite, format!("sqlite://{path}?{}", params.join("&"))))
+}
+
+/// The directory an SQLite URL's file lives in, when it is a file.
+fn sqlite_parent_dir(connect_url: &str) -> Option<std::path::PathBuf> {
+    let rest = connect_url.strip_prefix("sqlite://")?;
+    let path = rest.split_once('?').map_or(rest, |(path, _)| path);
+    if path == ":memory:" {
+        return None;
+    }
+    let parent = std::path::Path::new(path).parent()?;
+    (!parent.as_os_str().is_empty()).then(|| parent.to_path_buf())
+}
+
+/// The URL with any password replaced by `***`, for error messages.
+pub fn redact_url(url: &str) -> String {
+    let Some(scheme_end) = url.find("://") else { return url.to_string() };
+    let authority_start = scheme_end + 3;
+    let authority_end = url[authority_start..].find(['/', '?', '#']).map_or(url.len(), |at| authority_start + at);
+    let authority = &url[authority_start..authority_end];
+    let Some(at) = authority.rfind('@') else { return url.to_string() };
+    let userinfo = &authority[..at];
+    let Some(colon) = userinfo.find(':') else { return url.to_string() };
+    format!("{}{}:***{}", &url[..authority_start], &userinfo[..colon], &url[authority_start + at..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(redact_url("postgres://u:secret@host:5432/db"), "postgres://u:***@host:5432/db");
+        assert_eq!(redact_url("postgres://u@host/db"), "postgres://u@host/db");
+        assert_eq!(redact_url("postgres://host/db?x=a:b@c"), "postgres://host/db?x=a:b@c");
+        assert_eq!(redact_url("sqlite:///tmp/x.db"), "sqlite:///tmp/x.db");
+    }
+
+    #[test]
+    fn urls_are_classified() {
+        assert_eq!(classify_url("postgres://h/db").unwrap(), (Backend::Postgres, "postgres://h/db".into()));
+        assert_eq!(classify_url("postgresql://h/db").unwrap().0, Backend::Postgres);
+        assert_eq!(classify_url("sqlite:///tmp/a.db").unwrap().1, "sqlite:///tmp/a.db?mode=rwc");
+        assert_eq!(classify_url("sqlite:data/a.db").unwrap().1, "sqlite://data/a.db?mode=rwc");
+        assert_eq!(classify_url("/tmp/a.db").unwrap().1, "sqlite:///tmp/a.db?mode=rwc");
+        assert_eq!(classify_url("sqlite:///a.db?mode=ro").unwrap().1, "sqlite:///a.db?mode=ro");
+        assert!(matches!(classify_url("mysql://h/db"), Err(StoreError::UnsupportedUrl(_))));
+        assert_eq!(sqlite_parent_dir("sqlite:///tmp/x/a.db?mode=rwc"), Some("/tmp/x".into()));
+        assert_eq!(sqlite_parent_dir("sqlite://a.db?mode=rwc"), None);
+    }
+
+    #[test]
+    fn not_found_keys_parse() {
+        assert_eq!(parse_not_found_key(&not_found_key("GET", "/a b")), ("GET", "/a b"));
+        assert_eq!(parse_not_found_key("404 GET"), ("GET", ""));
+    }
+
+    #[tokio::test]
+    async fn sqlite_connections_are_durable_and_strict() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&format!("sqlite://{}/a/b/store.db", dir.path().display())).await.unwrap();
+        assert_eq!(store.backend(), Backend::Sqlite);
+        // Several connections at once, so each is checked, not one reused.
+        let mut connections = Vec::new();
+        for _ in 0..3 {
+            connections.push(store.pool.acquire().await.unwrap());
+        }
+        for connection in &mut connections {
+            let row = sqlx::query("PRAGMA journal_mode").fetch_one(&mut **connection).await.unwrap();
+            assert_eq!(row.try_get::<String, _>(0).unwrap(), "wal");
+            for (pragma, expected) in [("synchronous", 2), ("foreign_keys", 1), ("busy_timeout", 5000)] {
+                let row = sqlx::query(&format!("PRAGMA {pragma}")).fetch_one(&mut **connection).await.unwrap();
+                assert_eq!(row.try_get::<i64, _>(0).unwrap(), expected, "{pragma}");
+            }
+        }
+        drop(connections);
+        store.close().await;
+    }
+
+    #[test]
+    fn tokens_are_32_lowercase_hex() {
+        let token = new_token();
+        assert_eq!(token.len(), 32);
+        assert!(token.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)));
+        assert_ne!(token, new_token());
+    }
+}

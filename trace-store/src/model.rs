@@ -1,0 +1,179 @@
+//! The records the store keeps. Plain data: the runtime fills them in, the
+//! store writes and reads them; neither side interprets the other's fields.
+
+use serde::{Deserialize, Serialize};
+
+/// A canvas: a named set of code, traces and datastores with its own API token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Canvas {
+    pub name: String,
+    /// Editor API token (random, 32 hex characters or more).
+    pub token: String,
+    pub created_at_ms: i64,
+}
+
+/// What a code version does to its toplevel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VersionState {
+    /// Type-checked and serving.
+    Live,
+    /// Saved but not serving: it (or the canvas with it) does not type-check.
+    Draft,
+    /// The toplevel was deleted from the canvas.
+    Deleted,
+}
+
+impl VersionState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VersionState::Live => "live",
+            VersionState::Draft => "draft",
+            VersionState::Deleted => "deleted",
+        }
+    }
+}
+
+/// A version to append to a toplevel's history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewVersion {
+    /// `None` creates a new toplevel.
+    pub toplevel_id: Option<i64>,
+    pub source: String,
+    pub state: VersionState,
+    /// The toplevel's name as the language gives it (`GET /todos/:id`, `render`), when it parses.
+    pub key: Option<String>,
+    /// `handler`, `function`, `type`, `datastore`, `worker`, `cron`, when it parses.
+    pub kind: Option<String>,
+    /// The `.gloam` file the toplevel lives in for `gloam push`/`pull`.
+    pub file: String,
+    /// Diagnostics as the runtime renders them (JSON array), `[]` when clean.
+    pub diagnostics: serde_json::Value,
+}
+
+/// One stored version of one toplevel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CodeVersion {
+    /// Unique across the store and increasing: a canvas's code at version `v`
+    /// is, for each toplevel, its newest live or deleted version with id ≤ `v`.
+    pub id: i64,
+    pub toplevel_id: i64,
+    pub source: String,
+    pub state: VersionState,
+    pub key: Option<String>,
+    pub kind: Option<String>,
+    pub file: String,
+    pub diagnostics: serde_json::Value,
+    pub created_at_ms: i64,
+}
+
+/// A toplevel as it stands: what serves, and any newer draft.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Toplevel {
+    pub id: i64,
+    /// The newest live version; `None` when it never went live.
+    pub live: Option<CodeVersion>,
+    /// The newest draft, when it is newer than `live`.
+    pub draft: Option<CodeVersion>,
+}
+
+/// The request part of a trace.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct TraceRequest {
+    pub method: String,
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+    /// The body was longer than the store's cap and was cut.
+    pub body_truncated: bool,
+}
+
+/// The response part of a trace.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct TraceResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+/// One effect call made while handling the request, with its result, in call order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordedEffect {
+    /// The expression id of the call.
+    pub site: u32,
+    /// `DB.get`, `Http.get`, …
+    pub function: String,
+    /// Arguments and result in the runtime's value encoding.
+    pub arguments: Vec<serde_json::Value>,
+    pub result: Result<serde_json::Value, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogLine {
+    pub level: String,
+    pub message: String,
+}
+
+/// A stored request and everything that happened while serving it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Trace {
+    /// A UUID, also sent to the client as `x-gloam-trace-id`.
+    pub id: String,
+    pub canvas: String,
+    /// The handler's key (`GET /todos/:id`), or the 404 key of an unrouted
+    /// request (see [`not_found_key`]).
+    pub handler_key: String,
+    pub received_at_ms: i64,
+    /// The canvas code version that served it.
+    pub code_version: i64,
+    pub request: TraceRequest,
+    pub response: TraceResponse,
+    pub duration_us: i64,
+    pub effects: Vec<RecordedEffect>,
+    pub logs: Vec<LogLine>,
+    pub error: Option<String>,
+}
+
+/// A trace without its bodies and effects, for lists.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TraceSummary {
+    pub id: String,
+    pub handler_key: String,
+    pub received_at_ms: i64,
+    pub method: String,
+    pub path: String,
+    pub status: u16,
+    pub duration_us: i64,
+    pub error: Option<String>,
+}
+
+/// An entry of the 404 list: unrouted requests grouped by method and path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotFound {
+    pub key: String,
+    pub method: String,
+    pub path: String,
+    pub count: i64,
+    pub last_seen_ms: i64,
+}
+
+/// The handler key under which an unrouted request is stored.
+pub fn not_found_key(method: &str, path: &str) -> String {
+    format!("404 {method} {path}")
+}
+
+/// How many traces to keep per handler key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Retention {
+    /// Keep at most this many, newest first.
+    pub newest: u32,
+    /// Drop traces older than this.
+    pub max_age_ms: i64,
+}
+
+impl Default for Retention {
+    fn default() -> Retention {
+        Retention { newest: 100, max_age_ms: 7 * 24 * 60 * 60 * 1000 }
+    }
+}

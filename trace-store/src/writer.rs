@@ -1,0 +1,185 @@
+//! The batching trace writer: requests hand traces over without waiting, one
+//! task writes them in batches and applies retention. A full queue drops the
+//! trace and counts it; nothing is lost silently.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
+
+use crate::{Retention, Store, Trace, now_ms};
+
+/// How often traces older than the retention age are swept from every
+/// handler key, including keys that no longer receive traffic.
+const SWEEP_INTERVAL: Duration = Duration::from_secs(60 * 60);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WriterConfig {
+    /// Traces that may wait in the queue; more are dropped.
+    pub capacity: usize,
+    /// Traces written per transaction, at most.
+    pub batch: usize,
+    /// Applied to each handler key that received traces, after each batch.
+    pub retention: Retention,
+}
+
+impl Default for WriterConfig {
+    fn default() -> WriterConfig {
+        WriterConfig { capacity: 10_000, batch: 256, retention: Retention::default() }
+    }
+}
+
+/// The writer's counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct WriterStats {
+    /// Traces waiting in the queue now.
+    pub queued: u64,
+    /// Traces stored.
+    pub written: u64,
+    /// Traces refused because the queue was full (or the writer had stopped).
+    pub dropped: u64,
+    /// Batches whose write failed.
+    pub failed_batches: u64,
+    /// Traces lost in those batches.
+    pub failed_traces: u64,
+}
+
+#[derive(Debug, Default)]
+struct Counters {
+    queued: AtomicU64,
+    written: AtomicU64,
+    dropped: AtomicU64,
+    failed_batches: AtomicU64,
+    failed_traces: AtomicU64,
+}
+
+enum Message {
+    Trace(Box<Trace>),
+    /// Answered once every trace queued before it has been handled.
+    Flush(oneshot::Sender<()>),
+}
+
+/// A handle on the writer task. Clones share the task; it ends, after
+/// writing what is queued, when the last handle is dropped.
+#[derive(Debug, Clone)]
+pub struct TraceWriter {
+    sender: mpsc::Sender<Message>,
+    counters: Arc<Counters>,
+}
+
+impl TraceWriter {
+    /// Spawns the writer task on the current tokio runtime (panics outside one).
+    pub fn spawn(store: Store, config: WriterConfig) -> TraceWriter {
+        let (sender, receiver) = mpsc::channel(config.capacity.max(1));
+        let counters = Arc::new(Counters::default());
+        tokio::spawn(run(store, config, receiver, Arc::clone(&counters)));
+        TraceWriter { sender, counters }
+    }
+
+    /// Queues a trace. Never blocks or awaits: when the queue is full the
+    /// trace is dropped, counted, and false is returned.
+    pub fn submit(&self, trace: Trace) -> bool {
+        // Counted before sending so the task never takes `queued` below zero.
+        self.counters.queued.fetch_add(1, Ordering::Relaxed);
+        match self.sender.try_send(Message::Trace(Box::new(trace))) {
+            Ok(()) => true,
+            Err(_) => {
+                self.counters.queued.fetch_sub(1, Ordering::Relaxed);
+                self.counters.dropped.fetch_add(1, Ordering::Relaxed);
+                false
+            }
+        }
+    }
+
+    pub fn stats(&self) -> WriterStats {
+        let counters = &self.counters;
+        WriterStats {
+            queued: counters.queued.load(Ordering::Relaxed),
+            written: counters.written.load(Ordering::Relaxed),
+            dropped: counters.dropped.load(Ordering::Relaxed),
+            failed_batches: counters.failed_batches.load(Ordering::Relaxed),
+            failed_traces: counters.failed_traces.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Waits until every trace submitted before the call has been written
+    /// (or its batch has failed).
+    pub async fn flush(&self) {
+        let (done, wait) = oneshot::channel();
+        if self.sender.send(Message::Flush(done)).await.is_ok() {
+            // An error means the task has ended, and with it all writing.
+            let _ = wait.await;
+        }
+    }
+}
+
+async fn run(store: Store, config: WriterConfig, mut receiver: mpsc::Receiver<Message>, counters: Arc<Counters>) {
+    let batch_size = config.batch.max(1);
+    let mut batch: Vec<Trace> = Vec::with_capacity(batch_size);
+    let mut flushes: Vec<oneshot::Sender<()>> = Vec::new();
+    let mut next_sweep = Instant::now() + SWEEP_INTERVAL;
+    loop {
+        let first = tokio::select! {
+            message = receiver.recv() => message,
+            () = tokio::time::sleep_until(next_sweep) => {
+                sweep(&store, config.retention).await;
+                next_sweep = Instant::now() + SWEEP_INTERVAL;
+                continue;
+            }
+        };
+        let Some(first) = first else { break };
+        let mut next = Some(first);
+        while let Some(message) = next.take() {
+            match message {
+                Message::Trace(trace) => {
+                    counters.queued.fetch_sub(1, Ordering::Relaxed);
+                    batch.push(*trace);
+                }
+                // Stop here: the traces before the flush are all in this batch.
+                Message::Flush(done) => {
+                    flushes.push(done);
+                    break;
+                }
+            }
+            if batch.len() < batch_size {
+                next = receiver.try_recv().ok();
+            }
+        }
+        if !batch.is_empty() {
+            write_batch(&store, config.retention, &batch, &counters).await;
+            batch.clear();
+        }
+        for done in flushes.drain(..) {
+            let _ = done.send(());
+        }
+    }
+}
+
+async fn write_batch(store: &Store, retention: Retention, batch: &[Trace], counters: &Counters) {
+    let count = batch.len() as u64;
+    if let Err(error) = store.insert_traces(batch).await {
+        counters.failed_batches.fetch_add(1, Ordering::Relaxed);
+        counters.failed_traces.fetch_add(count, Ordering::Relaxed);
+        eprintln!("gloam: trace writer: could not store {count} traces: {error}");
+        return;
+    }
+    counters.written.fetch_add(count, Ordering::Relaxed);
+    let keys: BTreeSet<(&str, &str)> =
+        batch.iter().map(|trace| (trace.canvas.as_str(), trace.handler_key.as_str())).collect();
+    let now = now_ms();
+    for (canvas, handler_key) in keys {
+        if let Err(error) = store.apply_retention(canvas, handler_key, retention, now).await {
+            eprintln!("gloam: trace writer: retention of {canvas}/{handler_key} failed: {error}");
+        }
+    }
+}
+
+async fn sweep(store: &Store, retention: Retention) {
+    if let Err(error) = store.delete_traces_before(now_ms().saturating_sub(retention.max_age_ms)).await {
+        eprintln!("gloam: trace writer: the sweep of old traces failed: {error}");
+    }
+}

@@ -1,0 +1,772 @@
+//! The store's behaviour, the same cases on SQLite and on PostgreSQL:
+//! `sqlite::case_x` and `postgres::case_x` run `cases::case_x`.
+
+#[cfg(test)]
+mod harness;
+
+/// Generates `sqlite::NAME` and `postgres::NAME` for each case. `store`
+/// cases get an opened store; `url` cases get the database URL and open it
+/// themselves.
+macro_rules! backends {
+    (store: [$($store_case:ident),* $(,)?], url: [$($url_case:ident),* $(,)?] $(,)?) => {
+        mod sqlite {
+            use crate::{cases, harness};
+            $(
+                #[tokio::test]
+                async fn $store_case() {
+                    harness::run_sqlite(|url| {
+                        harness::with_store(url, |store| async move {
+                            cases::$store_case(&store).await;
+                            store
+                        })
+                    })
+                    .await;
+                }
+            )*
+            $(
+                #[tokio::test]
+                async fn $url_case() {
+                    harness::run_sqlite(|url| async move { cases::$url_case(&url).await }).await;
+                }
+            )*
+        }
+        mod postgres {
+            use crate::{cases, harness};
+            $(
+                #[tokio::test]
+                async fn $store_case() {
+                    harness::run_postgres(|url| {
+                        harness::with_store(url, |store| async move {
+                            cases::$store_case(&store).await;
+                            store
+                        })
+                    })
+                    .await;
+                }
+            )*
+            $(
+                #[tokio::test]
+                async fn $url_case() {
+                    harness::run_postgres(|url| async move { cases::$url_case(&url).await }).await;
+                }
+            )*
+        }
+    };
+}
+
+backends! {
+    store: [
+        case_backend_matches_url,
+        case_canvases,
+        case_append_and_history,
+        case_append_is_atomic,
+        case_toplevels_live_draft_deleted,
+        case_code_at,
+        case_trace_round_trip,
+        case_trace_filters,
+        case_delete_trace,
+        case_not_found_and_rekey,
+        case_retention_by_count,
+        case_retention_by_age,
+        case_datastores,
+        case_secrets,
+        case_concurrent_writes,
+        case_writer_writes_everything,
+        case_writer_applies_retention,
+        case_writer_counts_drops,
+        case_writer_counts_failed_batches,
+    ],
+    url: [
+        case_migrations_are_idempotent,
+        case_reopen_keeps_everything,
+    ],
+}
+
+#[cfg(test)]
+mod cases {
+    use gloam_trace_store::*;
+    use serde_json::json;
+
+    const NOW: i64 = 1_800_000_000_000;
+
+    fn new_version(toplevel_id: Option<i64>, source: &str, state: VersionState) -> NewVersion {
+        NewVersion {
+            toplevel_id,
+            source: source.to_string(),
+            state,
+            key: Some(format!("key of {source}")),
+            kind: Some("handler".to_string()),
+            file: "main.gloam".to_string(),
+            diagnostics: if state == VersionState::Draft {
+                json!([{"code": "E0001", "message": "nope", "line": 1}])
+            } else {
+                json!([])
+            },
+        }
+    }
+
+    async fn append_one(store: &Store, canvas: &str, version: NewVersion) -> CodeVersion {
+        let mut stored = store.append_versions(canvas, vec![version]).await.unwrap();
+        assert_eq!(stored.len(), 1);
+        stored.remove(0)
+    }
+
+    fn trace(canvas: &str, handler_key: &str, id: &str, received_at_ms: i64) -> Trace {
+        Trace {
+            id: id.to_string(),
+            canvas: canvas.to_string(),
+            handler_key: handler_key.to_string(),
+            received_at_ms,
+            code_version: 7,
+            request: TraceRequest {
+                method: "GET".to_string(),
+                path: format!("/{id}"),
+                query: vec![],
+                headers: vec![("host".to_string(), "localhost".to_string())],
+                body: String::new(),
+                body_truncated: false,
+            },
+            response: TraceResponse { status: 200, headers: vec![], body: "ok".to_string() },
+            duration_us: 1234,
+            effects: vec![],
+            logs: vec![],
+            error: None,
+        }
+    }
+
+    fn ids(summaries: &[TraceSummary]) -> Vec<&str> {
+        summaries.iter().map(|summary| summary.id.as_str()).collect()
+    }
+
+    pub async fn case_backend_matches_url(store: &Store) {
+        // The harness gives SQLite a nested path whose directory did not exist.
+        let canvases = store.canvases().await.unwrap();
+        assert!(canvases.is_empty());
+        assert!(matches!(store.backend(), Backend::Sqlite | Backend::Postgres));
+    }
+
+    pub async fn case_migrations_are_idempotent(url: &str) {
+        let store = Store::open(url).await.unwrap();
+        store.create_canvas("first").await.unwrap();
+        store.close().await;
+        // Reopening runs the migrator again over the migrated schema.
+        let store = Store::open(url).await.unwrap();
+        let again = Store::open(url).await.unwrap();
+        assert_eq!(store.canvases().await.unwrap().len(), 1);
+        again.create_canvas("second").await.unwrap();
+        assert_eq!(store.canvases().await.unwrap().len(), 2);
+        again.close().await;
+        store.close().await;
+    }
+
+    pub async fn case_reopen_keeps_everything(url: &str) {
+        let store = Store::open(url).await.unwrap();
+        let canvas = store.create_canvas("c").await.unwrap();
+        let stored = store.append_versions("c", vec![new_version(None, "a", VersionState::Live)]).await.unwrap();
+        let saved = trace("c", "GET /a", "t1", NOW);
+        store.insert_traces(std::slice::from_ref(&saved)).await.unwrap();
+        store.db_set("c", "Todos", "k", "{\"v\":1}").await.unwrap();
+        store.set_secret("c", "API_KEY", "s3cret").await.unwrap();
+        // Dropped without closing, as a process that stops.
+        drop(store);
+
+        let store = Store::open(url).await.unwrap();
+        assert_eq!(store.canvas("c").await.unwrap(), Some(canvas));
+        assert_eq!(store.code_at("c", store.latest_version_id("c").await.unwrap()).await.unwrap(), stored);
+        assert_eq!(store.trace("c", "t1").await.unwrap(), Some(saved));
+        assert_eq!(store.db_get("c", "Todos", "k").await.unwrap().as_deref(), Some("{\"v\":1}"));
+        assert_eq!(store.secrets("c").await.unwrap(), vec![("API_KEY".to_string(), "s3cret".to_string())]);
+        store.close().await;
+    }
+
+    pub async fn case_canvases(store: &Store) {
+        assert_eq!(store.canvas("todo").await.unwrap(), None);
+        let todo = store.create_canvas("todo").await.unwrap();
+        let blog = store.create_canvas("blog").await.unwrap();
+        assert_eq!(todo.name, "todo");
+        for token in [&todo.token, &blog.token] {
+            assert_eq!(token.len(), 32);
+            assert!(token.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)), "{token}");
+        }
+        assert_ne!(todo.token, blog.token);
+        assert!(todo.created_at_ms > 1_600_000_000_000);
+
+        let error = store.create_canvas("todo").await.unwrap_err();
+        assert!(matches!(error, StoreError::AlreadyExists(_)), "{error}");
+        assert_eq!(error.to_string(), "already exists: canvas \"todo\"");
+
+        assert_eq!(store.canvas("todo").await.unwrap(), Some(todo.clone()));
+        assert_eq!(store.canvases().await.unwrap(), vec![blog, todo]);
+    }
+
+    pub async fn case_append_and_history(store: &Store) {
+        store.create_canvas("c").await.unwrap();
+        store.create_canvas("other").await.unwrap();
+        assert_eq!(store.latest_version_id("c").await.unwrap(), 0);
+
+        let first = store
+            .append_versions(
+                "c",
+                vec![new_version(None, "a1", VersionState::Live), new_version(None, "b1", VersionState::Draft)],
+            )
+            .await
+            .unwrap();
+        assert_eq!(first.len(), 2);
+        let (a1, b1) = (&first[0], &first[1]);
+        assert_eq!(a1.source, "a1");
+        assert_eq!(b1.source, "b1");
+        assert!(a1.id < b1.id);
+        assert_ne!(a1.toplevel_id, b1.toplevel_id);
+        assert_eq!(b1.state, VersionState::Draft);
+        assert_eq!(b1.diagnostics, json!([{"code": "E0001", "message": "nope", "line": 1}]));
+
+        let a2 = append_one(store, "c", new_version(Some(a1.toplevel_id), "a2", VersionState::Live)).await;
+        let a3 = append_one(store, "c", new_version(Some(a1.toplevel_id), "a3", VersionState::Draft)).await;
+        assert_eq!(a2.toplevel_id, a1.toplevel_id);
+        assert!(a1.id < a2.id && a2.id < a3.id);
+
+        let history = store.history("c", a1.toplevel_id).await.unwrap();
+        assert_eq!(history, vec![a3.clone(), a2.clone(), a1.clone()]);
+        assert_eq!(store.history("c", b1.toplevel_id).await.unwrap(), vec![b1.clone()]);
+        assert_eq!(store.history("other", a1.toplevel_id).await.unwrap(), vec![]);
+        assert_eq!(store.history("c", 999_999).await.unwrap(), vec![]);
+
+        assert_eq!(store.version("c", a2.id).await.unwrap(), Some(a2.clone()));
+        assert_eq!(store.version("other", a2.id).await.unwrap(), None);
+        assert_eq!(store.version("c", 999_999).await.unwrap(), None);
+
+        // Drafts do not move the served version.
+        assert_eq!(store.latest_version_id("c").await.unwrap(), a2.id);
+        assert_eq!(store.latest_version_id("other").await.unwrap(), 0);
+
+        // A key and kind may be absent (code that does not parse).
+        let mut unparsed = new_version(None, "GET /x =", VersionState::Draft);
+        unparsed.key = None;
+        unparsed.kind = None;
+        let stored = append_one(store, "c", unparsed).await;
+        assert_eq!((stored.key.as_deref(), stored.kind.as_deref()), (None, None));
+        assert_eq!(store.version("c", stored.id).await.unwrap(), Some(stored));
+
+        assert_eq!(store.append_versions("c", vec![]).await.unwrap(), vec![]);
+    }
+
+    pub async fn case_append_is_atomic(store: &Store) {
+        store.create_canvas("c").await.unwrap();
+        store.create_canvas("other").await.unwrap();
+        let theirs = append_one(store, "other", new_version(None, "theirs", VersionState::Live)).await;
+
+        // A new toplevel, then an unknown toplevel: nothing is stored.
+        let error = store
+            .append_versions(
+                "c",
+                vec![
+                    new_version(None, "fine", VersionState::Live),
+                    new_version(Some(999_999), "bad", VersionState::Live),
+                ],
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(error, StoreError::NotFound(_)), "{error}");
+        assert!(error.to_string().contains("toplevel 999999"), "{error}");
+
+        // Another canvas's toplevel is not found either.
+        let error = store
+            .append_versions(
+                "c",
+                vec![
+                    new_version(None, "fine", VersionState::Live),
+                    new_version(Some(theirs.toplevel_id), "bad", VersionState::Live),
+                ],
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(error, StoreError::NotFound(_)), "{error}");
+
+        let error =
+            store.append_versions("missing", vec![new_version(None, "x", VersionState::Live)]).await.unwrap_err();
+        assert!(matches!(error, StoreError::NotFound(_)), "{error}");
+        assert_eq!(error.to_string(), "not found: canvas \"missing\"");
+
+        assert_eq!(store.toplevels("c").await.unwrap(), vec![]);
+        assert_eq!(store.latest_version_id("c").await.unwrap(), 0);
+        assert_eq!(store.code_at("c", i64::MAX).await.unwrap(), vec![]);
+        assert_eq!(store.history("other", theirs.toplevel_id).await.unwrap(), vec![theirs]);
+
+        // The store still works after the rolled-back transactions.
+        let fine = append_one(store, "c", new_version(None, "fine", VersionState::Live)).await;
+        assert_eq!(store.code_at("c", fine.id).await.unwrap(), vec![fine]);
+    }
+
+    pub async fn case_toplevels_live_draft_deleted(store: &Store) {
+        use VersionState::{Deleted, Draft, Live};
+        store.create_canvas("c").await.unwrap();
+        // live only
+        let t1 = append_one(store, "c", new_version(None, "t1 live", Live)).await;
+        // live, then a newer draft
+        let t2 = append_one(store, "c", new_version(None, "t2 live", Live)).await;
+        let t2_draft = append_one(store, "c", new_version(Some(t2.toplevel_id), "t2 draft", Draft)).await;
+        // draft, then a newer live: the draft is stale
+        let t3_draft = append_one(store, "c", new_version(None, "t3 draft", Draft)).await;
+        let t3 = append_one(store, "c", new_version(Some(t3_draft.toplevel_id), "t3 live", Live)).await;
+        // drafts only: the newest draft
+        let t4_old = append_one(store, "c", new_version(None, "t4 old draft", Draft)).await;
+        let t4 = append_one(store, "c", new_version(Some(t4_old.toplevel_id), "t4 draft", Draft)).await;
+        // live, then deleted: gone
+        let t5 = append_one(store, "c", new_version(None, "t5 live", Live)).await;
+        append_one(store, "c", new_version(Some(t5.toplevel_id), "", Deleted)).await;
+        // live, deleted, live again (restored)
+        let t6 = append_one(store, "c", new_version(None, "t6 live", Live)).await;
+        append_one(store, "c", new_version(Some(t6.toplevel_id), "", Deleted)).await;
+        let t6_back = append_one(store, "c", new_version(Some(t6.toplevel_id), "t6 live", Live)).await;
+        // live, newer draft, newer live: the draft is stale
+        let t7_old = append_one(store, "c", new_version(None, "t7 old", Live)).await;
+        append_one(store, "c", new_version(Some(t7_old.toplevel_id), "t7 draft", Draft)).await;
+        let t7 = append_one(store, "c", new_version(Some(t7_old.toplevel_id), "t7 live", Live)).await;
+
+        let toplevels = store.toplevels("c").await.unwrap();
+        let expected = vec![
+            Toplevel { id: t1.toplevel_id, live: Some(t1), draft: None },
+            Toplevel { id: t2.toplevel_id, live: Some(t2), draft: Some(t2_draft) },
+            Toplevel { id: t3.toplevel_id, live: Some(t3), draft: None },
+            Toplevel { id: t4.toplevel_id, live: None, draft: Some(t4) },
+            Toplevel { id: t6.toplevel_id, live: Some(t6_back), draft: None },
+            Toplevel { id: t7.toplevel_id, live: Some(t7), draft: None },
+        ];
+        assert_eq!(toplevels, expected);
+
+        // Another canvas sees none of it.
+        store.create_canvas("other").await.unwrap();
+        assert_eq!(store.toplevels("other").await.unwrap(), vec![]);
+        assert_eq!(store.toplevels("missing").await.unwrap(), vec![]);
+    }
+
+    pub async fn case_code_at(store: &Store) {
+        use VersionState::{Deleted, Draft, Live};
+        store.create_canvas("c").await.unwrap();
+        store.create_canvas("other").await.unwrap();
+        append_one(store, "other", new_version(None, "elsewhere", Live)).await;
+
+        let both = store
+            .append_versions("c", vec![new_version(None, "A1", Live), new_version(None, "B1", Live)])
+            .await
+            .unwrap();
+        let (a1, b1) = (both[0].clone(), both[1].clone());
+        let (a, b) = (a1.toplevel_id, b1.toplevel_id);
+        let a2 = append_one(store, "c", new_version(Some(a), "A2", Live)).await;
+        let b_deleted = append_one(store, "c", new_version(Some(b), "", Deleted)).await;
+        let a3_draft = append_one(store, "c", new_version(Some(a), "A3 broken", Draft)).await;
+        assert_eq!(store.latest_version_id("c").await.unwrap(), b_deleted.id);
+        // Rollback of A to its first version: a copy appended as live.
+        let a_rolled_back = append_one(store, "c", new_version(Some(a), &a1.source, Live)).await;
+        let c1 = append_one(store, "c", new_version(None, "C1", Live)).await;
+
+        let sources = |versions: Vec<CodeVersion>| versions.into_iter().map(|v| v.source).collect::<Vec<_>>();
+        assert_eq!(sources(store.code_at("c", 0).await.unwrap()), Vec::<String>::new());
+        assert_eq!(store.code_at("c", a1.id).await.unwrap(), vec![a1.clone()]);
+        assert_eq!(store.code_at("c", b1.id).await.unwrap(), vec![a1.clone(), b1.clone()]);
+        assert_eq!(store.code_at("c", a2.id).await.unwrap(), vec![a2.clone(), b1.clone()]);
+        assert_eq!(store.code_at("c", b_deleted.id).await.unwrap(), vec![a2.clone()]);
+        assert_eq!(store.code_at("c", a3_draft.id).await.unwrap(), vec![a2.clone()]);
+        assert_eq!(store.code_at("c", a_rolled_back.id).await.unwrap(), vec![a_rolled_back.clone()]);
+        assert_eq!(sources(store.code_at("c", a_rolled_back.id).await.unwrap()), vec!["A1"]);
+        assert_eq!(store.code_at("c", c1.id).await.unwrap(), vec![a_rolled_back.clone(), c1.clone()]);
+        assert_eq!(store.latest_version_id("c").await.unwrap(), c1.id);
+        assert_eq!(
+            store.code_at("c", store.latest_version_id("c").await.unwrap()).await.unwrap(),
+            vec![a_rolled_back, c1]
+        );
+        assert_eq!(sources(store.code_at("other", i64::MAX).await.unwrap()), vec!["elsewhere"]);
+    }
+
+    pub async fn case_trace_round_trip(store: &Store) {
+        let full = Trace {
+            id: "0b6d7c1e-2f4a-4e8b-9c3d-5a6b7c8d9e0f".to_string(),
+            canvas: "c".to_string(),
+            handler_key: "POST /todos/:id".to_string(),
+            received_at_ms: NOW,
+            code_version: 42,
+            request: TraceRequest {
+                method: "POST".to_string(),
+                path: "/todos/ünïcødé 🚀".to_string(),
+                query: vec![("q".to_string(), "a b&c".to_string()), ("q".to_string(), "".to_string())],
+                headers: vec![
+                    ("content-type".to_string(), "application/json".to_string()),
+                    ("x-dup".to_string(), "1".to_string()),
+                    ("x-dup".to_string(), "2".to_string()),
+                ],
+                body: "{\"title\": \"thé 🍵\", \"quote\": \"'\\\"\\n\"}".to_string(),
+                body_truncated: true,
+            },
+            response: TraceResponse {
+                status: 503,
+                headers: vec![("content-type".to_string(), "text/plain; charset=utf-8".to_string())],
+                body: "Ärger\n\t\u{0}nul".to_string(),
+            },
+            duration_us: 9_876_543,
+            effects: vec![
+                RecordedEffect {
+                    site: 17,
+                    function: "DB.get".to_string(),
+                    arguments: vec![json!("Todos"), json!({"key": "1"})],
+                    result: Ok(json!({"Just": {"title": "x", "done": false, "n": 1.5}})),
+                },
+                RecordedEffect {
+                    site: 23,
+                    function: "Http.get".to_string(),
+                    arguments: vec![json!("https://example.invalid/")],
+                    result: Err("connection refused".to_string()),
+                },
+            ],
+            logs: vec![
+                LogLine { level: "info".to_string(), message: "start".to_string() },
+                LogLine { level: "error".to_string(), message: "ça n'a pas marché".to_string() },
+            ],
+            error: Some("Http.get failed: connection refused".to_string()),
+        };
+        let mut empty = trace("c", "GET /", "empty", NOW - 1);
+        empty.request.headers = vec![];
+        empty.response.body = String::new();
+        empty.response.status = 204;
+        empty.duration_us = 0;
+
+        store.insert_traces(&[full.clone(), empty.clone()]).await.unwrap();
+        assert_eq!(store.trace("c", &full.id).await.unwrap(), Some(full.clone()));
+        assert_eq!(store.trace("c", "empty").await.unwrap(), Some(empty.clone()));
+        assert_eq!(store.trace("other", &full.id).await.unwrap(), None);
+        assert_eq!(store.trace("c", "missing").await.unwrap(), None);
+
+        // A trace id that is stored already is skipped; the first one stays.
+        let mut again = empty.clone();
+        again.response.body = "changed".to_string();
+        store.insert_traces(&[again, trace("c", "GET /", "new", NOW)]).await.unwrap();
+        assert_eq!(store.trace("c", "empty").await.unwrap(), Some(empty));
+        assert!(store.trace("c", "new").await.unwrap().is_some());
+        store.insert_traces(&[]).await.unwrap();
+
+        let summaries = store.traces("c", &TraceFilter::default()).await.unwrap();
+        assert_eq!(ids(&summaries), vec![full.id.as_str(), "new", "empty"]);
+        assert_eq!(
+            summaries[0],
+            TraceSummary {
+                id: full.id.clone(),
+                handler_key: "POST /todos/:id".to_string(),
+                received_at_ms: NOW,
+                method: "POST".to_string(),
+                path: "/todos/ünïcødé 🚀".to_string(),
+                status: 503,
+                duration_us: 9_876_543,
+                error: Some("Http.get failed: connection refused".to_string()),
+            }
+        );
+    }
+
+    pub async fn case_trace_filters(store: &Store) {
+        let mut traces = Vec::new();
+        for i in 0..5 {
+            traces.push(trace("c", "GET /a", &format!("a{i}"), NOW + i));
+            traces.push(trace("c", "GET /b", &format!("b{i}"), NOW + i));
+        }
+        traces.push(trace("c", "POST /c", "c0", NOW + 10));
+        // Same time: ties are ordered by id.
+        traces.push(trace("c", "GET /a", "a9", NOW + 4));
+        traces.push(trace("other", "GET /a", "elsewhere", NOW + 100));
+        store.insert_traces(&traces).await.unwrap();
+
+        let all = store.traces("c", &TraceFilter::default()).await.unwrap();
+        assert_eq!(all.len(), 12);
+        assert_eq!(ids(&all)[..4], ["c0", "a4", "a9", "b4"]);
+
+        let a = TraceFilter { handler_key: Some("GET /a".to_string()), ..TraceFilter::default() };
+        assert_eq!(ids(&store.traces("c", &a).await.unwrap()), ["a4", "a9", "a3", "a2", "a1", "a0"]);
+
+        let b_or_c = TraceFilter { handler_keys: vec!["GET /b".into(), "POST /c".into()], ..TraceFilter::default() };
+        assert_eq!(ids(&store.traces("c", &b_or_c).await.unwrap()), ["c0", "b4", "b3", "b2", "b1", "b0"]);
+
+        let limited = TraceFilter { handler_key: Some("GET /a".to_string()), limit: 2, ..TraceFilter::default() };
+        assert_eq!(ids(&store.traces("c", &limited).await.unwrap()), ["a4", "a9"]);
+
+        let before = TraceFilter { before_ms: Some(NOW + 3), limit: 3, ..a.clone() };
+        assert_eq!(ids(&store.traces("c", &before).await.unwrap()), ["a2", "a1", "a0"]);
+
+        let page = TraceFilter { before_ms: Some(NOW + 2), ..b_or_c.clone() };
+        assert_eq!(ids(&store.traces("c", &page).await.unwrap()), ["b1", "b0"]);
+
+        let none = TraceFilter { handler_key: Some("GET /nothing".to_string()), ..TraceFilter::default() };
+        assert!(store.traces("c", &none).await.unwrap().is_empty());
+        assert_eq!(ids(&store.traces("other", &TraceFilter::default()).await.unwrap()), ["elsewhere"]);
+
+        // Limit 0 means 100.
+        let many: Vec<Trace> = (0..120).map(|i| trace("many", "GET /", &format!("m{i:03}"), NOW + i)).collect();
+        store.insert_traces(&many).await.unwrap();
+        let listed = store.traces("many", &TraceFilter::default()).await.unwrap();
+        assert_eq!(listed.len(), 100);
+        assert_eq!(listed[0].id, "m119");
+        assert_eq!(store.count_traces("many", None).await.unwrap(), 120);
+        assert_eq!(store.count_traces("c", Some("GET /a")).await.unwrap(), 6);
+    }
+
+    pub async fn case_delete_trace(store: &Store) {
+        store.insert_traces(&[trace("c", "GET /", "t1", NOW), trace("c", "GET /", "t2", NOW)]).await.unwrap();
+        assert!(!store.delete_trace("other", "t1").await.unwrap());
+        assert!(store.delete_trace("c", "t1").await.unwrap());
+        assert!(!store.delete_trace("c", "t1").await.unwrap());
+        assert_eq!(store.trace("c", "t1").await.unwrap(), None);
+        assert_eq!(ids(&store.traces("c", &TraceFilter::default()).await.unwrap()), ["t2"]);
+    }
+
+    pub async fn case_not_found_and_rekey(store: &Store) {
+        let missing_a = not_found_key("GET", "/a");
+        let missing_b = not_found_key("POST", "/b c");
+        store
+            .insert_traces(&[
+                trace("c", &missing_a, "1", NOW),
+                trace("c", &missing_a, "2", NOW + 5),
+                trace("c", &missing_b, "3", NOW + 9),
+                trace("c", &missing_b, "4", NOW + 1),
+                trace("c", &missing_b, "5", NOW + 2),
+                // Not 404s.
+                trace("c", "GET /404 page", "6", NOW + 20),
+                trace("c", "4040 /x", "7", NOW + 20),
+                trace("other", &missing_a, "8", NOW + 30),
+            ])
+            .await
+            .unwrap();
+        let list = store.not_found("c").await.unwrap();
+        assert_eq!(
+            list,
+            vec![
+                NotFound {
+                    key: "404 POST /b c".to_string(),
+                    method: "POST".to_string(),
+                    path: "/b c".to_string(),
+                    count: 3,
+                    last_seen_ms: NOW + 9,
+                },
+                NotFound {
+                    key: "404 GET /a".to_string(),
+                    method: "GET".to_string(),
+                    path: "/a".to_string(),
+                    count: 2,
+                    last_seen_ms: NOW + 5,
+                },
+            ]
+        );
+
+        // The 404 becomes a handler: its traces move to the handler's key.
+        assert_eq!(store.rekey_traces("c", &missing_a, "GET /a").await.unwrap(), 2);
+        assert_eq!(store.rekey_traces("c", &missing_a, "GET /a").await.unwrap(), 0);
+        let list = store.not_found("c").await.unwrap();
+        assert_eq!(list.iter().map(|entry| entry.key.as_str()).collect::<Vec<_>>(), ["404 POST /b c"]);
+        let moved = TraceFilter { handler_key: Some("GET /a".to_string()), ..TraceFilter::default() };
+        assert_eq!(ids(&store.traces("c", &moved).await.unwrap()), ["2", "1"]);
+        assert_eq!(store.trace("c", "1").await.unwrap().map(|t| t.handler_key).as_deref(), Some("GET /a"));
+        // Another canvas's 404s are untouched.
+        assert_eq!(store.not_found("other").await.unwrap().len(), 1);
+    }
+
+    pub async fn case_retention_by_count(store: &Store) {
+        let mut traces: Vec<Trace> = (0..10).map(|i| trace("c", "GET /k", &format!("k{i}"), NOW + i)).collect();
+        traces.extend((0..3).map(|i| trace("c", "GET /l", &format!("l{i}"), NOW + i)));
+        traces.extend((0..3).map(|i| trace("other", "GET /k", &format!("o{i}"), NOW + i)));
+        store.insert_traces(&traces).await.unwrap();
+
+        let keep_four = Retention { newest: 4, max_age_ms: 1_000_000 };
+        assert_eq!(store.apply_retention("c", "GET /k", keep_four, NOW + 10).await.unwrap(), 6);
+        let k = TraceFilter { handler_key: Some("GET /k".to_string()), ..TraceFilter::default() };
+        assert_eq!(ids(&store.traces("c", &k).await.unwrap()), ["k9", "k8", "k7", "k6"]);
+        assert_eq!(store.apply_retention("c", "GET /k", keep_four, NOW + 10).await.unwrap(), 0);
+        assert_eq!(store.count_traces("c", Some("GET /l")).await.unwrap(), 3);
+        assert_eq!(store.count_traces("other", None).await.unwrap(), 3);
+
+        // Ties at the boundary are broken by id, as in listings.
+        store.insert_traces(&[trace("c", "GET /t", "t2", NOW), trace("c", "GET /t", "t1", NOW)]).await.unwrap();
+        let keep_one = Retention { newest: 1, max_age_ms: 1_000_000 };
+        assert_eq!(store.apply_retention("c", "GET /t", keep_one, NOW).await.unwrap(), 1);
+        let t = TraceFilter { handler_key: Some("GET /t".to_string()), ..TraceFilter::default() };
+        assert_eq!(ids(&store.traces("c", &t).await.unwrap()), ["t1"]);
+
+        let keep_none = Retention { newest: 0, max_age_ms: 1_000_000 };
+        assert_eq!(store.apply_retention("c", "GET /l", keep_none, NOW).await.unwrap(), 3);
+        assert_eq!(store.count_traces("c", Some("GET /l")).await.unwrap(), 0);
+    }
+
+    pub async fn case_retention_by_age(store: &Store) {
+        let traces: Vec<Trace> = (0..10).map(|i| trace("c", "GET /k", &format!("k{i}"), NOW + i * 1000)).collect();
+        store.insert_traces(&traces).await.unwrap();
+        store.insert_traces(&[trace("c", "GET /old", "old", NOW)]).await.unwrap();
+
+        // At NOW + 10s with a 4.5s age limit, traces received before NOW + 5.5s go.
+        let young = Retention { newest: 100, max_age_ms: 4500 };
+        assert_eq!(store.apply_retention("c", "GET /k", young, NOW + 10_000).await.unwrap(), 6);
+        let k = TraceFilter { handler_key: Some("GET /k".to_string()), ..TraceFilter::default() };
+        assert_eq!(ids(&store.traces("c", &k).await.unwrap()), ["k9", "k8", "k7", "k6"]);
+
+        // Both limits at once.
+        let both = Retention { newest: 1, max_age_ms: 3500 };
+        assert_eq!(store.apply_retention("c", "GET /k", both, NOW + 10_000).await.unwrap(), 3);
+        assert_eq!(ids(&store.traces("c", &k).await.unwrap()), ["k9"]);
+        // Other keys keep their old traces until they are swept.
+        assert!(store.trace("c", "old").await.unwrap().is_some());
+        assert_eq!(store.delete_traces_before(NOW + 1).await.unwrap(), 1);
+        assert_eq!(store.trace("c", "old").await.unwrap(), None);
+        assert_eq!(store.count_traces("c", None).await.unwrap(), 1);
+    }
+
+    pub async fn case_datastores(store: &Store) {
+        store.create_canvas("c").await.unwrap();
+        store.create_canvas("other").await.unwrap();
+        assert_eq!(store.db_get("c", "Todos", "1").await.unwrap(), None);
+        assert!(store.db_rows("c", "Todos").await.unwrap().is_empty());
+
+        store.db_set("c", "Todos", "1", r#"{"title":"a"}"#).await.unwrap();
+        assert_eq!(store.db_get("c", "Todos", "1").await.unwrap().as_deref(), Some(r#"{"title":"a"}"#));
+        store.db_set("c", "Todos", "1", r#"{"title":"b"}"#).await.unwrap();
+        assert_eq!(store.db_get("c", "Todos", "1").await.unwrap().as_deref(), Some(r#"{"title":"b"}"#));
+
+        // Bytewise key order on both backends: digits, upper case, lower case, then non-ASCII.
+        for key in ["é", "b", "B", "a", "Z", "10", "9", "a b", ""] {
+            store.db_set("c", "Keys", key, &format!("\"{key}\"")).await.unwrap();
+        }
+        let keys: Vec<String> = store.db_rows("c", "Keys").await.unwrap().into_iter().map(|(key, _)| key).collect();
+        assert_eq!(keys, ["", "10", "9", "B", "Z", "a", "a b", "b", "é"]);
+        assert_eq!(store.db_rows("c", "Keys").await.unwrap()[8], ("é".to_string(), "\"é\"".to_string()));
+
+        // Datastores and canvases are separate.
+        assert_eq!(store.db_get("c", "Keys", "1").await.unwrap(), None);
+        assert_eq!(store.db_get("other", "Todos", "1").await.unwrap(), None);
+        store.db_set("other", "Todos", "1", "1").await.unwrap();
+        assert_eq!(store.db_rows("c", "Todos").await.unwrap(), vec![("1".to_string(), r#"{"title":"b"}"#.to_string())]);
+
+        assert!(store.db_delete("c", "Todos", "1").await.unwrap());
+        assert!(!store.db_delete("c", "Todos", "1").await.unwrap());
+        assert_eq!(store.db_get("c", "Todos", "1").await.unwrap(), None);
+        assert_eq!(store.db_get("other", "Todos", "1").await.unwrap().as_deref(), Some("1"));
+
+        let error = store.db_set("missing", "Todos", "1", "1").await.unwrap_err();
+        assert!(matches!(error, StoreError::NotFound(_)), "{error}");
+    }
+
+    pub async fn case_secrets(store: &Store) {
+        store.create_canvas("c").await.unwrap();
+        store.create_canvas("other").await.unwrap();
+        assert!(store.secrets("c").await.unwrap().is_empty());
+        store.set_secret("c", "STRIPE_KEY", "sk_1").await.unwrap();
+        store.set_secret("c", "API_TOKEN", "t").await.unwrap();
+        store.set_secret("c", "api_lower", "l").await.unwrap();
+        store.set_secret("c", "STRIPE_KEY", "sk_2").await.unwrap();
+        store.set_secret("other", "API_TOKEN", "theirs").await.unwrap();
+        let pairs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+            list.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+        };
+        assert_eq!(
+            store.secrets("c").await.unwrap(),
+            pairs(&[("API_TOKEN", "t"), ("STRIPE_KEY", "sk_2"), ("api_lower", "l")])
+        );
+        assert!(store.delete_secret("c", "API_TOKEN").await.unwrap());
+        assert!(!store.delete_secret("c", "API_TOKEN").await.unwrap());
+        assert_eq!(store.secrets("c").await.unwrap(), pairs(&[("STRIPE_KEY", "sk_2"), ("api_lower", "l")]));
+        assert_eq!(store.secrets("other").await.unwrap(), pairs(&[("API_TOKEN", "theirs")]));
+        let error = store.set_secret("missing", "X", "1").await.unwrap_err();
+        assert!(matches!(error, StoreError::NotFound(_)), "{error}");
+    }
+
+    /// Many writers at once: none fails with a busy or locked database.
+    pub async fn case_concurrent_writes(store: &Store) {
+        store.create_canvas("c").await.unwrap();
+        let mut tasks = Vec::new();
+        for task in 0..16 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                for round in 0..5 {
+                    let name = format!("{task}-{round}");
+                    store.append_versions("c", vec![new_version(None, &name, VersionState::Live)]).await.unwrap();
+                    store.db_set("c", "Rows", &name, "1").await.unwrap();
+                    store.insert_traces(&[trace("c", "GET /", &name, NOW + round)]).await.unwrap();
+                    store.toplevels("c").await.unwrap();
+                }
+            }));
+        }
+        for task in tasks {
+            task.await.unwrap();
+        }
+        assert_eq!(store.toplevels("c").await.unwrap().len(), 80);
+        assert_eq!(store.db_rows("c", "Rows").await.unwrap().len(), 80);
+        assert_eq!(store.count_traces("c", None).await.unwrap(), 80);
+    }
+
+    pub async fn case_writer_writes_everything(store: &Store) {
+        let config =
+            WriterConfig { retention: Retention { newest: 10_000, max_age_ms: i64::MAX }, ..WriterConfig::default() };
+        let writer = TraceWriter::spawn(store.clone(), config);
+        let now = now_ms();
+        for i in 0..1000 {
+            let key = format!("GET /{}", i % 7);
+            assert!(writer.submit(trace("c", &key, &format!("w{i:04}"), now + i)));
+        }
+        writer.flush().await;
+        let stats = writer.stats();
+        assert_eq!(
+            stats,
+            WriterStats { queued: 0, written: 1000, dropped: 0, failed_batches: 0, failed_traces: 0 },
+            "{stats:?}"
+        );
+        assert_eq!(store.count_traces("c", None).await.unwrap(), 1000);
+        assert_eq!(store.trace("c", "w0999").await.unwrap(), Some(trace("c", "GET /5", "w0999", now + 999)));
+        // A flush with nothing queued returns at once.
+        writer.flush().await;
+    }
+
+    pub async fn case_writer_applies_retention(store: &Store) {
+        let config = WriterConfig { capacity: 100, batch: 3, retention: Retention { newest: 5, max_age_ms: 60_000 } };
+        let writer = TraceWriter::spawn(store.clone(), config);
+        let now = now_ms();
+        for i in 0..20 {
+            writer.submit(trace("c", "GET /kept", &format!("k{i:02}"), now + i));
+        }
+        writer.submit(trace("c", "GET /stale", "stale", now - 120_000));
+        writer.flush().await;
+        assert_eq!(writer.stats().written, 21);
+        let kept = TraceFilter { handler_key: Some("GET /kept".to_string()), ..TraceFilter::default() };
+        assert_eq!(ids(&store.traces("c", &kept).await.unwrap()), ["k19", "k18", "k17", "k16", "k15"]);
+        assert_eq!(store.trace("c", "stale").await.unwrap(), None);
+    }
+
+    pub async fn case_writer_counts_drops(store: &Store) {
+        let config =
+            WriterConfig { capacity: 1, batch: 16, retention: Retention { newest: 1000, max_age_ms: i64::MAX } };
+        let writer = TraceWriter::spawn(store.clone(), config);
+        let now = now_ms();
+        let submitted: u64 = 500;
+        // No await in between: the writer task cannot drain the queue.
+        let accepted = (0..submitted).filter(|i| writer.submit(trace("c", "GET /", &format!("d{i}"), now))).count();
+        let stats = writer.stats();
+        assert!(stats.dropped > 0, "{stats:?}");
+        assert_eq!(stats.dropped, submitted - accepted as u64);
+        writer.flush().await;
+        let stats = writer.stats();
+        assert_eq!(stats.written + stats.dropped, submitted, "{stats:?}");
+        assert_eq!(stats.queued, 0);
+        assert_eq!(store.count_traces("c", None).await.unwrap(), i64::try_from(stats.written).unwrap());
+    }
+
+    pub async fn case_writer_counts_failed_batches(store: &Store) {
+        let writer = TraceWriter::spawn(store.clone(), WriterConfig::default());
+        writer.submit(trace("c", "GET /", "before", now_ms()));
+        writer.flush().await;
+        assert_eq!(writer.stats().written, 1);
+
+        // The store goes away: batches fail, are counted, and the writer carries on.
+        store.close().await;
+        for i in 0..10 {
+            assert!(writer.submit(trace("c", "GET /", &format!("lost{i}"), now_ms())));
+        }
+        writer.flush().await;
+        writer.submit(trace("c", "GET /", "after", now_ms()));
+        writer.flush().await;
+        let stats = writer.stats();
+        assert_eq!(stats.written, 1, "{stats:?}");
+        assert!(stats.failed_batches >= 2, "{stats:?}");
+        assert_eq!(stats.failed_traces, 11, "{stats:?}");
+        assert_eq!(stats.queued, 0);
+    }
+}
