@@ -2,6 +2,23 @@
 
 mod support;
 
+on_both_stores!(
+    the_trace_driven_loop,
+    replay_takes_effects_from_the_trace,
+    traces_record_effects_and_never_secrets,
+    runaway_handlers_fail_alone,
+    oversized_bodies_get_413_and_a_trace,
+    the_editor_api_needs_the_canvas_token,
+    malformed_code_and_requests_get_precise_errors,
+    live_values_of_a_draft_on_a_trace,
+    push_and_pull_round_trip_all_or_nothing,
+    trace_ergonomics,
+    retention_keeps_the_newest_traces,
+    canvases_are_chosen_by_host_or_path_prefix,
+    editors_are_told_of_new_traces,
+    metrics_count_requests_and_traces,
+);
+
 use axum::http::StatusCode;
 use gloam_runtime::server::state::Config;
 use serde_json::json;
@@ -34,9 +51,8 @@ handler GET /loop =
   List.range(0, 1000000) |> List.map(\n -> n * 2) |> List.length |> Int.toString
 "#;
 
-#[tokio::test]
-async fn the_trace_driven_loop() {
-    let server = TestServer::sqlite(TODOS).await;
+async fn the_trace_driven_loop(url: String) {
+    let server = TestServer::new(&url, TODOS).await;
     // A request to an unknown path is a 404 and lands in the 404 list.
     let reply = server.user("GET", "/hello?name=Ada", "").await;
     assert_status(&reply, StatusCode::NOT_FOUND);
@@ -96,9 +112,8 @@ async fn the_trace_driven_loop() {
     assert_eq!(server.user("GET", "/hello", "").await.status, 501);
 }
 
-#[tokio::test]
-async fn replay_takes_effects_from_the_trace() {
-    let server = TestServer::sqlite(TODOS).await;
+async fn replay_takes_effects_from_the_trace(url: String) {
+    let server = TestServer::new(&url, TODOS).await;
     assert_eq!(server.user("POST", "/todos/1", "write tests").await.status, 201);
     let read = server.user("GET", "/todos/1", "").await;
     assert_eq!(read.body, "[ ] write tests");
@@ -120,9 +135,8 @@ async fn replay_takes_effects_from_the_trace() {
     assert!(failure.contains("line 2"), "{failure}");
 }
 
-#[tokio::test]
-async fn traces_record_effects_and_never_secrets() {
-    let server = TestServer::sqlite(TODOS).await;
+async fn traces_record_effects_and_never_secrets(url: String) {
+    let server = TestServer::new(&url, TODOS).await;
     let set = server.editor("PUT", "/secrets/api-key", Some(json!({ "value": "s3cr3t-value" }))).await;
     assert_status(&set, StatusCode::OK);
     let reply = server.user("GET", "/secret", "").await;
@@ -140,11 +154,10 @@ async fn traces_record_effects_and_never_secrets() {
     assert_eq!(replay["same"], true, "{replay}");
 }
 
-#[tokio::test]
-async fn runaway_handlers_fail_alone() {
+async fn runaway_handlers_fail_alone(url: String) {
     let config =
         Config { limits: gloam_interpreter::Limits { max_steps: 200_000, ..Default::default() }, ..Config::default() };
-    let server = TestServer::sqlite_with(TODOS, config).await;
+    let server = TestServer::open(&url, TODOS, config).await;
     let (runaway, other) = tokio::join!(server.user("GET", "/loop", ""), server.user("POST", "/todos/2", "still here"));
     assert_status(&runaway, StatusCode::INTERNAL_SERVER_ERROR);
     assert!(runaway.body.contains("step budget of 200000 steps exhausted"), "{}", runaway.body);
@@ -154,10 +167,9 @@ async fn runaway_handlers_fail_alone() {
     assert_eq!(server.user("GET", "/todos/2", "").await.body, "[ ] still here");
 }
 
-#[tokio::test]
-async fn oversized_bodies_get_413_and_a_trace() {
+async fn oversized_bodies_get_413_and_a_trace(url: String) {
     let config = Config { max_body_bytes: 1024, ..Config::default() };
-    let server = TestServer::sqlite_with(TODOS, config).await;
+    let server = TestServer::open(&url, TODOS, config).await;
     let reply = server.user("POST", "/todos/3", &"x".repeat(4096)).await;
     assert_status(&reply, StatusCode::PAYLOAD_TOO_LARGE);
     assert!(reply.body.contains("larger than the limit of 1024 bytes"), "{}", reply.body);
@@ -166,22 +178,21 @@ async fn oversized_bodies_get_413_and_a_trace() {
     assert_eq!(server.user("POST", "/todos/3", "small").await.status, 201);
 }
 
-#[tokio::test]
-async fn the_editor_api_needs_the_canvas_token() {
-    let server = TestServer::sqlite(TODOS).await;
+async fn the_editor_api_needs_the_canvas_token(url: String) {
+    let server = TestServer::new(&url, TODOS).await;
     let reply = server.editor_as("wrong", "GET", "/toplevels", None).await;
     assert_status(&reply, StatusCode::UNAUTHORIZED);
     assert!(reply.json()["message"].as_str().expect("message").contains("API token"));
-    let mut other = TestServer::sqlite("").await;
-    other.canvas = "nowhere".into();
+    let mut other = TestServer { canvas: "nowhere".into(), token: server.token.clone(), ..server };
     assert_status(&other.editor("GET", "/toplevels", None).await, StatusCode::NOT_FOUND);
+    other.canvas = "demo".into();
+    let server = other;
     // User traffic needs no token.
     assert_eq!(server.user("GET", "/todos/9", "").await.status, 404);
 }
 
-#[tokio::test]
-async fn malformed_code_and_requests_get_precise_errors() {
-    let server = TestServer::sqlite(TODOS).await;
+async fn malformed_code_and_requests_get_precise_errors(url: String) {
+    let server = TestServer::new(&url, TODOS).await;
     let id = server.toplevel("label").await;
     // Two declarations in one toplevel.
     let reply = server
@@ -217,9 +228,8 @@ async fn malformed_code_and_requests_get_precise_errors() {
     assert!(refused.json()["diagnostics"].as_array().is_some_and(|d| !d.is_empty()));
 }
 
-#[tokio::test]
-async fn live_values_of_a_draft_on_a_trace() {
-    let server = TestServer::sqlite(TODOS).await;
+async fn live_values_of_a_draft_on_a_trace(url: String) {
+    let server = TestServer::new(&url, TODOS).await;
     server.user("POST", "/todos/7", "seven").await;
     let trace = server.user("GET", "/todos/7", "").await.header("x-gloam-trace-id").expect("id").to_string();
     server.flush().await;
@@ -261,9 +271,8 @@ async fn live_values_of_a_draft_on_a_trace() {
     assert_eq!(server.user("GET", "/todos/99", "").await.status, 404);
 }
 
-#[tokio::test]
-async fn push_and_pull_round_trip_all_or_nothing() {
-    let server = TestServer::sqlite(TODOS).await;
+async fn push_and_pull_round_trip_all_or_nothing(url: String) {
+    let server = TestServer::new(&url, TODOS).await;
     let pulled = server.editor("GET", "/files", None).await.json();
     let text = pulled["files"]["main.gloam"].as_str().expect("main.gloam").to_string();
     assert!(text.contains("handler GET /secret"));
@@ -285,9 +294,8 @@ async fn push_and_pull_round_trip_all_or_nothing() {
     assert_eq!(files["files"]["extra.gloam"], "fn twice(n: Int) -> Int = n * 2\n");
 }
 
-#[tokio::test]
-async fn trace_ergonomics() {
-    let server = TestServer::sqlite(TODOS).await;
+async fn trace_ergonomics(url: String) {
+    let server = TestServer::new(&url, TODOS).await;
     let reply = server.user("POST", "/todos/5?x=1%202", "it's done").await;
     let id = reply.header("x-gloam-trace-id").expect("id").to_string();
     server.flush().await;
@@ -309,13 +317,12 @@ async fn trace_ergonomics() {
     assert_eq!(rows[0]["value"], "Todo { id: \"5\", title: \"it's done\", done: false }");
 }
 
-#[tokio::test]
-async fn retention_keeps_the_newest_traces() {
+async fn retention_keeps_the_newest_traces(url: String) {
     let config = Config {
         retention: gloam_trace_store::Retention { newest: 3, max_age_ms: 24 * 60 * 60 * 1000 },
         ..Config::default()
     };
-    let server = TestServer::sqlite_with(TODOS, config).await;
+    let server = TestServer::open(&url, TODOS, config).await;
     let mut ids = Vec::new();
     for n in 0..6 {
         let reply = server.user("GET", &format!("/todos/{n}"), "").await;
@@ -327,9 +334,8 @@ async fn retention_keeps_the_newest_traces() {
     assert_eq!(kept, [ids[5].as_str(), ids[4].as_str(), ids[3].as_str()]);
 }
 
-#[tokio::test]
-async fn canvases_are_chosen_by_host_or_path_prefix() {
-    let server = TestServer::sqlite(TODOS).await;
+async fn canvases_are_chosen_by_host_or_path_prefix(url: String) {
+    let server = TestServer::new(&url, TODOS).await;
     let second = server.state.ensure_canvas("other").await.expect("canvas");
     let request = |host: &str, path: &str| {
         axum::http::Request::builder().uri(path).header("host", host).body(axum::body::Body::empty()).expect("request")
@@ -348,10 +354,9 @@ async fn canvases_are_chosen_by_host_or_path_prefix() {
     assert_ne!(second.token, server.token);
 }
 
-#[tokio::test]
-async fn editors_are_told_of_new_traces() {
+async fn editors_are_told_of_new_traces(url: String) {
     use futures_util::StreamExt;
-    let server = TestServer::sqlite(TODOS).await;
+    let server = TestServer::new(&url, TODOS).await;
     let request = axum::http::Request::builder()
         .uri(format!("/_gloam/api/canvases/demo/events?token={}", server.token))
         .body(axum::body::Body::empty())
@@ -370,9 +375,8 @@ async fn editors_are_told_of_new_traces() {
     assert!(seen.contains("\"handler_key\":\"404 GET /nowhere\""), "{seen}");
 }
 
-#[tokio::test]
-async fn metrics_count_requests_and_traces() {
-    let server = TestServer::sqlite(TODOS).await;
+async fn metrics_count_requests_and_traces(url: String) {
+    let server = TestServer::new(&url, TODOS).await;
     server.user("GET", "/todos/1", "").await;
     server.user("GET", "/nope", "").await;
     server.flush().await;

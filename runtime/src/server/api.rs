@@ -1,6 +1,9 @@
 //! The editor API: everything the canvas UI and the CLI do, under
 //! `/_gloam/api/canvases/{canvas}/…`, each call authorised by the canvas's
 //! token. Documented in `docs/api.md`.
+//!
+//! Reads of traces go through `AppState::settled`, so a trace whose id a
+//! client just received is always found.
 
 use super::editor::{self, Pushed, Saved};
 use super::error::ApiError;
@@ -156,7 +159,7 @@ async fn summary(State(state): State<AppState>, Editor(canvas): Editor) -> ApiRe
         version: code.version,
         engine: state.engine.name(),
         toplevels: toplevel_views(&state, &canvas).await?,
-        not_found: state.store.not_found(&canvas.name).await?,
+        not_found: state.settled().await.not_found(&canvas.name).await?,
         datastores,
     }))
 }
@@ -256,7 +259,7 @@ async fn push(State(state): State<AppState>, Editor(canvas): Editor, Json(body):
 }
 
 async fn not_found_list(State(state): State<AppState>, Editor(canvas): Editor) -> ApiResult<Vec<NotFound>> {
-    Ok(Json(state.store.not_found(&canvas.name).await?))
+    Ok(Json(state.settled().await.not_found(&canvas.name).await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -272,7 +275,7 @@ async fn handler_from_404(
     Editor(canvas): Editor,
     Json(body): Json<FromNotFound>,
 ) -> ApiResult<Saved> {
-    let listed = state.store.not_found(&canvas.name).await?;
+    let listed = state.settled().await.not_found(&canvas.name).await?;
     let Some(entry) = listed.into_iter().find(|entry| entry.key == body.key) else {
         return Err(ApiError::NotFound(format!("`{}` is not in the 404 list of canvas `{}`", body.key, canvas.name)));
     };
@@ -296,7 +299,7 @@ async fn traces(
 ) -> ApiResult<Vec<TraceSummary>> {
     let filter =
         TraceFilter { handler_key: query.key, handler_keys: Vec::new(), limit: query.limit, before_ms: query.before };
-    Ok(Json(state.store.traces(&canvas.name, &filter).await?))
+    Ok(Json(state.settled().await.traces(&canvas.name, &filter).await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -427,7 +430,7 @@ async fn function_traces(
         return Ok(Json(Vec::new()));
     }
     let filter = TraceFilter { handler_keys: callers, ..TraceFilter::default() };
-    Ok(Json(state.store.traces(&canvas.name, &filter).await?))
+    Ok(Json(state.settled().await.traces(&canvas.name, &filter).await?))
 }
 
 async fn live_values(

@@ -23,9 +23,9 @@ pub async fn load_trace(state: &AppState, canvas: &CanvasRuntime, trace_id: &str
     if let Some(trace) = state.store.trace(&canvas.name, trace_id).await? {
         return Ok(trace);
     }
-    state.writer.flush().await;
     state
-        .store
+        .settled()
+        .await
         .trace(&canvas.name, trace_id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no trace {trace_id} in canvas `{}`", canvas.name)))

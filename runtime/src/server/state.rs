@@ -174,6 +174,13 @@ impl AppState {
         runtime
     }
 
+    /// The store once every trace submitted so far is written: for reads of
+    /// traces that must see the requests just answered.
+    pub async fn settled(&self) -> &Store {
+        self.writer.flush().await;
+        &self.store
+    }
+
     pub fn canvas(&self, name: &str) -> Option<Arc<CanvasRuntime>> {
         self.canvases.get(name).map(|entry| entry.value().clone())
     }

@@ -3,6 +3,29 @@
 
 #![allow(dead_code)] // each test binary uses its own part of the support
 
+/// Fresh SQLite files and PostgreSQL databases, shared with the store's tests.
+#[path = "../../../trace-store/tests/harness/mod.rs"]
+pub mod harness;
+
+/// Generates `sqlite::CASE` and `postgres::CASE` tests from `async fn CASE(url: String)`.
+#[macro_export]
+macro_rules! on_both_stores {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test]
+            async fn $case() {
+                $crate::support::harness::run_sqlite(super::$case).await
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test]
+            async fn $case() {
+                $crate::support::harness::run_postgres(super::$case).await
+            })*
+        }
+    };
+}
+
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -16,7 +39,6 @@ pub struct TestServer {
     pub app: Router,
     pub canvas: String,
     pub token: String,
-    _dir: Option<tempfile::TempDir>,
 }
 
 /// A user's response: status, headers (lower-case names), body.
@@ -37,17 +59,9 @@ impl Reply {
 }
 
 impl TestServer {
-    /// A server over a new SQLite file with one canvas, `demo`, holding `code`.
-    pub async fn sqlite(code: &str) -> TestServer {
-        Self::sqlite_with(code, Config::default()).await
-    }
-
-    pub async fn sqlite_with(code: &str, config: Config) -> TestServer {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite://{}", dir.path().join("gloam.db").display());
-        let mut server = Self::open(&url, code, config).await;
-        server._dir = Some(dir);
-        server
+    /// A server over the store at `url` with one canvas, `demo`, holding `code`.
+    pub async fn new(url: &str, code: &str) -> TestServer {
+        Self::open(url, code, Config::default()).await
     }
 
     pub async fn open(url: &str, code: &str, config: Config) -> TestServer {
@@ -55,7 +69,7 @@ impl TestServer {
         let state = AppState::open(store, config).await.expect("state loads");
         let canvas = state.ensure_canvas("demo").await.expect("canvas");
         let token = canvas.token.clone();
-        let server = TestServer { app: server::app(state.clone()), state, canvas: "demo".into(), token, _dir: None };
+        let server = TestServer { app: server::app(state.clone()), state, canvas: "demo".into(), token };
         if !code.is_empty() {
             let pushed =
                 server.editor("PUT", "/files", Some(serde_json::json!({ "files": { "main.gloam": code } }))).await;

@@ -1,0 +1,194 @@
+//! `gloam serve` as a user runs it: the real binary, real sockets, a SQLite
+//! file; and the CLI commands that talk to it.
+
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+
+/// A running `gloam serve`, killed on drop.
+struct Server {
+    child: Child,
+    address: String,
+    tokens: Vec<(String, String)>,
+}
+
+impl Server {
+    fn start(store: &Path, args: &[&str]) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_gloam"))
+            .arg("serve")
+            .args(["--store", &format!("sqlite://{}", store.display()), "--listen", "127.0.0.1:0"])
+            .args(args)
+            .current_dir(ROOT)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("gloam serve starts");
+        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let mut address = String::new();
+        let mut tokens = Vec::new();
+        for line in lines.by_ref() {
+            let line = line.expect("a line");
+            if let Some(rest) = line.strip_prefix("Gloam is serving on ") {
+                address = rest.split_whitespace().next().expect("address").to_string();
+            }
+            if let Some(exports) = line.trim().strip_prefix("for the CLI: export ") {
+                let field = |name: &str| {
+                    exports.split_whitespace().find_map(|part| part.strip_prefix(name)).expect("field").to_string()
+                };
+                tokens.push((field("GLOAM_CANVAS="), field("GLOAM_TOKEN=")));
+                if tokens.len() == args.iter().filter(|arg| **arg == "--load").count().max(1) {
+                    break;
+                }
+            }
+        }
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        assert!(!address.is_empty(), "gloam serve printed no address");
+        Server { child, address, tokens }
+    }
+
+    fn token(&self, canvas: &str) -> &str {
+        self.tokens.iter().find(|(name, _)| name == canvas).map(|(_, token)| token.as_str()).expect("token")
+    }
+
+    fn kill_hard(&mut self) {
+        self.child.kill().expect("SIGKILL");
+        self.child.wait().expect("reaped");
+    }
+
+    fn gloam(&self, canvas: &str, args: &[&str]) -> std::process::Output {
+        Command::new(env!("CARGO_BIN_EXE_gloam"))
+            .args(args)
+            .env("GLOAM_SERVER", &self.address)
+            .env("GLOAM_CANVAS", canvas)
+            .env("GLOAM_TOKEN", self.token(canvas))
+            .current_dir(ROOT)
+            .output()
+            .expect("gloam runs")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::new()
+}
+
+async fn editor(server: &Server, canvas: &str, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+    let url = format!("{}/_gloam/api/canvases/{canvas}{path}", server.address);
+    let mut request = client().request(method, url).bearer_auth(server.token(canvas));
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.expect("the editor API answers");
+    let status = response.status();
+    let text = response.text().await.expect("body");
+    assert!(status.is_success(), "{status}: {text}");
+    serde_json::from_str(&text).expect("JSON")
+}
+
+#[tokio::test]
+async fn the_loop_over_real_http_and_an_edit_survives_kill_9() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = dir.path().join("gloam.db");
+    let mut server = Server::start(&store, &["--load", "examples/hello"]);
+    let get = |path: &str| client().get(format!("{}{path}", server.address)).send();
+
+    // Unknown path: 404, in the 404 list.
+    let response = get("/hi?name=Ada").await.expect("response");
+    assert_eq!(response.status(), 404);
+    let first_trace = response.headers()["x-gloam-trace-id"].to_str().expect("id").to_string();
+    let listed = editor(&server, "hello", reqwest::Method::GET, "/404s", None).await;
+    assert_eq!(listed[0]["key"], "404 GET /hi");
+
+    // Handler from the 404, then code.
+    let created =
+        editor(&server, "hello", reqwest::Method::POST, "/404s/handler", Some(json!({ "key": "404 GET /hi" }))).await;
+    let id = created["toplevel_id"].as_i64().expect("id");
+    let code = "handler GET /hi =\n  let name = Dict.get(request.query, \"name\") |> Option.withDefault(\"there\")\n  Http.text(greeting(name, true), 200)";
+    let saved =
+        editor(&server, "hello", reqwest::Method::PUT, &format!("/toplevels/{id}"), Some(json!({ "source": code })))
+            .await;
+    assert_eq!(saved["state"], "live");
+    // Acknowledged: kill -9 at once, then restart on the same store.
+    server.kill_hard();
+    let server = Server::start(&store, &[]);
+    let response = client().get(format!("{}/hi?name=Ada", server.address)).send().await.expect("response");
+    assert_eq!(response.text().await.expect("body"), "Hello, Ada!");
+
+    // Replay the first trace against the new code, with the CLI.
+    let replayed = server.gloam("hello", &["replay", &first_trace]);
+    let text = String::from_utf8_lossy(&replayed.stdout);
+    assert_eq!(replayed.status.code(), Some(3), "changed responses exit 3: {text}");
+    assert!(text.contains("recorded: 404"), "{text}");
+    assert!(text.contains("+Hello, Ada!"), "{text}");
+
+    // Rollback to the skeleton.
+    let versions = editor(&server, "hello", reqwest::Method::GET, &format!("/toplevels/{id}/versions"), None).await;
+    let skeleton = versions.as_array().and_then(|v| v.last()).and_then(|v| v["id"].as_i64()).expect("first version");
+    let body = json!({ "version": skeleton });
+    editor(&server, "hello", reqwest::Method::POST, &format!("/toplevels/{id}/rollback"), Some(body)).await;
+    let response = client().get(format!("{}/hi", server.address)).send().await.expect("response");
+    assert_eq!(response.status(), 501);
+
+    // `gloam traces` lists them.
+    let traces = server.gloam("hello", &["traces", "--key", "GET /hi"]);
+    let text = String::from_utf8_lossy(&traces.stdout);
+    assert!(text.contains(&first_trace), "{text}");
+    assert!(text.contains("3 trace(s)"), "{text}");
+}
+
+#[test]
+fn push_and_pull_through_the_cli() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = Server::start(&dir.path().join("gloam.db"), &["--load", "examples/todo-api", "--canvas", "todos"]);
+    let pulled = dir.path().join("pulled");
+    let output = server.gloam("todos", &["pull", pulled.to_str().expect("path")]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let original = std::fs::read_to_string(Path::new(ROOT).join("examples/todo-api/todos.gloam")).expect("example");
+    let copy = std::fs::read_to_string(pulled.join("todos.gloam")).expect("pulled file");
+    assert_eq!(gloam_language::syntax::parse(&copy).module, gloam_language::syntax::parse(&original).module);
+
+    std::fs::write(pulled.join("todos.gloam"), copy.replace("title must not be empty", "a title, please"))
+        .expect("edit");
+    let output = server.gloam("todos", &["push", pulled.to_str().expect("path")]);
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("0 created, 1 updated, 0 deleted"), "{text}");
+
+    std::fs::write(pulled.join("broken.gloam"), "fn broken() -> Int = \"no\"\n").expect("write");
+    let output = server.gloam("todos", &["push", pulled.to_str().expect("path")]);
+    let errors = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(errors.contains("nothing was stored"), "{errors}");
+    assert!(errors.contains("error[type-mismatch]"), "{errors}");
+}
+
+#[test]
+fn a_broken_canvas_folder_is_refused_at_start() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let code = dir.path().join("code");
+    std::fs::create_dir(&code).expect("dir");
+    std::fs::write(code.join("main.gloam"), "handler GET / =\n  Http.text(1, 200)\n").expect("write");
+    let output = Command::new(env!("CARGO_BIN_EXE_gloam"))
+        .args([
+            "serve",
+            "--store",
+            &format!("sqlite://{}", dir.path().join("g.db").display()),
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .args(["--load", code.to_str().expect("path")])
+        .output()
+        .expect("runs");
+    let errors = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{errors}");
+    assert!(errors.contains("error[type-mismatch]") && errors.contains("nothing was stored"), "{errors}");
+}
