@@ -4,7 +4,7 @@
 
 use crate::canvas::CanvasCode;
 use gloam_interpreter::request::response_from_value;
-use gloam_interpreter::{Effects, HttpRequest, HttpResponse, Limits, LiveValues, Options, RuntimeError};
+use gloam_interpreter::{Effects, HttpRequest, HttpResponse, Limits, LiveValues, Options, RuntimeError, Value};
 use gloam_language::LineColumn;
 use gloam_language::ast::{HandlerDecl, Span};
 use serde::Serialize;
@@ -32,9 +32,9 @@ impl Failure {
     }
 }
 
-/// What running a handler produced.
-pub struct Execution {
-    pub response: Result<HttpResponse, Failure>,
+/// What a run produced: a handler's response, or a worker's `()`.
+pub struct Execution<T = HttpResponse> {
+    pub result: Result<T, Failure>,
     /// Filled when asked for (the interpreter records them; production runs don't).
     pub live_values: LiveValues,
 }
@@ -50,6 +50,9 @@ pub trait Engine: Send + Sync {
         request: &HttpRequest,
         effects: &mut dyn Effects,
     ) -> Execution;
+
+    /// Runs a worker on one event (`Queue.emit`); a worker's value is ignored.
+    fn run_worker(&self, code: &CanvasCode, worker: &str, event: Value, effects: &mut dyn Effects) -> Execution<()>;
 }
 
 /// The reference interpreter as an engine.
@@ -86,6 +89,24 @@ impl Engine for Interpreter {
         let response = run.result.map_err(|error| failure(code, error)).and_then(|value| {
             response_from_value(&value).map_err(|kind| failure(code, RuntimeError::new(kind).at(handler.body.span)))
         });
-        Execution { response, live_values: run.live_values }
+        Execution { result: response, live_values: run.live_values }
+    }
+
+    fn run_worker(&self, code: &CanvasCode, worker: &str, event: Value, effects: &mut dyn Effects) -> Execution<()> {
+        let options = Options { limits: self.limits, record_live_values: self.record_live_values };
+        match code.program().run_worker(worker, event, effects, options) {
+            Some(run) => Execution {
+                result: run.result.map(drop).map_err(|error| failure(code, error)),
+                live_values: run.live_values,
+            },
+            None => Execution {
+                result: Err(Failure {
+                    message: format!("there is no worker `{worker}`"),
+                    toplevel_id: None,
+                    span: None,
+                }),
+                live_values: LiveValues::default(),
+            },
+        }
     }
 }

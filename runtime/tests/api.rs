@@ -17,6 +17,7 @@ on_both_stores!(
     canvases_are_chosen_by_host_or_path_prefix,
     editors_are_told_of_new_traces,
     metrics_count_requests_and_traces,
+    workers_run_on_emitted_events,
 );
 
 use axum::http::StatusCode;
@@ -393,4 +394,63 @@ async fn metrics_count_requests_and_traces(url: String) {
     }
     let reserved = server.user("GET", "/_gloam/anything", "").await;
     assert!(reserved.body.contains("reserved"), "{}", reserved.body);
+}
+
+const WORKERS: &str = r#"
+type Event = { id: String, hops: Int }
+
+db seen: Event
+
+worker record(event: Event) =
+  DB.set(seen, event.id, event)
+  Log.info("recorded ${event.id}")
+
+worker bounce(event: Event) =
+  Queue.emit(bounce, { event with hops: event.hops + 1 })
+
+handler POST /events/:id =
+  Queue.emit(record, Event { id: request.params.id, hops: 0 })
+  Http.text("queued", 202)
+
+handler POST /bounce =
+  Queue.emit(bounce, Event { id: "b", hops: 0 })
+  Http.text("bouncing", 202)
+"#;
+
+async fn workers_run_on_emitted_events(url: String) {
+    let server = TestServer::new(&url, WORKERS).await;
+    assert_eq!(server.user("POST", "/events/e1", "").await.status, 202);
+    let mut run = serde_json::Value::Null;
+    for _ in 0..100 {
+        server.flush().await;
+        let traces = server.editor("GET", "/traces?key=WORKER%20record", None).await.json();
+        if let Some(found) = traces.get(0) {
+            run = found.clone();
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(run["status"], 200, "the worker ran: {run}");
+    let trace = server.editor("GET", &format!("/traces/{}", run["id"].as_str().expect("id")), None).await.json();
+    assert_eq!(trace["logs"][0]["message"], "recorded e1");
+    assert_eq!(trace["effects_shown"][0]["function"], "DB.set");
+    let rows = server.editor("GET", "/datastores/seen", None).await.json();
+    assert_eq!(rows[0]["value"], "Event { id: \"e1\", hops: 0 }");
+    // A worker run replays like a request.
+    let replay =
+        server.editor("POST", &format!("/traces/{}/replay", run["id"].as_str().expect("id")), None).await.json();
+    assert_eq!((replay["handler"].as_str(), replay["same"].as_bool()), (Some("WORKER record"), Some(true)), "{replay}");
+    // A worker that emits to itself forever is stopped, and says so.
+    server.user("POST", "/bounce", "").await;
+    let mut stopped = serde_json::Value::Null;
+    for _ in 0..200 {
+        server.flush().await;
+        let traces = server.editor("GET", "/traces?key=WORKER%20bounce&limit=100", None).await.json();
+        if let Some(found) = traces.as_array().expect("list").iter().find(|t| t["status"] == 500) {
+            stopped = found.clone();
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(stopped["error"].as_str().is_some_and(|e| e.contains("a cycle?")), "{stopped}");
 }

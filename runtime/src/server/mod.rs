@@ -13,6 +13,7 @@ pub mod error;
 pub mod replay;
 pub mod state;
 pub mod traffic;
+pub mod workers;
 
 use axum::Router;
 use axum::extract::State;

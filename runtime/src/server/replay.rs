@@ -6,10 +6,12 @@
 use super::error::ApiError;
 use super::state::{AppState, CanvasRuntime};
 use super::traffic::http_request;
+use super::workers;
 use crate::canvas::{CanvasCode, ToplevelDiagnostic, ToplevelSource};
 use crate::effects::{HostEffects, Mode, TraceEffects, Unrecorded};
 use crate::engine::{Engine, Execution, Failure, Interpreter};
-use gloam_interpreter::{HttpResponse, MAX_VALUES_PER_EXPRESSION};
+use gloam_interpreter::{Effects, HttpResponse, MAX_VALUES_PER_EXPRESSION, Value};
+use gloam_language::ast::HandlerDecl;
 use gloam_trace_store::{LogLine, RecordedEffect, Trace, TraceResponse};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -118,25 +120,21 @@ pub async fn replay(
     let job_state = state.clone();
     let canvas_name = canvas.name.clone();
     let result = tokio::task::spawn_blocking(move || {
-        let request = http_request(&trace.request);
-        let handler = code.route(&request.method, &request.path);
-        let handler_key = handler.map(crate::canvas::handler_key);
-        let (response, effects, logs) = match handler {
-            None => {
-                (Err(format!("no handler for {} {} in this code (404)", request.method, request.path)), vec![], vec![])
+        let target = Target::of_trace(&code, &trace);
+        let run = |effects: &mut dyn Effects| match &target {
+            Ok(target) => {
+                target.run(job_state.engine.as_ref(), &code, &trace, effects).result.map_err(|f| f.describe(&code))
             }
-            Some(handler) if options.live_effects => {
-                let mut effects = HostEffects::new(&job_state.host, &canvas_name, Mode::Live);
-                let Execution { response, .. } = job_state.engine.run_handler(&code, handler, &request, &mut effects);
-                (response.map_err(|failure| failure.describe(&code)), effects.recorded, effects.logs)
-            }
-            Some(handler) => {
-                let mut effects =
-                    TraceEffects::new(trace.effects.clone(), Unrecorded::Fail, &job_state.host, &canvas_name);
-                let Execution { response, .. } = job_state.engine.run_handler(&code, handler, &request, &mut effects);
-                (response.map_err(|failure| failure.describe(&code)), effects.host.recorded, effects.host.logs)
-            }
+            Err(message) => Err(message.clone()),
         };
+        let (response, effects, logs) = if options.live_effects {
+            let mut effects = HostEffects::new(&job_state.host, &canvas_name, Mode::Live);
+            (run(&mut effects), effects.recorded, effects.logs)
+        } else {
+            let mut effects = TraceEffects::new(trace.effects.clone(), Unrecorded::Fail, &job_state.host, &canvas_name);
+            (run(&mut effects), effects.host.recorded, effects.host.logs)
+        };
+        let handler_key = target.ok().map(|target| target.key());
         let replayed = response.as_ref().ok().map(to_trace_response);
         let diff = replayed.as_ref().map(|replayed| diff(&trace.response, replayed)).unwrap_or_default();
         ReplayResult {
@@ -200,6 +198,42 @@ fn shown(value: &gloam_interpreter::Value) -> String {
     text
 }
 
+/// What a trace ran: a handler, or a worker on its event.
+enum Target<'c> {
+    Handler(&'c HandlerDecl),
+    Worker(String, Value),
+}
+
+impl<'c> Target<'c> {
+    /// The handler that serves the trace's request in `code`, or the worker of a worker run.
+    fn of_trace(code: &'c CanvasCode, trace: &Trace) -> Result<Target<'c>, String> {
+        if let Some(event) = workers::worker_event(&trace.handler_key, &trace.request) {
+            return event.map(|(worker, event)| Target::Worker(worker, event));
+        }
+        let request = &trace.request;
+        code.route(&request.method, &request.path)
+            .map(Target::Handler)
+            .ok_or_else(|| format!("no handler for {} {} in this code (404)", request.method, request.path))
+    }
+
+    fn key(&self) -> String {
+        match self {
+            Target::Handler(handler) => crate::canvas::handler_key(handler),
+            Target::Worker(worker, _) => workers::worker_key(worker),
+        }
+    }
+
+    fn run(&self, engine: &dyn Engine, code: &CanvasCode, trace: &Trace, effects: &mut dyn Effects) -> Execution {
+        match self {
+            Target::Handler(handler) => engine.run_handler(code, handler, &http_request(&trace.request), effects),
+            Target::Worker(worker, event) => {
+                let execution = engine.run_worker(code, worker, event.clone(), effects);
+                Execution { result: execution.result.map(|()| workers::done()), live_values: execution.live_values }
+            }
+        }
+    }
+}
+
 /// The key of the handler to run a trace with, in code being edited: the
 /// edited handler when the trace is one of its own (by its live key, or because
 /// the edited route serves the request); otherwise the handler the trace was
@@ -250,24 +284,29 @@ pub async fn live_values(
     let canvas_name = canvas.name.clone();
     let limits = state.config.limits;
     tokio::task::spawn_blocking(move || {
-        let handler_key = trace_handler(&current, &code, request.toplevel_id, &trace);
         let diagnostics = code.diagnostics();
-        let handler = handler_key.as_ref().ok().and_then(|key| Some((key.clone(), code.handler(key)?)));
-        let Some((key, handler)) = handler else {
-            let message =
-                handler_key.err().unwrap_or_else(|| format!("no handler in this code serves trace {}", trace.id));
-            return LiveValuesResult {
-                handler: None,
-                response: None,
-                failure: Some(Failure { message, toplevel_id: None, span: None }),
-                diagnostics,
-                expressions: Vec::new(),
-                max_values_per_expression: MAX_VALUES_PER_EXPRESSION,
-            };
+        let target = match workers::worker_event(&trace.handler_key, &trace.request) {
+            Some(event) => event.map(|(worker, event)| Target::Worker(worker, event)),
+            None => trace_handler(&current, &code, request.toplevel_id, &trace).and_then(|key| {
+                code.handler(&key).map(Target::Handler).ok_or_else(|| format!("no handler {key} in this code"))
+            }),
+        };
+        let target = match target {
+            Ok(target) => target,
+            Err(message) => {
+                return LiveValuesResult {
+                    handler: None,
+                    response: None,
+                    failure: Some(Failure { message, toplevel_id: None, span: None }),
+                    diagnostics,
+                    expressions: Vec::new(),
+                    max_values_per_expression: MAX_VALUES_PER_EXPRESSION,
+                };
+            }
         };
         let mut effects = TraceEffects::new(trace.effects.clone(), Unrecorded::ReadOnly, &job_state.host, &canvas_name);
         let engine = Interpreter { limits, record_live_values: true };
-        let execution = engine.run_handler(&code, handler, &http_request(&trace.request), &mut effects);
+        let execution = target.run(&engine, &code, &trace, &mut effects);
         let spans = code.expression_spans();
         let expressions = execution
             .live_values
@@ -289,9 +328,9 @@ pub async fn live_values(
             })
             .collect();
         LiveValuesResult {
-            handler: Some(key),
-            response: execution.response.as_ref().ok().map(to_trace_response),
-            failure: execution.response.err(),
+            handler: Some(target.key()),
+            response: execution.result.as_ref().ok().map(to_trace_response),
+            failure: execution.result.err(),
             diagnostics,
             expressions,
             max_values_per_expression: MAX_VALUES_PER_EXPRESSION,

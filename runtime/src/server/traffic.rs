@@ -5,14 +5,13 @@
 
 use super::state::{AppState, CanvasRuntime, Event, Metrics};
 use crate::effects::{HostEffects, Mode};
-use crate::engine::Execution;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
-use gloam_interpreter::{HttpRequest, HttpResponse};
-use gloam_trace_store::{Trace, TraceRequest, TraceResponse, TraceSummary, not_found_key};
+use gloam_interpreter::{HttpRequest, HttpResponse, Value};
+use gloam_trace_store::{LogLine, RecordedEffect, Trace, TraceRequest, TraceResponse, TraceSummary, not_found_key};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -111,11 +110,11 @@ pub async fn serve(State(state): State<AppState>, request: Request) -> Response 
         )),
         Err(message) => Err((StatusCode::BAD_REQUEST, message)),
     };
-    let (response, effects, logs, error) = match (body, handler_key) {
+    let outcome = match (body, handler_key) {
         (Err((status, message)), _) => {
             Metrics::count(&state.metrics.rejected);
             request.body_truncated = true;
-            (plain(status, &message), Vec::new(), Vec::new(), Some(message))
+            Outcome::without_effects(plain(status, &message), Some(message))
         }
         (Ok(body), None) => {
             request.body = body;
@@ -124,57 +123,130 @@ pub async fn serve(State(state): State<AppState>, request: Request) -> Response 
                 "no handler for {} {} on canvas `{}`; it is in the canvas's 404 list, where a handler can be made from it",
                 request.method, request.path, canvas.name
             );
-            (plain(StatusCode::NOT_FOUND, &message), Vec::new(), Vec::new(), None)
+            Outcome::without_effects(plain(StatusCode::NOT_FOUND, &message), None)
         }
         (Ok(body), Some(handler_key)) => {
             request.body = body;
-            let job_state = state.clone();
-            let job_code = code.clone();
-            let job_canvas = canvas.name.clone();
-            let job_request = http_request(&request);
-            let job = tokio::task::spawn_blocking(move || {
-                let Some(handler) = job_code.handler(&handler_key) else {
-                    return Err(format!("handler {handler_key} disappeared"));
-                };
-                let mut effects = HostEffects::new(&job_state.host, &job_canvas, Mode::Live);
-                let Execution { response, .. } =
-                    job_state.engine.run_handler(&job_code, handler, &job_request, &mut effects);
-                Ok((response.map_err(|failure| failure.describe(&job_code)), effects.recorded, effects.logs))
-            });
-            match job.await.map_err(|error| format!("the handler crashed: {error}")).and_then(|result| result) {
-                Ok((Ok(response), effects, logs)) => (response, effects, logs, None),
-                Ok((Err(message), effects, logs)) => {
-                    Metrics::count(&state.metrics.handler_errors);
-                    let shown = format!("the handler for {} {} failed: {message}", request.method, request.path);
-                    (plain(StatusCode::INTERNAL_SERVER_ERROR, &shown), effects, logs, Some(message))
-                }
-                Err(message) => {
-                    Metrics::count(&state.metrics.handler_errors);
-                    (plain(StatusCode::INTERNAL_SERVER_ERROR, &message), Vec::new(), Vec::new(), Some(message))
-                }
+            let (job_code, job_request) = (code.clone(), http_request(&request));
+            let live = run_live(&state, &canvas.name, move |state, effects| {
+                let handler = job_code.handler(&handler_key).ok_or(format!("handler {handler_key} disappeared"))?;
+                let execution = state.engine.run_handler(&job_code, handler, &job_request, effects);
+                execution.result.map_err(|failure| failure.describe(&job_code))
+            })
+            .await;
+            if live.result.is_err() {
+                Metrics::count(&state.metrics.handler_errors);
             }
+            let what = format!("the handler for {} {}", request.method, request.path);
+            live.into_outcome(
+                |response| response,
+                |message| plain(StatusCode::INTERNAL_SERVER_ERROR, &format!("{what} failed: {message}")),
+            )
         }
     };
-    let trace = Trace {
-        id: trace_id.clone(),
-        canvas: canvas.name.clone(),
-        handler_key: key,
-        received_at_ms,
-        code_version: code.version,
-        response: TraceResponse {
-            status: response.status,
-            headers: response.headers.clone(),
-            body: response.body.clone(),
-        },
-        request,
-        duration_us: i64::try_from(started.elapsed().as_micros()).unwrap_or(i64::MAX),
-        effects,
-        logs,
-        error,
-    };
-    publish(&canvas, &trace);
-    state.writer.submit(trace);
+    let response = outcome.response.clone();
+    let origin = Origin { trace_id: trace_id.clone(), key, code_version: code.version, received_at_ms, started };
+    record(&state, &canvas, origin, request, outcome, 0);
     into_response(response, &trace_id)
+}
+
+/// What a trace is of: its id and key, the code that ran, when.
+pub(crate) struct Origin {
+    pub trace_id: String,
+    pub key: String,
+    pub code_version: i64,
+    pub received_at_ms: i64,
+    pub started: Instant,
+}
+
+/// Stores a finished run as a trace (off the request path), tells editors,
+/// and delivers the events it emitted to workers. `chain` counts the worker
+/// runs that led to this one.
+pub(crate) fn record(
+    state: &AppState,
+    canvas: &Arc<CanvasRuntime>,
+    origin: Origin,
+    request: TraceRequest,
+    outcome: Outcome,
+    chain: u32,
+) {
+    let response = outcome.response;
+    let trace = Trace {
+        id: origin.trace_id,
+        canvas: canvas.name.clone(),
+        handler_key: origin.key,
+        received_at_ms: origin.received_at_ms,
+        code_version: origin.code_version,
+        request,
+        response: TraceResponse { status: response.status, headers: response.headers, body: response.body },
+        duration_us: i64::try_from(origin.started.elapsed().as_micros()).unwrap_or(i64::MAX),
+        effects: outcome.effects,
+        logs: outcome.logs,
+        error: outcome.error,
+    };
+    canvas.publish(Event::Trace { trace: summary(&trace), not_found: trace.handler_key.starts_with("404 ") });
+    state.writer.submit(trace);
+    super::workers::dispatch(state, canvas, outcome.emitted, chain);
+}
+
+/// What a run with live effects produced.
+pub(crate) struct Live<T> {
+    pub result: Result<T, String>,
+    pub effects: Vec<RecordedEffect>,
+    pub logs: Vec<LogLine>,
+    pub emitted: Vec<(String, Value)>,
+}
+
+impl<T> Live<T> {
+    /// The response to send (made by `ok`, or by `failed` from the error) and what to store with it.
+    pub(crate) fn into_outcome(
+        self,
+        ok: impl FnOnce(T) -> HttpResponse,
+        failed: impl FnOnce(&str) -> HttpResponse,
+    ) -> Outcome {
+        let (response, error) = match self.result {
+            Ok(value) => (ok(value), None),
+            Err(message) => (failed(&message), Some(message)),
+        };
+        Outcome { response, error, effects: self.effects, logs: self.logs, emitted: self.emitted }
+    }
+}
+
+/// Runs `job` on a blocking thread with live, recorded effects. A panic in
+/// the job is a failed run, not a crashed server.
+pub(crate) async fn run_live<T, F>(state: &AppState, canvas: &str, job: F) -> Live<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&AppState, &mut HostEffects) -> Result<T, String> + Send + 'static,
+{
+    let (state, canvas) = (state.clone(), canvas.to_string());
+    let task = tokio::task::spawn_blocking(move || {
+        let mut effects = HostEffects::new(&state.host, &canvas, Mode::Live);
+        let result = job(&state, &mut effects);
+        Live { result, effects: effects.recorded, logs: effects.logs, emitted: effects.emitted }
+    });
+    task.await.unwrap_or_else(|error| Live {
+        result: Err(format!("the run crashed: {error}")),
+        effects: Vec::new(),
+        logs: Vec::new(),
+        emitted: Vec::new(),
+    })
+}
+
+/// A finished request (or worker run), to be stored as a trace.
+pub(crate) struct Outcome {
+    pub response: HttpResponse,
+    pub error: Option<String>,
+    pub effects: Vec<RecordedEffect>,
+    pub logs: Vec<LogLine>,
+    /// Events for workers, delivered once the run is recorded.
+    pub emitted: Vec<(String, Value)>,
+}
+
+impl Outcome {
+    pub(crate) fn without_effects(response: HttpResponse, error: Option<String>) -> Outcome {
+        Outcome { response, error, effects: Vec::new(), logs: Vec::new(), emitted: Vec::new() }
+    }
 }
 
 fn plain(status: StatusCode, message: &str) -> HttpResponse {
@@ -207,11 +279,6 @@ pub fn summary(trace: &Trace) -> TraceSummary {
         duration_us: trace.duration_us,
         error: trace.error.clone(),
     }
-}
-
-fn publish(canvas: &CanvasRuntime, trace: &Trace) {
-    let not_found = trace.handler_key.starts_with("404 ");
-    canvas.publish(Event::Trace { trace: summary(trace), not_found });
 }
 
 fn into_response(response: HttpResponse, trace_id: &str) -> Response {
