@@ -87,8 +87,8 @@ struct ServeArgs {
     store: String,
     #[arg(long, env = "GLOAM_LISTEN", default_value = "127.0.0.1:8000")]
     listen: String,
-    /// Load a folder of .gloam files into a canvas (named by `--canvas` or the
-    /// folder's name); repeatable.
+    /// Load a folder of .gloam files into a new canvas (named by `--canvas` or
+    /// the folder's name); a canvas that already has code keeps it. Repeatable.
     #[arg(long)]
     load: Vec<PathBuf>,
     /// The canvas `--load` goes to (only with one `--load`).
@@ -384,7 +384,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     {
         bail!("`{canvas}` is not a canvas name (lower-case letters, digits and dashes, at most 63)");
     }
-    let store = Store::open(&args.store).await.with_context(|| format!("cannot open the store {}", args.store))?;
+    let store = Store::open(&args.store).await?;
     let config = Config {
         max_body_bytes: args.max_body,
         retention: Retention { newest: args.keep, max_age_ms: args.keep_days.saturating_mul(24 * 60 * 60 * 1000) },
@@ -394,6 +394,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     for folder in &args.load {
         let name = args.canvas.clone().unwrap_or_else(|| canvas_name_of(folder));
         let canvas = state.ensure_canvas(&name).await?;
+        if canvas.code().sources().next().is_some() {
+            // Edits made since the last start stay; `gloam push` replaces them on purpose.
+            eprintln!(
+                "canvas `{name}` already has code in the store; not loading {} over it (use `gloam push` to replace it)",
+                folder.display()
+            );
+            continue;
+        }
         let files = read_canvas_files(folder)?;
         match editor::push(&state, &canvas, files).await {
             Ok(pushed) => eprintln!(
@@ -420,7 +428,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let address = listener.local_addr()?;
-    println!("Gloam is serving on http://{address} (store: {})", args.store);
+    println!("Gloam is serving on http://{address} (store: {})", gloam_trace_store::redact_url(&args.store));
     for name in state.canvas_names() {
         let Some(canvas) = state.canvas(&name) else { continue };
         println!("  canvas `{name}`: http://{name}.localhost:{}/  or  http://{address}/@{name}/", address.port());

@@ -179,10 +179,7 @@ impl<'h> HostEffects<'h> {
                 };
                 self.outbound(text(call, 0)?, text(call, 1)?, &headers, text(call, 3)?.to_string())
             }
-            Builtin::TimeNow => {
-                let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-                Ok(Value::Int(i64::try_from(now.as_millis()).unwrap_or(i64::MAX)))
-            }
+            Builtin::TimeNow => Ok(Value::Int(gloam_trace_store::now_ms())),
             Builtin::RandomInt => {
                 let (Value::Int(low), Value::Int(high)) = (argument(call, 0)?, argument(call, 1)?) else {
                     return Err("Random.int: expected Int arguments".into());

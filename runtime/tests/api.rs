@@ -18,6 +18,7 @@ on_both_stores!(
     editors_are_told_of_new_traces,
     metrics_count_requests_and_traces,
     workers_run_on_emitted_events,
+    outbound_http_is_recorded_and_replayed,
 );
 
 use axum::http::StatusCode;
@@ -453,4 +454,56 @@ async fn workers_run_on_emitted_events(url: String) {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     assert!(stopped["error"].as_str().is_some_and(|e| e.contains("a cycle?")), "{stopped}");
+}
+
+/// A local upstream for outbound calls: answers `POST /in` with 201 and the body length.
+async fn upstream() -> (String, tokio::task::JoinHandle<()>) {
+    let app = axum::Router::new().route(
+        "/in",
+        axum::routing::post(|body: String| async move { (StatusCode::CREATED, format!("got {}", body.len())) }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let address = listener.local_addr().expect("address");
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app).await.expect("upstream serves");
+    });
+    (format!("http://{address}"), task)
+}
+
+async fn outbound_http_is_recorded_and_replayed(url: String) {
+    let relay = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/webhook-relay/relay.gloam"))
+        .expect("the example");
+    let server = TestServer::new(&url, &relay).await;
+    let (upstream, task) = upstream().await;
+    let target = format!("{upstream}/in");
+    server.editor("PUT", "/secrets/target-url", Some(json!({ "value": target }))).await;
+    let reply = server.user("POST", "/hooks", "{\"event\":\"push\"}").await;
+    assert_eq!(reply.status, 202, "{}", reply.body);
+    assert_eq!(reply.json()["status"], 201);
+    let id = reply.header("x-gloam-trace-id").expect("id").to_string();
+    let trace = server.editor("GET", &format!("/traces/{id}"), None).await.json();
+    let functions: Vec<&str> =
+        trace["effects"].as_array().expect("list").iter().filter_map(|e| e["function"].as_str()).collect();
+    assert_eq!(functions, ["Secrets.get", "Http.post", "Random.uuid", "Time.now", "DB.set"]);
+    assert!(trace["effects_shown"][1]["result"].as_str().expect("shown").contains("body: \"got 16\""), "{trace}");
+    assert_eq!(trace["logs"][0]["message"], format!("delivered to {target}: 201"));
+    // With the upstream gone, a replay still gets the recorded answer.
+    task.abort();
+    let replay = server.editor("POST", &format!("/traces/{id}/replay"), None).await.json();
+    assert_eq!(replay["same"], true, "{replay}");
+    // Live, the failure is a value the handler turns into a 502.
+    let live =
+        server.editor("POST", &format!("/traces/{id}/replay"), Some(json!({ "live_effects": true }))).await.json();
+    assert_eq!(live["replayed"]["status"], 502, "{live}");
+    assert!(live["replayed"]["body"].as_str().expect("body").contains("upstream failed"), "{live}");
+    // Live values never repeat an outbound call that the trace lacks.
+    let id_check = server.user("GET", "/check", "").await.header("x-gloam-trace-id").expect("id").to_string();
+    let check = server.toplevel("GET /check").await;
+    let draft = format!("handler GET /check =\n  Http.get(\"{upstream}/in\")\n  Http.text(\"x\", 200)");
+    let values = server
+        .editor("POST", "/live-values", Some(json!({ "trace_id": id_check, "toplevel_id": check, "source": draft })))
+        .await
+        .json();
+    let failure = values["failure"]["message"].as_str().expect("failure");
+    assert!(failure.contains("outbound calls are not made while analysing"), "{failure}");
 }

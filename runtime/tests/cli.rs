@@ -55,7 +55,7 @@ fn check_json_gives_positions() {
 
 #[test]
 fn check_accepts_the_examples() {
-    for example in ["examples/hello", "examples/todo-api"] {
+    for example in ["examples/hello", "examples/todo-api", "examples/webhook-relay"] {
         let output = gloam(&["check", example]);
         assert!(output.status.success(), "{example}: {}", stdout(&output));
         assert!(stdout(&output).contains(": ok ("), "{}", stdout(&output));

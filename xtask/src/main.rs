@@ -1,6 +1,6 @@
 //! `cargo xtask <task>`: the project's automation, in Rust rather than shell.
 //!
-//! - `run`: set up whatever is missing, then run Gloam on the example canvas.
+//! - `run`: set up whatever is missing, then serve the example canvases (`gloam serve`).
 //! - `test [--update]`: set up whatever is missing, then run every check and test
 //!   (`--update` rewrites snapshots and golden files instead of failing on them).
 //! - `grammar`: regenerate the tree-sitter parser from `grammar.js`.
@@ -53,14 +53,42 @@ fn has_program(name: &str, version_flag: &str) -> Option<String> {
     output.status.success().then(|| String::from_utf8_lossy(&output.stdout).trim().to_string())
 }
 
+/// The example canvases `cargo xtask run` serves.
+const EXAMPLES: [&str; 3] = ["examples/hello", "examples/todo-api", "examples/webhook-relay"];
+
+/// Builds `gloam` and serves the example canvases with an embedded SQLite
+/// store in `.gloam/`; extra arguments go to `gloam serve`.
 fn run(extra: &[String]) -> anyhow::Result<()> {
-    let example = "examples/todo-api";
     status(cargo().args(["build", "--package", "gloam-runtime", "--bin", "gloam"]))?;
-    let gloam = std::env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| PathBuf::from("target"));
-    let gloam = gloam.join("debug").join("gloam");
-    status(Command::new(&gloam).args(["check", example]))?;
-    let script = format!("{example}/requests.txt");
-    status(Command::new(&gloam).args(["run", example, "--script", &script]).args(extra))
+    let target = std::env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| PathBuf::from("target"));
+    let gloam = target.join("debug").join("gloam");
+    let mut serve = Command::new(&gloam);
+    serve.args(["serve", "--store", "sqlite://.gloam/gloam.db"]);
+    for example in EXAMPLES {
+        serve.args(["--load", example]);
+    }
+    eprintln!("Try: curl -i http://hello.localhost:8000/hello/Ada   (or http://127.0.0.1:8000/@hello/hello/Ada)");
+    eprintln!("     curl -i http://todo-api.localhost:8000/todos -d '{{\"title\": \"write the spec\"}}'");
+    eprintln!("     curl -i http://hello.localhost:8000/nothing-here   (a 404, kept in the 404 list)");
+    status(serve.args(extra))
+}
+
+/// Starts the machine's PostgreSQL when it is installed but not running, so
+/// the PostgreSQL tests run instead of skipping. Without one they skip.
+fn ensure_postgres() {
+    let ready = || Command::new("pg_isready").args(["-h", "127.0.0.1", "-q"]).status().is_ok_and(|s| s.success());
+    if ready() || !Path::new("/usr/bin/pg_ctlcluster").exists() {
+        return;
+    }
+    let versions = std::fs::read_dir("/etc/postgresql").into_iter().flatten().flatten();
+    for version in versions {
+        let version = version.file_name().to_string_lossy().into_owned();
+        eprintln!("$ pg_ctlcluster {version} main start");
+        let _ = Command::new("pg_ctlcluster").args(["--skip-systemctl-redirect", &version, "main", "start"]).status();
+    }
+    if !ready() {
+        eprintln!("PostgreSQL is not reachable at 127.0.0.1:5432; its tests will say they were skipped");
+    }
 }
 
 fn test(update: bool) -> anyhow::Result<()> {
@@ -70,6 +98,7 @@ fn test(update: bool) -> anyhow::Result<()> {
         status(cargo().args(["fmt", "--all", "--check"]))?;
     }
     status(cargo().args(["clippy", "--workspace", "--all-targets", "--quiet", "--", "-D", "warnings"]))?;
+    ensure_postgres();
     let snapshots = if update { "always" } else { "no" };
     let mut totals = TestTotals::default();
     for targets in [["--all-targets"], ["--doc"]] {

@@ -515,3 +515,20 @@ async fn delete_secret(
     }
     Ok(Json(serde_json::json!({ "deleted": name })))
 }
+
+#[cfg(test)]
+mod tests {
+    /// Every route of the editor API has its heading in `docs/api.md`.
+    #[test]
+    fn every_route_is_documented() {
+        let reference = include_str!("../../../docs/api.md");
+        let source = include_str!("api.rs");
+        let routes: Vec<&str> =
+            source.split(".route(\"").skip(1).filter_map(|rest| rest.split('"').next()).filter(|r| *r != "/").collect();
+        assert!(routes.len() > 10, "{routes:?}");
+        for route in routes {
+            let shown = format!("…{route}");
+            assert!(reference.contains(&shown), "docs/api.md does not document `{shown}`");
+        }
+    }
+}

@@ -11,17 +11,14 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use gloam_interpreter::{HttpRequest, HttpResponse, Value};
-use gloam_trace_store::{LogLine, RecordedEffect, Trace, TraceRequest, TraceResponse, TraceSummary, not_found_key};
+use gloam_trace_store::{
+    LogLine, RecordedEffect, Trace, TraceRequest, TraceResponse, TraceSummary, not_found_key, now_ms,
+};
 use std::sync::Arc;
 use std::time::Instant;
 
 /// The response header naming the trace of a request.
 pub const TRACE_HEADER: &str = "x-gloam-trace-id";
-
-pub fn now_ms() -> i64 {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-    i64::try_from(now.as_millis()).unwrap_or(i64::MAX)
-}
 
 fn text_response(status: StatusCode, text: String) -> Response {
     (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response()

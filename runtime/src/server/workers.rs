@@ -4,10 +4,10 @@
 //! request body, so worker runs can be replayed and analysed too.
 
 use super::state::{AppState, CanvasRuntime};
-use super::traffic::{Origin, Outcome, now_ms, record, run_live};
+use super::traffic::{Origin, Outcome, record, run_live};
 use crate::wire;
 use gloam_interpreter::{HttpResponse, Value};
-use gloam_trace_store::TraceRequest;
+use gloam_trace_store::{TraceRequest, now_ms};
 use std::sync::Arc;
 use std::time::Instant;
 
