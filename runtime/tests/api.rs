@@ -19,6 +19,9 @@ on_both_stores!(
     metrics_count_requests_and_traces,
     workers_run_on_emitted_events,
     outbound_http_is_recorded_and_replayed,
+    replay_against_an_older_code_version,
+    saves_swap_atomically_under_load,
+    bodies_that_are_not_text_are_refused,
 );
 
 use axum::http::StatusCode;
@@ -506,4 +509,58 @@ async fn outbound_http_is_recorded_and_replayed(url: String) {
         .json();
     let failure = values["failure"]["message"].as_str().expect("failure");
     assert!(failure.contains("outbound calls are not made while analysing"), "{failure}");
+}
+
+async fn replay_against_an_older_code_version(url: String) {
+    let server = TestServer::new(&url, TODOS).await;
+    let reply = server.user("GET", "/todos/1", "").await;
+    let trace = reply.header("x-gloam-trace-id").expect("id").to_string();
+    let before = server.editor("GET", "", None).await.json()["version"].as_i64().expect("version");
+    let id = server.toplevel("GET /todos/:id").await;
+    server.save(id, "handler GET /todos/:id =\n  Http.text(\"changed\", 200)").await;
+    let now = server.editor("POST", &format!("/traces/{trace}/replay"), None).await.json();
+    assert_eq!(now["replayed"]["body"], "changed");
+    let then =
+        server.editor("POST", &format!("/traces/{trace}/replay"), Some(json!({ "version": before }))).await.json();
+    assert_eq!((then["code_version"].as_i64(), then["same"].as_bool()), (Some(before), Some(true)), "{then}");
+    let missing = server.editor("POST", &format!("/traces/{trace}/replay"), Some(json!({ "version": 999_999 }))).await;
+    assert_status(&missing, StatusCode::NOT_FOUND);
+}
+
+/// Requests racing saves each see one whole version: never a mix, never an error.
+async fn saves_swap_atomically_under_load(url: String) {
+    let code = "fn word() -> String = \"a\"\n\nhandler GET /w =\n  Http.text(word() ++ word(), 200)\n";
+    let server = TestServer::new(&url, code).await;
+    let id = server.toplevel("word").await;
+    let requests = async {
+        let mut seen = std::collections::BTreeSet::new();
+        for _ in 0..200 {
+            let reply = server.user("GET", "/w", "").await;
+            assert_eq!(reply.status, 200, "{}", reply.body);
+            seen.insert(reply.body);
+        }
+        seen
+    };
+    let saves = async {
+        for n in 0..20 {
+            let word = if n % 2 == 0 { "b" } else { "a" };
+            server.save(id, &format!("fn word() -> String = \"{word}\"")).await;
+            tokio::task::yield_now().await;
+        }
+    };
+    let (seen, ()) = tokio::join!(requests, saves);
+    assert!(seen.iter().all(|body| body == "aa" || body == "bb"), "{seen:?}");
+}
+
+async fn bodies_that_are_not_text_are_refused(url: String) {
+    let server = TestServer::new(&url, TODOS).await;
+    let request = axum::http::Request::post("/todos/1")
+        .header("host", "demo.localhost")
+        .body(axum::body::Body::from(vec![0xff, 0xfe, 0x00]))
+        .expect("request");
+    let reply = server.send(request).await;
+    assert_status(&reply, StatusCode::BAD_REQUEST);
+    assert!(reply.body.contains("not UTF-8"), "{}", reply.body);
+    let trace = server.newest_trace("POST /todos/:id").await;
+    assert_eq!(trace["status"], 400);
 }

@@ -9,12 +9,16 @@ mod harness;
 /// themselves.
 macro_rules! backends {
     (store: [$($store_case:ident),* $(,)?], url: [$($url_case:ident),* $(,)?] $(,)?) => {
-        mod sqlite {
+        backends!(@module sqlite, run_sqlite, [$($store_case),*], [$($url_case),*]);
+        backends!(@module postgres, run_postgres, [$($store_case),*], [$($url_case),*]);
+    };
+    (@module $module:ident, $run:ident, [$($store_case:ident),*], [$($url_case:ident),*]) => {
+        mod $module {
             use crate::{cases, harness};
             $(
                 #[tokio::test]
                 async fn $store_case() {
-                    harness::run_sqlite(|url| {
+                    harness::$run(|url| {
                         harness::with_store(url, |store| async move {
                             cases::$store_case(&store).await;
                             store
@@ -26,28 +30,7 @@ macro_rules! backends {
             $(
                 #[tokio::test]
                 async fn $url_case() {
-                    harness::run_sqlite(|url| async move { cases::$url_case(&url).await }).await;
-                }
-            )*
-        }
-        mod postgres {
-            use crate::{cases, harness};
-            $(
-                #[tokio::test]
-                async fn $store_case() {
-                    harness::run_postgres(|url| {
-                        harness::with_store(url, |store| async move {
-                            cases::$store_case(&store).await;
-                            store
-                        })
-                    })
-                    .await;
-                }
-            )*
-            $(
-                #[tokio::test]
-                async fn $url_case() {
-                    harness::run_postgres(|url| async move { cases::$url_case(&url).await }).await;
+                    harness::$run(|url| async move { cases::$url_case(&url).await }).await;
                 }
             )*
         }

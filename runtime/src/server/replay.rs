@@ -105,10 +105,10 @@ pub async fn replay(
 ) -> Result<ReplayResult, ApiError> {
     let code = match options.version {
         Some(version) if version != canvas.code().version => {
-            let stored = state.store.code_at(&canvas.name, version).await?;
-            if stored.is_empty() && state.store.version(&canvas.name, version).await?.is_none() {
+            if state.store.version(&canvas.name, version).await?.is_none() {
                 return Err(ApiError::NotFound(format!("no code version {version} in canvas `{}`", canvas.name)));
             }
+            let stored = state.store.code_at(&canvas.name, version).await?;
             let sources = stored
                 .into_iter()
                 .map(|v| ToplevelSource { toplevel_id: v.toplevel_id, source: v.source, file: v.file })

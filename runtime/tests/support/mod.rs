@@ -11,16 +11,14 @@ pub mod harness;
 #[macro_export]
 macro_rules! on_both_stores {
     ($($case:ident),* $(,)?) => {
-        mod sqlite {
+        on_both_stores!(@module sqlite, run_sqlite, $($case),*);
+        on_both_stores!(@module postgres, run_postgres, $($case),*);
+    };
+    (@module $module:ident, $run:ident, $($case:ident),*) => {
+        mod $module {
             $(#[tokio::test]
             async fn $case() {
-                $crate::support::harness::run_sqlite(super::$case).await
-            })*
-        }
-        mod postgres {
-            $(#[tokio::test]
-            async fn $case() {
-                $crate::support::harness::run_postgres(super::$case).await
+                $crate::support::harness::$run(super::$case).await
             })*
         }
     };
