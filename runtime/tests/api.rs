@@ -231,6 +231,21 @@ async fn malformed_code_and_requests_get_precise_errors(url: String) {
     let refused = server.editor("DELETE", &format!("/toplevels/{type_id}"), None).await;
     assert_status(&refused, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.json()["diagnostics"].as_array().is_some_and(|d| !d.is_empty()));
+    // A toplevel that never went live can be deleted.
+    let created = server.editor("POST", "/toplevels", Some(json!({ "source": "fn half() -> Int =" }))).await.json();
+    assert_eq!(created["state"], "draft");
+    let draft_id = created["toplevel_id"].as_i64().expect("id");
+    assert_status(&server.editor("DELETE", &format!("/toplevels/{draft_id}"), None).await, StatusCode::OK);
+    let listed = server.editor("GET", "/toplevels", None).await.json();
+    assert!(listed.as_array().expect("list").iter().all(|t| t["id"] != draft_id), "{listed}");
+    // A response HTTP cannot carry is the handler's failure, said clearly.
+    let created = server
+        .editor("POST", "/toplevels", Some(json!({ "source": "handler GET /bad =\n  Http.text(\"x\", 200) |> Http.withHeader(\"bad name\", \"v\")" })))
+        .await;
+    assert_eq!(created.json()["state"], "live");
+    let bad = server.user("GET", "/bad", "").await;
+    assert_status(&bad, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(bad.body.contains("invalid header `bad name: v`"), "{}", bad.body);
 }
 
 async fn live_values_of_a_draft_on_a_trace(url: String) {

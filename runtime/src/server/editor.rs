@@ -51,7 +51,9 @@ pub async fn save(
     let declaration = canvas::declaration(&source).map_err(|error| ApiError::BadRequest(error.to_string()))?;
     let _edit = canvas.edits.lock().await;
     let current = canvas.code();
+    // A toplevel that is not live may still have drafts: ask the store then.
     if let Some(id) = toplevel_id
+        && current.source_of(id).is_none()
         && state.store.history(&canvas.name, id).await?.is_empty()
     {
         return Err(ApiError::NotFound(format!("no toplevel {id} in canvas `{}`", canvas.name)));
@@ -115,8 +117,15 @@ async fn go_live(state: &AppState, canvas: &CanvasRuntime, code: CanvasCode) -> 
 pub async fn delete(state: &AppState, canvas: &CanvasRuntime, toplevel_id: i64) -> Result<CodeVersion, ApiError> {
     let _edit = canvas.edits.lock().await;
     let current = canvas.code();
-    let Some(existing) = current.source_of(toplevel_id).cloned() else {
-        return Err(ApiError::NotFound(format!("no live toplevel {toplevel_id} in canvas `{}`", canvas.name)));
+    let existing = match current.source_of(toplevel_id) {
+        Some(live) => live.clone(),
+        // A toplevel that never went live (a draft) can be deleted too.
+        None => match state.store.history(&canvas.name, toplevel_id).await?.into_iter().next() {
+            Some(newest) if newest.state != VersionState::Deleted => {
+                ToplevelSource { toplevel_id, source: newest.source, file: newest.file }
+            }
+            _ => return Err(ApiError::NotFound(format!("no toplevel {toplevel_id} in canvas `{}`", canvas.name))),
+        },
     };
     let mut candidate = current.with_toplevel(toplevel_id, None);
     if candidate.has_errors() {
@@ -232,12 +241,13 @@ pub async fn push(
             diagnostics: candidate.diagnostics(),
         });
     }
-    if !versions.is_empty() {
-        state.store.append_versions(&canvas.name, versions).await?;
-    }
+    let stored = state.store.append_versions(&canvas.name, versions).await?;
     let code = state.load_code(&canvas.name).await?;
     pushed.version = code.version;
     go_live(state, canvas, code).await?;
+    for version in stored {
+        canvas.publish(Event::Code { toplevel_id: version.toplevel_id, version_id: version.id, state: version.state });
+    }
     Ok(pushed)
 }
 

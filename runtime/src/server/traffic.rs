@@ -128,7 +128,7 @@ pub async fn serve(State(state): State<AppState>, request: Request) -> Response 
             let live = run_live(&state, &canvas.name, move |state, effects| {
                 let handler = job_code.handler(&handler_key).ok_or(format!("handler {handler_key} disappeared"))?;
                 let execution = state.engine.run_handler(&job_code, handler, &job_request, effects);
-                execution.result.map_err(|failure| failure.describe(&job_code))
+                execution.result.map_err(|failure| failure.describe(&job_code)).and_then(valid_for_http)
             })
             .await;
             if live.result.is_err() {
@@ -278,22 +278,25 @@ pub fn summary(trace: &Trace) -> TraceSummary {
     }
 }
 
-fn into_response(response: HttpResponse, trace_id: &str) -> Response {
-    let mut headers = HeaderMap::new();
+/// The response when HTTP can carry it; otherwise what it cannot carry.
+fn valid_for_http(response: HttpResponse) -> Result<HttpResponse, String> {
     for (name, value) in &response.headers {
-        match (HeaderName::try_from(name.as_str()), HeaderValue::try_from(value.as_str())) {
-            (Ok(name), Ok(value)) => {
-                headers.append(name, value);
-            }
-            _ => {
-                let message = format!("the handler returned an invalid header `{name}: {value}`");
-                return with_trace_id(
-                    text_response(StatusCode::INTERNAL_SERVER_ERROR, format!("Gloam: {message}\n")),
-                    trace_id,
-                );
-            }
+        if HeaderName::try_from(name.as_str()).is_err() || HeaderValue::try_from(value.as_str()).is_err() {
+            return Err(format!("the response has an invalid header `{name}: {value}`"));
         }
     }
+    Ok(response)
+}
+
+/// `response` has passed `valid_for_http` or is one of Gloam's own pages.
+fn into_response(response: HttpResponse, trace_id: &str) -> Response {
+    let headers: HeaderMap = response
+        .headers
+        .iter()
+        .filter_map(|(name, value)| {
+            Some((HeaderName::try_from(name.as_str()).ok()?, HeaderValue::try_from(value.as_str()).ok()?))
+        })
+        .collect();
     let status = StatusCode::from_u16(response.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     with_trace_id((status, headers, response.body).into_response(), trace_id)
 }
