@@ -20,6 +20,7 @@ use crate::error::{ErrorKind, RuntimeError};
 use crate::json::{from_json, json_tree, to_json};
 use crate::value::{Value, format_float};
 use gloam_language::Builtin;
+use gloam_language::schedule::civil_from_days;
 use gloam_language::types::table::TypeTable;
 use gloam_language::types::ty::Type;
 use std::cmp::Ordering;
@@ -266,21 +267,6 @@ fn response(status: i64, content_type: Option<&str>, body: String) -> Value {
 
 fn entry(key: &str, value: Value) -> Value {
     Value::record("Entry", vec![("key".into(), Value::string(key)), ("value".into(), value)])
-}
-
-/// Days since 1970-01-01 → (year, month, day), proleptic Gregorian
-/// (Howard Hinnant's `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097); // [0, 146096]
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365; // [0, 399]
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100); // [0, 365]
-    let month_index = (5 * day_of_year + 2) / 153; // [0, 11], from March
-    let day = (day_of_year - (153 * month_index + 2) / 5 + 1) as u32; // [1, 31]
-    let month = if month_index < 10 { month_index + 3 } else { month_index - 9 } as u32; // [1, 12]
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 /// RFC 3339 UTC text of milliseconds since the epoch. Years outside 0000–9999

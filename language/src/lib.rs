@@ -7,6 +7,7 @@
 //! ```
 
 pub mod diagnostic;
+pub mod schedule;
 pub mod stdlib;
 pub mod syntax;
 pub mod types;

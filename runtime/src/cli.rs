@@ -442,6 +442,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let writer = state.writer.clone();
+    tokio::spawn(server::background::cron_scheduler(state.clone()));
     axum::serve(listener, server::app(state)).with_graceful_shutdown(shutdown_signal()).await?;
     writer.flush().await;
     eprintln!("Gloam stopped; every trace was written");

@@ -4,7 +4,7 @@
 
 use crate::canvas::CanvasCode;
 use gloam_interpreter::request::response_from_value;
-use gloam_interpreter::{Effects, HttpRequest, HttpResponse, Limits, LiveValues, Options, RuntimeError, Value};
+use gloam_interpreter::{Effects, HttpRequest, HttpResponse, Limits, LiveValues, Options, Run, RuntimeError, Value};
 use gloam_language::LineColumn;
 use gloam_language::ast::{HandlerDecl, Span};
 use serde::Serialize;
@@ -53,6 +53,9 @@ pub trait Engine: Send + Sync {
 
     /// Runs a worker on one event (`Queue.emit`); a worker's value is ignored.
     fn run_worker(&self, code: &CanvasCode, worker: &str, event: Value, effects: &mut dyn Effects) -> Execution<()>;
+
+    /// Runs a cron's body (its schedule is due); its value is ignored.
+    fn run_cron(&self, code: &CanvasCode, cron: &str, effects: &mut dyn Effects) -> Execution<()>;
 }
 
 /// The reference interpreter as an engine.
@@ -64,6 +67,27 @@ pub struct Interpreter {
 impl Interpreter {
     pub fn new(limits: Limits) -> Interpreter {
         Interpreter { limits, record_live_values: false }
+    }
+}
+
+impl Interpreter {
+    fn options(&self) -> Options {
+        Options { limits: self.limits, record_live_values: self.record_live_values }
+    }
+}
+
+/// A worker's or cron's run, whose value does not matter; `None` when the
+/// code has no such declaration.
+fn background(code: &CanvasCode, run: Option<Run>, missing: impl FnOnce() -> String) -> Execution<()> {
+    match run {
+        Some(run) => Execution {
+            result: run.result.map(drop).map_err(|error| failure(code, error)),
+            live_values: run.live_values,
+        },
+        None => Execution {
+            result: Err(Failure { message: missing(), toplevel_id: None, span: None }),
+            live_values: LiveValues::default(),
+        },
     }
 }
 
@@ -84,8 +108,7 @@ impl Engine for Interpreter {
         request: &HttpRequest,
         effects: &mut dyn Effects,
     ) -> Execution {
-        let options = Options { limits: self.limits, record_live_values: self.record_live_values };
-        let run = code.program().run_handler(handler, request, effects, options);
+        let run = code.program().run_handler(handler, request, effects, self.options());
         let response = run.result.map_err(|error| failure(code, error)).and_then(|value| {
             response_from_value(&value).map_err(|kind| failure(code, RuntimeError::new(kind).at(handler.body.span)))
         });
@@ -93,20 +116,12 @@ impl Engine for Interpreter {
     }
 
     fn run_worker(&self, code: &CanvasCode, worker: &str, event: Value, effects: &mut dyn Effects) -> Execution<()> {
-        let options = Options { limits: self.limits, record_live_values: self.record_live_values };
-        match code.program().run_worker(worker, event, effects, options) {
-            Some(run) => Execution {
-                result: run.result.map(drop).map_err(|error| failure(code, error)),
-                live_values: run.live_values,
-            },
-            None => Execution {
-                result: Err(Failure {
-                    message: format!("there is no worker `{worker}`"),
-                    toplevel_id: None,
-                    span: None,
-                }),
-                live_values: LiveValues::default(),
-            },
-        }
+        let run = code.program().run_worker(worker, event, effects, self.options());
+        background(code, run, || format!("there is no worker `{worker}`"))
+    }
+
+    fn run_cron(&self, code: &CanvasCode, cron: &str, effects: &mut dyn Effects) -> Execution<()> {
+        let run = code.program().run_cron(cron, effects, self.options());
+        background(code, run, || format!("there is no cron `{cron}`"))
     }
 }

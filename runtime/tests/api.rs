@@ -22,6 +22,8 @@ on_both_stores!(
     replay_against_an_older_code_version,
     saves_swap_atomically_under_load,
     bodies_that_are_not_text_are_refused,
+    crons_run_when_due,
+    nodes_on_one_store_share_code_and_cron_runs,
 );
 
 use axum::http::StatusCode;
@@ -578,4 +580,72 @@ async fn bodies_that_are_not_text_are_refused(url: String) {
     assert!(reply.body.contains("not UTF-8"), "{}", reply.body);
     let trace = server.newest_trace("POST /todos/:id").await;
     assert_eq!(trace["status"], 400);
+}
+
+async fn crons_run_when_due(url: String) {
+    let code =
+        "db ticks: Int\n\ncron \"*/15 9 * * *\" tick =\n  DB.set(ticks, \"last\", Time.now())\n  Log.info(\"tick\")\n";
+    let server = TestServer::new(&url, code).await;
+    let nine_fifteen = 1_795_597_200_000 + 15 * 60_000; // 2026-11-25T09:15:00Z
+    assert_eq!(gloam_runtime::server::background::fire_due_crons(&server.state, nine_fifteen + 60_000), 0);
+    assert_eq!(gloam_runtime::server::background::fire_due_crons(&server.state, nine_fifteen), 1);
+    let mut run = serde_json::Value::Null;
+    for _ in 0..100 {
+        let traces = server.editor("GET", "/traces?key=CRON%20tick", None).await.json();
+        if let Some(found) = traces.get(0) {
+            run = found.clone();
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!((run["status"].as_u64(), run["method"].as_str()), (Some(200), Some("CRON")), "{run}");
+    let id = run["id"].as_str().expect("id");
+    let trace = server.editor("GET", &format!("/traces/{id}"), None).await.json();
+    assert_eq!(trace["logs"][0]["message"], "tick");
+    let replay = server.editor("POST", &format!("/traces/{id}/replay"), None).await.json();
+    assert_eq!((replay["handler"].as_str(), replay["same"].as_bool()), (Some("CRON tick"), Some(true)), "{replay}");
+}
+
+/// A second server on the same store, as a second node behind a load balancer.
+async fn second_node(server: &TestServer, url: &str) -> TestServer {
+    let store = gloam_trace_store::Store::open(url).await.expect("store opens");
+    let state = gloam_runtime::server::state::AppState::open(store, Config::default()).await.expect("state");
+    TestServer {
+        app: gloam_runtime::server::app(state.clone()),
+        state,
+        canvas: server.canvas.clone(),
+        token: server.token.clone(),
+    }
+}
+
+async fn nodes_on_one_store_share_code_and_cron_runs(url: String) {
+    let code =
+        "cron \"* * * * *\" every_minute =\n  Log.info(\"ran\")\n\nhandler GET /v =\n  Http.text(\"one\", 200)\n";
+    let first = TestServer::new(&url, code).await;
+    let second = second_node(&first, &url).await;
+    assert_eq!(second.user("GET", "/v", "").await.body, "one");
+    // Each cron run happens on one node only.
+    let minute = 1_795_597_200_000;
+    gloam_runtime::server::background::fire_due_crons(&first.state, minute);
+    gloam_runtime::server::background::fire_due_crons(&second.state, minute);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    first.flush().await;
+    second.flush().await;
+    let runs = first.editor("GET", "/traces?key=CRON%20every_minute", None).await.json();
+    assert_eq!(runs.as_array().map(Vec::len), Some(1), "{runs}");
+    if first.state.store.backend() == gloam_trace_store::Backend::Sqlite {
+        return; // one node per SQLite file: there is nobody to tell of code changes
+    }
+    // A save on one node is served by the other.
+    let id = first.toplevel("GET /v").await;
+    first.save(id, "handler GET /v =\n  Http.text(\"two\", 200)").await;
+    let mut body = String::new();
+    for _ in 0..250 {
+        body = second.user("GET", "/v", "").await.body;
+        if body == "two" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(body, "two", "the second node did not pick up the change");
 }

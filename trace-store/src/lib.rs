@@ -10,9 +10,11 @@
 //!
 //! Traces are written off the request path by the batching [`TraceWriter`].
 
+mod cluster;
 pub mod model;
 mod writer;
 
+pub use cluster::CodeChange;
 pub use model::*;
 pub use writer::{TraceWriter, WriterConfig, WriterStats};
 
@@ -112,7 +114,7 @@ fn install_drivers() {
 }
 
 /// The store. Cheap to clone: clones share one connection pool.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
@@ -121,6 +123,15 @@ pub struct Store {
     /// another connection wrote in between. Writes in this process therefore
     /// take this lock on SQLite; PostgreSQL does not need it.
     write_lock: Arc<tokio::sync::Mutex<()>>,
+    /// For connections outside the pool (PostgreSQL `LISTEN`).
+    connect_url: String,
+}
+
+/// Shows the backend only: the URL may hold a password.
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("backend", &self.backend).finish_non_exhaustive()
+    }
 }
 
 impl Store {
@@ -157,7 +168,7 @@ impl Store {
             pool.close().await;
             return Err(StoreError::Migrate(error));
         }
-        Ok(Store { pool, backend, write_lock: Arc::new(tokio::sync::Mutex::new(())) })
+        Ok(Store { pool, backend, write_lock: Arc::new(tokio::sync::Mutex::new(())), connect_url })
     }
 
     pub fn backend(&self) -> Backend {

@@ -41,6 +41,7 @@ backends! {
     store: [
         case_backend_matches_url,
         case_canvases,
+        case_cron_runs_are_claimed_once,
         case_append_and_history,
         case_append_is_atomic,
         case_toplevels_live_draft_deleted,
@@ -160,6 +161,16 @@ mod cases {
         assert_eq!(store.db_get("c", "Todos", "k").await.unwrap().as_deref(), Some("{\"v\":1}"));
         assert_eq!(store.secrets("c").await.unwrap(), vec![("API_KEY".to_string(), "s3cret".to_string())]);
         store.close().await;
+    }
+
+    pub async fn case_cron_runs_are_claimed_once(store: &Store) {
+        let minute = 1_795_597_200_000;
+        assert!(store.claim_cron_run("c", "tick", minute).await.expect("claim"));
+        assert!(!store.claim_cron_run("c", "tick", minute).await.expect("claim"), "claimed twice");
+        assert!(store.claim_cron_run("c", "other", minute).await.expect("claim"));
+        assert!(store.claim_cron_run("c", "tick", minute + 60_000).await.expect("claim"));
+        // Announcing works on both backends (a no-op on SQLite).
+        store.announce_code_change("c").await.expect("announce");
     }
 
     pub async fn case_canvases(store: &Store) {

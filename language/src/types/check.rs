@@ -466,12 +466,9 @@ impl<'m> Checker<'m> {
                     self.globals.insert(decl.name.text.clone(), Scheme::mono(Type::app("Worker", vec![event])));
                 }
                 ItemKind::Cron(decl) => {
-                    let fields: Vec<&str> = decl.schedule.text.split_whitespace().collect();
-                    if fields.len() != 5 {
-                        self.errors.push(TypeError::InvalidSchedule {
-                            span: decl.schedule.span,
-                            schedule: decl.schedule.text.clone(),
-                        });
+                    if let Err(error) = crate::schedule::Schedule::parse(&decl.schedule.text) {
+                        self.errors
+                            .push(TypeError::InvalidSchedule { span: decl.schedule.span, reason: error.to_string() });
                     }
                 }
                 _ => {}

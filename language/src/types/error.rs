@@ -68,8 +68,8 @@ pub enum TypeError {
     TypeArgumentsNotAllowed { span: Span },
     #[error("`{name}` has {expected} type parameter{}, but {found} type argument{} {} given", plural(*expected), plural(*found), was_were(*found))]
     TypeArgumentCount { span: Span, name: String, expected: usize, found: usize },
-    #[error("a cron schedule has five fields (minute hour day month weekday), found `{schedule}`")]
-    InvalidSchedule { span: Span, schedule: String },
+    #[error("{reason}")]
+    InvalidSchedule { span: Span, reason: String },
     #[error("the route `{route}` has no parameter `{name}`")]
     UnknownRouteParameter { span: Span, name: String, route: String, parameters: Vec<String> },
     #[error("route parameter `{name}` appears twice")]

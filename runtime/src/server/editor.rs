@@ -89,6 +89,7 @@ pub async fn save(
         candidate.version = version.id;
         go_live(state, canvas, candidate).await?;
     }
+    state.announce(&canvas.name).await;
     canvas.publish(Event::Code { toplevel_id: stored_id, version_id: version.id, state: version.state });
     Ok(Saved { toplevel_id: stored_id, state: version.state, version, diagnostics })
 }
@@ -151,6 +152,7 @@ pub async fn delete(state: &AppState, canvas: &CanvasRuntime, toplevel_id: i64) 
     .await?;
     candidate.version = version.id;
     canvas.swap(candidate);
+    state.announce(&canvas.name).await;
     canvas.publish(Event::Code { toplevel_id, version_id: version.id, state: version.state });
     Ok(version)
 }
@@ -245,6 +247,7 @@ pub async fn push(
     let code = state.load_code(&canvas.name).await?;
     pushed.version = code.version;
     go_live(state, canvas, code).await?;
+    state.announce(&canvas.name).await;
     for version in stored {
         canvas.publish(Event::Code { toplevel_id: version.toplevel_id, version_id: version.id, state: version.state });
     }

@@ -8,12 +8,12 @@
 //! ```
 
 pub mod api;
+pub mod background;
 pub mod editor;
 pub mod error;
 pub mod replay;
 pub mod state;
 pub mod traffic;
-pub mod workers;
 
 use axum::Router;
 use axum::extract::State;

@@ -3,14 +3,14 @@
 //! on code that may be a draft, effects from the trace, never a write or an
 //! outbound call).
 
+use super::background::{self, Job};
 use super::error::ApiError;
 use super::state::{AppState, CanvasRuntime};
 use super::traffic::http_request;
-use super::workers;
 use crate::canvas::{CanvasCode, ToplevelDiagnostic, ToplevelSource};
 use crate::effects::{HostEffects, Mode, TraceEffects, Unrecorded};
 use crate::engine::{Engine, Execution, Failure, Interpreter};
-use gloam_interpreter::{Effects, HttpResponse, MAX_VALUES_PER_EXPRESSION, Value};
+use gloam_interpreter::{Effects, HttpResponse, MAX_VALUES_PER_EXPRESSION};
 use gloam_language::ast::HandlerDecl;
 use gloam_trace_store::{LogLine, RecordedEffect, Trace, TraceResponse};
 use serde::{Deserialize, Serialize};
@@ -198,17 +198,17 @@ fn shown(value: &gloam_interpreter::Value) -> String {
     text
 }
 
-/// What a trace ran: a handler, or a worker on its event.
+/// What a trace ran: a handler, or a worker or cron.
 enum Target<'c> {
     Handler(&'c HandlerDecl),
-    Worker(String, Value),
+    Background(Job),
 }
 
 impl<'c> Target<'c> {
-    /// The handler that serves the trace's request in `code`, or the worker of a worker run.
+    /// The handler that serves the trace's request in `code`, or the job of a background run.
     fn of_trace(code: &'c CanvasCode, trace: &Trace) -> Result<Target<'c>, String> {
-        if let Some(event) = workers::worker_event(&trace.handler_key, &trace.request) {
-            return event.map(|(worker, event)| Target::Worker(worker, event));
+        if let Some(job) = Job::of_trace(&trace.handler_key, &trace.request) {
+            return job.map(Target::Background);
         }
         let request = &trace.request;
         code.route(&request.method, &request.path)
@@ -219,16 +219,16 @@ impl<'c> Target<'c> {
     fn key(&self) -> String {
         match self {
             Target::Handler(handler) => crate::canvas::handler_key(handler),
-            Target::Worker(worker, _) => workers::worker_key(worker),
+            Target::Background(job) => job.key(),
         }
     }
 
     fn run(&self, engine: &dyn Engine, code: &CanvasCode, trace: &Trace, effects: &mut dyn Effects) -> Execution {
         match self {
             Target::Handler(handler) => engine.run_handler(code, handler, &http_request(&trace.request), effects),
-            Target::Worker(worker, event) => {
-                let execution = engine.run_worker(code, worker, event.clone(), effects);
-                Execution { result: execution.result.map(|()| workers::done()), live_values: execution.live_values }
+            Target::Background(job) => {
+                let execution = job.run(engine, code, effects);
+                Execution { result: execution.result.map(|()| background::done()), live_values: execution.live_values }
             }
         }
     }
@@ -285,8 +285,8 @@ pub async fn live_values(
     let limits = state.config.limits;
     tokio::task::spawn_blocking(move || {
         let diagnostics = code.diagnostics();
-        let target = match workers::worker_event(&trace.handler_key, &trace.request) {
-            Some(event) => event.map(|(worker, event)| Target::Worker(worker, event)),
+        let target = match Job::of_trace(&trace.handler_key, &trace.request) {
+            Some(job) => job.map(Target::Background),
             None => trace_handler(&current, &code, request.toplevel_id, &trace).and_then(|key| {
                 code.handler(&key).map(Target::Handler).ok_or_else(|| format!("no handler {key} in this code"))
             }),

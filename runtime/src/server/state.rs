@@ -7,7 +7,7 @@ use crate::engine::{Engine, Interpreter};
 use arc_swap::ArcSwap;
 use dashmap::DashMap;
 use gloam_interpreter::Limits;
-use gloam_trace_store::{Retention, Store, StoreError, TraceSummary, TraceWriter, WriterConfig};
+use gloam_trace_store::{CodeChange, Retention, Store, StoreError, TraceSummary, TraceWriter, WriterConfig};
 use serde::Serialize;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -142,7 +142,35 @@ impl AppState {
             let code = state.load_code(&canvas.name).await?;
             state.register(canvas.name, canvas.token, code);
         }
+        if let Some(changes) = state.store.code_changes().await? {
+            tokio::spawn(follow_code_changes(state.clone(), changes));
+        }
         Ok(state)
+    }
+
+    /// Tells other nodes on the same store that a canvas's code changed. The
+    /// change is stored and live here already, so a failure is only logged.
+    pub(crate) async fn announce(&self, canvas: &str) {
+        if let Err(error) = self.store.announce_code_change(canvas).await {
+            eprintln!("gloam: could not announce the code change of canvas `{canvas}` to other nodes: {error}");
+        }
+    }
+
+    /// Brings a canvas's live code up to the store's (a change made on another
+    /// node), registering the canvas when it is new here.
+    async fn reload(&self, name: &str) -> Result<(), StoreError> {
+        let Some(canvas) = self.canvas(name) else {
+            if let Some(canvas) = self.store.canvas(name).await? {
+                let code = self.load_code(name).await?;
+                self.register(canvas.name, canvas.token, code);
+            }
+            return Ok(());
+        };
+        let _edit = canvas.edits.lock().await;
+        if self.store.latest_version_id(name).await? != canvas.code().version {
+            canvas.swap(self.load_code(name).await?);
+        }
+        Ok(())
     }
 
     /// The live code of a canvas as stored.
@@ -197,6 +225,29 @@ impl AppState {
             return Ok(canvas);
         }
         let canvas = self.store.create_canvas(name).await?;
-        Ok(self.register(canvas.name, canvas.token, CanvasCode::assemble(0, Vec::new())))
+        let runtime = self.register(canvas.name, canvas.token, CanvasCode::assemble(0, Vec::new()));
+        self.announce(name).await;
+        Ok(runtime)
+    }
+}
+
+/// Keeps this node's code in step with changes announced by any node.
+async fn follow_code_changes(state: AppState, mut changes: tokio::sync::mpsc::Receiver<CodeChange>) {
+    while let Some(change) = changes.recv().await {
+        let names = match change {
+            CodeChange::Canvas(name) => vec![name],
+            CodeChange::Everything => match state.store.canvases().await {
+                Ok(canvases) => canvases.into_iter().map(|canvas| canvas.name).collect(),
+                Err(error) => {
+                    eprintln!("gloam: cannot list canvases to catch up with other nodes: {error}");
+                    continue;
+                }
+            },
+        };
+        for name in names {
+            if let Err(error) = state.reload(&name).await {
+                eprintln!("gloam: cannot load the code of canvas `{name}` changed on another node: {error}");
+            }
+        }
     }
 }

@@ -183,7 +183,7 @@ pub(crate) fn record(
     };
     canvas.publish(Event::Trace { trace: summary(&trace), not_found: trace.handler_key.starts_with("404 ") });
     state.writer.submit(trace);
-    super::workers::dispatch(state, canvas, outcome.emitted, chain);
+    super::background::dispatch(state, canvas, outcome.emitted, chain);
 }
 
 /// What a run with live effects produced.

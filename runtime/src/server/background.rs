@@ -1,0 +1,152 @@
+//! Runs that no request starts: workers and crons. Each is traced like a
+//! request, so it can be listed, replayed and analysed:
+//!
+//! - each event a run emits with `Queue.emit` is delivered, once that run is
+//!   recorded, to its own run of the worker: key `WORKER name`, the event (in
+//!   the stored value encoding) as the request body;
+//! - every minute (UTC) the crons whose schedule is due run: key `CRON name`.
+
+use super::state::{AppState, CanvasRuntime};
+use super::traffic::{Origin, Outcome, record, run_live};
+use crate::canvas::CanvasCode;
+use crate::engine::{Engine, Execution};
+use crate::wire;
+use gloam_interpreter::{Effects, HttpResponse, Value};
+use gloam_language::ast::ItemKind;
+use gloam_language::schedule::{CivilMinute, Schedule};
+use gloam_trace_store::{TraceRequest, now_ms};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The request method of a worker run's trace.
+pub const WORKER_METHOD: &str = "WORKER";
+
+/// The request method of a cron run's trace.
+pub const CRON_METHOD: &str = "CRON";
+
+/// Workers emitting to workers stop after this many steps (a cycle, usually).
+const MAX_CHAIN: u32 = 16;
+
+/// What a background trace ran.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Job {
+    Worker { worker: String, event: Value },
+    Cron { cron: String },
+}
+
+impl Job {
+    /// The trace key of the job's runs.
+    pub fn key(&self) -> String {
+        match self {
+            Job::Worker { worker, .. } => format!("{WORKER_METHOD} {worker}"),
+            Job::Cron { cron } => format!("{CRON_METHOD} {cron}"),
+        }
+    }
+
+    /// The job of a background trace; `None` for request traces.
+    pub fn of_trace(key: &str, request: &TraceRequest) -> Option<Result<Job, String>> {
+        if let Some(cron) = key.strip_prefix(CRON_METHOD).and_then(|rest| rest.strip_prefix(' ')) {
+            return Some(Ok(Job::Cron { cron: cron.to_string() }));
+        }
+        let worker = key.strip_prefix(WORKER_METHOD)?.strip_prefix(' ')?;
+        let event = serde_json::from_str(&request.body)
+            .map_err(|error| format!("the stored event is not JSON: {error}"))
+            .and_then(|json| wire::decode(&json));
+        Some(event.map(|event| Job::Worker { worker: worker.to_string(), event }))
+    }
+
+    pub fn run(&self, engine: &dyn Engine, code: &CanvasCode, effects: &mut dyn Effects) -> Execution<()> {
+        match self {
+            Job::Worker { worker, event } => engine.run_worker(code, worker, event.clone(), effects),
+            Job::Cron { cron } => engine.run_cron(code, cron, effects),
+        }
+    }
+
+    fn request(&self) -> TraceRequest {
+        let (method, name, body) = match self {
+            Job::Worker { worker, event } => {
+                (WORKER_METHOD, worker, wire::encode(event).map(|json| json.to_string()).unwrap_or_default())
+            }
+            Job::Cron { cron } => (CRON_METHOD, cron, String::new()),
+        };
+        TraceRequest { method: method.to_string(), path: format!("/{name}"), body, ..TraceRequest::default() }
+    }
+}
+
+/// A finished background run as a response, for traces and replays: 200, no body.
+pub fn done() -> HttpResponse {
+    HttpResponse { status: 200, headers: Vec::new(), body: String::new() }
+}
+
+fn failed(message: &str) -> HttpResponse {
+    HttpResponse { status: 500, headers: Vec::new(), body: message.to_string() }
+}
+
+/// Delivers emitted events, each to its own worker run. `chain` counts the
+/// worker runs that led to the run that emitted them.
+pub fn dispatch(state: &AppState, canvas: &Arc<CanvasRuntime>, events: Vec<(String, Value)>, chain: u32) {
+    for (worker, event) in events {
+        tokio::spawn(run(state.clone(), canvas.clone(), Job::Worker { worker, event }, chain + 1));
+    }
+}
+
+async fn run(state: AppState, canvas: Arc<CanvasRuntime>, job: Job, chain: u32) {
+    let code = canvas.code();
+    let origin = Origin {
+        trace_id: uuid::Uuid::new_v4().to_string(),
+        key: job.key(),
+        code_version: code.version,
+        received_at_ms: now_ms(),
+        started: Instant::now(),
+    };
+    let request = job.request();
+    let outcome = if chain > MAX_CHAIN {
+        let message = format!("not delivered: {MAX_CHAIN} workers in a row emitted to workers (a cycle?)");
+        Outcome::without_effects(failed(&message), Some(message))
+    } else {
+        let live = run_live(&state, &canvas.name, move |state, effects| {
+            job.run(state.engine.as_ref(), &code, effects).result.map_err(|failure| failure.describe(&code))
+        })
+        .await;
+        live.into_outcome(|()| done(), failed)
+    };
+    record(&state, &canvas, origin, request, outcome, chain);
+}
+
+/// Runs a due cron unless another node (sharing the store) claimed this run.
+async fn claim_and_run(state: AppState, canvas: Arc<CanvasRuntime>, cron: String, minute_ms: i64) {
+    match state.store.claim_cron_run(&canvas.name, &cron, minute_ms).await {
+        Ok(true) => run(state, canvas, Job::Cron { cron }, 0).await,
+        Ok(false) => {}
+        Err(error) => eprintln!("gloam: cannot claim the run of cron `{cron}` of canvas `{}`: {error}", canvas.name),
+    }
+}
+
+/// Starts every cron due at this minute, on this node or another; returns how many were due.
+pub fn fire_due_crons(state: &AppState, minute_ms: i64) -> usize {
+    let minute = CivilMinute::of_unix_ms(minute_ms);
+    let mut started = 0;
+    for name in state.canvas_names() {
+        let Some(canvas) = state.canvas(&name) else { continue };
+        let code = canvas.code();
+        for item in &code.analysis.module.items {
+            let ItemKind::Cron(decl) = &item.kind else { continue };
+            // Live code type-checks, so its schedules parse.
+            if Schedule::parse(&decl.schedule.text).is_ok_and(|schedule| schedule.matches(minute)) {
+                tokio::spawn(claim_and_run(state.clone(), canvas.clone(), decl.name.text.clone(), minute_ms));
+                started += 1;
+            }
+        }
+    }
+    started
+}
+
+/// Fires crons at the start of every minute, forever (`gloam serve` spawns it).
+pub async fn cron_scheduler(state: AppState) {
+    loop {
+        let now = now_ms();
+        let next_minute = (now / 60_000 + 1) * 60_000;
+        tokio::time::sleep(Duration::from_millis(u64::try_from(next_minute - now).unwrap_or(0))).await;
+        fire_due_crons(&state, next_minute);
+    }
+}
