@@ -2,6 +2,7 @@
 //! at the edge; the libraries below return typed errors.
 
 use crate::client::Remote;
+use crate::redact::Redaction;
 use crate::server::{self, editor, state::AppState, state::Config};
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
@@ -103,6 +104,14 @@ struct ServeArgs {
     /// Traces older than this many days are deleted.
     #[arg(long, default_value_t = 7)]
     keep_days: i64,
+    /// A header whose value traces keep as `<redacted>` (repeatable), besides
+    /// authorization, proxy-authorization, cookie and set-cookie.
+    #[arg(long)]
+    redact_header: Vec<String>,
+    /// A field of JSON bodies that traces keep as `<redacted>`: keys joined by
+    /// `.`, `*` for any key or array element, e.g. `password` or `cards.*.number`.
+    #[arg(long)]
+    redact_json: Vec<String>,
 }
 
 pub fn main() -> ExitCode {
@@ -388,6 +397,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let config = Config {
         max_body_bytes: args.max_body,
         retention: Retention { newest: args.keep, max_age_ms: args.keep_days.saturating_mul(24 * 60 * 60 * 1000) },
+        redaction: Redaction::with_defaults(&args.redact_header, &args.redact_json),
         ..Config::default()
     };
     let state = AppState::open(store, config).await?;

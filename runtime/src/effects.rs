@@ -5,6 +5,7 @@
 //! Effects run on a blocking thread (the interpreter is synchronous) and wait
 //! for the store or the network with `Handle::block_on`.
 
+use crate::redact::REDACTED;
 use crate::wire;
 use gloam_interpreter::{EffectCall, Effects, Value};
 use gloam_language::Builtin;
@@ -13,9 +14,6 @@ use rand::Rng;
 use std::collections::BTreeMap;
 use std::time::Duration;
 use tokio::runtime::Handle;
-
-/// What a secret's value is recorded as: secrets never reach a trace.
-pub const REDACTED: &str = "<redacted>";
 
 /// Outbound response bodies larger than this fail the call.
 const MAX_OUTBOUND_BODY: usize = 10 * 1024 * 1024;

@@ -8,5 +8,6 @@ pub mod cli;
 mod client;
 pub mod effects;
 pub mod engine;
+pub mod redact;
 pub mod server;
 pub mod wire;

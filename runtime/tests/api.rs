@@ -24,6 +24,7 @@ on_both_stores!(
     bodies_that_are_not_text_are_refused,
     crons_run_when_due,
     nodes_on_one_store_share_code_and_cron_runs,
+    traces_are_redacted_before_they_are_stored,
 );
 
 use axum::http::StatusCode;
@@ -648,4 +649,30 @@ async fn nodes_on_one_store_share_code_and_cron_runs(url: String) {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     assert_eq!(body, "two", "the second node did not pick up the change");
+}
+
+async fn traces_are_redacted_before_they_are_stored(url: String) {
+    let code = "handler POST /login =\n  let auth = Dict.get(request.headers, \"authorization\") |> Option.withDefault(\"none\")\n  Http.text(Int.toString(String.length(auth)), 200)\n";
+    let config = Config {
+        redaction: gloam_runtime::redact::Redaction::with_defaults(&["x-api-key".into()], &["password".into()]),
+        ..Config::default()
+    };
+    let server = TestServer::open(&url, code, config).await;
+    let request = axum::http::Request::post("/login")
+        .header("host", "demo.localhost")
+        .header("authorization", "Bearer s3cr3t")
+        .header("x-api-key", "k3y")
+        .body(axum::body::Body::from(r#"{"user":"ada","password":"hunter2"}"#))
+        .expect("request");
+    let reply = server.send(request).await;
+    assert_eq!(reply.body, "13", "the handler sees the request as it came");
+    let id = reply.header("x-gloam-trace-id").expect("id").to_string();
+    let trace = server.editor("GET", &format!("/traces/{id}"), None).await;
+    for secret in ["s3cr3t", "k3y", "hunter2"] {
+        assert!(!trace.body.contains(secret), "{secret} stored: {}", trace.body);
+    }
+    let trace = trace.json();
+    assert_eq!(trace["request"]["body"], r#"{"user":"ada","password":"<redacted>"}"#);
+    let headers = trace["request"]["headers"].as_array().expect("headers");
+    assert!(headers.iter().any(|h| h[0] == "authorization" && h[1] == "<redacted>"), "{trace}");
 }

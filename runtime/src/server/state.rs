@@ -4,6 +4,7 @@
 use crate::canvas::{CanvasCode, ToplevelSource};
 use crate::effects::Host;
 use crate::engine::{Engine, Interpreter};
+use crate::redact::Redaction;
 use arc_swap::ArcSwap;
 use dashmap::DashMap;
 use gloam_interpreter::Limits;
@@ -25,6 +26,8 @@ pub struct Config {
     pub outbound_timeout: Duration,
     /// Traces waiting to be written; beyond it they are dropped and counted.
     pub trace_queue: usize,
+    /// Applied to every trace before it is stored.
+    pub redaction: Redaction,
 }
 
 impl Default for Config {
@@ -35,6 +38,7 @@ impl Default for Config {
             limits: Limits::default(),
             outbound_timeout: Duration::from_secs(10),
             trace_queue: 10_000,
+            redaction: Redaction::default(),
         }
     }
 }

@@ -168,7 +168,7 @@ pub(crate) fn record(
     chain: u32,
 ) {
     let response = outcome.response;
-    let trace = Trace {
+    let mut trace = Trace {
         id: origin.trace_id,
         canvas: canvas.name.clone(),
         handler_key: origin.key,
@@ -181,6 +181,7 @@ pub(crate) fn record(
         logs: outcome.logs,
         error: outcome.error,
     };
+    state.config.redaction.apply(&mut trace);
     canvas.publish(Event::Trace { trace: summary(&trace), not_found: trace.handler_key.starts_with("404 ") });
     state.writer.submit(trace);
     super::background::dispatch(state, canvas, outcome.emitted, chain);
