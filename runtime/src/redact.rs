@@ -85,7 +85,12 @@ fn redact_path(json: &mut serde_json::Value, path: &[String]) -> bool {
         serde_json::Value::Array(items) if first == "*" => items.iter_mut().collect(),
         _ => Vec::new(),
     };
-    children.into_iter().fold(false, |changed, child| redact_path(child, rest) || changed)
+    // Every match is redacted: no short-circuit.
+    let mut changed = false;
+    for child in children {
+        changed |= redact_path(child, rest);
+    }
+    changed
 }
 
 #[cfg(test)]
