@@ -96,6 +96,20 @@ pub fn request_value(route: &str, request: &HttpRequest) -> Value {
     )
 }
 
+/// The String entries of a `Dict<String>` (headers), in key order; empty for other values.
+pub fn string_entries(dict: &Value) -> Vec<(String, String)> {
+    match dict {
+        Value::Dict(entries) => entries
+            .iter()
+            .filter_map(|(name, value)| match value {
+                Value::String(text) => Some((name.clone(), text.to_string())),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// A handler's value as a response: an `Http.Response` as it is, a String as
 /// `text/plain`, anything else as JSON; all with status 200 unless given.
 pub fn response_from_value(value: &Value) -> Result<HttpResponse, ErrorKind> {
@@ -112,16 +126,7 @@ pub fn response_from_value(value: &Value) -> Result<HttpResponse, ErrorKind> {
             }
             _ => 200,
         };
-        let headers = match value.field("headers") {
-            Some(Value::Dict(headers)) => headers
-                .iter()
-                .filter_map(|(name, value)| match value {
-                    Value::String(text) => Some((name.clone(), text.to_string())),
-                    _ => None,
-                })
-                .collect(),
-            _ => Vec::new(),
-        };
+        let headers = value.field("headers").map_or_else(Vec::new, string_entries);
         let body = match value.field("body") {
             Some(Value::String(body)) => body.to_string(),
             _ => String::new(),

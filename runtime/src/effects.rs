@@ -7,6 +7,7 @@
 
 use crate::redact::REDACTED;
 use crate::wire;
+use gloam_interpreter::request::string_entries;
 use gloam_interpreter::{EffectCall, Effects, Value};
 use gloam_language::Builtin;
 use gloam_trace_store::{LogLine, RecordedEffect, Store};
@@ -162,19 +163,10 @@ impl<'h> HostEffects<'h> {
                 };
                 Ok(Value::list(values))
             }
-            Builtin::HttpGet => self.outbound("GET", text(call, 0)?, &BTreeMap::new(), String::new()),
-            Builtin::HttpPost => self.outbound("POST", text(call, 0)?, &BTreeMap::new(), text(call, 1)?.to_string()),
+            Builtin::HttpGet => self.outbound("GET", text(call, 0)?, &[], String::new()),
+            Builtin::HttpPost => self.outbound("POST", text(call, 0)?, &[], text(call, 1)?.to_string()),
             Builtin::HttpRequest => {
-                let headers = match argument(call, 2)? {
-                    Value::Dict(headers) => headers
-                        .iter()
-                        .filter_map(|(name, value)| match value {
-                            Value::String(value) => Some((name.clone(), value.to_string())),
-                            _ => None,
-                        })
-                        .collect(),
-                    _ => BTreeMap::new(),
-                };
+                let headers = string_entries(argument(call, 2)?);
                 self.outbound(text(call, 0)?, text(call, 1)?, &headers, text(call, 3)?.to_string())
             }
             Builtin::TimeNow => Ok(Value::Int(gloam_trace_store::now_ms())),
@@ -214,13 +206,7 @@ impl<'h> HostEffects<'h> {
 
     /// An outbound request. Network failures are the Gloam `Error` value, not a
     /// failure of the handler.
-    fn outbound(
-        &self,
-        method: &str,
-        url: &str,
-        headers: &BTreeMap<String, String>,
-        body: String,
-    ) -> Result<Value, String> {
+    fn outbound(&self, method: &str, url: &str, headers: &[(String, String)], body: String) -> Result<Value, String> {
         let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes())
             .map_err(|_| format!("`{method}` is not an HTTP method"))?;
         let mut request = self.host.http.request(method, url).body(body);
