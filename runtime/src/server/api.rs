@@ -159,7 +159,7 @@ async fn summary(State(state): State<AppState>, Editor(canvas): Editor) -> ApiRe
         version: code.version,
         engine: state.engine.name(),
         toplevels: toplevel_views(&state, &canvas).await?,
-        not_found: state.settled().await.not_found(&canvas.name).await?,
+        not_found: editor::not_found(&state, &canvas).await?,
         datastores,
     }))
 }
@@ -259,7 +259,7 @@ async fn push(State(state): State<AppState>, Editor(canvas): Editor, Json(body):
 }
 
 async fn not_found_list(State(state): State<AppState>, Editor(canvas): Editor) -> ApiResult<Vec<NotFound>> {
-    Ok(Json(state.settled().await.not_found(&canvas.name).await?))
+    Ok(Json(editor::not_found(&state, &canvas).await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -275,7 +275,7 @@ async fn handler_from_404(
     Editor(canvas): Editor,
     Json(body): Json<FromNotFound>,
 ) -> ApiResult<Saved> {
-    let listed = state.settled().await.not_found(&canvas.name).await?;
+    let listed = editor::not_found(&state, &canvas).await?;
     let Some(entry) = listed.into_iter().find(|entry| entry.key == body.key) else {
         return Err(ApiError::NotFound(format!("`{}` is not in the 404 list of canvas `{}`", body.key, canvas.name)));
     };

@@ -5,7 +5,7 @@
 use super::error::ApiError;
 use super::state::{AppState, CanvasRuntime, Event};
 use crate::canvas::{self, CanvasCode, ToplevelDiagnostic, ToplevelSource};
-use gloam_trace_store::{CodeVersion, NewVersion, VersionState};
+use gloam_trace_store::{CodeVersion, NewVersion, NotFound, VersionState};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -101,17 +101,26 @@ async fn store_one(state: &AppState, canvas: &str, version: NewVersion) -> Resul
 
 /// Makes checked code live and moves the 404s it now serves to their handlers.
 async fn go_live(state: &AppState, canvas: &CanvasRuntime, code: CanvasCode) -> Result<(), ApiError> {
-    let mut moves = Vec::new();
-    for not_found in state.store.not_found(&canvas.name).await? {
-        if let Some(handler) = code.route(&not_found.method, &not_found.path) {
-            moves.push((not_found.key, crate::canvas::handler_key(handler)));
+    canvas.swap(code);
+    not_found(state, canvas).await.map(drop)
+}
+
+/// The 404 list as the live code sees it. Entries that code routes now (a
+/// handler went live, or a 404 was served just before it did) move, with
+/// their traces, to the handler that serves them, and are left out.
+pub async fn not_found(state: &AppState, canvas: &CanvasRuntime) -> Result<Vec<NotFound>, ApiError> {
+    let code = canvas.code();
+    let mut remaining = Vec::new();
+    for entry in state.settled().await.not_found(&canvas.name).await? {
+        match code.route(&entry.method, &entry.path) {
+            Some(handler) => {
+                let key = crate::canvas::handler_key(handler);
+                state.store.rekey_traces(&canvas.name, &entry.key, &key).await?;
+            }
+            None => remaining.push(entry),
         }
     }
-    canvas.swap(code);
-    for (from, to) in moves {
-        state.store.rekey_traces(&canvas.name, &from, &to).await?;
-    }
-    Ok(())
+    Ok(remaining)
 }
 
 /// Deletes a toplevel, unless the rest of the canvas needs it.
