@@ -5,7 +5,7 @@
 //! Effects run on a blocking thread (the interpreter is synchronous) and wait
 //! for the store or the network with `Handle::block_on`.
 
-use crate::redact::REDACTED;
+use crate::redact::{REDACTED, SecretValues};
 use crate::wire;
 use gloam_interpreter::request::string_entries;
 use gloam_interpreter::{EffectCall, Effects, Value};
@@ -58,6 +58,8 @@ pub struct HostEffects<'h> {
     pub logs: Vec<LogLine>,
     /// Events for workers (`Queue.emit`), dispatched by the server after the request.
     pub emitted: Vec<(String, Value)>,
+    /// The values of the secrets read, cut out of everything stored or shown.
+    pub secrets: SecretValues,
 }
 
 fn argument(call: &EffectCall, index: usize) -> Result<&Value, String> {
@@ -114,6 +116,7 @@ impl<'h> HostEffects<'h> {
             recorded: Vec::new(),
             logs: Vec::new(),
             emitted: Vec::new(),
+            secrets: SecretValues::default(),
         }
     }
 
@@ -189,9 +192,11 @@ impl<'h> HostEffects<'h> {
             Builtin::SecretsGet => {
                 let name = text(call, 0)?;
                 let secrets = self.wait(store.secrets(canvas)).map_err(Self::store_error)?;
-                let value =
-                    secrets.into_iter().find(|(secret, _)| secret == name).map(|(_, value)| Value::string(value));
-                Ok(Value::option(value))
+                let value = secrets.into_iter().find(|(secret, _)| secret == name).map(|(_, value)| value);
+                if let Some(value) = &value {
+                    self.secrets.add(value);
+                }
+                Ok(Value::option(value.map(Value::string)))
             }
             Builtin::QueueEmit => {
                 let Value::Worker(worker) = argument(call, 0)? else {

@@ -1,9 +1,10 @@
-//! Redaction rules, applied to a trace before it is stored: header values by
-//! name (request and response), and fields of JSON bodies by path. The
-//! handler sees the request as it came; the trace, and so replays and live
-//! values, see `<redacted>`.
+//! Redaction, applied to a trace before it is stored: header values by name
+//! (of the request, the response and outbound calls), fields of JSON bodies by
+//! path, and the value of every secret the run read, wherever it ended up
+//! (effect arguments, logs, the response). The handler sees the request as it
+//! came; the trace, and so replays and live values, see `<redacted>`.
 
-use gloam_trace_store::Trace;
+use gloam_trace_store::{LogLine, RecordedEffect, Trace};
 
 /// Credential headers, redacted unless told otherwise.
 const DEFAULT_HEADERS: [&str; 4] = ["authorization", "proxy-authorization", "cookie", "set-cookie"];
@@ -46,16 +47,45 @@ impl Redaction {
         Redaction::new(headers, json_paths)
     }
 
-    pub fn apply(&self, trace: &mut Trace) {
+    pub fn apply(&self, trace: &mut Trace, secrets: &SecretValues) {
         for headers in [&mut trace.request.headers, &mut trace.response.headers] {
             for (name, value) in headers.iter_mut() {
-                if self.headers.iter().any(|redacted| name.eq_ignore_ascii_case(redacted)) {
+                if self.is_redacted_header(name) {
                     *value = REDACTED.to_string();
                 }
             }
         }
         for body in [&mut trace.request.body, &mut trace.response.body] {
             self.redact_json(body);
+        }
+        for effect in trace.effects.iter_mut().filter(|effect| effect.function.starts_with("Http.")) {
+            let results = effect.result.as_mut().ok().into_iter();
+            effect.arguments.iter_mut().chain(results).for_each(|value| self.redact_stored_headers(value));
+        }
+        let response = Some((&mut trace.response.headers, &mut trace.response.body));
+        secrets.scrub_run(response, &mut trace.effects, &mut trace.logs, trace.error.as_mut());
+    }
+
+    fn is_redacted_header(&self, name: &str) -> bool {
+        self.headers.iter().any(|redacted| name.eq_ignore_ascii_case(redacted))
+    }
+
+    /// Header dicts of outbound calls, in the stored value encoding
+    /// (`{"Dict": {"authorization": {"String": …}}}`), anywhere in a value.
+    fn redact_stored_headers(&self, value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::Object(fields) => {
+                if let Some(serde_json::Value::Object(entries)) = fields.get_mut("Dict") {
+                    for (name, entry) in entries.iter_mut() {
+                        if self.is_redacted_header(name) {
+                            *entry = serde_json::json!({ "String": REDACTED });
+                        }
+                    }
+                }
+                fields.values_mut().for_each(|field| self.redact_stored_headers(field));
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(|item| self.redact_stored_headers(item)),
+            _ => {}
         }
     }
 
@@ -70,6 +100,67 @@ impl Redaction {
         }
         if changed {
             *body = json.to_string();
+        }
+    }
+}
+
+/// Secrets shorter than this are not searched for: a one-character secret
+/// would redact that character everywhere.
+const MIN_SECRET_CHARS: usize = 4;
+
+/// The values of the secrets a run read, to be cut out of all it leaves behind.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SecretValues(Vec<String>);
+
+impl SecretValues {
+    pub fn add(&mut self, value: &str) {
+        if value.chars().count() >= MIN_SECRET_CHARS && !self.0.iter().any(|known| known == value) {
+            self.0.push(value.to_string());
+        }
+    }
+
+    pub fn scrub(&self, text: &mut String) {
+        for secret in &self.0 {
+            if text.contains(secret.as_str()) {
+                *text = text.replace(secret.as_str(), REDACTED);
+            }
+        }
+    }
+
+    /// Everything a run leaves behind: its response, effects, logs and error.
+    pub fn scrub_run(
+        &self,
+        response: Option<(&mut Vec<(String, String)>, &mut String)>,
+        effects: &mut [RecordedEffect],
+        logs: &mut [LogLine],
+        error: Option<&mut String>,
+    ) {
+        if self.0.is_empty() {
+            return;
+        }
+        if let Some((headers, body)) = response {
+            headers.iter_mut().for_each(|(_, value)| self.scrub(value));
+            self.scrub(body);
+        }
+        for effect in effects {
+            effect.arguments.iter_mut().for_each(|value| self.scrub_json(value));
+            match &mut effect.result {
+                Ok(value) => self.scrub_json(value),
+                Err(message) => self.scrub(message),
+            }
+        }
+        logs.iter_mut().for_each(|line| self.scrub(&mut line.message));
+        if let Some(error) = error {
+            self.scrub(error);
+        }
+    }
+
+    pub fn scrub_json(&self, json: &mut serde_json::Value) {
+        match json {
+            serde_json::Value::String(text) => self.scrub(text),
+            serde_json::Value::Array(items) => items.iter_mut().for_each(|item| self.scrub_json(item)),
+            serde_json::Value::Object(fields) => fields.values_mut().for_each(|field| self.scrub_json(field)),
+            _ => {}
         }
     }
 }
@@ -131,7 +222,7 @@ mod tests {
             vec![("authorization", "Bearer abc"), ("accept", "*/*")],
             r#"{"user":"ada","password":"hunter2","cards":[{"number":"4111","exp":"12/30"}]}"#,
         );
-        redaction.apply(&mut trace);
+        redaction.apply(&mut trace, &SecretValues::default());
         assert_eq!(trace.request.headers[0].1, REDACTED);
         assert_eq!(trace.request.headers[1].1, "*/*");
         assert_eq!(trace.response.headers[0].1, REDACTED);
@@ -145,10 +236,36 @@ mod tests {
     fn bodies_without_the_fields_are_left_as_they_are() {
         let redaction = Redaction::new(Vec::<String>::new(), ["password"]);
         let mut untouched = trace(vec![], "{ \"user\": \"ada\" }");
-        redaction.apply(&mut untouched);
+        redaction.apply(&mut untouched, &SecretValues::default());
         assert_eq!(untouched.request.body, "{ \"user\": \"ada\" }");
         let mut text = trace(vec![], "password=hunter2");
-        redaction.apply(&mut text);
+        redaction.apply(&mut text, &SecretValues::default());
         assert_eq!(text.request.body, "password=hunter2");
+    }
+
+    #[test]
+    fn secret_values_are_cut_out_of_effects_logs_and_the_response() {
+        let mut secrets = SecretValues::default();
+        secrets.add("tok-123456");
+        secrets.add("abc"); // too short to search for
+        let mut trace = trace(vec![], "{}");
+        trace.response.body = "your token is tok-123456".into();
+        trace.logs.push(gloam_trace_store::LogLine { level: "info".into(), message: "using tok-123456".into() });
+        trace.effects.push(gloam_trace_store::RecordedEffect {
+            site: 1,
+            function: "Http.request".into(),
+            arguments: vec![serde_json::json!({ "Dict": {
+                "x-token": { "String": "Bearer tok-123456" },
+                "authorization": { "String": "Basic abc" },
+                "accept": { "String": "abc" }
+            } })],
+            result: Err("401 for tok-123456".into()),
+        });
+        Redaction::default().apply(&mut trace, &secrets);
+        let stored = serde_json::to_string(&trace).expect("json");
+        assert!(!stored.contains("tok-123456"), "{stored}");
+        assert_eq!(trace.effects[0].arguments[0]["Dict"]["authorization"]["String"], REDACTED);
+        assert_eq!(trace.effects[0].arguments[0]["Dict"]["accept"]["String"], "abc");
+        assert_eq!(trace.logs[0].message, "using <redacted>");
     }
 }

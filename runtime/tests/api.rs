@@ -25,6 +25,7 @@ on_both_stores!(
     crons_run_when_due,
     nodes_on_one_store_share_code_and_cron_runs,
     traces_are_redacted_before_they_are_stored,
+    secret_values_never_leave_the_run,
 );
 
 use axum::http::StatusCode;
@@ -507,7 +508,8 @@ async fn outbound_http_is_recorded_and_replayed(url: String) {
         trace["effects"].as_array().expect("list").iter().filter_map(|e| e["function"].as_str()).collect();
     assert_eq!(functions, ["Secrets.get", "Http.post", "Random.uuid", "Time.now", "DB.set"]);
     assert!(trace["effects_shown"][1]["result"].as_str().expect("shown").contains("body: \"got 16\""), "{trace}");
-    assert_eq!(trace["logs"][0]["message"], format!("delivered to {target}: 201"));
+    // The target URL is a secret: its value never reaches the trace.
+    assert_eq!(trace["logs"][0]["message"], "delivered to <redacted>: 201");
     // With the upstream gone, a replay still gets the recorded answer.
     task.abort();
     let replay = server.editor("POST", &format!("/traces/{id}/replay"), None).await.json();
@@ -675,4 +677,25 @@ async fn traces_are_redacted_before_they_are_stored(url: String) {
     assert_eq!(trace["request"]["body"], r#"{"user":"ada","password":"<redacted>"}"#);
     let headers = trace["request"]["headers"].as_array().expect("headers");
     assert!(headers.iter().any(|h| h[0] == "authorization" && h[1] == "<redacted>"), "{trace}");
+}
+
+async fn secret_values_never_leave_the_run(url: String) {
+    let (upstream, _task) = upstream().await;
+    let code = format!(
+        "handler GET /leak =\n  let key = Secrets.get(\"api-key\") |> Option.withDefault(\"\")\n  Log.info(\"using ${{key}}\")\n  let sent = Http.request(\"POST\", \"{upstream}/in\", {{ \"authorization\": \"Bearer ${{key}}\" }}, key)\n  Http.text(\"key: ${{key}}\", 200)\n"
+    );
+    let server = TestServer::new(&url, &code).await;
+    server.editor("PUT", "/secrets/api-key", Some(json!({ "value": "sk-live-0123456789" }))).await;
+    let reply = server.user("GET", "/leak", "").await;
+    assert_eq!(reply.body, "key: sk-live-0123456789", "the client gets what the handler made");
+    let id = reply.header("x-gloam-trace-id").expect("id").to_string();
+    let trace = server.editor("GET", &format!("/traces/{id}"), None).await;
+    assert!(!trace.body.contains("sk-live"), "a secret reached the trace: {}", trace.body);
+    assert!(trace.body.contains("key: <redacted>"), "{}", trace.body);
+    let replay = server.editor("POST", &format!("/traces/{id}/replay"), Some(json!({ "live_effects": true }))).await;
+    assert!(!replay.body.contains("sk-live"), "a secret reached the replay: {}", replay.body);
+    let check = server.toplevel("GET /leak").await;
+    let values = server.editor("POST", "/live-values", Some(json!({ "trace_id": id, "toplevel_id": check }))).await;
+    assert!(!values.body.contains("sk-live"), "a secret reached the live values: {}", values.body);
+    assert!(values.body.contains("<redacted>"), "{}", values.body);
 }

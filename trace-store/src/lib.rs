@@ -468,7 +468,7 @@ impl Store {
         }
         let limit = if filter.limit == 0 { DEFAULT_TRACE_LIMIT } else { filter.limit };
         params.push(Param::Int(i64::from(limit)));
-        sql.push_str(&format!(" ORDER BY received_at_ms DESC, id LIMIT ${}", params.len()));
+        sql.push_str(&format!(" ORDER BY received_at_ms DESC, id DESC LIMIT ${}", params.len()));
         let mut query = sqlx::query(&sql);
         for param in params {
             query = match param {
@@ -587,7 +587,7 @@ impl Store {
         let surplus = sqlx::query(
             "DELETE FROM traces WHERE canvas = $1 AND handler_key = $2 AND id NOT IN (\
                SELECT id FROM traces WHERE canvas = $1 AND handler_key = $2 \
-               ORDER BY received_at_ms DESC, id LIMIT $3\
+               ORDER BY received_at_ms DESC, id DESC LIMIT $3\
              )",
         )
         .bind(canvas)

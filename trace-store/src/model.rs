@@ -118,7 +118,8 @@ pub struct LogLine {
 /// A stored request and everything that happened while serving it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Trace {
-    /// A UUID, also sent to the client as `x-gloam-trace-id`.
+    /// A UUID, also sent to the client as `x-gloam-trace-id`. Traces of the
+    /// same millisecond are ordered by id, so ids should grow with time (v7).
     pub id: String,
     pub canvas: String,
     /// The handler's key (`GET /todos/:id`), or the 404 key of an unrouted

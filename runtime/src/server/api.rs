@@ -279,9 +279,24 @@ async fn handler_from_404(
     let Some(entry) = listed.into_iter().find(|entry| entry.key == body.key) else {
         return Err(ApiError::NotFound(format!("`{}` is not in the 404 list of canvas `{}`", body.key, canvas.name)));
     };
-    let message = format!("{} {} has a handler now; write its code", entry.method, entry.path);
-    let source = format!("handler {} {} =\n  Http.text({:?}, 501)\n", entry.method, entry.path, message);
+    let source = handler_skeleton(&entry.method, &entry.path)?;
     Ok(Json(editor::save(&state, &canvas, None, source, None).await?))
+}
+
+/// The source of a new handler for a method and path that came from the
+/// outside: both are checked, so no request can put code into the canvas.
+fn handler_skeleton(method: &str, path: &str) -> Result<String, ApiError> {
+    if method.is_empty() || !method.bytes().all(|byte| byte.is_ascii_uppercase()) {
+        return Err(ApiError::BadRequest(format!("`{method}` cannot be a handler's method")));
+    }
+    let unsafe_char = |c: char| c.is_whitespace() || c.is_control() || "$={}\"\\`?#".contains(c);
+    if !path.starts_with('/') || path.chars().any(unsafe_char) {
+        return Err(ApiError::BadRequest(format!(
+            "`{path}` cannot be a route as it is (it has a space, a control character or one of $ = {{ }} \" \\ ` ? #); \
+             create the handler with a route of your own"
+        )));
+    }
+    Ok(format!("handler {method} {path} =\n  Http.text(\"{method} {path} has a handler now; write its code\", 501)\n"))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -358,8 +373,12 @@ async fn delete_trace(
     Ok(Json(serde_json::json!({ "deleted": id })))
 }
 
-/// Single-quotes a word for a POSIX shell.
+/// A word for a POSIX shell: as it is when it is plainly safe, single-quoted otherwise.
 fn shell_quote(text: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "-_./:@%+,".contains(c);
+    if !text.is_empty() && text.chars().all(plain) {
+        return text.to_string();
+    }
     format!("'{}'", text.replace('\'', r"'\''"))
 }
 
@@ -368,6 +387,9 @@ pub fn curl_command(trace: &Trace) -> String {
     let request = &trace.request;
     let host =
         request.headers.iter().find(|(name, _)| name.eq_ignore_ascii_case("host")).map_or("localhost", |(_, v)| v);
+    // Reach the same canvas: by its host name when the request used it, else by path prefix.
+    let by_host = host.split(':').next() == Some(&format!("{}.localhost", trace.canvas));
+    let prefix = if by_host { String::new() } else { format!("/@{}", trace.canvas) };
     let query: String = form_urlencoded::Serializer::new(String::new()).extend_pairs(&request.query).finish();
     let path: String = request
         .path
@@ -375,8 +397,12 @@ pub fn curl_command(trace: &Trace) -> String {
         .map(|segment| percent_encoding::utf8_percent_encode(segment, percent_encoding::NON_ALPHANUMERIC).to_string())
         .collect::<Vec<_>>()
         .join("/");
-    let url = if query.is_empty() { format!("http://{host}{path}") } else { format!("http://{host}{path}?{query}") };
-    let mut command = format!("curl -X {} {}", request.method, shell_quote(&url));
+    let url = if query.is_empty() {
+        format!("http://{host}{prefix}{path}")
+    } else {
+        format!("http://{host}{prefix}{path}?{query}")
+    };
+    let mut command = format!("curl -X {} {}", shell_quote(&request.method), shell_quote(&url));
     const SKIPPED: [&str; 4] = ["host", "content-length", "user-agent", "accept"];
     for (name, value) in &request.headers {
         if !SKIPPED.contains(&name.to_lowercase().as_str()) {

@@ -93,7 +93,7 @@ pub fn dispatch(state: &AppState, canvas: &Arc<CanvasRuntime>, events: Vec<(Stri
 async fn run(state: AppState, canvas: Arc<CanvasRuntime>, job: Job, chain: u32) {
     let code = canvas.code();
     let origin = Origin {
-        trace_id: uuid::Uuid::new_v4().to_string(),
+        trace_id: uuid::Uuid::now_v7().to_string(),
         key: job.key(),
         code_version: code.version,
         received_at_ms: now_ms(),

@@ -127,13 +127,20 @@ pub async fn replay(
             }
             Err(message) => Err(message.clone()),
         };
-        let (response, effects, logs) = if options.live_effects {
+        let (mut response, mut effects, mut logs, secrets) = if options.live_effects {
             let mut effects = HostEffects::new(&job_state.host, &canvas_name, Mode::Live);
-            (run(&mut effects), effects.recorded, effects.logs)
+            (run(&mut effects), effects.recorded, effects.logs, effects.secrets)
         } else {
             let mut effects = TraceEffects::new(trace.effects.clone(), Unrecorded::Fail, &job_state.host, &canvas_name);
-            (run(&mut effects), effects.host.recorded, effects.host.logs)
+            (run(&mut effects), effects.host.recorded, effects.host.logs, effects.host.secrets)
         };
+        // Secrets read again during the replay are never sent back.
+        match &mut response {
+            Ok(response) => {
+                secrets.scrub_run(Some((&mut response.headers, &mut response.body)), &mut effects, &mut logs, None)
+            }
+            Err(failure) => secrets.scrub_run(None, &mut effects, &mut logs, Some(failure)),
+        }
         let handler_key = target.ok().map(|target| target.key());
         let replayed = response.as_ref().ok().map(to_trace_response);
         let diff = replayed.as_ref().map(|replayed| diff(&trace.response, replayed)).unwrap_or_default();
@@ -307,6 +314,13 @@ pub async fn live_values(
         let mut effects = TraceEffects::new(trace.effects.clone(), Unrecorded::ReadOnly, &job_state.host, &canvas_name);
         let engine = Interpreter { limits, record_live_values: true };
         let execution = target.run(&engine, &code, &trace, &mut effects);
+        // Secrets read while analysing are shown as `<redacted>`, like in traces.
+        let secrets = &effects.host.secrets;
+        let shown_scrubbed = |value: &gloam_interpreter::Value| {
+            let mut text = shown(value);
+            secrets.scrub(&mut text);
+            text
+        };
         let spans = code.expression_spans();
         let expressions = execution
             .live_values
@@ -322,15 +336,23 @@ pub async fn live_values(
                     toplevel_id,
                     start: span.start,
                     end: span.end,
-                    values: values.iter().map(shown).collect(),
+                    values: values.iter().map(shown_scrubbed).collect(),
                     truncated: execution.live_values.truncated.contains(id),
                 })
             })
             .collect();
+        let mut response = execution.result.as_ref().ok().map(to_trace_response);
+        let mut failure = execution.result.err();
+        if let Some(response) = &mut response {
+            secrets.scrub_run(Some((&mut response.headers, &mut response.body)), &mut [], &mut [], None);
+        }
+        if let Some(failure) = &mut failure {
+            secrets.scrub(&mut failure.message);
+        }
         LiveValuesResult {
             handler: Some(target.key()),
-            response: execution.result.as_ref().ok().map(to_trace_response),
-            failure: execution.result.err(),
+            response,
+            failure,
             diagnostics,
             expressions,
             max_values_per_expression: MAX_VALUES_PER_EXPRESSION,

@@ -5,6 +5,7 @@
 
 use super::state::{AppState, CanvasRuntime, Event, Metrics};
 use crate::effects::{HostEffects, Mode};
+use crate::redact::SecretValues;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
@@ -95,7 +96,7 @@ pub async fn serve(State(state): State<AppState>, request: Request) -> Response 
     let code = canvas.code();
     let handler_key = code.route(&request.method, &request.path).map(crate::canvas::handler_key);
     let key = handler_key.clone().unwrap_or_else(|| not_found_key(&request.method, &request.path));
-    let trace_id = uuid::Uuid::new_v4().to_string();
+    let trace_id = uuid::Uuid::now_v7().to_string();
 
     let body = match read_body(body, state.config.max_body_bytes).await {
         Ok(Some(bytes)) => String::from_utf8(bytes).map_err(|_| {
@@ -181,7 +182,7 @@ pub(crate) fn record(
         logs: outcome.logs,
         error: outcome.error,
     };
-    state.config.redaction.apply(&mut trace);
+    state.config.redaction.apply(&mut trace, &outcome.secrets);
     canvas.publish(Event::Trace { trace: summary(&trace), not_found: trace.handler_key.starts_with("404 ") });
     state.writer.submit(trace);
     super::background::dispatch(state, canvas, outcome.emitted, chain);
@@ -193,6 +194,7 @@ pub(crate) struct Live<T> {
     pub effects: Vec<RecordedEffect>,
     pub logs: Vec<LogLine>,
     pub emitted: Vec<(String, Value)>,
+    pub secrets: SecretValues,
 }
 
 impl<T> Live<T> {
@@ -206,7 +208,14 @@ impl<T> Live<T> {
             Ok(value) => (ok(value), None),
             Err(message) => (failed(&message), Some(message)),
         };
-        Outcome { response, error, effects: self.effects, logs: self.logs, emitted: self.emitted }
+        Outcome {
+            response,
+            error,
+            effects: self.effects,
+            logs: self.logs,
+            emitted: self.emitted,
+            secrets: self.secrets,
+        }
     }
 }
 
@@ -221,13 +230,23 @@ where
     let task = tokio::task::spawn_blocking(move || {
         let mut effects = HostEffects::new(&state.host, &canvas, Mode::Live);
         let result = job(&state, &mut effects);
-        Live { result, effects: effects.recorded, logs: effects.logs, emitted: effects.emitted }
+        Live {
+            result,
+            effects: effects.recorded,
+            logs: effects.logs,
+            emitted: effects.emitted,
+            secrets: effects.secrets,
+        }
     });
-    task.await.unwrap_or_else(|error| Live {
-        result: Err(format!("the run crashed: {error}")),
-        effects: Vec::new(),
-        logs: Vec::new(),
-        emitted: Vec::new(),
+    task.await.unwrap_or_else(|error| {
+        eprintln!("gloam: a run crashed: {error}");
+        Live {
+            result: Err("the run crashed (a bug in Gloam; the server log has the details)".into()),
+            effects: Vec::new(),
+            logs: Vec::new(),
+            emitted: Vec::new(),
+            secrets: SecretValues::default(),
+        }
     })
 }
 
@@ -239,11 +258,19 @@ pub(crate) struct Outcome {
     pub logs: Vec<LogLine>,
     /// Events for workers, delivered once the run is recorded.
     pub emitted: Vec<(String, Value)>,
+    pub secrets: SecretValues,
 }
 
 impl Outcome {
     pub(crate) fn without_effects(response: HttpResponse, error: Option<String>) -> Outcome {
-        Outcome { response, error, effects: Vec::new(), logs: Vec::new(), emitted: Vec::new() }
+        Outcome {
+            response,
+            error,
+            effects: Vec::new(),
+            logs: Vec::new(),
+            emitted: Vec::new(),
+            secrets: SecretValues::default(),
+        }
     }
 }
 
