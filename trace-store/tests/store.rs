@@ -438,9 +438,10 @@ mod cases {
         store.insert_traces(&[]).await.unwrap();
 
         let summaries = store.traces("c", &TraceFilter::default()).await.unwrap();
-        assert_eq!(ids(&summaries), vec![full.id.as_str(), "new", "empty"]);
+        // Ties in time are ordered by id, newest (greatest) first.
+        assert_eq!(ids(&summaries), vec!["new", full.id.as_str(), "empty"]);
         assert_eq!(
-            summaries[0],
+            summaries[1],
             TraceSummary {
                 id: full.id.clone(),
                 handler_key: "POST /todos/:id".to_string(),
@@ -461,23 +462,23 @@ mod cases {
             traces.push(trace("c", "GET /b", &format!("b{i}"), NOW + i));
         }
         traces.push(trace("c", "POST /c", "c0", NOW + 10));
-        // Same time: ties are ordered by id.
+        // Same time: ties are ordered by id, greatest first (ids grow with time).
         traces.push(trace("c", "GET /a", "a9", NOW + 4));
         traces.push(trace("other", "GET /a", "elsewhere", NOW + 100));
         store.insert_traces(&traces).await.unwrap();
 
         let all = store.traces("c", &TraceFilter::default()).await.unwrap();
         assert_eq!(all.len(), 12);
-        assert_eq!(ids(&all)[..4], ["c0", "a4", "a9", "b4"]);
+        assert_eq!(ids(&all)[..4], ["c0", "b4", "a9", "a4"]);
 
         let a = TraceFilter { handler_key: Some("GET /a".to_string()), ..TraceFilter::default() };
-        assert_eq!(ids(&store.traces("c", &a).await.unwrap()), ["a4", "a9", "a3", "a2", "a1", "a0"]);
+        assert_eq!(ids(&store.traces("c", &a).await.unwrap()), ["a9", "a4", "a3", "a2", "a1", "a0"]);
 
         let b_or_c = TraceFilter { handler_keys: vec!["GET /b".into(), "POST /c".into()], ..TraceFilter::default() };
         assert_eq!(ids(&store.traces("c", &b_or_c).await.unwrap()), ["c0", "b4", "b3", "b2", "b1", "b0"]);
 
         let limited = TraceFilter { handler_key: Some("GET /a".to_string()), limit: 2, ..TraceFilter::default() };
-        assert_eq!(ids(&store.traces("c", &limited).await.unwrap()), ["a4", "a9"]);
+        assert_eq!(ids(&store.traces("c", &limited).await.unwrap()), ["a9", "a4"]);
 
         let before = TraceFilter { before_ms: Some(NOW + 3), limit: 3, ..a.clone() };
         assert_eq!(ids(&store.traces("c", &before).await.unwrap()), ["a2", "a1", "a0"]);
@@ -577,7 +578,7 @@ mod cases {
         let keep_one = Retention { newest: 1, max_age_ms: 1_000_000 };
         assert_eq!(store.apply_retention("c", "GET /t", keep_one, NOW).await.unwrap(), 1);
         let t = TraceFilter { handler_key: Some("GET /t".to_string()), ..TraceFilter::default() };
-        assert_eq!(ids(&store.traces("c", &t).await.unwrap()), ["t1"]);
+        assert_eq!(ids(&store.traces("c", &t).await.unwrap()), ["t2"]);
 
         let keep_none = Retention { newest: 0, max_age_ms: 1_000_000 };
         assert_eq!(store.apply_retention("c", "GET /l", keep_none, NOW).await.unwrap(), 3);
