@@ -26,6 +26,7 @@ on_both_stores!(
     nodes_on_one_store_share_code_and_cron_runs,
     traces_are_redacted_before_they_are_stored,
     secret_values_never_leave_the_run,
+    a_change_made_on_stale_code_is_checked_again,
 );
 
 use axum::http::StatusCode;
@@ -698,4 +699,28 @@ async fn secret_values_never_leave_the_run(url: String) {
     let values = server.editor("POST", "/live-values", Some(json!({ "trace_id": id, "toplevel_id": check }))).await;
     assert!(!values.body.contains("sk-live"), "a secret reached the live values: {}", values.body);
     assert!(values.body.contains("<redacted>"), "{}", values.body);
+}
+
+/// Two nodes save one after the other; the second had not seen the first's
+/// change. Its save is checked again against the latest code, not stored
+/// blindly on top of it.
+async fn a_change_made_on_stale_code_is_checked_again(url: String) {
+    let code = "type Item = { name: String }\n\nhandler GET /i =\n  Http.json(Item { name: \"a\" }, 200)\n";
+    let first = TestServer::new(&url, code).await;
+    let second = second_node(&first, &url).await;
+    let handler_id = first.toplevel("GET /i").await;
+    // First node: the field is renamed, and the handler follows (both live).
+    assert_eq!(
+        first.save(handler_id, "handler GET /i =\n  Http.json(Item { name: \"a\" }, 201)").await["state"],
+        "live"
+    );
+    let renamed = first
+        .editor("PUT", "/files", Some(json!({ "files": { "main.gloam": "type Item = { title: String }\n\nhandler GET /i =\n  Http.json(Item { title: \"a\" }, 200)\n" } })))
+        .await;
+    assert_eq!(renamed.status, 200, "{}", renamed.body);
+    // Second node, perhaps still on the old code, edits the handler with the old field.
+    let saved = second.save(handler_id, "handler GET /i =\n  Http.json(Item { name: \"b\" }, 200)").await;
+    assert_eq!(saved["state"], "draft", "checked against the renamed type: {saved}");
+    assert_eq!(second.user("GET", "/i", "").await.body, r#"{"title":"a"}"#);
+    assert_eq!(first.user("GET", "/i", "").await.body, r#"{"title":"a"}"#);
 }

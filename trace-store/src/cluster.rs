@@ -41,10 +41,18 @@ impl Store {
         let (sender, receiver) = mpsc::channel(256);
         tokio::spawn(async move {
             loop {
-                // `try_recv` answers `None` when the connection was lost; it reconnects on the next call.
                 let change = match listener.try_recv().await {
                     Ok(Some(notification)) => CodeChange::Canvas(notification.payload().to_string()),
-                    Ok(None) => CodeChange::Everything,
+                    // The connection was lost. Listen again first, so that no
+                    // change falls between the catch-up and the new `LISTEN`.
+                    Ok(None) => match listener.listen(CODE_CHANNEL).await {
+                        Ok(()) => CodeChange::Everything,
+                        Err(error) => {
+                            eprintln!("gloam: cannot listen for code changes again ({error}); retrying");
+                            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                            continue;
+                        }
+                    },
                     Err(error) => {
                         eprintln!("gloam: listening for code changes failed ({error}); retrying");
                         tokio::time::sleep(std::time::Duration::from_secs(1)).await;

@@ -63,7 +63,15 @@ pub enum StoreError {
     /// A record that must be new already exists.
     #[error("already exists: {0}")]
     AlreadyExists(String),
+    /// A code change was checked against a version of the canvas that is no
+    /// longer the latest (another node changed it first).
+    #[error("canvas {canvas:?} changed meanwhile: version {found}, not {expected}")]
+    Conflict { canvas: String, expected: i64, found: i64 },
 }
+
+/// The latest live-or-deleted version id of a canvas (`id` is NULL when none).
+const LATEST_VERSION: &str =
+    "SELECT MAX(id) AS id FROM code_versions WHERE canvas = $1 AND state IN ('live', 'deleted')";
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
@@ -230,7 +238,18 @@ impl Store {
     /// stored or none is. A version without a toplevel id starts a new
     /// toplevel. Returns the stored versions in input order, once they are
     /// durable.
-    pub async fn append_versions(&self, canvas: &str, versions: Vec<NewVersion>) -> Result<Vec<CodeVersion>> {
+    ///
+    /// `based_on` is the canvas's latest live-or-deleted version id that the
+    /// change was checked against. When a live or deleted version is appended
+    /// and the canvas has moved on since (another node changed it), nothing is
+    /// stored: [`StoreError::Conflict`]. Appends to one canvas are serialised
+    /// (a row lock on PostgreSQL), so version ids grow in commit order.
+    pub async fn append_versions(
+        &self,
+        canvas: &str,
+        versions: Vec<NewVersion>,
+        based_on: i64,
+    ) -> Result<Vec<CodeVersion>> {
         if versions.is_empty() {
             return Ok(Vec::new());
         }
@@ -242,10 +261,21 @@ impl Store {
         }
         let _guard = self.write_guard().await;
         let mut tx = self.pool.begin().await?;
-        let exists =
-            sqlx::query("SELECT name FROM canvases WHERE name = $1").bind(canvas).fetch_optional(&mut *tx).await?;
+        // SQLite has one writer at a time already; PostgreSQL needs the row lock.
+        let lock = match self.backend {
+            Backend::Postgres => "SELECT name FROM canvases WHERE name = $1 FOR UPDATE",
+            Backend::Sqlite => "SELECT name FROM canvases WHERE name = $1",
+        };
+        let exists = sqlx::query(lock).bind(canvas).fetch_optional(&mut *tx).await?;
         if exists.is_none() {
             return Err(StoreError::NotFound(format!("canvas {canvas:?}")));
+        }
+        if prepared.iter().any(|(version, _)| version.state != VersionState::Draft) {
+            let latest = sqlx::query(LATEST_VERSION).bind(canvas).fetch_one(&mut *tx).await?;
+            let latest = latest.try_get::<Option<i64>, _>("id")?.unwrap_or(0);
+            if latest != based_on {
+                return Err(StoreError::Conflict { canvas: canvas.to_string(), expected: based_on, found: latest });
+            }
         }
         let mut stored = Vec::with_capacity(prepared.len());
         for (version, diagnostics) in prepared {
@@ -373,11 +403,7 @@ impl Store {
     /// The newest live or deleted version id of the canvas (what
     /// [`Store::code_at`] takes to give the current code), 0 when none.
     pub async fn latest_version_id(&self, canvas: &str) -> Result<i64> {
-        let row =
-            sqlx::query("SELECT MAX(id) AS id FROM code_versions WHERE canvas = $1 AND state IN ('live', 'deleted')")
-                .bind(canvas)
-                .fetch_one(&self.pool)
-                .await?;
+        let row = sqlx::query(LATEST_VERSION).bind(canvas).fetch_one(&self.pool).await?;
         Ok(row.try_get::<Option<i64>, _>("id")?.unwrap_or(0))
     }
 

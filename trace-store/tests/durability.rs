@@ -70,7 +70,8 @@ fn child(url: &str) {
                 file: "main.gloam".to_string(),
                 diagnostics: serde_json::json!([]),
             };
-            let stored = store.append_versions("c", vec![version]).await.expect("child: append");
+            let latest = store.latest_version_id("c").await.expect("child: latest");
+            let stored = store.append_versions("c", vec![version], latest).await.expect("child: append");
             println!("acknowledged {}", stored[0].id);
         }
     });

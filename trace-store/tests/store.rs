@@ -44,6 +44,7 @@ backends! {
         case_cron_runs_are_claimed_once,
         case_append_and_history,
         case_append_is_atomic,
+        case_append_on_a_stale_version_conflicts,
         case_toplevels_live_draft_deleted,
         case_code_at,
         case_trace_round_trip,
@@ -89,8 +90,14 @@ mod cases {
         }
     }
 
+    /// Appends on top of the canvas's latest version, as a single node does.
+    async fn append(store: &Store, canvas: &str, versions: Vec<NewVersion>) -> Result<Vec<CodeVersion>> {
+        let latest = store.latest_version_id(canvas).await?;
+        store.append_versions(canvas, versions, latest).await
+    }
+
     async fn append_one(store: &Store, canvas: &str, version: NewVersion) -> CodeVersion {
-        let mut stored = store.append_versions(canvas, vec![version]).await.unwrap();
+        let mut stored = append(store, canvas, vec![version]).await.unwrap();
         assert_eq!(stored.len(), 1);
         stored.remove(0)
     }
@@ -146,7 +153,7 @@ mod cases {
     pub async fn case_reopen_keeps_everything(url: &str) {
         let store = Store::open(url).await.unwrap();
         let canvas = store.create_canvas("c").await.unwrap();
-        let stored = store.append_versions("c", vec![new_version(None, "a", VersionState::Live)]).await.unwrap();
+        let stored = append(&store, "c", vec![new_version(None, "a", VersionState::Live)]).await.unwrap();
         let saved = trace("c", "GET /a", "t1", NOW);
         store.insert_traces(std::slice::from_ref(&saved)).await.unwrap();
         store.db_set("c", "Todos", "k", "{\"v\":1}").await.unwrap();
@@ -198,13 +205,13 @@ mod cases {
         store.create_canvas("other").await.unwrap();
         assert_eq!(store.latest_version_id("c").await.unwrap(), 0);
 
-        let first = store
-            .append_versions(
-                "c",
-                vec![new_version(None, "a1", VersionState::Live), new_version(None, "b1", VersionState::Draft)],
-            )
-            .await
-            .unwrap();
+        let first = append(
+            store,
+            "c",
+            vec![new_version(None, "a1", VersionState::Live), new_version(None, "b1", VersionState::Draft)],
+        )
+        .await
+        .unwrap();
         assert_eq!(first.len(), 2);
         let (a1, b1) = (&first[0], &first[1]);
         assert_eq!(a1.source, "a1");
@@ -241,7 +248,21 @@ mod cases {
         assert_eq!((stored.key.as_deref(), stored.kind.as_deref()), (None, None));
         assert_eq!(store.version("c", stored.id).await.unwrap(), Some(stored));
 
-        assert_eq!(store.append_versions("c", vec![]).await.unwrap(), vec![]);
+        assert_eq!(append(store, "c", vec![]).await.unwrap(), vec![]);
+    }
+
+    pub async fn case_append_on_a_stale_version_conflicts(store: &Store) {
+        store.create_canvas("c").await.unwrap();
+        let first = append_one(store, "c", new_version(None, "one", VersionState::Live)).await;
+        // Checked against the canvas before `first`: refused, nothing stored.
+        let error =
+            store.append_versions("c", vec![new_version(None, "two", VersionState::Live)], 0).await.unwrap_err();
+        assert!(matches!(error, StoreError::Conflict { expected: 0, found, .. } if found == first.id), "{error}");
+        assert_eq!(store.toplevels("c").await.unwrap().len(), 1);
+        // A draft changes nothing that serves: it is stored whatever it was checked against.
+        store.append_versions("c", vec![new_version(None, "draft", VersionState::Draft)], 0).await.unwrap();
+        // On top of the latest version it goes through.
+        store.append_versions("c", vec![new_version(None, "two", VersionState::Live)], first.id).await.unwrap();
     }
 
     pub async fn case_append_is_atomic(store: &Store) {
@@ -250,34 +271,31 @@ mod cases {
         let theirs = append_one(store, "other", new_version(None, "theirs", VersionState::Live)).await;
 
         // A new toplevel, then an unknown toplevel: nothing is stored.
-        let error = store
-            .append_versions(
-                "c",
-                vec![
-                    new_version(None, "fine", VersionState::Live),
-                    new_version(Some(999_999), "bad", VersionState::Live),
-                ],
-            )
-            .await
-            .unwrap_err();
+        let error = append(
+            store,
+            "c",
+            vec![new_version(None, "fine", VersionState::Live), new_version(Some(999_999), "bad", VersionState::Live)],
+        )
+        .await
+        .unwrap_err();
         assert!(matches!(error, StoreError::NotFound(_)), "{error}");
         assert!(error.to_string().contains("toplevel 999999"), "{error}");
 
         // Another canvas's toplevel is not found either.
-        let error = store
-            .append_versions(
-                "c",
-                vec![
-                    new_version(None, "fine", VersionState::Live),
-                    new_version(Some(theirs.toplevel_id), "bad", VersionState::Live),
-                ],
-            )
-            .await
-            .unwrap_err();
+        let error = append(
+            store,
+            "c",
+            vec![
+                new_version(None, "fine", VersionState::Live),
+                new_version(Some(theirs.toplevel_id), "bad", VersionState::Live),
+            ],
+        )
+        .await
+        .unwrap_err();
         assert!(matches!(error, StoreError::NotFound(_)), "{error}");
 
         let error =
-            store.append_versions("missing", vec![new_version(None, "x", VersionState::Live)]).await.unwrap_err();
+            store.append_versions("missing", vec![new_version(None, "x", VersionState::Live)], 0).await.unwrap_err();
         assert!(matches!(error, StoreError::NotFound(_)), "{error}");
         assert_eq!(error.to_string(), "not found: canvas \"missing\"");
 
@@ -340,10 +358,8 @@ mod cases {
         store.create_canvas("other").await.unwrap();
         append_one(store, "other", new_version(None, "elsewhere", Live)).await;
 
-        let both = store
-            .append_versions("c", vec![new_version(None, "A1", Live), new_version(None, "B1", Live)])
-            .await
-            .unwrap();
+        let both =
+            append(store, "c", vec![new_version(None, "A1", Live), new_version(None, "B1", Live)]).await.unwrap();
         let (a1, b1) = (both[0].clone(), both[1].clone());
         let (a, b) = (a1.toplevel_id, b1.toplevel_id);
         let a2 = append_one(store, "c", new_version(Some(a), "A2", Live)).await;
@@ -674,7 +690,8 @@ mod cases {
             tasks.push(tokio::spawn(async move {
                 for round in 0..5 {
                     let name = format!("{task}-{round}");
-                    store.append_versions("c", vec![new_version(None, &name, VersionState::Live)]).await.unwrap();
+                    // Drafts: concurrent live versions would (rightly) conflict.
+                    store.append_versions("c", vec![new_version(None, &name, VersionState::Draft)], 0).await.unwrap();
                     store.db_set("c", "Rows", &name, "1").await.unwrap();
                     store.insert_traces(&[trace("c", "GET /", &name, NOW + round)]).await.unwrap();
                     store.toplevels("c").await.unwrap();

@@ -5,7 +5,7 @@
 use super::error::ApiError;
 use super::state::{AppState, CanvasRuntime, Event};
 use crate::canvas::{self, CanvasCode, ToplevelDiagnostic, ToplevelSource};
-use gloam_trace_store::{CodeVersion, NewVersion, NotFound, VersionState};
+use gloam_trace_store::{CodeVersion, NewVersion, NotFound, StoreError, VersionState};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -40,6 +40,32 @@ fn own_diagnostics(diagnostics: &[ToplevelDiagnostic], toplevel_id: i64) -> serd
     serde_json::to_value(own).unwrap_or_default()
 }
 
+/// Runs a code change (an expression that checks against `canvas.code()`)
+/// under the canvas's edit lock. When another node changed the canvas first
+/// (the store refuses a change based on an old version), this node catches up
+/// and the change is checked again. A macro, not a function taking an async
+/// closure, because such closures' futures cannot be shown to be `Send`.
+macro_rules! on_latest_code {
+    ($state:expr, $canvas:expr, $change:expr) => {{
+        let _edit = $canvas.edits.lock().await;
+        let mut retries = 0;
+        loop {
+            match $change {
+                Err(ApiError::Store(StoreError::Conflict { .. })) if retries < 3 => {
+                    retries += 1;
+                    $canvas.swap($state.load_code(&$canvas.name).await?);
+                }
+                result => break result,
+            }
+        }
+    }};
+}
+
+/// Analyses changed code on a blocking thread: a large canvas takes a while.
+async fn analysed(change: impl FnOnce() -> CanvasCode + Send + 'static) -> Result<CanvasCode, ApiError> {
+    tokio::task::spawn_blocking(change).await.map_err(|error| ApiError::Internal(format!("analysis crashed: {error}")))
+}
+
 /// Saves a toplevel's new source (`toplevel_id: None` creates one).
 pub async fn save(
     state: &AppState,
@@ -48,8 +74,17 @@ pub async fn save(
     source: String,
     file: Option<String>,
 ) -> Result<Saved, ApiError> {
+    on_latest_code!(state, canvas, save_once(state, canvas, toplevel_id, source.clone(), file.clone()).await)
+}
+
+async fn save_once(
+    state: &AppState,
+    canvas: &CanvasRuntime,
+    toplevel_id: Option<i64>,
+    source: String,
+    file: Option<String>,
+) -> Result<Saved, ApiError> {
     let declaration = canvas::declaration(&source).map_err(|error| ApiError::BadRequest(error.to_string()))?;
-    let _edit = canvas.edits.lock().await;
     let current = canvas.code();
     // A toplevel that is not live may still have drafts: ask the store then.
     if let Some(id) = toplevel_id
@@ -62,10 +97,9 @@ pub async fn save(
     let file = file
         .or_else(|| current.source_of(checked_id).map(|existing| existing.file.clone()))
         .unwrap_or_else(|| DEFAULT_FILE.to_string());
-    let mut candidate = current.with_toplevel(
-        checked_id,
-        Some(ToplevelSource { toplevel_id: checked_id, source: source.clone(), file: file.clone() }),
-    );
+    let edited = ToplevelSource { toplevel_id: checked_id, source: source.clone(), file: file.clone() };
+    let based_on = current.clone();
+    let mut candidate = analysed(move || based_on.with_toplevel(checked_id, Some(edited))).await?;
     let live = declaration.is_some() && !candidate.has_errors();
     let mut diagnostics = candidate.diagnostics();
     let new_version = NewVersion {
@@ -77,7 +111,7 @@ pub async fn save(
         kind: declaration.as_ref().map(|decl| decl.kind.to_string()),
         file,
     };
-    let version = store_one(state, &canvas.name, new_version).await?;
+    let version = store_one(state, &canvas.name, new_version, current.version).await?;
     let stored_id = version.toplevel_id;
     for diagnostic in &mut diagnostics {
         if diagnostic.toplevel_id == checked_id {
@@ -87,22 +121,31 @@ pub async fn save(
     if live {
         candidate.renumber(checked_id, stored_id);
         candidate.version = version.id;
-        go_live(state, canvas, candidate).await?;
+        go_live(state, canvas, candidate).await;
     }
-    state.announce(&canvas.name).await;
     canvas.publish(Event::Code { toplevel_id: stored_id, version_id: version.id, state: version.state });
     Ok(Saved { toplevel_id: stored_id, state: version.state, version, diagnostics })
 }
 
-async fn store_one(state: &AppState, canvas: &str, version: NewVersion) -> Result<CodeVersion, ApiError> {
-    let mut stored = state.store.append_versions(canvas, vec![version]).await?;
+async fn store_one(
+    state: &AppState,
+    canvas: &str,
+    version: NewVersion,
+    based_on: i64,
+) -> Result<CodeVersion, ApiError> {
+    let mut stored = state.store.append_versions(canvas, vec![version], based_on).await?;
     stored.pop().ok_or_else(|| ApiError::Internal("the store returned no version".into()))
 }
 
-/// Makes checked code live and moves the 404s it now serves to their handlers.
-async fn go_live(state: &AppState, canvas: &CanvasRuntime, code: CanvasCode) -> Result<(), ApiError> {
+/// Makes stored, checked code live; tells the other nodes; moves the 404s it
+/// now serves to their handlers. The change is live whatever happens after
+/// the swap, so later failures are logged, not returned.
+async fn go_live(state: &AppState, canvas: &CanvasRuntime, code: CanvasCode) {
     canvas.swap(code);
-    not_found(state, canvas).await.map(drop)
+    state.announce(&canvas.name).await;
+    if let Err(error) = not_found(state, canvas).await {
+        eprintln!("gloam: could not move the 404s of canvas `{}` to their handlers: {error}", canvas.name);
+    }
 }
 
 /// The 404 list as the live code sees it. Entries that code routes now (a
@@ -125,7 +168,10 @@ pub async fn not_found(state: &AppState, canvas: &CanvasRuntime) -> Result<Vec<N
 
 /// Deletes a toplevel, unless the rest of the canvas needs it.
 pub async fn delete(state: &AppState, canvas: &CanvasRuntime, toplevel_id: i64) -> Result<CodeVersion, ApiError> {
-    let _edit = canvas.edits.lock().await;
+    on_latest_code!(state, canvas, delete_once(state, canvas, toplevel_id).await)
+}
+
+async fn delete_once(state: &AppState, canvas: &CanvasRuntime, toplevel_id: i64) -> Result<CodeVersion, ApiError> {
     let current = canvas.code();
     let existing = match current.source_of(toplevel_id) {
         Some(live) => live.clone(),
@@ -137,7 +183,8 @@ pub async fn delete(state: &AppState, canvas: &CanvasRuntime, toplevel_id: i64) 
             _ => return Err(ApiError::NotFound(format!("no toplevel {toplevel_id} in canvas `{}`", canvas.name))),
         },
     };
-    let mut candidate = current.with_toplevel(toplevel_id, None);
+    let based_on = current.clone();
+    let mut candidate = analysed(move || based_on.with_toplevel(toplevel_id, None)).await?;
     if candidate.has_errors() {
         return Err(ApiError::Rejected {
             message: format!("deleting toplevel {toplevel_id} would break the rest of the canvas"),
@@ -157,11 +204,11 @@ pub async fn delete(state: &AppState, canvas: &CanvasRuntime, toplevel_id: i64) 
             file: existing.file,
             diagnostics: serde_json::json!([]),
         },
+        current.version,
     )
     .await?;
     candidate.version = version.id;
-    canvas.swap(candidate);
-    state.announce(&canvas.name).await;
+    go_live(state, canvas, candidate).await;
     canvas.publish(Event::Code { toplevel_id, version_id: version.id, state: version.state });
     Ok(version)
 }
@@ -192,7 +239,14 @@ pub async fn push(
     canvas: &CanvasRuntime,
     files: BTreeMap<String, String>,
 ) -> Result<Pushed, ApiError> {
-    let _edit = canvas.edits.lock().await;
+    on_latest_code!(state, canvas, push_once(state, canvas, &files).await)
+}
+
+async fn push_once(
+    state: &AppState,
+    canvas: &CanvasRuntime,
+    files: &BTreeMap<String, String>,
+) -> Result<Pushed, ApiError> {
     let current = canvas.code();
     let existing: BTreeMap<String, &ToplevelSource> =
         current.sources().filter_map(|source| Some((canvas::declaration(&source.source).ok()??.key, source))).collect();
@@ -200,7 +254,7 @@ pub async fn push(
     let mut versions = Vec::new();
     let mut pushed = Pushed::default();
     let mut next_new_id = -1;
-    for (file, text) in &files {
+    for (file, text) in files {
         for source in canvas::split_declarations(text) {
             let declaration = canvas::declaration(&source)
                 .map_err(|error| ApiError::BadRequest(format!("{file}: {error}")))?
@@ -245,18 +299,18 @@ pub async fn push(
             });
         }
     }
-    let candidate = CanvasCode::assemble(current.version, sources);
+    let version = current.version;
+    let candidate = analysed(move || CanvasCode::assemble(version, sources)).await?;
     if candidate.has_errors() {
         return Err(ApiError::Rejected {
             message: "the pushed code does not type-check; nothing was stored".into(),
             diagnostics: candidate.diagnostics(),
         });
     }
-    let stored = state.store.append_versions(&canvas.name, versions).await?;
+    let stored = state.store.append_versions(&canvas.name, versions, current.version).await?;
     let code = state.load_code(&canvas.name).await?;
     pushed.version = code.version;
-    go_live(state, canvas, code).await?;
-    state.announce(&canvas.name).await;
+    go_live(state, canvas, code).await;
     for version in stored {
         canvas.publish(Event::Code { toplevel_id: version.toplevel_id, version_id: version.id, state: version.state });
     }

@@ -32,6 +32,7 @@ impl ApiError {
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             ApiError::Rejected { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "rejected"),
+            ApiError::Store(StoreError::Conflict { .. }) => (StatusCode::CONFLICT, "conflict"),
             ApiError::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "storage"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
@@ -44,7 +45,13 @@ impl IntoResponse for ApiError {
         if let ApiError::Store(error) = &self {
             eprintln!("gloam: storage error: {error}");
         }
-        let mut body = serde_json::json!({ "error": code, "message": self.to_string() });
+        let message = match &self {
+            ApiError::Store(conflict @ StoreError::Conflict { .. }) => {
+                format!("{conflict}; the change was not stored, try again")
+            }
+            other => other.to_string(),
+        };
+        let mut body = serde_json::json!({ "error": code, "message": message });
         if let ApiError::Rejected { diagnostics, .. } = &self {
             body["diagnostics"] = serde_json::to_value(diagnostics).unwrap_or_default();
         }
