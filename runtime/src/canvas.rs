@@ -81,13 +81,19 @@ pub fn declaration(source: &str) -> Result<Option<Declaration>, ToplevelError> {
 }
 
 /// Splits a file into the source of each declaration. Comments and blank lines
-/// before a declaration belong to it.
+/// before a declaration belong to it; whatever follows the last declaration
+/// (a comment, text that does not parse) belongs to the last one, so nothing
+/// of the file is lost.
 pub fn split_declarations(text: &str) -> Vec<String> {
     let parsed = gloam_language::syntax::parse(text);
+    let mut ends: Vec<usize> = parsed.module.items.iter().map(|item| item.span.end as usize).collect();
+    match ends.last_mut() {
+        Some(last) => *last = text.len(),
+        None => ends.push(text.len()),
+    }
     let mut start = 0;
     let mut sources = Vec::new();
-    for item in &parsed.module.items {
-        let end = item.span.end as usize;
+    for end in ends {
         let source = text[start..end].trim();
         if !source.is_empty() {
             sources.push(source.to_string());
@@ -317,8 +323,13 @@ mod tests {
 
     #[test]
     fn declarations_split_with_their_comments() {
-        let text = "// the type\ntype A = { x: Int }\n\n// one\nfn one() -> Int = 1\n";
-        assert_eq!(split_declarations(text), vec!["// the type\ntype A = { x: Int }", "// one\nfn one() -> Int = 1"]);
+        let text = "// the type\ntype A = { x: Int }\n\n// one\nfn one() -> Int = 1\n// the end\n";
+        assert_eq!(
+            split_declarations(text),
+            vec!["// the type\ntype A = { x: Int }", "// one\nfn one() -> Int = 1\n// the end"]
+        );
+        assert_eq!(split_declarations("// only a comment\n"), vec!["// only a comment"]);
+        assert_eq!(split_declarations("fn a() -> Int = 1\n)(garbage"), vec!["fn a() -> Int = 1\n)(garbage"]);
         assert_eq!(declaration("fn one() -> Int = 1"), Ok(Some(Declaration { key: "one".into(), kind: "function" })));
         assert_eq!(declaration(text), Err(ToplevelError::SeveralDeclarations(2)));
         assert_eq!(declaration("   "), Ok(None));

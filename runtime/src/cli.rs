@@ -311,7 +311,19 @@ async fn remote_command(command: Command) -> anyhow::Result<ExitCode> {
         }
         Command::Pull { folder, remote } => {
             let pulled: server::api::Files = remote.get("/files").await?;
+            if let Some(name) = pulled.files.keys().find(|name| !editor::valid_file_name(name)) {
+                bail!("the server sent a file named `{name}`, which is not a plain .gloam file name");
+            }
             std::fs::create_dir_all(&folder).with_context(|| format!("cannot create {}", folder.display()))?;
+            // The folder is the canvas: files the canvas no longer has go, or a
+            // later push would bring their declarations back.
+            for stale in gloam_files(&folder).unwrap_or_default() {
+                let name = stale.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+                if !pulled.files.contains_key(&name) {
+                    std::fs::remove_file(&stale).with_context(|| format!("cannot remove {}", stale.display()))?;
+                    println!("removed {}", stale.display());
+                }
+            }
             for (name, text) in &pulled.files {
                 let path = folder.join(name);
                 std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;

@@ -169,6 +169,12 @@ fn push_and_pull_through_the_cli() {
     assert_eq!(output.status.code(), Some(2));
     assert!(errors.contains("nothing was stored"), "{errors}");
     assert!(errors.contains("error[type-mismatch]"), "{errors}");
+
+    // Pulling again makes the folder the canvas: the file that was refused goes.
+    let output = server.gloam("todos", &["pull", pulled.to_str().expect("path")]);
+    assert!(String::from_utf8_lossy(&output.stdout).contains("removed"), "{}", String::from_utf8_lossy(&output.stdout));
+    assert!(!pulled.join("broken.gloam").exists());
+    assert!(std::fs::read_to_string(pulled.join("todos.gloam")).expect("file").contains("a title, please"));
 }
 
 #[test]

@@ -177,7 +177,7 @@ struct SourceBody {
 
 fn checked_file(file: Option<String>) -> Result<Option<String>, ApiError> {
     match file {
-        Some(name) if name.is_empty() || name.contains(['/', '\\']) || !name.ends_with(".gloam") => {
+        Some(name) if !editor::valid_file_name(&name) => {
             Err(ApiError::BadRequest(format!("`{name}` is not a file name ending in .gloam")))
         }
         file => Ok(file),

@@ -15,6 +15,12 @@ const NEW_TOPLEVEL: i64 = 0;
 /// The file a toplevel goes to when none is named.
 pub const DEFAULT_FILE: &str = "main.gloam";
 
+/// A canvas file is a plain `.gloam` file name: no folders, so a pull can
+/// never write outside the folder it is given.
+pub fn valid_file_name(name: &str) -> bool {
+    name.len() > ".gloam".len() && name.ends_with(".gloam") && !name.contains(['/', '\\']) && !name.starts_with('.')
+}
+
 #[derive(Debug, Serialize)]
 pub struct Saved {
     pub toplevel_id: i64,
