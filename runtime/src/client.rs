@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 /// Where the editor API is and how to get in.
-#[derive(Debug, Clone, clap::Args)]
+#[derive(Clone, clap::Args)]
 pub struct Remote {
     /// The server's address.
     #[arg(long, env = "GLOAM_SERVER", default_value = "http://127.0.0.1:8000")]

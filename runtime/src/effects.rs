@@ -27,14 +27,14 @@ pub struct Host {
 }
 
 impl Host {
-    pub fn new(store: Store, outbound_timeout: Duration) -> Host {
+    /// Fails only when the HTTP client cannot be set up (no TLS backend).
+    pub fn new(store: Store, outbound_timeout: Duration) -> Result<Host, reqwest::Error> {
         let http = reqwest::Client::builder()
             .timeout(outbound_timeout)
             .connect_timeout(outbound_timeout.min(Duration::from_secs(5)))
             .user_agent(concat!("gloam/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .unwrap_or_default();
-        Host { store, http }
+            .build()?;
+        Ok(Host { store, http })
     }
 }
 

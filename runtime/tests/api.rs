@@ -230,7 +230,17 @@ async fn malformed_code_and_requests_get_precise_errors(url: String) {
         StatusCode::NOT_FOUND,
     );
     assert_status(&server.editor("GET", "/traces/nope", None).await, StatusCode::NOT_FOUND);
-    assert!(server.editor("PUT", &format!("/toplevels/{id}"), Some(json!({ "src": "x" }))).await.status >= 400);
+    let wrong_field = server.editor("PUT", &format!("/toplevels/{id}"), Some(json!({ "src": "x" }))).await;
+    assert_status(&wrong_field, StatusCode::BAD_REQUEST);
+    assert_eq!(wrong_field.json()["error"], "bad_request");
+    assert!(
+        wrong_field.json()["message"].as_str().expect("message").contains("unknown field `src`"),
+        "{}",
+        wrong_field.body
+    );
+    let not_a_number = server.editor("GET", "/toplevels/abc/versions", None).await;
+    assert_status(&not_a_number, StatusCode::BAD_REQUEST);
+    assert_eq!(not_a_number.json()["error"], "bad_request");
     // Deleting what others need is refused.
     let type_id = server.toplevel("Todo").await;
     let refused = server.editor("DELETE", &format!("/toplevels/{type_id}"), None).await;

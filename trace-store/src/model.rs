@@ -4,12 +4,22 @@
 use serde::{Deserialize, Serialize};
 
 /// A canvas: a named set of code, traces and datastores with its own API token.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Canvas {
     pub name: String,
     /// Editor API token (random, 32 hex characters or more).
     pub token: String,
     pub created_at_ms: i64,
+}
+
+/// Leaves the token out: debug output ends up in logs.
+impl std::fmt::Debug for Canvas {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Canvas")
+            .field("name", &self.name)
+            .field("created_at_ms", &self.created_at_ms)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What a code version does to its toplevel.
@@ -85,7 +95,8 @@ pub struct TraceRequest {
     pub query: Vec<(String, String)>,
     pub headers: Vec<(String, String)>,
     pub body: String,
-    /// The body was longer than the store's cap and was cut.
+    /// The body is not stored: the request was refused for it (larger than
+    /// the limit, or not UTF-8).
     pub body_truncated: bool,
 }
 

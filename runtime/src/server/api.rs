@@ -58,6 +58,10 @@ fn token_of(parts: &Parts) -> Option<String> {
     if let Some(token) = header.and_then(|value| value.strip_prefix("Bearer ")) {
         return Some(token.trim().to_string());
     }
+    // Only the event stream takes it in the URL, where logs may keep it.
+    if !parts.uri.path().ends_with("/events") {
+        return None;
+    }
     form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
         .find(|(name, _)| name == "token")
         .map(|(_, value)| value.into_owned())
@@ -89,6 +93,48 @@ impl FromRequestParts<AppState> for Editor {
 }
 
 type ApiResult<T> = Result<Json<T>, ApiError>;
+
+/// A JSON request body; a malformed one is a 400 with the API's error body.
+pub struct Body<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Body<T>, ApiError> {
+        let Json(value) = Json::<T>::from_request(request, state)
+            .await
+            .map_err(|rejection| ApiError::BadRequest(rejection.body_text()))?;
+        Ok(Body(value))
+    }
+}
+
+/// Path parameters; malformed ones are a 400 with the API's error body.
+pub struct Params<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Params<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Params<T>, ApiError> {
+        let Path(value) = Path::<T>::from_request_parts(parts, state)
+            .await
+            .map_err(|rejection| ApiError::BadRequest(rejection.body_text()))?;
+        Ok(Params(value))
+    }
+}
+
+/// A query string; a malformed one is a 400 with the API's error body.
+pub struct QueryOf<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequestParts<S> for QueryOf<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<QueryOf<T>, ApiError> {
+        let Query(value) = Query::<T>::from_request_parts(parts, state)
+            .await
+            .map_err(|rejection| ApiError::BadRequest(rejection.body_text()))?;
+        Ok(QueryOf(value))
+    }
+}
 
 #[derive(Debug, Serialize)]
 struct ToplevelView {
@@ -187,7 +233,7 @@ fn checked_file(file: Option<String>) -> Result<Option<String>, ApiError> {
 async fn create_toplevel(
     State(state): State<AppState>,
     Editor(canvas): Editor,
-    Json(body): Json<SourceBody>,
+    Body(body): Body<SourceBody>,
 ) -> ApiResult<Saved> {
     Ok(Json(editor::save(&state, &canvas, None, body.source, checked_file(body.file)?).await?))
 }
@@ -200,8 +246,8 @@ struct IdPath {
 async fn save_toplevel(
     State(state): State<AppState>,
     Editor(canvas): Editor,
-    Path(IdPath { id }): Path<IdPath>,
-    Json(body): Json<SourceBody>,
+    Params(IdPath { id }): Params<IdPath>,
+    Body(body): Body<SourceBody>,
 ) -> ApiResult<Saved> {
     Ok(Json(editor::save(&state, &canvas, Some(id), body.source, checked_file(body.file)?).await?))
 }
@@ -209,7 +255,7 @@ async fn save_toplevel(
 async fn delete_toplevel(
     State(state): State<AppState>,
     Editor(canvas): Editor,
-    Path(IdPath { id }): Path<IdPath>,
+    Params(IdPath { id }): Params<IdPath>,
 ) -> ApiResult<CodeVersion> {
     Ok(Json(editor::delete(&state, &canvas, id).await?))
 }
@@ -217,7 +263,7 @@ async fn delete_toplevel(
 async fn versions(
     State(state): State<AppState>,
     Editor(canvas): Editor,
-    Path(IdPath { id }): Path<IdPath>,
+    Params(IdPath { id }): Params<IdPath>,
 ) -> ApiResult<Vec<CodeVersion>> {
     let history = state.store.history(&canvas.name, id).await?;
     if history.is_empty() {
@@ -235,8 +281,8 @@ struct RollbackBody {
 async fn rollback(
     State(state): State<AppState>,
     Editor(canvas): Editor,
-    Path(IdPath { id }): Path<IdPath>,
-    Json(body): Json<RollbackBody>,
+    Params(IdPath { id }): Params<IdPath>,
+    Body(body): Body<RollbackBody>,
 ) -> ApiResult<Saved> {
     Ok(Json(editor::rollback(&state, &canvas, id, body.version).await?))
 }
@@ -251,7 +297,7 @@ async fn pull(Editor(canvas): Editor) -> ApiResult<Files> {
     Ok(Json(Files { files: editor::files(&canvas.code()) }))
 }
 
-async fn push(State(state): State<AppState>, Editor(canvas): Editor, Json(body): Json<Files>) -> ApiResult<Pushed> {
+async fn push(State(state): State<AppState>, Editor(canvas): Editor, Body(body): Body<Files>) -> ApiResult<Pushed> {
     for name in body.files.keys() {
         checked_file(Some(name.clone()))?;
     }
@@ -273,7 +319,7 @@ struct FromNotFound {
 async fn handler_from_404(
     State(state): State<AppState>,
     Editor(canvas): Editor,
-    Json(body): Json<FromNotFound>,
+    Body(body): Body<FromNotFound>,
 ) -> ApiResult<Saved> {
     let listed = editor::not_found(&state, &canvas).await?;
     let Some(entry) = listed.into_iter().find(|entry| entry.key == body.key) else {
@@ -310,7 +356,7 @@ struct TraceQuery {
 async fn traces(
     State(state): State<AppState>,
     Editor(canvas): Editor,
-    Query(query): Query<TraceQuery>,
+    QueryOf(query): QueryOf<TraceQuery>,
 ) -> ApiResult<Vec<TraceSummary>> {
     let filter =
         TraceFilter { handler_key: query.key, handler_keys: Vec::new(), limit: query.limit, before_ms: query.before };
@@ -344,7 +390,7 @@ fn show_stored(json: &serde_json::Value) -> String {
 async fn trace(
     State(state): State<AppState>,
     Editor(canvas): Editor,
-    Path(TracePath { id }): Path<TracePath>,
+    Params(TracePath { id }): Params<TracePath>,
 ) -> ApiResult<TraceView> {
     let trace = replay::load_trace(&state, &canvas, &id).await?;
     let effects_shown = trace
@@ -365,9 +411,9 @@ async fn trace(
 async fn delete_trace(
     State(state): State<AppState>,
     Editor(canvas): Editor,
-    Path(TracePath { id }): Path<TracePath>,
+    Params(TracePath { id }): Params<TracePath>,
 ) -> ApiResult<serde_json::Value> {
-    if !state.store.delete_trace(&canvas.name, &id).await? {
+    if !state.settled().await.delete_trace(&canvas.name, &id).await? {
         return Err(ApiError::NotFound(format!("no trace {id} in canvas `{}`", canvas.name)));
     }
     Ok(Json(serde_json::json!({ "deleted": id })))
@@ -418,7 +464,7 @@ pub fn curl_command(trace: &Trace) -> String {
 async fn curl(
     State(state): State<AppState>,
     Editor(canvas): Editor,
-    Path(TracePath { id }): Path<TracePath>,
+    Params(TracePath { id }): Params<TracePath>,
 ) -> Result<Response, ApiError> {
     let trace = replay::load_trace(&state, &canvas, &id).await?;
     Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], curl_command(&trace) + "\n").into_response())
@@ -427,7 +473,7 @@ async fn curl(
 async fn replay_trace(
     State(state): State<AppState>,
     Editor(canvas): Editor,
-    Path(TracePath { id }): Path<TracePath>,
+    Params(TracePath { id }): Params<TracePath>,
     body: axum::body::Bytes,
 ) -> ApiResult<ReplayResult> {
     // The options are optional: `POST …/replay` with no body replays as recorded.
@@ -449,7 +495,7 @@ struct NamePath {
 async fn function_traces(
     State(state): State<AppState>,
     Editor(canvas): Editor,
-    Path(NamePath { name }): Path<NamePath>,
+    Params(NamePath { name }): Params<NamePath>,
 ) -> ApiResult<Vec<TraceSummary>> {
     let callers = canvas.code().callers_of(&name);
     if callers.is_empty() {
@@ -462,7 +508,7 @@ async fn function_traces(
 async fn live_values(
     State(state): State<AppState>,
     Editor(canvas): Editor,
-    Json(request): Json<LiveValuesRequest>,
+    Body(request): Body<LiveValuesRequest>,
 ) -> ApiResult<LiveValuesResult> {
     Ok(Json(replay::live_values(&state, &canvas, request).await?))
 }
@@ -497,7 +543,7 @@ struct Row {
 async fn datastore_rows(
     State(state): State<AppState>,
     Editor(canvas): Editor,
-    Path(NamePath { name }): Path<NamePath>,
+    Params(NamePath { name }): Params<NamePath>,
 ) -> ApiResult<Vec<Row>> {
     let rows = state.store.db_rows(&canvas.name, &name).await?;
     Ok(Json(
@@ -524,8 +570,8 @@ struct SecretBody {
 async fn set_secret(
     State(state): State<AppState>,
     Editor(canvas): Editor,
-    Path(NamePath { name }): Path<NamePath>,
-    Json(body): Json<SecretBody>,
+    Params(NamePath { name }): Params<NamePath>,
+    Body(body): Body<SecretBody>,
 ) -> ApiResult<serde_json::Value> {
     state.store.set_secret(&canvas.name, &name, &body.value).await?;
     Ok(Json(serde_json::json!({ "set": name })))
@@ -534,7 +580,7 @@ async fn set_secret(
 async fn delete_secret(
     State(state): State<AppState>,
     Editor(canvas): Editor,
-    Path(NamePath { name }): Path<NamePath>,
+    Params(NamePath { name }): Params<NamePath>,
 ) -> ApiResult<serde_json::Value> {
     if !state.store.delete_secret(&canvas.name, &name).await? {
         return Err(ApiError::NotFound(format!("no secret `{name}` in canvas `{}`", canvas.name)));

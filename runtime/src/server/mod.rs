@@ -60,6 +60,7 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         ("gloam_traces_written_total", "counter", "Traces stored.", writer.written),
         ("gloam_traces_dropped_total", "counter", "Traces dropped because the write queue was full.", writer.dropped),
         ("gloam_trace_write_failures_total", "counter", "Batches of traces the store refused.", writer.failed_batches),
+        ("gloam_traces_lost_total", "counter", "Traces in the batches the store refused.", writer.failed_traces),
         ("gloam_trace_queue_length", "gauge", "Traces waiting to be written.", writer.queued),
     ];
     let mut text = String::new();

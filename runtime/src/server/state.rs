@@ -116,6 +116,15 @@ impl std::ops::Deref for AppState {
     }
 }
 
+/// Why a server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot set up the HTTP client for outbound calls: {0}")]
+    HttpClient(#[from] reqwest::Error),
+}
+
 /// Canvas names are host-name labels: `NAME.localhost` selects one.
 pub fn valid_canvas_name(name: &str) -> bool {
     (1..=63).contains(&name.len())
@@ -127,13 +136,13 @@ pub fn valid_canvas_name(name: &str) -> bool {
 impl AppState {
     /// Loads every canvas of the store and starts the trace writer. Must run
     /// inside the tokio runtime.
-    pub async fn open(store: Store, config: Config) -> Result<AppState, StoreError> {
+    pub async fn open(store: Store, config: Config) -> Result<AppState, OpenError> {
         let writer = TraceWriter::spawn(
             store.clone(),
             WriterConfig { capacity: config.trace_queue, retention: config.retention, ..WriterConfig::default() },
         );
         let shared = Shared {
-            host: Host::new(store.clone(), config.outbound_timeout),
+            host: Host::new(store.clone(), config.outbound_timeout)?,
             engine: Arc::new(Interpreter::new(config.limits)),
             store,
             writer,
@@ -193,17 +202,13 @@ impl AppState {
         Ok(CanvasCode::assemble(version, sources))
     }
 
+    /// The canvas's runtime; the one already registered when two callers race.
     fn register(&self, name: String, token: String, code: CanvasCode) -> Arc<CanvasRuntime> {
-        let (events, _) = broadcast::channel(1024);
-        let runtime = Arc::new(CanvasRuntime {
-            name: name.clone(),
-            token,
-            code: ArcSwap::from_pointee(code),
-            edits: Mutex::new(()),
-            events,
+        let entry = self.canvases.entry(name.clone()).or_insert_with(|| {
+            let (events, _) = broadcast::channel(1024);
+            Arc::new(CanvasRuntime { name, token, code: ArcSwap::from_pointee(code), edits: Mutex::new(()), events })
         });
-        self.canvases.insert(name, runtime.clone());
-        runtime
+        entry.value().clone()
     }
 
     /// The store once every trace submitted so far is written: for reads of

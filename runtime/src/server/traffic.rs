@@ -37,6 +37,9 @@ fn select_canvas(state: &AppState, headers: &HeaderMap, path: &str) -> Result<(A
     if let Some(rest) = path.strip_prefix("/@") {
         let (name, inner) =
             rest.split_once('/').map_or((rest, "/".to_string()), |(name, inner)| (name, format!("/{inner}")));
+        if inner.starts_with(super::RESERVED_PREFIX) {
+            return Err(format!("{} is reserved for Gloam's editor API, also under /@{name}", super::RESERVED_PREFIX));
+        }
         return state.canvas(name).map(|canvas| (canvas, inner)).ok_or_else(|| no_canvas(state, name));
     }
     match state.canvas_names().as_slice() {
