@@ -208,6 +208,11 @@ impl CanvasCode {
         self.analysis.diagnostics.iter().filter_map(|diagnostic| self.toplevel_diagnostic(diagnostic)).collect()
     }
 
+    /// The diagnostics about one toplevel.
+    pub fn diagnostics_of(&self, toplevel_id: i64) -> Vec<ToplevelDiagnostic> {
+        self.diagnostics().into_iter().filter(|diagnostic| diagnostic.toplevel_id == toplevel_id).collect()
+    }
+
     fn toplevel_diagnostic(&self, diagnostic: &Diagnostic) -> Option<ToplevelDiagnostic> {
         let (toplevel_id, span) = self.locate(diagnostic.span)?;
         let part = self.source_of(toplevel_id)?;

@@ -219,19 +219,24 @@ impl<'h> HostEffects<'h> {
             request = request.header(name, value);
         }
         let result = self.wait(async move {
-            let response = request.send().await.map_err(|error| describe_reqwest(&error))?;
+            let mut response = request.send().await.map_err(|error| describe_reqwest(&error))?;
             let status = response.status().as_u16();
             let headers: BTreeMap<String, Value> = response
                 .headers()
                 .iter()
                 .filter_map(|(name, value)| Some((name.as_str().to_string(), Value::string(value.to_str().ok()?))))
                 .collect();
+            let too_large = || format!("the response body is larger than {MAX_OUTBOUND_BODY} bytes");
             if response.content_length().is_some_and(|length| length > MAX_OUTBOUND_BODY as u64) {
-                return Err(format!("the response body is larger than {MAX_OUTBOUND_BODY} bytes"));
+                return Err(too_large());
             }
-            let bytes = response.bytes().await.map_err(|error| describe_reqwest(&error))?;
-            if bytes.len() > MAX_OUTBOUND_BODY {
-                return Err(format!("the response body is larger than {MAX_OUTBOUND_BODY} bytes"));
+            // Read as it comes, so a body without a length cannot grow past the limit.
+            let mut bytes = Vec::new();
+            while let Some(chunk) = response.chunk().await.map_err(|error| describe_reqwest(&error))? {
+                if bytes.len() + chunk.len() > MAX_OUTBOUND_BODY {
+                    return Err(too_large());
+                }
+                bytes.extend_from_slice(&chunk);
             }
             Ok(Value::record(
                 "Http.Response",

@@ -151,33 +151,36 @@ struct ToplevelView {
 async fn toplevel_views(state: &AppState, canvas: &CanvasRuntime) -> Result<Vec<ToplevelView>, ApiError> {
     let current = canvas.code();
     let toplevels = state.store.toplevels(&canvas.name).await?;
-    Ok(toplevels
-        .into_iter()
-        .filter_map(|toplevel| {
-            let newest = toplevel.draft.as_ref().or(toplevel.live.as_ref())?.clone();
-            let diagnostics = match &toplevel.draft {
-                Some(draft) => {
-                    let source = crate::canvas::ToplevelSource {
-                        toplevel_id: toplevel.id,
-                        source: draft.source.clone(),
-                        file: draft.file.clone(),
-                    };
-                    let candidate = current.with_toplevel(toplevel.id, Some(source));
-                    candidate.diagnostics().into_iter().filter(|d| d.toplevel_id == toplevel.id).collect()
-                }
-                None => Vec::new(),
-            };
-            Some(ToplevelView {
-                id: toplevel.id,
-                key: newest.key,
-                kind: newest.kind,
-                file: newest.file,
-                live: toplevel.live,
-                draft: toplevel.draft,
-                diagnostics,
+    // Each draft is checked against the live code: analysis, off the async threads.
+    let views = tokio::task::spawn_blocking(move || {
+        toplevels
+            .into_iter()
+            .filter_map(|toplevel| {
+                let newest = toplevel.draft.as_ref().or(toplevel.live.as_ref())?.clone();
+                let diagnostics = match &toplevel.draft {
+                    Some(draft) => {
+                        let source = crate::canvas::ToplevelSource {
+                            toplevel_id: toplevel.id,
+                            source: draft.source.clone(),
+                            file: draft.file.clone(),
+                        };
+                        current.with_toplevel(toplevel.id, Some(source)).diagnostics_of(toplevel.id)
+                    }
+                    None => Vec::new(),
+                };
+                Some(ToplevelView {
+                    id: toplevel.id,
+                    key: newest.key,
+                    kind: newest.kind,
+                    file: newest.file,
+                    live: toplevel.live,
+                    draft: toplevel.draft,
+                    diagnostics,
+                })
             })
-        })
-        .collect())
+            .collect()
+    });
+    views.await.map_err(|error| ApiError::Internal(format!("checking drafts crashed: {error}")))
 }
 
 #[derive(Debug, Serialize)]

@@ -108,12 +108,7 @@ pub async fn replay(
             if state.store.version(&canvas.name, version).await?.is_none() {
                 return Err(ApiError::NotFound(format!("no code version {version} in canvas `{}`", canvas.name)));
             }
-            let stored = state.store.code_at(&canvas.name, version).await?;
-            let sources = stored
-                .into_iter()
-                .map(|v| ToplevelSource { toplevel_id: v.toplevel_id, source: v.source, file: v.file })
-                .collect();
-            Arc::new(CanvasCode::assemble(version, sources))
+            Arc::new(state.code_at(&canvas.name, version).await?)
         }
         _ => canvas.code(),
     };

@@ -189,15 +189,17 @@ impl AppState {
     /// The live code of a canvas as stored.
     pub(crate) async fn load_code(&self, canvas: &str) -> Result<CanvasCode, StoreError> {
         let version = self.store.latest_version_id(canvas).await?;
+        self.code_at(canvas, version).await
+    }
+
+    /// A canvas's code as it was served at a version.
+    pub(crate) async fn code_at(&self, canvas: &str, version: i64) -> Result<CanvasCode, StoreError> {
         let sources = self
             .store
-            .toplevels(canvas)
+            .code_at(canvas, version)
             .await?
             .into_iter()
-            .filter_map(|toplevel| {
-                let live = toplevel.live?;
-                Some(ToplevelSource { toplevel_id: toplevel.id, source: live.source, file: live.file })
-            })
+            .map(|stored| ToplevelSource { toplevel_id: stored.toplevel_id, source: stored.source, file: stored.file })
             .collect();
         Ok(CanvasCode::assemble(version, sources))
     }

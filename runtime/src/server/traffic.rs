@@ -151,6 +151,19 @@ pub async fn serve(State(state): State<AppState>, request: Request) -> Response 
     into_response(response, &trace_id)
 }
 
+/// Largest response body a trace keeps; the client gets all of it.
+const STORED_RESPONSE_BODY: usize = 1024 * 1024;
+
+/// Cuts a response body to what a trace keeps, saying how much is left out.
+fn cap_body(body: &mut String) {
+    if body.len() > STORED_RESPONSE_BODY {
+        let cut = (0..=STORED_RESPONSE_BODY).rev().find(|&at| body.is_char_boundary(at)).unwrap_or(0);
+        let left_out = body.len() - cut;
+        body.truncate(cut);
+        body.push_str(&format!("\n… {left_out} more bytes, not stored"));
+    }
+}
+
 /// What a trace is of: its id and key, the code that ran, when.
 pub(crate) struct Origin {
     pub trace_id: String,
@@ -186,6 +199,7 @@ pub(crate) fn record(
         error: outcome.error,
     };
     state.config.redaction.apply(&mut trace, &outcome.secrets);
+    cap_body(&mut trace.response.body);
     canvas.publish(Event::Trace { trace: summary(&trace), not_found: trace.handler_key.starts_with("404 ") });
     state.writer.submit(trace);
     super::background::dispatch(state, canvas, outcome.emitted, chain);
