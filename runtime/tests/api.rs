@@ -347,6 +347,14 @@ async fn trace_ergonomics(url: String) {
     // Delete a trace.
     assert_status(&server.editor("DELETE", &format!("/traces/{id}"), None).await, StatusCode::OK);
     assert_status(&server.editor("GET", &format!("/traces/{id}"), None).await, StatusCode::NOT_FOUND);
+    // The 404 list is capped on request (newest first).
+    for path in ["/x1", "/x2", "/x3"] {
+        server.user("GET", path, "").await;
+    }
+    let two = server.editor("GET", "/404s?limit=2", None).await.json();
+    let keys: Vec<&str> = two.as_array().expect("list").iter().filter_map(|e| e["key"].as_str()).collect();
+    assert_eq!(keys.len(), 2, "{two}");
+    assert!(keys.iter().all(|key| key.starts_with("404 GET /x")), "{two}");
     // The datastore view shows rows as Gloam values.
     let rows = server.editor("GET", "/datastores/todos", None).await.json();
     assert_eq!(rows[0]["value"], "Todo { id: \"5\", title: \"it's done\", done: false }");

@@ -25,11 +25,14 @@ pub struct WriterConfig {
     pub batch: usize,
     /// Applied to each handler key that received traces, after each batch.
     pub retention: Retention,
+    /// Bytes of traces (bodies, headers, effects, logs) that may wait in the
+    /// queue; more are dropped, so large bodies cannot exhaust memory.
+    pub max_bytes: usize,
 }
 
 impl Default for WriterConfig {
     fn default() -> WriterConfig {
-        WriterConfig { capacity: 10_000, batch: 256, retention: Retention::default() }
+        WriterConfig { capacity: 10_000, batch: 256, retention: Retention::default(), max_bytes: 256 * 1024 * 1024 }
     }
 }
 
@@ -51,6 +54,7 @@ pub struct WriterStats {
 #[derive(Debug, Default)]
 struct Counters {
     queued: AtomicU64,
+    queued_bytes: AtomicU64,
     written: AtomicU64,
     dropped: AtomicU64,
     failed_batches: AtomicU64,
@@ -58,7 +62,8 @@ struct Counters {
 }
 
 enum Message {
-    Trace(Box<Trace>),
+    /// A trace and its size, as `approximate_size` measured it.
+    Trace(Box<Trace>, u64),
     /// Answered once every trace queued before it has been handled.
     Flush(oneshot::Sender<()>),
 }
@@ -69,6 +74,7 @@ enum Message {
 pub struct TraceWriter {
     sender: mpsc::Sender<Message>,
     counters: Arc<Counters>,
+    max_bytes: u64,
 }
 
 impl TraceWriter {
@@ -77,22 +83,24 @@ impl TraceWriter {
         let (sender, receiver) = mpsc::channel(config.capacity.max(1));
         let counters = Arc::new(Counters::default());
         tokio::spawn(run(store, config, receiver, Arc::clone(&counters)));
-        TraceWriter { sender, counters }
+        TraceWriter { sender, counters, max_bytes: u64::try_from(config.max_bytes).unwrap_or(u64::MAX) }
     }
 
-    /// Queues a trace. Never blocks or awaits: when the queue is full the
-    /// trace is dropped, counted, and false is returned.
+    /// Queues a trace. Never blocks or awaits: when the queue is full (in
+    /// traces or in bytes) the trace is dropped, counted, and false is returned.
     pub fn submit(&self, trace: Trace) -> bool {
-        // Counted before sending so the task never takes `queued` below zero.
+        let size = approximate_size(&trace);
+        // Counted before sending so the task never takes them below zero.
+        let bytes_before = self.counters.queued_bytes.fetch_add(size, Ordering::Relaxed);
         self.counters.queued.fetch_add(1, Ordering::Relaxed);
-        match self.sender.try_send(Message::Trace(Box::new(trace))) {
-            Ok(()) => true,
-            Err(_) => {
-                self.counters.queued.fetch_sub(1, Ordering::Relaxed);
-                self.counters.dropped.fetch_add(1, Ordering::Relaxed);
-                false
-            }
+        let sent = bytes_before.saturating_add(size) <= self.max_bytes
+            && self.sender.try_send(Message::Trace(Box::new(trace), size)).is_ok();
+        if !sent {
+            self.counters.queued_bytes.fetch_sub(size, Ordering::Relaxed);
+            self.counters.queued.fetch_sub(1, Ordering::Relaxed);
+            self.counters.dropped.fetch_add(1, Ordering::Relaxed);
         }
+        sent
     }
 
     pub fn stats(&self) -> WriterStats {
@@ -135,8 +143,9 @@ async fn run(store: Store, config: WriterConfig, mut receiver: mpsc::Receiver<Me
         let mut next = Some(first);
         while let Some(message) = next.take() {
             match message {
-                Message::Trace(trace) => {
+                Message::Trace(trace, size) => {
                     counters.queued.fetch_sub(1, Ordering::Relaxed);
+                    counters.queued_bytes.fetch_sub(size, Ordering::Relaxed);
                     batch.push(*trace);
                 }
                 // Stop here: the traces before the flush are all in this batch.
@@ -157,6 +166,43 @@ async fn run(store: Store, config: WriterConfig, mut receiver: mpsc::Receiver<Me
             let _ = done.send(());
         }
     }
+}
+
+/// The bytes a trace holds in memory, near enough: its texts and the strings
+/// in its effects.
+fn approximate_size(trace: &Trace) -> u64 {
+    fn json_size(value: &serde_json::Value) -> usize {
+        match value {
+            serde_json::Value::String(text) => text.len() + 8,
+            serde_json::Value::Array(items) => items.iter().map(json_size).sum::<usize>() + 8,
+            serde_json::Value::Object(fields) => fields.iter().map(|(k, v)| k.len() + json_size(v)).sum::<usize>() + 8,
+            _ => 8,
+        }
+    }
+    let pairs = |pairs: &[(String, String)]| pairs.iter().map(|(name, value)| name.len() + value.len()).sum::<usize>();
+    let request = &trace.request;
+    let effects: usize = trace
+        .effects
+        .iter()
+        .map(|effect| {
+            let result = match &effect.result {
+                Ok(value) => json_size(value),
+                Err(message) => message.len(),
+            };
+            effect.arguments.iter().map(json_size).sum::<usize>() + result + effect.function.len()
+        })
+        .sum();
+    let size = 512
+        + request.body.len()
+        + request.path.len()
+        + pairs(&request.query)
+        + pairs(&request.headers)
+        + trace.response.body.len()
+        + pairs(&trace.response.headers)
+        + effects
+        + trace.logs.iter().map(|line| line.message.len() + line.level.len()).sum::<usize>()
+        + trace.error.as_ref().map_or(0, String::len);
+    u64::try_from(size).unwrap_or(u64::MAX)
 }
 
 async fn write_batch(store: &Store, retention: Retention, batch: &[Trace], counters: &Counters) {

@@ -59,6 +59,7 @@ backends! {
         case_writer_writes_everything,
         case_writer_applies_retention,
         case_writer_counts_drops,
+        case_writer_bounds_queued_bytes,
         case_writer_counts_failed_batches,
     ],
     url: [
@@ -729,7 +730,12 @@ mod cases {
     }
 
     pub async fn case_writer_applies_retention(store: &Store) {
-        let config = WriterConfig { capacity: 100, batch: 3, retention: Retention { newest: 5, max_age_ms: 60_000 } };
+        let config = WriterConfig {
+            capacity: 100,
+            batch: 3,
+            retention: Retention { newest: 5, max_age_ms: 60_000 },
+            ..WriterConfig::default()
+        };
         let writer = TraceWriter::spawn(store.clone(), config);
         let now = now_ms();
         for i in 0..20 {
@@ -744,8 +750,12 @@ mod cases {
     }
 
     pub async fn case_writer_counts_drops(store: &Store) {
-        let config =
-            WriterConfig { capacity: 1, batch: 16, retention: Retention { newest: 1000, max_age_ms: i64::MAX } };
+        let config = WriterConfig {
+            capacity: 1,
+            batch: 16,
+            retention: Retention { newest: 1000, max_age_ms: i64::MAX },
+            ..WriterConfig::default()
+        };
         let writer = TraceWriter::spawn(store.clone(), config);
         let now = now_ms();
         let submitted: u64 = 500;
@@ -759,6 +769,24 @@ mod cases {
         assert_eq!(stats.written + stats.dropped, submitted, "{stats:?}");
         assert_eq!(stats.queued, 0);
         assert_eq!(store.count_traces("c", None).await.unwrap(), i64::try_from(stats.written).unwrap());
+    }
+
+    pub async fn case_writer_bounds_queued_bytes(store: &Store) {
+        let config = WriterConfig { max_bytes: 64 * 1024, ..WriterConfig::default() };
+        let writer = TraceWriter::spawn(store.clone(), config);
+        let mut big = trace("c", "GET /", "big0", now_ms());
+        big.request.body = "x".repeat(40 * 1024);
+        // No await in between: the first fits, the second would pass the byte bound.
+        assert!(writer.submit(big.clone()));
+        big.id = "big1".to_string();
+        assert!(!writer.submit(big.clone()));
+        assert!(writer.submit(trace("c", "GET /", "small", now_ms())));
+        writer.flush().await;
+        let stats = writer.stats();
+        assert_eq!((stats.written, stats.dropped, stats.queued), (2, 1, 0), "{stats:?}");
+        // Once written, the bytes are free again.
+        big.id = "big2".to_string();
+        assert!(writer.submit(big));
     }
 
     pub async fn case_writer_counts_failed_batches(store: &Store) {

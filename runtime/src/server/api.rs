@@ -208,7 +208,7 @@ async fn summary(State(state): State<AppState>, Editor(canvas): Editor) -> ApiRe
         version: code.version,
         engine: state.engine.name(),
         toplevels: toplevel_views(&state, &canvas).await?,
-        not_found: editor::not_found(&state, &canvas).await?,
+        not_found: editor::not_found(&state, &canvas).await?.into_iter().take(NOT_FOUND_SHOWN).collect(),
         datastores,
     }))
 }
@@ -307,8 +307,24 @@ async fn push(State(state): State<AppState>, Editor(canvas): Editor, Body(body):
     Ok(Json(editor::push(&state, &canvas, body.files).await?))
 }
 
-async fn not_found_list(State(state): State<AppState>, Editor(canvas): Editor) -> ApiResult<Vec<NotFound>> {
-    Ok(Json(editor::not_found(&state, &canvas).await?))
+/// Entries of the 404 list sent when no `limit` is asked for: a scanner
+/// trying random paths must not make the list unusable.
+const NOT_FOUND_SHOWN: usize = 200;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct ListQuery {
+    limit: Option<usize>,
+}
+
+async fn not_found_list(
+    State(state): State<AppState>,
+    Editor(canvas): Editor,
+    QueryOf(query): QueryOf<ListQuery>,
+) -> ApiResult<Vec<NotFound>> {
+    let mut listed = editor::not_found(&state, &canvas).await?;
+    listed.truncate(query.limit.unwrap_or(NOT_FOUND_SHOWN));
+    Ok(Json(listed))
 }
 
 #[derive(Debug, Deserialize)]
