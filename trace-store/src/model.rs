@@ -64,8 +64,9 @@ pub struct NewVersion {
 /// One stored version of one toplevel.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CodeVersion {
-    /// Unique across the store and increasing: a canvas's code at version `v`
-    /// is, for each toplevel, its newest live or deleted version with id ≤ `v`.
+    /// Unique across the store; within a canvas, ids grow in commit order
+    /// (appends are serialised). A canvas's code at version `v` is, for each
+    /// toplevel, its newest live or deleted version with id ≤ `v`.
     pub id: i64,
     pub toplevel_id: i64,
     pub source: String,
