@@ -69,6 +69,36 @@ pub enum StoreError {
     Conflict { canvas: String, expected: i64, found: i64 },
 }
 
+/// Deletes a handler key's traces beyond its retention: older than the age
+/// limit, or past the newest `retention.newest`. Returns how many.
+async fn retain(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    canvas: &str,
+    handler_key: &str,
+    retention: Retention,
+    now_ms: i64,
+) -> Result<u64> {
+    let cutoff = now_ms.saturating_sub(retention.max_age_ms);
+    let old = sqlx::query("DELETE FROM traces WHERE canvas = $1 AND handler_key = $2 AND received_at_ms < $3")
+        .bind(canvas)
+        .bind(handler_key)
+        .bind(cutoff)
+        .execute(&mut **tx)
+        .await?;
+    let surplus = sqlx::query(
+        "DELETE FROM traces WHERE canvas = $1 AND handler_key = $2 AND id NOT IN (\
+           SELECT id FROM traces WHERE canvas = $1 AND handler_key = $2 \
+           ORDER BY received_at_ms DESC, id DESC LIMIT $3\
+         )",
+    )
+    .bind(canvas)
+    .bind(handler_key)
+    .bind(i64::from(retention.newest))
+    .execute(&mut **tx)
+    .await?;
+    Ok(old.rows_affected() + surplus.rows_affected())
+}
+
 /// The latest live-or-deleted version id of a canvas (`id` is NULL when none).
 const LATEST_VERSION: &str =
     "SELECT MAX(id) AS id FROM code_versions WHERE canvas = $1 AND state IN ('live', 'deleted')";
@@ -414,8 +444,15 @@ impl Store {
     /// handler key, method, path and error become U+FFFD (PostgreSQL text
     /// cannot hold them); bodies and the JSON columns keep them.
     pub async fn insert_traces(&self, traces: &[Trace]) -> Result<()> {
+        self.write_traces(traces, None).await.map(drop)
+    }
+
+    /// Stores traces and, with `retention`, applies it to every handler key
+    /// they have — one transaction, so one sync to disk for the whole batch.
+    /// Returns how many traces retention deleted.
+    pub async fn write_traces(&self, traces: &[Trace], retention: Option<(Retention, i64)>) -> Result<u64> {
         if traces.is_empty() {
-            return Ok(());
+            return Ok(0);
         }
         let mut encoded = Vec::with_capacity(traces.len());
         for trace in traces {
@@ -452,8 +489,16 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
+        let mut deleted = 0;
+        if let Some((retention, now_ms)) = retention {
+            let keys: std::collections::BTreeSet<(&str, &str)> =
+                traces.iter().map(|trace| (trace.canvas.as_str(), trace.handler_key.as_str())).collect();
+            for (canvas, handler_key) in keys {
+                deleted += retain(&mut tx, canvas, handler_key, retention, now_ms).await?;
+            }
+        }
         tx.commit().await?;
-        Ok(())
+        Ok(deleted)
     }
 
     pub async fn trace(&self, canvas: &str, id: &str) -> Result<Option<Trace>> {
@@ -601,28 +646,11 @@ impl Store {
         retention: Retention,
         now_ms: i64,
     ) -> Result<u64> {
-        let cutoff = now_ms.saturating_sub(retention.max_age_ms);
         let _guard = self.write_guard().await;
         let mut tx = self.pool.begin().await?;
-        let old = sqlx::query("DELETE FROM traces WHERE canvas = $1 AND handler_key = $2 AND received_at_ms < $3")
-            .bind(canvas)
-            .bind(handler_key)
-            .bind(cutoff)
-            .execute(&mut *tx)
-            .await?;
-        let surplus = sqlx::query(
-            "DELETE FROM traces WHERE canvas = $1 AND handler_key = $2 AND id NOT IN (\
-               SELECT id FROM traces WHERE canvas = $1 AND handler_key = $2 \
-               ORDER BY received_at_ms DESC, id DESC LIMIT $3\
-             )",
-        )
-        .bind(canvas)
-        .bind(handler_key)
-        .bind(i64::from(retention.newest))
-        .execute(&mut *tx)
-        .await?;
+        let deleted = retain(&mut tx, canvas, handler_key, retention, now_ms).await?;
         tx.commit().await?;
-        Ok(old.rows_affected() + surplus.rows_affected())
+        Ok(deleted)
     }
 
     /// Deletes every trace, of any canvas, received before `cutoff_ms`;

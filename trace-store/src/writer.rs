@@ -2,7 +2,6 @@
 //! task writes them in batches and applies retention. A full queue drops the
 //! trace and counts it; nothing is lost silently.
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -207,19 +206,14 @@ fn approximate_size(trace: &Trace) -> u64 {
 
 async fn write_batch(store: &Store, retention: Retention, batch: &[Trace], counters: &Counters) {
     let count = batch.len() as u64;
-    if let Err(error) = store.insert_traces(batch).await {
-        counters.failed_batches.fetch_add(1, Ordering::Relaxed);
-        counters.failed_traces.fetch_add(count, Ordering::Relaxed);
-        eprintln!("gloam: trace writer: could not store {count} traces: {error}");
-        return;
-    }
-    counters.written.fetch_add(count, Ordering::Relaxed);
-    let keys: BTreeSet<(&str, &str)> =
-        batch.iter().map(|trace| (trace.canvas.as_str(), trace.handler_key.as_str())).collect();
-    let now = now_ms();
-    for (canvas, handler_key) in keys {
-        if let Err(error) = store.apply_retention(canvas, handler_key, retention, now).await {
-            eprintln!("gloam: trace writer: retention of {canvas}/{handler_key} failed: {error}");
+    match store.write_traces(batch, Some((retention, now_ms()))).await {
+        Ok(_) => {
+            counters.written.fetch_add(count, Ordering::Relaxed);
+        }
+        Err(error) => {
+            counters.failed_batches.fetch_add(1, Ordering::Relaxed);
+            counters.failed_traces.fetch_add(count, Ordering::Relaxed);
+            eprintln!("gloam: trace writer: could not store {count} traces: {error}");
         }
     }
 }
