@@ -99,6 +99,11 @@ async fn retain(
     Ok(old.rows_affected() + surplus.rows_affected())
 }
 
+/// Columns of a trace row, and rows per insert statement (SQLite takes at
+/// most 32,766 parameters in one statement, PostgreSQL 65,535).
+const TRACE_COLUMNS: usize = 18;
+const TRACES_PER_INSERT: usize = 64;
+
 /// The latest live-or-deleted version id of a canvas (`id` is NULL when none).
 const LATEST_VERSION: &str =
     "SELECT MAX(id) AS id FROM code_versions WHERE canvas = $1 AND state IN ('live', 'deleted')";
@@ -444,58 +449,70 @@ impl Store {
     /// handler key, method, path and error become U+FFFD (PostgreSQL text
     /// cannot hold them); bodies and the JSON columns keep them.
     pub async fn insert_traces(&self, traces: &[Trace]) -> Result<()> {
-        self.write_traces(traces, None).await.map(drop)
+        self.write_traces(traces, &[], Retention::default(), 0).await.map(drop)
     }
 
-    /// Stores traces and, with `retention`, applies it to every handler key
-    /// they have — one transaction, so one sync to disk for the whole batch.
-    /// Returns how many traces retention deleted.
-    pub async fn write_traces(&self, traces: &[Trace], retention: Option<(Retention, i64)>) -> Result<u64> {
-        if traces.is_empty() {
+    /// Stores traces and applies retention to the handler keys in `trim` —
+    /// one transaction, so one sync to disk for the whole batch. Rows go in
+    /// as multi-row inserts. Returns how many traces retention deleted.
+    pub async fn write_traces(
+        &self,
+        traces: &[Trace],
+        trim: &[(String, String)],
+        retention: Retention,
+        now_ms: i64,
+    ) -> Result<u64> {
+        if traces.is_empty() && trim.is_empty() {
             return Ok(0);
         }
         let mut encoded = Vec::with_capacity(traces.len());
         for trace in traces {
             encoded.push(EncodedTrace::new(trace)?);
         }
+        let rows: Vec<(&Trace, EncodedTrace)> = traces.iter().zip(encoded).collect();
         let _guard = self.write_guard().await;
         let mut tx = self.pool.begin().await?;
-        for (trace, json) in traces.iter().zip(encoded) {
-            sqlx::query(
+        for chunk in rows.chunks(TRACES_PER_INSERT) {
+            let tuples: Vec<String> = (0..chunk.len())
+                .map(|row| {
+                    let first = row * TRACE_COLUMNS + 1;
+                    let params: Vec<String> = (first..first + TRACE_COLUMNS).map(|n| format!("${n}")).collect();
+                    format!("({})", params.join(", "))
+                })
+                .collect();
+            let sql = format!(
                 "INSERT INTO traces (id, canvas, handler_key, received_at_ms, code_version, method, path, query, \
                  request_headers, request_body, request_body_truncated, status, response_headers, response_body, \
-                 duration_us, effects, logs, error) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
-                 ON CONFLICT (id) DO NOTHING",
-            )
-            .bind(without_nul(&trace.id))
-            .bind(without_nul(&trace.canvas))
-            .bind(without_nul(&trace.handler_key))
-            .bind(trace.received_at_ms)
-            .bind(trace.code_version)
-            .bind(without_nul(&trace.request.method))
-            .bind(without_nul(&trace.request.path))
-            .bind(json.query)
-            .bind(json.request_headers)
-            .bind(trace.request.body.as_bytes())
-            .bind(i64::from(trace.request.body_truncated))
-            .bind(i64::from(trace.response.status))
-            .bind(json.response_headers)
-            .bind(trace.response.body.as_bytes())
-            .bind(trace.duration_us)
-            .bind(json.effects)
-            .bind(json.logs)
-            .bind(trace.error.as_deref().map(without_nul))
-            .execute(&mut *tx)
-            .await?;
+                 duration_us, effects, logs, error) VALUES {} ON CONFLICT (id) DO NOTHING",
+                tuples.join(", ")
+            );
+            let mut query = sqlx::query(&sql);
+            for (trace, json) in chunk {
+                query = query
+                    .bind(without_nul(&trace.id))
+                    .bind(without_nul(&trace.canvas))
+                    .bind(without_nul(&trace.handler_key))
+                    .bind(trace.received_at_ms)
+                    .bind(trace.code_version)
+                    .bind(without_nul(&trace.request.method))
+                    .bind(without_nul(&trace.request.path))
+                    .bind(json.query.as_str())
+                    .bind(json.request_headers.as_str())
+                    .bind(trace.request.body.as_bytes())
+                    .bind(i64::from(trace.request.body_truncated))
+                    .bind(i64::from(trace.response.status))
+                    .bind(json.response_headers.as_str())
+                    .bind(trace.response.body.as_bytes())
+                    .bind(trace.duration_us)
+                    .bind(json.effects.as_str())
+                    .bind(json.logs.as_str())
+                    .bind(trace.error.as_deref().map(without_nul));
+            }
+            query.execute(&mut *tx).await?;
         }
         let mut deleted = 0;
-        if let Some((retention, now_ms)) = retention {
-            let keys: std::collections::BTreeSet<(&str, &str)> =
-                traces.iter().map(|trace| (trace.canvas.as_str(), trace.handler_key.as_str())).collect();
-            for (canvas, handler_key) in keys {
-                deleted += retain(&mut tx, canvas, handler_key, retention, now_ms).await?;
-            }
+        for (canvas, handler_key) in trim {
+            deleted += retain(&mut tx, canvas, handler_key, retention, now_ms).await?;
         }
         tx.commit().await?;
         Ok(deleted)

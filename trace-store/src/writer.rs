@@ -2,6 +2,7 @@
 //! task writes them in batches and applies retention. A full queue drops the
 //! trace and counts it; nothing is lost silently.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -22,7 +23,8 @@ pub struct WriterConfig {
     pub capacity: usize,
     /// Traces written per transaction, at most.
     pub batch: usize,
-    /// Applied to each handler key that received traces, after each batch.
+    /// Applied to a handler key in the batch that brings a tenth of `newest`
+    /// new traces to it (see `Untrimmed`), and by age in the hourly sweep.
     pub retention: Retention,
     /// Bytes of traces (bodies, headers, effects, logs) that may wait in the
     /// queue; more are dropped, so large bodies cannot exhaust memory.
@@ -128,6 +130,7 @@ async fn run(store: Store, config: WriterConfig, mut receiver: mpsc::Receiver<Me
     let batch_size = config.batch.max(1);
     let mut batch: Vec<Trace> = Vec::with_capacity(batch_size);
     let mut flushes: Vec<oneshot::Sender<()>> = Vec::new();
+    let mut untrimmed = Untrimmed::default();
     let mut next_sweep = Instant::now() + SWEEP_INTERVAL;
     loop {
         let first = tokio::select! {
@@ -158,7 +161,8 @@ async fn run(store: Store, config: WriterConfig, mut receiver: mpsc::Receiver<Me
             }
         }
         if !batch.is_empty() {
-            write_batch(&store, config.retention, &batch, &counters).await;
+            let trim = untrimmed.add(&batch, config.retention);
+            write_batch(&store, config.retention, &batch, &trim, &counters).await;
             batch.clear();
         }
         for done in flushes.drain(..) {
@@ -204,9 +208,42 @@ fn approximate_size(trace: &Trace) -> u64 {
     u64::try_from(size).unwrap_or(u64::MAX)
 }
 
-async fn write_batch(store: &Store, retention: Retention, batch: &[Trace], counters: &Counters) {
+/// Traces written per handler key since its retention was last applied.
+/// Retention runs for a key once a tenth of its limit has come in, not after
+/// every batch: a key keeps at most `newest + newest / 10` traces between
+/// trims, and most batches delete nothing. Age is enforced by the sweep.
+#[derive(Default)]
+struct Untrimmed(HashMap<(String, String), u32>);
+
+impl Untrimmed {
+    /// Counts a batch; returns the keys to trim now.
+    fn add(&mut self, batch: &[Trace], retention: Retention) -> Vec<(String, String)> {
+        let threshold = (retention.newest / 10).max(1);
+        let mut due = Vec::new();
+        for trace in batch {
+            let key = (trace.canvas.clone(), trace.handler_key.clone());
+            let count = self.0.entry(key.clone()).or_default();
+            *count += 1;
+            if *count >= threshold {
+                self.0.remove(&key);
+                due.push(key);
+            }
+        }
+        due.sort();
+        due.dedup();
+        due
+    }
+}
+
+async fn write_batch(
+    store: &Store,
+    retention: Retention,
+    batch: &[Trace],
+    trim: &[(String, String)],
+    counters: &Counters,
+) {
     let count = batch.len() as u64;
-    match store.write_traces(batch, Some((retention, now_ms()))).await {
+    match store.write_traces(batch, trim, retention, now_ms()).await {
         Ok(_) => {
             counters.written.fetch_add(count, Ordering::Relaxed);
         }
