@@ -149,7 +149,9 @@ async fn store_one(
 async fn go_live(state: &AppState, canvas: &CanvasRuntime, code: CanvasCode) {
     canvas.swap(code);
     state.announce(&canvas.name).await;
-    if let Err(error) = not_found(state, canvas).await {
+    // Not waiting for the trace queue: under load that would hold the save
+    // back. 404s still queued move when the 404 list is next read.
+    if let Err(error) = move_routed_404s(state, canvas).await {
         eprintln!("gloam: could not move the 404s of canvas `{}` to their handlers: {error}", canvas.name);
     }
 }
@@ -158,9 +160,16 @@ async fn go_live(state: &AppState, canvas: &CanvasRuntime, code: CanvasCode) {
 /// handler went live, or a 404 was served just before it did) move, with
 /// their traces, to the handler that serves them, and are left out.
 pub async fn not_found(state: &AppState, canvas: &CanvasRuntime) -> Result<Vec<NotFound>, ApiError> {
+    state.writer.flush().await;
+    move_routed_404s(state, canvas).await
+}
+
+/// The stored 404 list less the entries the live code routes, which move to
+/// their handlers.
+async fn move_routed_404s(state: &AppState, canvas: &CanvasRuntime) -> Result<Vec<NotFound>, ApiError> {
     let code = canvas.code();
     let mut remaining = Vec::new();
-    for entry in state.settled().await.not_found(&canvas.name).await? {
+    for entry in state.store.not_found(&canvas.name).await? {
         match code.route(&entry.method, &entry.path) {
             Some(handler) => {
                 let key = crate::canvas::handler_key(handler);
