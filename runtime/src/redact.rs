@@ -64,6 +64,9 @@ impl Redaction {
         }
         let response = Some((&mut trace.response.headers, &mut trace.response.body));
         secrets.scrub_run(response, &mut trace.effects, &mut trace.logs, trace.error.as_mut());
+        // A worker's event (its request body) can carry its sender's secrets.
+        secrets.scrub(&mut trace.request.body);
+        trace.request.headers.iter_mut().for_each(|(_, value)| secrets.scrub(value));
     }
 
     fn is_redacted_header(&self, name: &str) -> bool {
@@ -113,10 +116,31 @@ const MIN_SECRET_CHARS: usize = 4;
 pub struct SecretValues(Vec<String>);
 
 impl SecretValues {
+    /// A secret's value, as it is and as it looks escaped in Gloam text and
+    /// JSON strings, so it is found in printed values and JSON bodies too.
     pub fn add(&mut self, value: &str) {
-        if value.chars().count() >= MIN_SECRET_CHARS && !self.0.iter().any(|known| known == value) {
-            self.0.push(value.to_string());
+        if value.chars().count() < MIN_SECRET_CHARS {
+            return;
         }
+        let gloam = format!("{value:?}");
+        let json = serde_json::Value::String(value.to_string()).to_string();
+        for form in [value, &gloam[1..gloam.len() - 1], &json[1..json.len() - 1]] {
+            if !self.0.iter().any(|known| known == form) {
+                self.0.push(form.to_string());
+            }
+        }
+        // Longest first: a secret that starts another must not leave its tail behind.
+        self.0.sort_by_key(|known| std::cmp::Reverse(known.len()));
+    }
+
+    /// Adds the secrets another run read (a worker inherits its sender's).
+    pub fn extend(&mut self, other: &SecretValues) {
+        for known in &other.0 {
+            if !self.0.contains(known) {
+                self.0.push(known.clone());
+            }
+        }
+        self.0.sort_by_key(|known| std::cmp::Reverse(known.len()));
     }
 
     pub fn scrub(&self, text: &mut String) {
@@ -267,5 +291,22 @@ mod tests {
         assert_eq!(trace.effects[0].arguments[0]["Dict"]["authorization"]["String"], REDACTED);
         assert_eq!(trace.effects[0].arguments[0]["Dict"]["accept"]["String"], "abc");
         assert_eq!(trace.logs[0].message, "using <redacted>");
+    }
+
+    #[test]
+    fn longer_secrets_first_and_escaped_forms_too() {
+        let mut secrets = SecretValues::default();
+        secrets.add("abcd");
+        secrets.add("abcdefgh");
+        secrets.add("pa\"ss\\word");
+        let mut text = "abcdefgh abcd".to_string();
+        secrets.scrub(&mut text);
+        assert_eq!(text, "<redacted> <redacted>");
+        let mut printed = format!("{:?}", "pa\"ss\\word");
+        secrets.scrub(&mut printed);
+        assert_eq!(printed, "\"<redacted>\"");
+        let mut json = serde_json::json!({ "k": "pa\"ss\\word" }).to_string();
+        secrets.scrub(&mut json);
+        assert_eq!(json, r#"{"k":"<redacted>"}"#);
     }
 }

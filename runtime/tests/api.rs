@@ -27,6 +27,7 @@ on_both_stores!(
     traces_are_redacted_before_they_are_stored,
     secret_values_never_leave_the_run,
     a_change_made_on_stale_code_is_checked_again,
+    secrets_sent_to_workers_stay_out_of_their_traces,
 );
 
 use axum::http::StatusCode;
@@ -336,8 +337,9 @@ async fn trace_ergonomics(url: String) {
     server.flush().await;
     // Copy as curl.
     let curl = server.editor("GET", &format!("/traces/{id}/curl"), None).await.body;
-    assert!(curl.starts_with("curl -X POST 'http://demo.localhost/todos/5?x=1+2'"), "{curl}");
-    assert!(curl.contains(r"--data-binary 'it'\''s done'"), "{curl}");
+    // To the server the editor talks to, not to the host the request named.
+    assert!(curl.starts_with("curl -X POST 'http://127.0.0.1:9999/@demo/todos/5?x=1+2'"), "{curl}");
+    assert!(curl.contains(r"--data-raw 'it'\''s done'"), "{curl}");
     // The traces of a function are those of the handlers that call it.
     server.user("GET", "/todos/5", "").await;
     server.flush().await;
@@ -741,4 +743,23 @@ async fn a_change_made_on_stale_code_is_checked_again(url: String) {
     assert_eq!(saved["state"], "draft", "checked against the renamed type: {saved}");
     assert_eq!(second.user("GET", "/i", "").await.body, r#"{"title":"a"}"#);
     assert_eq!(first.user("GET", "/i", "").await.body, r#"{"title":"a"}"#);
+}
+
+async fn secrets_sent_to_workers_stay_out_of_their_traces(url: String) {
+    let code = "type Job = { key: String }\n\nworker use_key(job: Job) =\n  Log.info(\"got ${job.key}\")\n\nhandler POST /go =\n  let key = Secrets.get(\"api-key\") |> Option.withDefault(\"\")\n  Queue.emit(use_key, Job { key: key })\n  Http.text(\"queued\", 202)\n";
+    let server = TestServer::new(&url, code).await;
+    server.editor("PUT", "/secrets/api-key", Some(json!({ "value": "sk-live-0123456789" }))).await;
+    assert_eq!(server.user("POST", "/go", "").await.status, 202);
+    let mut run = serde_json::Value::Null;
+    for _ in 0..100 {
+        if let Some(found) = server.editor("GET", "/traces?key=WORKER%20use_key", None).await.json().get(0) {
+            run = found.clone();
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let id = run["id"].as_str().expect("a worker run");
+    let trace = server.editor("GET", &format!("/traces/{id}"), None).await;
+    assert!(!trace.body.contains("sk-live"), "a secret reached the worker's trace: {}", trace.body);
+    assert_eq!(trace.json()["logs"][0]["message"], "got <redacted>");
 }

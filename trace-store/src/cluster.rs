@@ -37,26 +37,28 @@ impl Store {
             return Ok(None);
         }
         let mut listener = PgListener::connect(&self.connect_url).await?;
+        // Reconnect (and listen again) before reporting a lost connection.
+        listener.eager_reconnect(true);
         listener.listen(CODE_CHANNEL).await?;
         let (sender, receiver) = mpsc::channel(256);
         tokio::spawn(async move {
             loop {
                 let change = match listener.try_recv().await {
                     Ok(Some(notification)) => CodeChange::Canvas(notification.payload().to_string()),
-                    // The connection was lost. Listen again first, so that no
-                    // change falls between the catch-up and the new `LISTEN`.
-                    Ok(None) => match listener.listen(CODE_CHANNEL).await {
-                        Ok(()) => CodeChange::Everything,
-                        Err(error) => {
-                            eprintln!("gloam: cannot listen for code changes again ({error}); retrying");
-                            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-                            continue;
-                        }
-                    },
+                    // The connection was lost and is back, listening again:
+                    // catch up with what changed in between.
+                    Ok(None) => CodeChange::Everything,
                     Err(error) => {
+                        // Lost, and reconnecting failed. Once a query gets
+                        // through (it reconnects and listens again), catch up.
                         eprintln!("gloam: listening for code changes failed ({error}); retrying");
-                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-                        continue;
+                        loop {
+                            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                            if sqlx::query("SELECT 1").execute(&mut listener).await.is_ok() {
+                                break;
+                            }
+                        }
+                        CodeChange::Everything
                     }
                 };
                 if sender.send(change).await.is_err() {

@@ -275,9 +275,8 @@ impl Store {
     /// durable.
     ///
     /// `based_on` is the canvas's latest live-or-deleted version id that the
-    /// change was checked against. When a live or deleted version is appended
-    /// and the canvas has moved on since (another node changed it), nothing is
-    /// stored: [`StoreError::Conflict`]. Appends to one canvas are serialised
+    /// change was checked against. When the canvas has moved on since
+    /// (another node changed it), nothing is stored: [`StoreError::Conflict`]. Appends to one canvas are serialised
     /// (a row lock on PostgreSQL), so version ids grow in commit order.
     pub async fn append_versions(
         &self,
@@ -305,12 +304,11 @@ impl Store {
         if exists.is_none() {
             return Err(StoreError::NotFound(format!("canvas {canvas:?}")));
         }
-        if prepared.iter().any(|(version, _)| version.state != VersionState::Draft) {
-            let latest = sqlx::query(LATEST_VERSION).bind(canvas).fetch_one(&mut *tx).await?;
-            let latest = latest.try_get::<Option<i64>, _>("id")?.unwrap_or(0);
-            if latest != based_on {
-                return Err(StoreError::Conflict { canvas: canvas.to_string(), expected: based_on, found: latest });
-            }
+        // Drafts too: their diagnostics were computed against `based_on`.
+        let latest = sqlx::query(LATEST_VERSION).bind(canvas).fetch_one(&mut *tx).await?;
+        let latest = latest.try_get::<Option<i64>, _>("id")?.unwrap_or(0);
+        if latest != based_on {
+            return Err(StoreError::Conflict { canvas: canvas.to_string(), expected: based_on, found: latest });
         }
         let mut stored = Vec::with_capacity(prepared.len());
         for (version, diagnostics) in prepared {

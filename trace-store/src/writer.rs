@@ -137,6 +137,8 @@ async fn run(store: Store, config: WriterConfig, mut receiver: mpsc::Receiver<Me
             message = receiver.recv() => message,
             () = tokio::time::sleep_until(next_sweep) => {
                 sweep(&store, config.retention).await;
+                // Keys that stopped receiving traces are not kept for ever.
+                untrimmed.0.clear();
                 next_sweep = Instant::now() + SWEEP_INTERVAL;
                 continue;
             }
@@ -162,7 +164,9 @@ async fn run(store: Store, config: WriterConfig, mut receiver: mpsc::Receiver<Me
         }
         if !batch.is_empty() {
             let trim = untrimmed.add(&batch, config.retention);
-            write_batch(&store, config.retention, &batch, &trim, &counters).await;
+            if write_batch(&store, config.retention, &batch, &trim, &counters).await {
+                untrimmed.trimmed(&trim);
+            }
             batch.clear();
         }
         for done in flushes.drain(..) {
@@ -211,12 +215,14 @@ fn approximate_size(trace: &Trace) -> u64 {
 /// Traces written per handler key since its retention was last applied.
 /// Retention runs for a key once a tenth of its limit has come in, not after
 /// every batch: a key keeps at most `newest + newest / 10` traces between
-/// trims, and most batches delete nothing. Age is enforced by the sweep.
+/// trims, and most batches delete nothing. Age is enforced by the sweep,
+/// which also forgets these counts (so keys that stop, such as a scanner's
+/// 404s, are not kept for ever; at worst a key is trimmed a little late).
 #[derive(Default)]
 struct Untrimmed(HashMap<(String, String), u32>);
 
 impl Untrimmed {
-    /// Counts a batch; returns the keys to trim now.
+    /// Counts a batch; returns the keys to trim with it.
     fn add(&mut self, batch: &[Trace], retention: Retention) -> Vec<(String, String)> {
         let threshold = (retention.newest / 10).max(1);
         let mut due = Vec::new();
@@ -225,7 +231,6 @@ impl Untrimmed {
             let count = self.0.entry(key.clone()).or_default();
             *count += 1;
             if *count >= threshold {
-                self.0.remove(&key);
                 due.push(key);
             }
         }
@@ -233,24 +238,34 @@ impl Untrimmed {
         due.dedup();
         due
     }
+
+    /// Forgets the counts of keys whose retention was applied (the batch was written).
+    fn trimmed(&mut self, keys: &[(String, String)]) {
+        for key in keys {
+            self.0.remove(key);
+        }
+    }
 }
 
+/// Writes a batch with its retention; whether it was written.
 async fn write_batch(
     store: &Store,
     retention: Retention,
     batch: &[Trace],
     trim: &[(String, String)],
     counters: &Counters,
-) {
+) -> bool {
     let count = batch.len() as u64;
     match store.write_traces(batch, trim, retention, now_ms()).await {
         Ok(_) => {
             counters.written.fetch_add(count, Ordering::Relaxed);
+            true
         }
         Err(error) => {
             counters.failed_batches.fetch_add(1, Ordering::Relaxed);
             counters.failed_traces.fetch_add(count, Ordering::Relaxed);
             eprintln!("gloam: trace writer: could not store {count} traces: {error}");
+            false
         }
     }
 }

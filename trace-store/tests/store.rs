@@ -260,8 +260,10 @@ mod cases {
             store.append_versions("c", vec![new_version(None, "two", VersionState::Live)], 0).await.unwrap_err();
         assert!(matches!(error, StoreError::Conflict { expected: 0, found, .. } if found == first.id), "{error}");
         assert_eq!(store.toplevels("c").await.unwrap().len(), 1);
-        // A draft changes nothing that serves: it is stored whatever it was checked against.
-        store.append_versions("c", vec![new_version(None, "draft", VersionState::Draft)], 0).await.unwrap();
+        // A draft too: its diagnostics were computed against the old code.
+        let error =
+            store.append_versions("c", vec![new_version(None, "draft", VersionState::Draft)], 0).await.unwrap_err();
+        assert!(matches!(error, StoreError::Conflict { .. }), "{error}");
         // On top of the latest version it goes through.
         store.append_versions("c", vec![new_version(None, "two", VersionState::Live)], first.id).await.unwrap();
     }
@@ -691,8 +693,15 @@ mod cases {
             tasks.push(tokio::spawn(async move {
                 for round in 0..5 {
                     let name = format!("{task}-{round}");
-                    // Drafts: concurrent live versions would (rightly) conflict.
-                    store.append_versions("c", vec![new_version(None, &name, VersionState::Draft)], 0).await.unwrap();
+                    // Each task appends on top of what it saw, retrying when another got in first.
+                    loop {
+                        let latest = store.latest_version_id("c").await.unwrap();
+                        let version = new_version(None, &name, VersionState::Live);
+                        match store.append_versions("c", vec![version], latest).await {
+                            Err(StoreError::Conflict { .. }) => continue,
+                            result => break result.map(drop).unwrap(),
+                        }
+                    }
                     store.db_set("c", "Rows", &name, "1").await.unwrap();
                     store.insert_traces(&[trace("c", "GET /", &name, NOW + round)]).await.unwrap();
                     store.toplevels("c").await.unwrap();

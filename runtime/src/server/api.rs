@@ -59,7 +59,8 @@ fn token_of(parts: &Parts) -> Option<String> {
         return Some(token.trim().to_string());
     }
     // Only the event stream takes it in the URL, where logs may keep it.
-    if !parts.uri.path().ends_with("/events") {
+    let route = parts.extensions.get::<axum::extract::MatchedPath>().map(axum::extract::MatchedPath::as_str);
+    if !route.is_some_and(|route| route.ends_with("/{canvas}/events")) {
         return None;
     }
     form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
@@ -447,14 +448,13 @@ fn shell_quote(text: &str) -> String {
     format!("'{}'", text.replace('\'', r"'\''"))
 }
 
-/// The trace's request as a `curl` command that sends it again.
-pub fn curl_command(trace: &Trace) -> String {
+/// The trace's request as a `curl` command that sends it again to `server`
+/// (the address the editor reached this server at, never one the trace
+/// names: whoever sent the request chose its `Host`).
+pub fn curl_command(trace: &Trace, server: &str) -> String {
     let request = &trace.request;
-    let host =
-        request.headers.iter().find(|(name, _)| name.eq_ignore_ascii_case("host")).map_or("localhost", |(_, v)| v);
-    // Reach the same canvas: by its host name when the request used it, else by path prefix.
-    let by_host = host.split(':').next() == Some(&format!("{}.localhost", trace.canvas));
-    let prefix = if by_host { String::new() } else { format!("/@{}", trace.canvas) };
+    let host = server;
+    let prefix = format!("/@{}", trace.canvas);
     let query: String = form_urlencoded::Serializer::new(String::new()).extend_pairs(&request.query).finish();
     let path: String = request
         .path
@@ -475,7 +475,8 @@ pub fn curl_command(trace: &Trace) -> String {
         }
     }
     if !request.body.is_empty() {
-        command += &format!(" --data-binary {}", shell_quote(&request.body));
+        // `--data-raw`: a body starting with `@` is text, not a file to upload.
+        command += &format!(" --data-raw {}", shell_quote(&request.body));
     }
     command
 }
@@ -484,9 +485,12 @@ async fn curl(
     State(state): State<AppState>,
     Editor(canvas): Editor,
     Params(TracePath { id }): Params<TracePath>,
+    headers: axum::http::HeaderMap,
 ) -> Result<Response, ApiError> {
     let trace = replay::load_trace(&state, &canvas, &id).await?;
-    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], curl_command(&trace) + "\n").into_response())
+    let server = headers.get(header::HOST).and_then(|host| host.to_str().ok()).unwrap_or("127.0.0.1:8000");
+    let command = curl_command(&trace, server) + "\n";
+    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], command).into_response())
 }
 
 async fn replay_trace(

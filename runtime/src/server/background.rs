@@ -10,6 +10,7 @@ use super::state::{AppState, CanvasRuntime};
 use super::traffic::{Origin, Outcome, record, run_live};
 use crate::canvas::CanvasCode;
 use crate::engine::{Engine, Execution};
+use crate::redact::SecretValues;
 use crate::wire;
 use gloam_interpreter::{Effects, HttpResponse, Value};
 use gloam_language::ast::ItemKind;
@@ -83,14 +84,23 @@ fn failed(message: &str) -> HttpResponse {
 }
 
 /// Delivers emitted events, each to its own worker run. `chain` counts the
-/// worker runs that led to the run that emitted them.
-pub fn dispatch(state: &AppState, canvas: &Arc<CanvasRuntime>, events: Vec<(String, Value)>, chain: u32) {
+/// worker runs that led to the run that emitted them; `secrets` are the
+/// secret values that run read, which its events may carry and which the
+/// worker's trace must not keep either.
+pub fn dispatch(
+    state: &AppState,
+    canvas: &Arc<CanvasRuntime>,
+    events: Vec<(String, Value)>,
+    chain: u32,
+    secrets: &SecretValues,
+) {
     for (worker, event) in events {
-        tokio::spawn(run(state.clone(), canvas.clone(), Job::Worker { worker, event }, chain + 1));
+        let job = Job::Worker { worker, event };
+        tokio::spawn(run(state.clone(), canvas.clone(), job, chain + 1, secrets.clone()));
     }
 }
 
-async fn run(state: AppState, canvas: Arc<CanvasRuntime>, job: Job, chain: u32) {
+async fn run(state: AppState, canvas: Arc<CanvasRuntime>, job: Job, chain: u32, inherited: SecretValues) {
     let code = canvas.code();
     let origin = Origin {
         trace_id: uuid::Uuid::now_v7().to_string(),
@@ -100,7 +110,7 @@ async fn run(state: AppState, canvas: Arc<CanvasRuntime>, job: Job, chain: u32) 
         started: Instant::now(),
     };
     let request = job.request();
-    let outcome = if chain > MAX_CHAIN {
+    let mut outcome = if chain > MAX_CHAIN {
         let message = format!("not delivered: {MAX_CHAIN} workers in a row emitted to workers (a cycle?)");
         Outcome::without_effects(failed(&message), Some(message))
     } else {
@@ -110,13 +120,14 @@ async fn run(state: AppState, canvas: Arc<CanvasRuntime>, job: Job, chain: u32) 
         .await;
         live.into_outcome(|()| done(), failed)
     };
+    outcome.secrets.extend(&inherited);
     record(&state, &canvas, origin, request, outcome, chain);
 }
 
 /// Runs a due cron unless another node (sharing the store) claimed this run.
 async fn claim_and_run(state: AppState, canvas: Arc<CanvasRuntime>, cron: String, minute_ms: i64) {
     match state.store.claim_cron_run(&canvas.name, &cron, minute_ms).await {
-        Ok(true) => run(state, canvas, Job::Cron { cron }, 0).await,
+        Ok(true) => run(state, canvas, Job::Cron { cron }, 0, SecretValues::default()).await,
         Ok(false) => {}
         Err(error) => eprintln!("gloam: cannot claim the run of cron `{cron}` of canvas `{}`: {error}", canvas.name),
     }

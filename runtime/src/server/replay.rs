@@ -10,6 +10,7 @@ use super::traffic::http_request;
 use crate::canvas::{CanvasCode, ToplevelDiagnostic, ToplevelSource};
 use crate::effects::{HostEffects, Mode, TraceEffects, Unrecorded};
 use crate::engine::{Engine, Execution, Failure, Interpreter};
+use crate::redact::SecretValues;
 use gloam_interpreter::{Effects, HttpResponse, MAX_VALUES_PER_EXPRESSION};
 use gloam_language::ast::HandlerDecl;
 use gloam_trace_store::{LogLine, RecordedEffect, Trace, TraceResponse};
@@ -190,8 +191,11 @@ pub struct LiveValuesResult {
     pub max_values_per_expression: usize,
 }
 
-fn shown(value: &gloam_interpreter::Value) -> String {
+/// A value as Gloam text for the editor, secrets cut out before the text is
+/// cut to length (so no part of one is left at the cut).
+fn shown(value: &gloam_interpreter::Value, secrets: &SecretValues) -> String {
     let mut text = value.to_string();
+    secrets.scrub(&mut text);
     if text.len() > MAX_VALUE_TEXT {
         let cut = (0..=MAX_VALUE_TEXT).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
         text.truncate(cut);
@@ -311,11 +315,6 @@ pub async fn live_values(
         let execution = target.run(&engine, &code, &trace, &mut effects);
         // Secrets read while analysing are shown as `<redacted>`, like in traces.
         let secrets = &effects.host.secrets;
-        let shown_scrubbed = |value: &gloam_interpreter::Value| {
-            let mut text = shown(value);
-            secrets.scrub(&mut text);
-            text
-        };
         let spans = code.expression_spans();
         let expressions = execution
             .live_values
@@ -331,7 +330,7 @@ pub async fn live_values(
                     toplevel_id,
                     start: span.start,
                     end: span.end,
-                    values: values.iter().map(shown_scrubbed).collect(),
+                    values: values.iter().map(|value| shown(value, secrets)).collect(),
                     truncated: execution.live_values.truncated.contains(id),
                 })
             })

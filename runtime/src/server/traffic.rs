@@ -161,6 +161,7 @@ fn cap_body(body: &mut String) {
         let left_out = body.len() - cut;
         body.truncate(cut);
         body.push_str(&format!("\n… {left_out} more bytes, not stored"));
+        body.shrink_to_fit(); // the queue counts length: free what was cut
     }
 }
 
@@ -202,7 +203,7 @@ pub(crate) fn record(
     cap_body(&mut trace.response.body);
     canvas.publish(Event::Trace { trace: summary(&trace), not_found: trace.handler_key.starts_with("404 ") });
     state.writer.submit(trace);
-    super::background::dispatch(state, canvas, outcome.emitted, chain);
+    super::background::dispatch(state, canvas, outcome.emitted, chain, &outcome.secrets);
 }
 
 /// What a run with live effects produced.

@@ -103,6 +103,7 @@ impl TestServer {
         let request = Request::builder()
             .method(method)
             .uri(format!("/_gloam/api/canvases/{}{path}", self.canvas))
+            .header("host", "127.0.0.1:9999")
             .header("authorization", format!("Bearer {token}"))
             .header("content-type", "application/json");
         let body = body.map_or_else(Body::empty, |json| Body::from(json.to_string()));
