@@ -80,6 +80,18 @@ pub fn declaration(source: &str) -> Result<Option<Declaration>, ToplevelError> {
     }
 }
 
+/// Cuts a text to at most `limit` bytes at a character boundary; returns how
+/// many bytes were left out (0 when it fitted).
+pub fn cut_to(text: &mut String, limit: usize) -> usize {
+    if text.len() <= limit {
+        return 0;
+    }
+    let cut = (0..=limit).rev().find(|&at| text.is_char_boundary(at)).unwrap_or(0);
+    let left_out = text.len() - cut;
+    text.truncate(cut);
+    left_out
+}
+
 /// Splits a file into the source of each declaration. Comments and blank lines
 /// before a declaration belong to it; whatever follows the last declaration
 /// (a comment, text that does not parse) belongs to the last one, so nothing
@@ -189,6 +201,12 @@ impl CanvasCode {
         self.analysis.module.items.iter().find(|item| range.contains(&(item.span.start as usize)))
     }
 
+    /// What a toplevel declares, from this code's analysis (no parse again).
+    pub fn declaration_of(&self, toplevel_id: i64) -> Option<Declaration> {
+        let item = self.item_of(toplevel_id)?;
+        Some(Declaration { key: item.name(), kind: kind_name(&item.kind) })
+    }
+
     /// The toplevel a canvas-text offset falls in, and where that toplevel starts.
     fn part_at(&self, offset: usize) -> Option<&Placed> {
         self.parts.iter().rev().find(|part| part.start <= offset).or(self.parts.first())
@@ -217,7 +235,7 @@ impl CanvasCode {
         let (toplevel_id, span) = self.locate(diagnostic.span)?;
         let part = self.source_of(toplevel_id)?;
         let relative = Diagnostic { span, ..diagnostic.clone() };
-        let name = declaration(&part.source).ok().flatten().map_or_else(|| part.file.clone(), |decl| decl.key);
+        let name = self.declaration_of(toplevel_id).map_or_else(|| part.file.clone(), |decl| decl.key);
         Some(ToplevelDiagnostic {
             toplevel_id,
             located: relative.located(&part.source),
@@ -338,6 +356,16 @@ mod tests {
         assert_eq!(declaration("fn one() -> Int = 1"), Ok(Some(Declaration { key: "one".into(), kind: "function" })));
         assert_eq!(declaration(text), Err(ToplevelError::SeveralDeclarations(2)));
         assert_eq!(declaration("   "), Ok(None));
+    }
+
+    #[test]
+    fn texts_are_cut_at_character_boundaries() {
+        let mut text = "ab€cd".to_string(); // € is 3 bytes, at 2..5
+        assert_eq!(cut_to(&mut text, 4), 5);
+        assert_eq!(text, "ab");
+        let mut short = "abc".to_string();
+        assert_eq!(cut_to(&mut short, 3), 0);
+        assert_eq!(short, "abc");
     }
 
     #[test]

@@ -263,8 +263,13 @@ async fn push_once(
     files: &BTreeMap<String, String>,
 ) -> Result<Pushed, ApiError> {
     let current = canvas.code();
-    let existing: BTreeMap<String, &ToplevelSource> =
-        current.sources().filter_map(|source| Some((canvas::declaration(&source.source).ok()??.key, source))).collect();
+    let existing: BTreeMap<String, (&ToplevelSource, &'static str)> = current
+        .sources()
+        .filter_map(|source| {
+            let declaration = current.declaration_of(source.toplevel_id)?;
+            Some((declaration.key, (source, declaration.kind)))
+        })
+        .collect();
     let mut sources = Vec::new();
     let mut versions = Vec::new();
     let mut pushed = Pushed::default();
@@ -274,7 +279,7 @@ async fn push_once(
             let declaration = canvas::declaration(&source)
                 .map_err(|error| ApiError::BadRequest(format!("{file}: {error}")))?
                 .ok_or_else(|| ApiError::BadRequest(format!("{file}: `{source}` is not a declaration")))?;
-            let old = existing.get(&declaration.key);
+            let old = existing.get(&declaration.key).map(|(old, _)| *old);
             let toplevel_id = old.map_or_else(
                 || {
                     next_new_id -= 1;
@@ -300,7 +305,7 @@ async fn push_once(
         }
     }
     let kept: Vec<i64> = sources.iter().map(|source| source.toplevel_id).collect();
-    for (key, old) in &existing {
+    for (key, (old, kind)) in &existing {
         if !kept.contains(&old.toplevel_id) {
             pushed.deleted.push(key.clone());
             versions.push(NewVersion {
@@ -308,7 +313,7 @@ async fn push_once(
                 source: old.source.clone(),
                 state: VersionState::Deleted,
                 key: Some(key.clone()),
-                kind: canvas::declaration(&old.source).ok().flatten().map(|decl| decl.kind.to_string()),
+                kind: Some(kind.to_string()),
                 file: old.file.clone(),
                 diagnostics: serde_json::json!([]),
             });

@@ -196,9 +196,7 @@ pub struct LiveValuesResult {
 fn shown(value: &gloam_interpreter::Value, secrets: &SecretValues) -> String {
     let mut text = value.to_string();
     secrets.scrub(&mut text);
-    if text.len() > MAX_VALUE_TEXT {
-        let cut = (0..=MAX_VALUE_TEXT).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
-        text.truncate(cut);
+    if crate::canvas::cut_to(&mut text, MAX_VALUE_TEXT) > 0 {
         text.push('…');
     }
     text

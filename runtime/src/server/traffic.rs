@@ -156,10 +156,8 @@ const STORED_RESPONSE_BODY: usize = 1024 * 1024;
 
 /// Cuts a response body to what a trace keeps, saying how much is left out.
 fn cap_body(body: &mut String) {
-    if body.len() > STORED_RESPONSE_BODY {
-        let cut = (0..=STORED_RESPONSE_BODY).rev().find(|&at| body.is_char_boundary(at)).unwrap_or(0);
-        let left_out = body.len() - cut;
-        body.truncate(cut);
+    let left_out = crate::canvas::cut_to(body, STORED_RESPONSE_BODY);
+    if left_out > 0 {
         body.push_str(&format!("\n… {left_out} more bytes, not stored"));
         body.shrink_to_fit(); // the queue counts length: free what was cut
     }
