@@ -311,7 +311,7 @@ fn decoded(result: Result<Value, String>) -> Value {
 /// A structural hash consistent with `==` on values without functions
 /// (`0.0 == -0.0`, so both hash alike), for `List.unique`.
 fn hash_value(value: &Value, state: &mut DefaultHasher) {
-    stacker::maybe_grow(64 * 1024, 1024 * 1024, || match value {
+    gloam_language::stack::grow(64 * 1024, 1024 * 1024, || match value {
         Value::Int(n) => {
             0u8.hash(state);
             n.hash(state);

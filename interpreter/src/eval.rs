@@ -178,7 +178,7 @@ impl<'a, 'e> Evaluator<'a, 'e> {
     fn eval(&mut self, expr: &'a Expr, env: &Environment) -> Eval {
         self.charge(1).map_err(|error| error.at(expr.span))?;
         let value =
-            stacker::maybe_grow(128 * 1024, 2 * 1024 * 1024, || self.eval_kind(expr, env)).map_err(
+            gloam_language::stack::grow(128 * 1024, 2 * 1024 * 1024, || self.eval_kind(expr, env)).map_err(
                 |flow| match flow {
                     Flow::Error(error) => Flow::Error(error.at(expr.span)),
                     other => other,
@@ -518,7 +518,7 @@ fn index_lambdas<'a>(expr: &'a Expr, lambdas: &mut HashMap<ExprId, (&'a [Name], 
     if let ExprKind::Lambda { parameters, body } = &expr.kind {
         lambdas.insert(expr.id, (parameters.as_slice(), body));
     }
-    stacker::maybe_grow(64 * 1024, 1024 * 1024, || expr.for_each_child(|child| index_lambdas(child, lambdas)));
+    gloam_language::stack::grow(64 * 1024, 1024 * 1024, || expr.for_each_child(|child| index_lambdas(child, lambdas)));
 }
 
 /// Matches a value against a pattern, returning the environment extended with its bindings.

@@ -44,7 +44,7 @@ fn to_json_at(value: &Value, depth: usize) -> Result<Json, ErrorKind> {
     if depth > MAX_DEPTH {
         return Err(encode_error(format!("the value is nested more than {MAX_DEPTH} levels deep")));
     }
-    stacker::maybe_grow(64 * 1024, 1024 * 1024, || to_json_inner(value, depth))
+    gloam_language::stack::grow(64 * 1024, 1024 * 1024, || to_json_inner(value, depth))
 }
 
 fn to_json_inner(value: &Value, depth: usize) -> Result<Json, ErrorKind> {
@@ -93,7 +93,7 @@ fn variant_to_json(variant: &Variant, depth: usize) -> Result<Json, ErrorKind> {
 /// A JSON document as a value of the prelude type `Json`. Numbers that fit an
 /// Int become `JsonInt`, every other number `JsonFloat`.
 pub fn json_tree(json: &Json) -> Value {
-    stacker::maybe_grow(64 * 1024, 1024 * 1024, || match json {
+    gloam_language::stack::grow(64 * 1024, 1024 * 1024, || match json {
         Json::Null => Value::variant("Json", "JsonNull", vec![]),
         Json::Bool(b) => Value::variant("Json", "JsonBool", vec![Value::Bool(*b)]),
         Json::Number(n) => match n.as_i64() {
@@ -186,7 +186,7 @@ impl Decoder<'_> {
         if depth > MAX_DEPTH {
             return Err(format!("at {path}: nested more than {MAX_DEPTH} levels deep"));
         }
-        stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.decode_inner(json, ty, path, depth))
+        gloam_language::stack::grow(64 * 1024, 1024 * 1024, || self.decode_inner(json, ty, path, depth))
     }
 
     fn decode_inner(&self, json: &Json, ty: &Type, path: &str, depth: usize) -> Result<Value, String> {

@@ -10,6 +10,7 @@ mod eval;
 pub mod json;
 pub mod request;
 pub mod value;
+pub mod wire;
 
 pub use effects::{EffectCall, EffectRecord, Effects, MemoryEffects};
 pub use error::{ErrorKind, RuntimeError};

@@ -8,6 +8,7 @@
 
 pub mod diagnostic;
 pub mod schedule;
+pub mod stack;
 pub mod stdlib;
 pub mod syntax;
 pub mod types;
@@ -19,6 +20,7 @@ pub use types::{Checked, TypeError};
 
 /// Everything known about one source text: the AST, its types, and every
 /// diagnostic (syntax first, then types), in source order.
+#[cfg(not(target_arch = "wasm32"))]
 #[derive(Debug, Clone)]
 pub struct Analysis {
     pub module: ast::Module,
@@ -26,6 +28,7 @@ pub struct Analysis {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 impl Analysis {
     pub fn has_errors(&self) -> bool {
         self.diagnostics.iter().any(Diagnostic::is_error)
@@ -34,6 +37,7 @@ impl Analysis {
 
 /// Parses and checks source text. Never fails: broken code yields diagnostics
 /// and an AST of the parts that parse.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn analyze(source: &str) -> Analysis {
     let parsed = syntax::parse(source);
     let checked = types::check(&parsed.module);

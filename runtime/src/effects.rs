@@ -6,7 +6,7 @@
 //! for the store or the network with `Handle::block_on`.
 
 use crate::redact::{REDACTED, SecretValues};
-use crate::wire;
+use gloam_interpreter::wire;
 use gloam_interpreter::request::string_entries;
 use gloam_interpreter::{EffectCall, Effects, Value};
 use gloam_language::Builtin;

@@ -10,4 +10,3 @@ pub mod effects;
 pub mod engine;
 pub mod redact;
 pub mod server;
-pub mod wire;

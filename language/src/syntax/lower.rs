@@ -435,7 +435,7 @@ impl<'s> Lowerer<'s> {
         }
         self.nesting += 1;
         // Within the limit, the host stack still has to hold 1000 levels.
-        let result = stacker::maybe_grow(64 * 1024, 1024 * 1024, || lower(self));
+        let result = crate::stack::grow(64 * 1024, 1024 * 1024, || lower(self));
         self.nesting -= 1;
         Some(result)
     }

@@ -1,12 +1,15 @@
 //! Source text → AST: tree-sitter parsing and lowering.
 
 pub mod ast;
+#[cfg(not(target_arch = "wasm32"))]
 mod lower;
 pub mod pretty;
 
+#[cfg(not(target_arch = "wasm32"))]
 pub use lower::SyntaxError;
 
 /// The result of parsing: always a module, plus the syntax errors found.
+#[cfg(not(target_arch = "wasm32"))]
 #[derive(Debug, Clone)]
 pub struct Parsed {
     pub module: ast::Module,
@@ -14,12 +17,14 @@ pub struct Parsed {
 }
 
 /// Parses Gloam source. Never fails: broken parts are reported and left out.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn parse(source: &str) -> Parsed {
     let tree = parse_tree(source);
     let (module, errors) = lower::lower(source, &tree);
     Parsed { module, errors }
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 fn parse_tree(source: &str) -> tree_sitter::Tree {
     let mut parser = tree_sitter::Parser::new();
     parser

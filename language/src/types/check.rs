@@ -657,7 +657,7 @@ impl<'m> Checker<'m> {
     // ---- expressions --------------------------------------------------------
 
     fn infer(&mut self, expr: &Expr) -> Type {
-        let ty = stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.infer_kind(expr));
+        let ty = crate::stack::grow(64 * 1024, 1024 * 1024, || self.infer_kind(expr));
         self.expr_types[expr.id.index()] = Some(ty.clone());
         ty
     }

@@ -183,7 +183,7 @@ impl Space<'_> {
 
     /// A witness (values the rows miss but `vector` matches), if there is one.
     fn useful(&self, rows: &[Vec<Pat>], vector: &[Pat], types: &[Type]) -> Option<Vec<Pat>> {
-        stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.useful_inner(rows, vector, types))
+        crate::stack::grow(64 * 1024, 1024 * 1024, || self.useful_inner(rows, vector, types))
     }
 
     fn useful_inner(&self, rows: &[Vec<Pat>], vector: &[Pat], types: &[Type]) -> Option<Vec<Pat>> {

@@ -10,7 +10,7 @@ use super::error::ApiError;
 use super::replay::{self, LiveValuesRequest, LiveValuesResult, ReplayRequest, ReplayResult};
 use super::state::{AppState, CanvasRuntime, Event};
 use crate::canvas::ToplevelDiagnostic;
-use crate::wire;
+use gloam_interpreter::wire;
 use axum::extract::{FromRequestParts, Path, Query, RawPathParams, State};
 use axum::http::header;
 use axum::http::request::Parts;

@@ -11,7 +11,7 @@ use super::traffic::{Origin, Outcome, record, run_live};
 use crate::canvas::CanvasCode;
 use crate::engine::{Engine, Execution};
 use crate::redact::SecretValues;
-use crate::wire;
+use gloam_interpreter::wire;
 use gloam_interpreter::{Effects, HttpResponse, Value};
 use gloam_language::ast::ItemKind;
 use gloam_language::schedule::{CivilMinute, Schedule};

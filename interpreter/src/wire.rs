@@ -1,10 +1,11 @@
-//! Values as JSON for storage: effect arguments and results in traces,
-//! datastore rows. Lossless and tagged (`{"Int": 1}`, `{"Record": …}`), so a
-//! replay gets back exactly the value that was recorded. Functions cannot be
-//! stored.
+//! Values as JSON, for storage and for crossing the sandbox's wall: effect
+//! arguments and results in traces, datastore rows, and the values compiled
+//! handlers take and give. Lossless and tagged (`{"Int": 1}`, `{"Record": …}`),
+//! so a replay gets back exactly the value that was recorded. Functions cannot
+//! be stored.
 
-use gloam_interpreter::Value;
-use gloam_interpreter::value::{Record, Variant};
+use crate::Value;
+use crate::value::{Record, Variant};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -82,6 +83,16 @@ fn from_wire(wire: Wire) -> Value {
 /// The stored form of a value.
 pub fn encode(value: &Value) -> Result<serde_json::Value, String> {
     serde_json::to_value(to_wire(value)?).map_err(|error| error.to_string())
+}
+
+/// The stored form of a value, as text.
+pub fn encode_text(value: &Value) -> Result<String, String> {
+    serde_json::to_string(&to_wire(value)?).map_err(|error| error.to_string())
+}
+
+/// A value back from its stored form as text.
+pub fn decode_text(text: &[u8]) -> Result<Value, String> {
+    serde_json::from_slice::<Wire>(text).map(from_wire).map_err(|error| format!("stored value does not decode: {error}"))
 }
 
 /// A value back from its stored form.
