@@ -43,9 +43,16 @@ pub trait Callbacks {
 /// The types a call was checked at, for functions whose behaviour depends on
 /// them (`Json.decode`, `Json.fromJson` decode into their result's `Ok` type;
 /// `List.sum` of an empty list is `0` or `0.0` by its result type).
+/// Builtins must be listed in [`reads_call_site`] when they read it.
 pub struct CallSite<'a> {
     pub result_type: &'a Type,
     pub table: &'a TypeTable,
+}
+
+/// Whether a builtin reads its [`CallSite`]. Compiled code hands the types
+/// over only to these (decoding them costs time on every call otherwise).
+pub fn reads_call_site(builtin: Builtin) -> bool {
+    matches!(builtin, Builtin::JsonDecode | Builtin::JsonFromJson | Builtin::ListSum)
 }
 
 /// The natural order of comparable values (Int, Float by `total_cmp`, String

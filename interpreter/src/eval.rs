@@ -441,6 +441,7 @@ impl<'a, 'e> Evaluator<'a, 'e> {
                 }
                 self.enter_function(&decl.body, env)
             }
+            Function::Compiled { .. } => Err(ErrorKind::BrokenCode.into()),
             Function::Closure { lambda, environment } => {
                 let (params, body) = *self.lambdas.get(lambda).ok_or(ErrorKind::BrokenCode)?;
                 if params.len() != arguments.len() {
@@ -589,7 +590,9 @@ fn float_op(op: BinaryOp, a: f64, b: f64) -> Result<Value, ErrorKind> {
     if result.is_finite() { Ok(Value::Float(result)) } else { Err(ErrorKind::NonFiniteFloat) }
 }
 
-pub(crate) fn binary(op: BinaryOp, left: Value, right: Value) -> Result<Value, ErrorKind> {
+/// A binary operator on two evaluated operands (`&&` and `||` short-circuit
+/// before this).
+pub fn binary(op: BinaryOp, left: Value, right: Value) -> Result<Value, ErrorKind> {
     use std::cmp::Ordering;
     match op {
         BinaryOp::And | BinaryOp::Or => match (left, right) {

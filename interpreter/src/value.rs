@@ -53,6 +53,14 @@ pub enum Function {
     /// A top-level function, by name.
     Global(String),
     Builtin(Builtin),
+    /// Compiled code's function: its index in the sandbox's function table,
+    /// the values it captured, and its name when it is a top-level function.
+    /// Only the compiled engine makes and calls these.
+    Compiled {
+        index: u32,
+        captured: Vec<Value>,
+        name: Option<String>,
+    },
     /// A variant constructor with a payload, used as a function.
     Constructor {
         type_name: String,
@@ -262,7 +270,8 @@ impl fmt::Display for Value {
                 Ok(())
             }
             Value::Function(function) => match function.as_ref() {
-                Function::Closure { .. } => f.write_str("<lambda>"),
+                Function::Closure { .. } | Function::Compiled { name: None, .. } => f.write_str("<lambda>"),
+                Function::Compiled { name: Some(name), .. } => write!(f, "<fn {name}>"),
                 Function::Global(name) => write!(f, "<fn {name}>"),
                 Function::Builtin(builtin) => write!(f, "<fn {}>", builtin.name()),
                 Function::Constructor { case, .. } => write!(f, "<constructor {case}>"),

@@ -4,7 +4,7 @@ use super::ty::Type;
 use crate::syntax::ast::Span;
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum TypeDefKind {
     /// Fields in declaration order.
     Record(Vec<(String, Type)>),
@@ -16,7 +16,7 @@ pub enum TypeDefKind {
 
 /// A declared type. Field and payload types use `Type::Generic(i)` for the
 /// `i`-th parameter.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TypeDef {
     pub name: String,
     pub parameters: Vec<String>,
@@ -35,14 +35,14 @@ impl TypeDef {
 }
 
 /// Where a constructor comes from.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ConstructorInfo {
     pub type_name: String,
     pub index: usize,
     pub payload: Vec<Type>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TypeTable {
     pub defs: BTreeMap<String, TypeDef>,
     pub constructors: BTreeMap<String, ConstructorInfo>,

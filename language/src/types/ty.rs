@@ -5,7 +5,7 @@ use std::fmt;
 
 /// A type. `Var` is an inference variable; `Generic(i)` is the `i`-th
 /// quantified variable of the [`Scheme`] or type declaration it appears in.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Type {
     /// A named type with its arguments: `Int`, `List<a>`, `Todo`, `Http.Response`.
     Con(String, Vec<Type>),

@@ -1,0 +1,12 @@
+//! Link settings for the sandbox module: compiled programs put their functions
+//! into its function table (exported, growable), and deep handlers need more
+//! than the default 1 MiB of stack (the stack comes first in memory, so an
+//! overflow traps instead of overwriting data).
+
+fn main() {
+    if std::env::var("CARGO_CFG_TARGET_ARCH").as_deref() == Ok("wasm32") {
+        for argument in ["--export-table", "--growable-table", "-zstack-size=4194304"] {
+            println!("cargo:rustc-link-arg-cdylib={argument}");
+        }
+    }
+}

@@ -1,0 +1,617 @@
+//! The exports compiled programs call, and the imports from the host.
+//!
+//! Single-threaded by construction (one instance, one request). State is
+//! borrowed only for the moment of an access, never across a call into
+//! compiled code, because compiled code calls back in.
+#![allow(unsafe_code)] // the ABI: exported statics, raw memory and function-table calls
+
+use gloam_interpreter::builtins::{self, CallSite, Callbacks};
+use gloam_interpreter::value::Function;
+use gloam_interpreter::{ErrorKind, RuntimeError, Value, binary, wire};
+use gloam_language::Builtin;
+use gloam_language::Purity;
+use gloam_language::ast::BinaryOp;
+use gloam_language::types::table::TypeTable;
+use gloam_language::types::ty::Type;
+use serde::Deserialize;
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+#[link(wasm_import_module = "host")]
+unsafe extern "C" {
+    /// A failure: `{"message": …, "site": …}` as JSON. The guest traps right after.
+    fn error(ptr: *const u8, len: usize);
+    /// An effect call with its arguments as a wire-encoded list. Returns the
+    /// length of the answer: the wire-encoded result when `>= 0`, an error
+    /// message of `-n` bytes otherwise; `take` copies it here.
+    fn effect(builtin: u32, site: u32, ptr: *const u8, len: usize) -> i64;
+    fn take(ptr: *mut u8);
+}
+
+/// No expression (a builtin calling back, the host calling in).
+const NO_SITE: u32 = u32::MAX;
+
+/// Read and written in place by compiled code: `remaining_steps` at offset 0,
+/// `depth` at 8, `max_depth` at 12.
+#[repr(C)]
+pub struct Counters {
+    remaining_steps: i64,
+    depth: i32,
+    max_depth: i32,
+}
+
+static mut COUNTERS: Counters = Counters { remaining_steps: 0, depth: 0, max_depth: 0 };
+
+/// The types compiled code hands over for builtins that read their call site.
+#[derive(Deserialize)]
+struct Metadata {
+    table: TypeTable,
+    sites: BTreeMap<u32, Type>,
+}
+
+struct State {
+    values: Vec<Value>,
+    stack: Vec<Value>,
+    max_steps: u64,
+    /// The expression errors of a builtin are reported at.
+    site: u32,
+    metadata_text: Vec<u8>,
+    metadata: Option<Arc<Metadata>>,
+}
+
+thread_local! {
+    static STATE: RefCell<State> = const {
+        RefCell::new(State {
+            values: Vec::new(),
+            stack: Vec::new(),
+            max_steps: 0,
+            site: NO_SITE,
+            metadata_text: Vec::new(),
+            metadata: None,
+        })
+    };
+}
+
+static UNKNOWN_TYPE: Type = Type::Var(u32::MAX);
+static NO_TYPES: TypeTable = TypeTable { defs: BTreeMap::new(), constructors: BTreeMap::new() };
+
+fn with<R>(access: impl FnOnce(&mut State) -> R) -> R {
+    STATE.with(|state| access(&mut state.borrow_mut()))
+}
+
+fn counters() -> &'static mut Counters {
+    // SAFETY: single-threaded; no reference is kept across calls into compiled code.
+    unsafe { &mut *(&raw mut COUNTERS) }
+}
+
+/// Reports a failure to the host and stops the instance.
+fn fail(kind: ErrorKind, site: u32) -> ! {
+    let report = serde_json::json!({ "message": kind.to_string(), "site": site }).to_string();
+    // SAFETY: the host reads `len` bytes at `ptr` before this returns.
+    unsafe { error(report.as_ptr(), report.len()) };
+    std::process::abort()
+}
+
+fn handle(value: Value) -> i32 {
+    with(|state| {
+        state.values.push(value);
+        (state.values.len() - 1) as i32
+    })
+}
+
+fn value(handle: i32) -> Value {
+    with(|state| state.values.get(handle as usize).cloned())
+        .unwrap_or_else(|| fail(ErrorKind::Internal(format!("no value has handle {handle}")), NO_SITE))
+}
+
+fn text(handle: i32) -> Arc<str> {
+    match value(handle) {
+        Value::String(text) => text,
+        other => fail(ErrorKind::Internal(format!("expected a name, found {other}")), NO_SITE),
+    }
+}
+
+fn pop_many(count: i32) -> Vec<Value> {
+    with(|state| {
+        let from = state.stack.len().checked_sub(count as usize)?;
+        Some(state.stack.split_off(from))
+    })
+    .unwrap_or_else(|| fail(ErrorKind::Internal("the argument stack is short".into()), NO_SITE))
+}
+
+fn pairs(count: i32) -> Vec<(String, Value)> {
+    let mut items = pop_many(count * 2).into_iter();
+    let mut pairs = Vec::with_capacity(count as usize);
+    while let (Some(name), Some(value)) = (items.next(), items.next()) {
+        let Value::String(name) = name else { fail(ErrorKind::Internal("a field name is not a String".into()), NO_SITE) };
+        pairs.push((name.to_string(), value));
+    }
+    pairs
+}
+
+fn charge(steps: u64) -> Result<(), RuntimeError> {
+    let counters = counters();
+    counters.remaining_steps = counters.remaining_steps.saturating_sub(steps as i64);
+    if counters.remaining_steps < 0 {
+        return Err(ErrorKind::StepLimit { limit: with(|state| state.max_steps) }.into());
+    }
+    Ok(())
+}
+
+struct Guest;
+
+impl Callbacks for Guest {
+    fn call(&mut self, function: &Value, arguments: Vec<Value>) -> Result<Value, RuntimeError> {
+        let site = with(|state| state.site);
+        call_value(function, arguments, NO_SITE, site)
+    }
+
+    fn charge(&mut self, steps: u64) -> Result<(), RuntimeError> {
+        charge(steps)
+    }
+}
+
+fn call_value(function: &Value, arguments: Vec<Value>, call_site: u32, error_site: u32) -> Result<Value, RuntimeError> {
+    let Value::Function(inner) = function else { return Err(ErrorKind::BrokenCode.into()) };
+    match inner.as_ref() {
+        Function::Compiled { index, .. } => {
+            let limits = counters();
+            if limits.depth >= limits.max_depth {
+                return Err(ErrorKind::RecursionLimit { limit: limits.max_depth as u32 }.into());
+            }
+            with(|state| state.stack.extend(arguments));
+            limits.depth += 1;
+            let closure = handle(function.clone());
+            // SAFETY: function pointers are indices into the shared function
+            // table; compiled code puts its functions there, each of type
+            // (closure: i32) -> i32, before it hands out their indices.
+            let compiled: extern "C" fn(i32) -> i32 = unsafe { std::mem::transmute(*index as usize) };
+            let result = compiled(closure);
+            counters().depth -= 1;
+            Ok(value(result))
+        }
+        Function::Builtin(builtin) => call_builtin(*builtin, arguments, call_site, error_site),
+        Function::Constructor { type_name, case, arity } if *arity == arguments.len() => {
+            Ok(Value::variant(type_name, case, arguments))
+        }
+        _ => Err(ErrorKind::BrokenCode.into()),
+    }
+}
+
+fn metadata() -> Option<Arc<Metadata>> {
+    if let Some(metadata) = with(|state| state.metadata.clone()) {
+        return Some(metadata);
+    }
+    let text = with(|state| std::mem::take(&mut state.metadata_text));
+    let parsed: Metadata = serde_json::from_slice(&text).ok()?;
+    let parsed = Arc::new(parsed);
+    with(|state| state.metadata = Some(parsed.clone()));
+    Some(parsed)
+}
+
+fn call_builtin(builtin: Builtin, arguments: Vec<Value>, call_site: u32, error_site: u32) -> Result<Value, RuntimeError> {
+    if builtin.purity() == Purity::Effect {
+        return call_effect(builtin, arguments, call_site).map_err(RuntimeError::new);
+    }
+    let saved = with(|state| std::mem::replace(&mut state.site, error_site));
+    let result = match builtins::reads_call_site(builtin).then(metadata).flatten() {
+        Some(metadata) => {
+            let result_type = metadata.sites.get(&call_site).unwrap_or(&UNKNOWN_TYPE);
+            builtins::call_pure(builtin, arguments, &CallSite { result_type, table: &metadata.table }, &mut Guest)
+        }
+        None => builtins::call_pure(builtin, arguments, &CallSite { result_type: &UNKNOWN_TYPE, table: &NO_TYPES }, &mut Guest),
+    };
+    with(|state| state.site = saved);
+    result
+}
+
+fn call_effect(builtin: Builtin, arguments: Vec<Value>, site: u32) -> Result<Value, ErrorKind> {
+    let failed = |message: String| ErrorKind::Effect { function: builtin.name(), message };
+    let request = wire::encode_text(&Value::list(arguments)).map_err(failed)?;
+    let index = Builtin::ALL.iter().position(|candidate| *candidate == builtin).unwrap_or(usize::MAX) as u32;
+    // SAFETY: the host reads the request before returning, then `take` writes
+    // exactly the announced number of bytes into the buffer.
+    let answer_length = unsafe { effect(index, site, request.as_ptr(), request.len()) };
+    let mut answer = vec![0u8; answer_length.unsigned_abs() as usize];
+    unsafe { take(answer.as_mut_ptr()) };
+    if answer_length >= 0 {
+        wire::decode_text(&answer).map_err(ErrorKind::Internal)
+    } else {
+        Err(failed(String::from_utf8_lossy(&answer).into_owned()))
+    }
+}
+
+fn or_fail<T>(result: Result<T, RuntimeError>, site: u32) -> T {
+    result.unwrap_or_else(|error| fail(error.kind, site))
+}
+
+// ---- Set-up and crossing the wall -------------------------------------------
+
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_init(max_steps: i64, max_depth: i32) {
+    *counters() = Counters { remaining_steps: max_steps, depth: 0, max_depth };
+    with(|state| state.max_steps = max_steps as u64);
+    std::panic::set_hook(Box::new(|info| {
+        fail(ErrorKind::Internal(format!("the sandbox's runtime panicked: {info}")), NO_SITE)
+    }));
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_counters() -> i32 {
+    (&raw mut COUNTERS) as i32
+}
+
+/// Memory for the host or the program to write into; never freed (the instance is).
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_alloc(length: i32) -> i32 {
+    let mut buffer = std::mem::ManuallyDrop::new(vec![0u8; length.max(0) as usize]);
+    buffer.as_mut_ptr() as i32
+}
+
+fn bytes(ptr: i32, length: i32) -> &'static [u8] {
+    // SAFETY: the caller wrote `length` bytes at `ptr` (from `rt_alloc`).
+    unsafe { std::slice::from_raw_parts(ptr as usize as *const u8, length as usize) }
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_metadata(ptr: i32, length: i32) {
+    let text = bytes(ptr, length).to_vec();
+    with(|state| state.metadata_text = text);
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_decode(ptr: i32, length: i32) -> i32 {
+    match wire::decode_text(bytes(ptr, length)) {
+        Ok(decoded) => handle(decoded),
+        Err(message) => fail(ErrorKind::Internal(message), NO_SITE),
+    }
+}
+
+/// The wire form of a value, as `(ptr << 32) | length`.
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_encode(handle: i32) -> i64 {
+    match wire::encode_text(&value(handle)) {
+        Ok(text) => {
+            let text = std::mem::ManuallyDrop::new(text.into_bytes());
+            ((text.as_ptr() as i64) << 32) | text.len() as i64
+        }
+        Err(message) => fail(ErrorKind::Internal(message), NO_SITE),
+    }
+}
+
+// ---- Scalars ------------------------------------------------------------------
+
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_int(number: i64) -> i32 {
+    handle(Value::Int(number))
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_float(number: f64) -> i32 {
+    handle(Value::Float(number))
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_bool(flag: i32) -> i32 {
+    handle(Value::Bool(flag != 0))
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_char(code: i32) -> i32 {
+    match char::from_u32(code as u32) {
+        Some(c) => handle(Value::Char(c)),
+        None => fail(ErrorKind::Internal(format!("{code} is not a character")), NO_SITE),
+    }
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_unit() -> i32 {
+    handle(Value::Unit)
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_string(ptr: i32, length: i32) -> i32 {
+    match std::str::from_utf8(bytes(ptr, length)) {
+        Ok(text) => handle(Value::string(text)),
+        Err(_) => fail(ErrorKind::Internal("a string constant is not UTF-8".into()), NO_SITE),
+    }
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_as_int(handle: i32) -> i64 {
+    match value(handle) {
+        Value::Int(number) => number,
+        _ => fail(ErrorKind::BrokenCode, NO_SITE),
+    }
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_as_float(handle: i32) -> f64 {
+    match value(handle) {
+        Value::Float(number) => number,
+        _ => fail(ErrorKind::BrokenCode, NO_SITE),
+    }
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_as_bool(handle: i32) -> i32 {
+    match value(handle) {
+        Value::Bool(flag) => flag as i32,
+        _ => fail(ErrorKind::BrokenCode, NO_SITE),
+    }
+}
+
+// ---- Building values ----------------------------------------------------------
+
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_push(handle: i32) {
+    let pushed = value(handle);
+    with(|state| state.stack.push(pushed));
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_pop() -> i32 {
+    let popped = with(|state| state.stack.pop())
+        .unwrap_or_else(|| fail(ErrorKind::Internal("the argument stack is empty".into()), NO_SITE));
+    handle(popped)
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_list(count: i32) -> i32 {
+    handle(Value::list(pop_many(count)))
+}
+
+/// `count` key/value pairs; a later key wins, as in the interpreter.
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_dict(count: i32) -> i32 {
+    handle(Value::dict(pairs(count).into_iter().collect()))
+}
+
+/// `count` name/value pairs, in declaration order.
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_record(type_name: i32, count: i32) -> i32 {
+    let fields = pairs(count);
+    handle(Value::record(&text(type_name), fields))
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_variant(type_name: i32, case: i32, count: i32) -> i32 {
+    let payload = pop_many(count);
+    handle(Value::variant(&text(type_name), &text(case), payload))
+}
+
+/// A string from `count` parts, as the interpreter interpolates them.
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_interpolate(count: i32) -> i32 {
+    let mut joined = String::new();
+    for part in pop_many(count) {
+        match part {
+            Value::String(inner) => joined.push_str(&inner),
+            Value::Char(c) => joined.push(c),
+            other => joined.push_str(&other.to_string()),
+        }
+    }
+    handle(Value::string(joined))
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_field(record: i32, name: i32) -> i32 {
+    let name = text(name);
+    match value(record).field(&name) {
+        Some(field) => handle(field.clone()),
+        None => fail(ErrorKind::BrokenCode, NO_SITE),
+    }
+}
+
+/// A record with `count` name/value pairs replaced.
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_update(record: i32, count: i32) -> i32 {
+    let changes = pairs(count);
+    let Value::Record(original) = value(record) else { fail(ErrorKind::BrokenCode, NO_SITE) };
+    let mut updated = (*original).clone();
+    for (name, new_value) in changes {
+        match updated.fields.iter_mut().find(|(field, _)| *field == name) {
+            Some(slot) => slot.1 = new_value,
+            None => fail(ErrorKind::BrokenCode, NO_SITE),
+        }
+    }
+    handle(Value::Record(Arc::new(updated)))
+}
+
+// ---- Reading values (patterns) ------------------------------------------------
+
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_is_case(variant: i32, case: i32) -> i32 {
+    match value(variant) {
+        Value::Variant(variant) => (*variant.case == *text(case)) as i32,
+        _ => 0,
+    }
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_payload(variant: i32, index: i32) -> i32 {
+    match value(variant) {
+        Value::Variant(variant) => match variant.payload.get(index as usize) {
+            Some(item) => handle(item.clone()),
+            None => fail(ErrorKind::BrokenCode, NO_SITE),
+        },
+        _ => fail(ErrorKind::BrokenCode, NO_SITE),
+    }
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_list_len(list: i32) -> i32 {
+    match value(list) {
+        Value::List(items) => items.len() as i32,
+        _ => -1,
+    }
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_list_item(list: i32, index: i32) -> i32 {
+    match value(list) {
+        Value::List(items) => match items.get(index as usize) {
+            Some(item) => handle(item.clone()),
+            None => fail(ErrorKind::BrokenCode, NO_SITE),
+        },
+        _ => fail(ErrorKind::BrokenCode, NO_SITE),
+    }
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_list_rest(list: i32, from: i32) -> i32 {
+    match value(list) {
+        Value::List(items) => handle(Value::list(items.get(from as usize..).unwrap_or_default().to_vec())),
+        _ => fail(ErrorKind::BrokenCode, NO_SITE),
+    }
+}
+
+/// Structural equality of a value and a pattern's literal.
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_equal(a: i32, b: i32) -> i32 {
+    (value(a) == value(b)) as i32
+}
+
+// ---- Operators ------------------------------------------------------------------
+
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_binary(op: i32, a: i32, b: i32, site: u32) -> i32 {
+    let Some(op) = BinaryOp::ALL.get(op as usize) else { fail(ErrorKind::BrokenCode, site) };
+    match binary(*op, value(a), value(b)) {
+        Ok(result) => handle(result),
+        Err(kind) => fail(kind, site),
+    }
+}
+
+/// `op`: 0 is `-`, 1 is `!`.
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_unary(op: i32, operand: i32, site: u32) -> i32 {
+    match (op, value(operand)) {
+        (1, Value::Bool(flag)) => handle(Value::Bool(!flag)),
+        (0, Value::Int(number)) => match number.checked_neg() {
+            Some(negated) => handle(Value::Int(negated)),
+            None => fail(ErrorKind::IntOverflow { operation: format!("-({number})") }, site),
+        },
+        (0, Value::Float(number)) => handle(Value::Float(-number)),
+        _ => fail(ErrorKind::BrokenCode, site),
+    }
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_int_mul(a: i64, b: i64, site: u32) -> i64 {
+    a.checked_mul(b).unwrap_or_else(|| fail(ErrorKind::IntOverflow { operation: format!("{a} * {b}") }, site))
+}
+
+/// Failures detected by compiled code. `kind`: 0 Int overflow of `a op b`,
+/// 1 of `-a`, 2 division by zero, 3 a non-finite Float, 4 the step budget,
+/// 5 the recursion limit, 6 no match for the value with handle `a`, 7 broken code.
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_fail(kind: i32, site: u32, op: i32, a: i64, b: i64) {
+    let symbol = BinaryOp::ALL.get(op as usize).map_or("?", |op| op.symbol());
+    let counters = counters();
+    let kind = match kind {
+        0 => ErrorKind::IntOverflow { operation: format!("{a} {symbol} {b}") },
+        1 => ErrorKind::IntOverflow { operation: format!("-({a})") },
+        2 => ErrorKind::DivisionByZero,
+        3 => ErrorKind::NonFiniteFloat,
+        4 => ErrorKind::StepLimit { limit: with(|state| state.max_steps) },
+        5 => ErrorKind::RecursionLimit { limit: counters.max_depth as u32 },
+        6 => ErrorKind::NoMatch { value: value(a as i32).to_string() },
+        _ => ErrorKind::BrokenCode,
+    };
+    fail(kind, site)
+}
+
+// ---- Functions ----------------------------------------------------------------
+
+/// A function value for compiled code at table `index`, capturing `count`
+/// pushed values; `name` is a String handle for top-level functions, or -1.
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_closure(index: i32, count: i32, name: i32) -> i32 {
+    let captured = pop_many(count);
+    let name = (name >= 0).then(|| text(name).to_string());
+    handle(Value::Function(Arc::new(Function::Compiled { index: index as u32, captured, name })))
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_captured(closure: i32, index: i32) -> i32 {
+    let Value::Function(function) = value(closure) else { fail(ErrorKind::BrokenCode, NO_SITE) };
+    match function.as_ref() {
+        Function::Compiled { captured, .. } => match captured.get(index as usize) {
+            Some(item) => handle(item.clone()),
+            None => fail(ErrorKind::BrokenCode, NO_SITE),
+        },
+        _ => fail(ErrorKind::BrokenCode, NO_SITE),
+    }
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_builtin_value(builtin: i32) -> i32 {
+    match Builtin::ALL.get(builtin as usize) {
+        Some(builtin) => handle(Value::Function(Arc::new(Function::Builtin(*builtin)))),
+        None => fail(ErrorKind::BrokenCode, NO_SITE),
+    }
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_constructor_value(type_name: i32, case: i32, arity: i32) -> i32 {
+    let (type_name, case) = (text(type_name).to_string(), text(case).to_string());
+    handle(Value::Function(Arc::new(Function::Constructor { type_name, case, arity: arity as usize })))
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_datastore(name: i32) -> i32 {
+    handle(Value::Datastore(text(name)))
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_worker(name: i32) -> i32 {
+    handle(Value::Worker(text(name)))
+}
+
+/// Calls a function value with `count` pushed arguments.
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_call(function: i32, count: i32, call_site: u32, error_site: u32) -> i32 {
+    let arguments = pop_many(count);
+    let result = call_value(&value(function), arguments, call_site, error_site);
+    handle(or_fail(result, error_site))
+}
+
+/// Calls a builtin (by its index in `Builtin::ALL`) with `count` pushed arguments.
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_builtin(builtin: i32, count: i32, call_site: u32, error_site: u32) -> i32 {
+    let arguments = pop_many(count);
+    let Some(builtin) = Builtin::ALL.get(builtin as usize) else { fail(ErrorKind::BrokenCode, error_site) };
+    let result = call_builtin(*builtin, arguments, call_site, error_site);
+    handle(or_fail(result, error_site))
+}
+
+/// What `?` does with a value: 0 unwraps it (`Ok`, `Some`), 1 returns it
+/// (`None`), 2 returns it as an error (`Error`).
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_try_kind(handle: i32) -> i32 {
+    match value(handle) {
+        Value::Variant(variant) => match (variant.case.as_str(), variant.payload.len()) {
+            ("Ok" | "Some", 1) => 0,
+            ("None", _) => 1,
+            ("Error", 1) => 2,
+            _ => fail(ErrorKind::BrokenCode, NO_SITE),
+        },
+        _ => fail(ErrorKind::BrokenCode, NO_SITE),
+    }
+}
+
+/// A handler's answer to `?` on an `Error`: the message as a 400 response.
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_try_response(error_value: i32) -> i32 {
+    let Value::Variant(variant) = value(error_value) else { fail(ErrorKind::BrokenCode, NO_SITE) };
+    let message = match variant.payload.first() {
+        Some(Value::String(text)) => text.to_string(),
+        Some(other) => other.to_string(),
+        None => fail(ErrorKind::BrokenCode, NO_SITE),
+    };
+    let site = CallSite { result_type: &UNKNOWN_TYPE, table: &NO_TYPES };
+    let response = builtins::call_pure(Builtin::HttpText, vec![Value::string(message), Value::Int(400)], &site, &mut Guest);
+    handle(or_fail(response, NO_SITE))
+}
