@@ -6,6 +6,7 @@
 //!        ──types::check──▶ Checked (a type per ExprId, TypeTable, errors)
 //! ```
 
+pub mod codegen;
 pub mod diagnostic;
 pub mod schedule;
 pub mod stack;

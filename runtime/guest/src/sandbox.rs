@@ -27,6 +27,10 @@ unsafe extern "C" {
     /// message of `-n` bytes otherwise; `take` copies it here.
     fn effect(builtin: u32, site: u32, ptr: *const u8, len: usize) -> i64;
     fn take(ptr: *mut u8);
+    /// The program's metadata (JSON: the type table and each call site's
+    /// type), asked for only by builtins that read their call site.
+    fn metadata_length() -> usize;
+    fn metadata(ptr: *mut u8);
 }
 
 /// No expression (a builtin calling back, the host calling in).
@@ -56,7 +60,6 @@ struct State {
     max_steps: u64,
     /// The expression errors of a builtin are reported at.
     site: u32,
-    metadata_text: Vec<u8>,
     metadata: Option<Arc<Metadata>>,
 }
 
@@ -67,7 +70,6 @@ thread_local! {
             stack: Vec::new(),
             max_steps: 0,
             site: NO_SITE,
-            metadata_text: Vec::new(),
             metadata: None,
         })
     };
@@ -179,11 +181,13 @@ fn call_value(function: &Value, arguments: Vec<Value>, call_site: u32, error_sit
     }
 }
 
-fn metadata() -> Option<Arc<Metadata>> {
+fn program_metadata() -> Option<Arc<Metadata>> {
     if let Some(metadata) = with(|state| state.metadata.clone()) {
         return Some(metadata);
     }
-    let text = with(|state| std::mem::take(&mut state.metadata_text));
+    // SAFETY: the host writes exactly `metadata_length()` bytes.
+    let mut text = vec![0u8; unsafe { metadata_length() }];
+    unsafe { metadata(text.as_mut_ptr()) };
     let parsed: Metadata = serde_json::from_slice(&text).ok()?;
     let parsed = Arc::new(parsed);
     with(|state| state.metadata = Some(parsed.clone()));
@@ -195,7 +199,7 @@ fn call_builtin(builtin: Builtin, arguments: Vec<Value>, call_site: u32, error_s
         return call_effect(builtin, arguments, call_site).map_err(RuntimeError::new);
     }
     let saved = with(|state| std::mem::replace(&mut state.site, error_site));
-    let result = match builtins::reads_call_site(builtin).then(metadata).flatten() {
+    let result = match builtins::reads_call_site(builtin).then(program_metadata).flatten() {
         Some(metadata) => {
             let result_type = metadata.sites.get(&call_site).unwrap_or(&UNKNOWN_TYPE);
             builtins::call_pure(builtin, arguments, &CallSite { result_type, table: &metadata.table }, &mut Guest)
@@ -252,12 +256,6 @@ pub extern "C" fn rt_alloc(length: i32) -> i32 {
 fn bytes(ptr: i32, length: i32) -> &'static [u8] {
     // SAFETY: the caller wrote `length` bytes at `ptr` (from `rt_alloc`).
     unsafe { std::slice::from_raw_parts(ptr as usize as *const u8, length as usize) }
-}
-
-#[unsafe(no_mangle)]
-pub extern "C" fn rt_metadata(ptr: i32, length: i32) {
-    let text = bytes(ptr, length).to_vec();
-    with(|state| state.metadata_text = text);
 }
 
 #[unsafe(no_mangle)]
