@@ -14,9 +14,11 @@
 //! A program with errors renders its diagnostics. Otherwise, when it has a
 //! `fn main()`, main is called; then each request is run.
 
-use gloam_interpreter::{LiveValues, MemoryEffects, Options, Program, Run, Value};
-use gloam_language::ast::{ExprKind, ItemKind};
+use gloam_interpreter::{HttpRequest, LiveValues, MemoryEffects, Options, Program, Value};
+use gloam_language::ast::{Expr, ExprId, ExprKind, ItemKind, Module, Span};
 use gloam_language::diagnostic::{LineColumn, render_all};
+use gloam_runtime::effects::Immediate;
+use gloam_runtime::sandbox::{self, CompiledProgram, Sandbox, SandboxLimits};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -74,17 +76,20 @@ fn effects_for(directives: &Directives) -> MemoryEffects {
     effects
 }
 
-fn describe_result(out: &mut String, run: &Run, source: &str) {
-    match &run.result {
+/// What a run gave: a value, or an error's message and the place it stopped.
+type Outcome = Result<Value, (String, Option<Span>)>;
+
+fn describe_result(out: &mut String, result: &Outcome, source: &str) {
+    match result {
         Ok(value) => {
             let _ = writeln!(out, "{value}");
         }
-        Err(error) => {
-            let at = error.span.map(|span| {
+        Err((message, span)) => {
+            let at = span.map(|span| {
                 let position = LineColumn::of(source, span.start as usize);
                 format!(" (at {}:{})", position.line, position.column)
             });
-            let _ = writeln!(out, "runtime error: {error}{}", at.unwrap_or_default());
+            let _ = writeln!(out, "runtime error: {message}{}", at.unwrap_or_default());
         }
     }
 }
@@ -137,8 +142,114 @@ fn abbreviate(text: &str) -> String {
     format!("{cut}…")
 }
 
-/// Everything a program does, as text.
+/// Which engine runs a corpus program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// The reference interpreter, with live values when the program asks.
+    Interpreter,
+    /// The interpreter without live values: what the compiled engine must match.
+    InterpreterOnly,
+    /// Compiled to WebAssembly and run in the sandbox.
+    Compiled,
+}
+
+/// Everything a program does on the interpreter, live values included, as text.
 pub fn run_program(source: &str, file_name: &str) -> String {
+    run_program_on(source, file_name, Engine::Interpreter)
+}
+
+/// Runs programs on one engine, the way corpus programs run.
+struct Runner<'a> {
+    engine: Engine,
+    program: Program<'a>,
+    options: Options,
+    compiled: Option<(std::sync::Arc<Sandbox>, CompiledProgram, tokio::runtime::Runtime)>,
+}
+
+impl<'a> Runner<'a> {
+    fn new(engine: Engine, program: Program<'a>, options: Options) -> Result<Runner<'a>, String> {
+        let compiled = match engine {
+            Engine::Compiled => {
+                let sandbox = Sandbox::shared().map_err(|error| error.to_string())?;
+                let compiled = sandbox.compile(program.module, program.checked).map_err(|error| error.to_string())?;
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|error| error.to_string())?;
+                Some((sandbox, compiled, runtime))
+            }
+            _ => None,
+        };
+        Ok(Runner { engine, program, options, compiled })
+    }
+
+    fn run(&self, entry: Entry, effects: &mut MemoryEffects) -> (Outcome, LiveValues) {
+        let Some((sandbox, compiled, runtime)) = &self.compiled else {
+            let run = match entry {
+                Entry::Function { name, arguments } => {
+                    self.program.call_function(name, arguments, effects, self.options).expect("main exists")
+                }
+                Entry::Handler { item, request } => {
+                    let Some(ItemKind::Handler(handler)) = self.program.module.items.get(item).map(|item| &item.kind)
+                    else {
+                        unreachable!("handlers are found by position")
+                    };
+                    self.program.run_handler(handler, &request, effects, self.options)
+                }
+            };
+            return (run.result.map_err(|error| (error.kind.to_string(), error.span)), run.live_values);
+        };
+        let limits = SandboxLimits { steps: self.options.limits, ..SandboxLimits::default() };
+        let entry = match entry {
+            Entry::Function { name, arguments } => sandbox::Entry::Function { name, arguments },
+            Entry::Handler { item, request } => {
+                let Some(ItemKind::Handler(handler)) = self.program.module.items.get(item).map(|item| &item.kind)
+                else {
+                    unreachable!("handlers are found by position")
+                };
+                let request = gloam_interpreter::request::request_value(&handler.route.text, &request);
+                sandbox::Entry::Handler { item, request }
+            }
+        };
+        let given = Immediate(std::mem::take(effects));
+        let (result, Immediate(returned)) = runtime.block_on(sandbox.run(compiled, entry, given, limits));
+        *effects = returned;
+        let result = result.map_err(|failure| {
+            let span = failure.site.and_then(|site| span_of(self.program.module, site));
+            (failure.message, span)
+        });
+        (result, LiveValues::default())
+    }
+
+    fn records_live_values(&self) -> bool {
+        self.engine == Engine::Interpreter && self.options.record_live_values
+    }
+}
+
+enum Entry<'a> {
+    Function { name: &'a str, arguments: Vec<Value> },
+    Handler { item: usize, request: HttpRequest },
+}
+
+/// The span of an expression, by id.
+fn span_of(module: &Module, id: ExprId) -> Option<Span> {
+    fn find(expr: &Expr, id: ExprId) -> Option<Span> {
+        if expr.id == id {
+            return Some(expr.span);
+        }
+        let mut found = None;
+        expr.for_each_child(|child| {
+            if found.is_none() {
+                found = find(child, id);
+            }
+        });
+        found
+    }
+    module.bodies().find_map(|body| find(body, id))
+}
+
+/// Everything a program does on an engine, as text.
+pub fn run_program_on(source: &str, file_name: &str, engine: Engine) -> String {
     let analysis = gloam_language::analyze(source);
     let mut out = String::new();
     if !analysis.diagnostics.is_empty() {
@@ -155,12 +266,22 @@ pub fn run_program(source: &str, file_name: &str) -> String {
     if let Some(max_steps) = directives.max_steps {
         options.limits.max_steps = max_steps;
     }
-    if let Some(run) = program.call_function("main", Vec::new(), &mut effects, options) {
+    let runner = match Runner::new(engine, program, options) {
+        Ok(runner) => runner,
+        Err(message) => return format!("{out}cannot run on {engine:?}: {message}\n"),
+    };
+    let has_main = program
+        .module
+        .items
+        .iter()
+        .any(|item| matches!(&item.kind, ItemKind::Function(decl) if decl.name.text == "main"));
+    if has_main {
+        let (result, live_values) = runner.run(Entry::Function { name: "main", arguments: Vec::new() }, &mut effects);
         out += "== main ==\n";
-        describe_result(&mut out, &run, source);
-        if let Some(name) = &directives.live {
+        describe_result(&mut out, &result, source);
+        if let (Some(name), true) = (&directives.live, runner.records_live_values()) {
             out += "== live values ==\n";
-            describe_live_values(&mut out, &run.live_values, &analysis.module, name, source);
+            describe_live_values(&mut out, &live_values, &analysis.module, name, source);
         }
     }
     for line in &directives.requests {
@@ -177,8 +298,14 @@ pub fn run_program(source: &str, file_name: &str) -> String {
             out += "404: no handler\n";
             continue;
         };
-        let run = program.run_handler(handler, &request, &mut effects, options);
-        match &run.result {
+        let item = program
+            .module
+            .items
+            .iter()
+            .position(|item| matches!(&item.kind, ItemKind::Handler(decl) if std::ptr::eq(decl, handler)))
+            .expect("a found handler is one of the items");
+        let (result, _) = runner.run(Entry::Handler { item, request }, &mut effects);
+        match &result {
             Ok(value) => match gloam_interpreter::request::response_from_value(value) {
                 Ok(response) => {
                     let headers: Vec<String> = response.headers.iter().map(|(k, v)| format!("{k}: {v}")).collect();
@@ -188,7 +315,7 @@ pub fn run_program(source: &str, file_name: &str) -> String {
                     let _ = writeln!(out, "bad response: {error}");
                 }
             },
-            Err(_) => describe_result(&mut out, &run, source),
+            Err(_) => describe_result(&mut out, &result, source),
         }
     }
     if !effects.logs.is_empty() {

@@ -2,15 +2,48 @@
 //! what it did is compared with its snapshot in `snapshots/`. Adding a case is
 //! adding a file; `INSTA_UPDATE=always cargo test -p gloam-tests --test programs`
 //! (or `cargo xtask test --update`) writes new snapshots for review.
+//!
+//! Every program also runs compiled to WebAssembly, and must do exactly what
+//! it does on the interpreter: the same values, the same errors at the same
+//! places, the same effect calls in the same order.
+
+use gloam_tests::{Engine, run_program, run_program_on};
 
 #[test]
 fn programs() {
     insta::glob!("programs/**/*.gloam", |path| {
         let source = std::fs::read_to_string(path).expect("corpus files are readable");
         let name = path.file_name().and_then(|name| name.to_str()).unwrap_or("program.gloam");
-        let output = gloam_tests::run_program(&source, name);
+        let output = run_program(&source, name);
         insta::assert_snapshot!(output);
     });
+}
+
+#[test]
+fn compiled_programs_do_what_the_interpreter_does() {
+    let mut compared = 0;
+    let mut disagreements = Vec::new();
+    insta::glob!("programs/**/*.gloam", |path| {
+        let source = std::fs::read_to_string(path).expect("corpus files are readable");
+        let name = path.file_name().and_then(|name| name.to_str()).unwrap_or("program.gloam");
+        let interpreted = run_program_on(&source, name, Engine::InterpreterOnly);
+        let compiled = run_program_on(&source, name, Engine::Compiled);
+        compared += 1;
+        if interpreted != compiled {
+            let diff = similar::TextDiff::from_lines(&interpreted, &compiled)
+                .unified_diff()
+                .header("interpreter", "compiled")
+                .to_string();
+            disagreements.push(format!("{}:\n{diff}", path.display()));
+        }
+    });
+    assert!(compared > 200, "only {compared} corpus programs found");
+    assert!(
+        disagreements.is_empty(),
+        "{} of {compared} programs disagree:\n{}",
+        disagreements.len(),
+        disagreements.join("\n")
+    );
 }
 
 /// Every standard library function appears in at least one corpus program.

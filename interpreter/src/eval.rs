@@ -178,12 +178,12 @@ impl<'a, 'e> Evaluator<'a, 'e> {
     fn eval(&mut self, expr: &'a Expr, env: &Environment) -> Eval {
         self.charge(1).map_err(|error| error.at(expr.span))?;
         let value =
-            gloam_language::stack::grow(128 * 1024, 2 * 1024 * 1024, || self.eval_kind(expr, env)).map_err(
-                |flow| match flow {
+            gloam_language::stack::grow(128 * 1024, 2 * 1024 * 1024, || self.eval_kind(expr, env)).map_err(|flow| {
+                match flow {
                     Flow::Error(error) => Flow::Error(error.at(expr.span)),
                     other => other,
-                },
-            )?;
+                }
+            })?;
         if self.options.record_live_values {
             self.live.record(expr.id, &value);
         }

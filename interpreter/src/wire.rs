@@ -92,7 +92,9 @@ pub fn encode_text(value: &Value) -> Result<String, String> {
 
 /// A value back from its stored form as text.
 pub fn decode_text(text: &[u8]) -> Result<Value, String> {
-    serde_json::from_slice::<Wire>(text).map(from_wire).map_err(|error| format!("stored value does not decode: {error}"))
+    serde_json::from_slice::<Wire>(text)
+        .map(from_wire)
+        .map_err(|error| format!("stored value does not decode: {error}"))
 }
 
 /// A value back from its stored form.

@@ -2,17 +2,22 @@
 //! effects recorded into the trace ([`HostEffects`]), and effects answered from
 //! a stored trace for replay and live values ([`TraceEffects`]).
 //!
-//! Effects run on a blocking thread (the interpreter is synchronous) and wait
-//! for the store or the network with `Handle::block_on`.
+//! Both are asynchronous at heart ([`AsyncEffects`]): compiled handlers await
+//! them from the sandbox and hold no thread while they wait. The interpreter
+//! is synchronous; it runs on a blocking thread and its [`Effects`] calls wait
+//! with `Handle::block_on`.
 
 use crate::redact::{REDACTED, SecretValues};
-use gloam_interpreter::wire;
 use gloam_interpreter::request::string_entries;
+use gloam_interpreter::wire;
 use gloam_interpreter::{EffectCall, Effects, Value};
 use gloam_language::Builtin;
 use gloam_trace_store::{LogLine, RecordedEffect, Store};
 use rand::Rng;
+use std::any::Any;
 use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::time::Duration;
 use tokio::runtime::Handle;
 
@@ -48,10 +53,27 @@ pub enum Mode {
     ReadOnly,
 }
 
+/// An effect call's answer, awaited.
+pub type EffectFuture<'a> = Pin<Box<dyn Future<Output = Result<Value, String>> + Send + 'a>>;
+
+/// Effects for compiled handlers: the same calls as [`Effects`], awaited.
+pub trait AsyncEffects: Any + Send {
+    fn call<'a>(&'a mut self, call: &'a EffectCall) -> EffectFuture<'a>;
+}
+
+/// Synchronous effects that answer at once (in memory), for compiled code.
+pub struct Immediate<E>(pub E);
+
+impl<E: Effects + Send + 'static> AsyncEffects for Immediate<E> {
+    fn call<'a>(&'a mut self, call: &'a EffectCall) -> EffectFuture<'a> {
+        Box::pin(std::future::ready(self.0.call(call)))
+    }
+}
+
 /// Effects against the real store and network, each recorded.
-pub struct HostEffects<'h> {
-    host: &'h Host,
-    canvas: &'h str,
+pub struct HostEffects {
+    host: Host,
+    canvas: String,
     handle: Handle,
     mode: Mode,
     pub recorded: Vec<RecordedEffect>,
@@ -105,12 +127,12 @@ fn is_replayed_live(builtin: Builtin) -> bool {
     )
 }
 
-impl<'h> HostEffects<'h> {
+impl HostEffects {
     /// Must be created inside the tokio runtime (it keeps its handle).
-    pub fn new(host: &'h Host, canvas: &'h str, mode: Mode) -> HostEffects<'h> {
+    pub fn new(host: &Host, canvas: &str, mode: Mode) -> HostEffects {
         HostEffects {
-            host,
-            canvas,
+            host: host.clone(),
+            canvas: canvas.to_string(),
             handle: Handle::current(),
             mode,
             recorded: Vec::new(),
@@ -120,17 +142,13 @@ impl<'h> HostEffects<'h> {
         }
     }
 
-    fn wait<T>(&self, future: impl std::future::Future<Output = T>) -> T {
-        self.handle.block_on(future)
-    }
-
     fn store_error(error: gloam_trace_store::StoreError) -> String {
         format!("the datastore is unavailable: {error}")
     }
 
-    fn perform(&mut self, call: &EffectCall) -> Result<Value, String> {
-        let store = &self.host.store;
-        let canvas = self.canvas;
+    async fn perform(&mut self, call: &EffectCall) -> Result<Value, String> {
+        let store = self.host.store.clone();
+        let canvas = self.canvas.as_str();
         if self.mode == Mode::ReadOnly {
             if is_write(call.builtin) || call.builtin == Builtin::QueueEmit {
                 return Ok(Value::Unit);
@@ -144,21 +162,20 @@ impl<'h> HostEffects<'h> {
         }
         match call.builtin {
             Builtin::DbGet => {
-                let row =
-                    self.wait(store.db_get(canvas, datastore(call)?, text(call, 1)?)).map_err(Self::store_error)?;
+                let row = store.db_get(canvas, datastore(call)?, text(call, 1)?).await.map_err(Self::store_error)?;
                 Ok(Value::option(row.as_deref().map(decode_row).transpose()?))
             }
             Builtin::DbSet => {
                 let row = wire::encode(argument(call, 2)?)?.to_string();
-                self.wait(store.db_set(canvas, datastore(call)?, text(call, 1)?, &row)).map_err(Self::store_error)?;
+                store.db_set(canvas, datastore(call)?, text(call, 1)?, &row).await.map_err(Self::store_error)?;
                 Ok(Value::Unit)
             }
             Builtin::DbDelete => {
-                self.wait(store.db_delete(canvas, datastore(call)?, text(call, 1)?)).map_err(Self::store_error)?;
+                store.db_delete(canvas, datastore(call)?, text(call, 1)?).await.map_err(Self::store_error)?;
                 Ok(Value::Unit)
             }
             Builtin::DbGetAll | Builtin::DbKeys => {
-                let rows = self.wait(store.db_rows(canvas, datastore(call)?)).map_err(Self::store_error)?;
+                let rows = store.db_rows(canvas, datastore(call)?).await.map_err(Self::store_error)?;
                 let values = if call.builtin == Builtin::DbKeys {
                     rows.into_iter().map(|(key, _)| Value::string(key)).collect()
                 } else {
@@ -166,11 +183,11 @@ impl<'h> HostEffects<'h> {
                 };
                 Ok(Value::list(values))
             }
-            Builtin::HttpGet => self.outbound("GET", text(call, 0)?, &[], String::new()),
-            Builtin::HttpPost => self.outbound("POST", text(call, 0)?, &[], text(call, 1)?.to_string()),
+            Builtin::HttpGet => self.outbound("GET", text(call, 0)?, &[], String::new()).await,
+            Builtin::HttpPost => self.outbound("POST", text(call, 0)?, &[], text(call, 1)?.to_string()).await,
             Builtin::HttpRequest => {
                 let headers = string_entries(argument(call, 2)?);
-                self.outbound(text(call, 0)?, text(call, 1)?, &headers, text(call, 3)?.to_string())
+                self.outbound(text(call, 0)?, text(call, 1)?, &headers, text(call, 3)?.to_string()).await
             }
             Builtin::TimeNow => Ok(Value::Int(gloam_trace_store::now_ms())),
             Builtin::RandomInt => {
@@ -191,7 +208,7 @@ impl<'h> HostEffects<'h> {
             }
             Builtin::SecretsGet => {
                 let name = text(call, 0)?;
-                let secrets = self.wait(store.secrets(canvas)).map_err(Self::store_error)?;
+                let secrets = store.secrets(canvas).await.map_err(Self::store_error)?;
                 let value = secrets.into_iter().find(|(secret, _)| secret == name).map(|(_, value)| value);
                 if let Some(value) = &value {
                     self.secrets.add(value);
@@ -211,14 +228,20 @@ impl<'h> HostEffects<'h> {
 
     /// An outbound request. Network failures are the Gloam `Error` value, not a
     /// failure of the handler.
-    fn outbound(&self, method: &str, url: &str, headers: &[(String, String)], body: String) -> Result<Value, String> {
+    async fn outbound(
+        &self,
+        method: &str,
+        url: &str,
+        headers: &[(String, String)],
+        body: String,
+    ) -> Result<Value, String> {
         let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes())
             .map_err(|_| format!("`{method}` is not an HTTP method"))?;
         let mut request = self.host.http.request(method, url).body(body);
         for (name, value) in headers {
             request = request.header(name, value);
         }
-        let result = self.wait(async move {
+        let result = async move {
             let mut response = request.send().await.map_err(|error| describe_reqwest(&error))?;
             let status = response.status().as_u16();
             let headers: BTreeMap<String, Value> = response
@@ -246,7 +269,8 @@ impl<'h> HostEffects<'h> {
                     ("body".into(), Value::string(String::from_utf8_lossy(&bytes).into_owned())),
                 ],
             ))
-        });
+        }
+        .await;
         Ok(match result {
             Ok(response) => Value::ok(response),
             Err(message) => Value::error(Value::string(message)),
@@ -283,11 +307,23 @@ fn describe_reqwest(error: &reqwest::Error) -> String {
     }
 }
 
-impl Effects for HostEffects<'_> {
-    fn call(&mut self, call: &EffectCall) -> Result<Value, String> {
-        let result = self.perform(call);
+impl HostEffects {
+    async fn perform_and_record(&mut self, call: &EffectCall) -> Result<Value, String> {
+        let result = self.perform(call).await;
         self.record(call, &result);
         result
+    }
+}
+
+impl Effects for HostEffects {
+    fn call(&mut self, call: &EffectCall) -> Result<Value, String> {
+        self.handle.clone().block_on(self.perform_and_record(call))
+    }
+}
+
+impl AsyncEffects for HostEffects {
+    fn call<'a>(&'a mut self, call: &'a EffectCall) -> EffectFuture<'a> {
+        Box::pin(self.perform_and_record(call))
     }
 }
 
@@ -303,21 +339,16 @@ pub enum Unrecorded {
 /// Effects answered from a stored trace: the n-th call of a function gets the
 /// result its n-th recorded call got (the call site is preferred, so edits
 /// that add calls elsewhere do not shift the answers).
-pub struct TraceEffects<'h> {
+pub struct TraceEffects {
     recorded: Vec<RecordedEffect>,
     used: Vec<bool>,
     unrecorded: Unrecorded,
     /// Performs what is not taken from the trace, and records every call.
-    pub host: HostEffects<'h>,
+    pub host: HostEffects,
 }
 
-impl<'h> TraceEffects<'h> {
-    pub fn new(
-        recorded: Vec<RecordedEffect>,
-        unrecorded: Unrecorded,
-        host: &'h Host,
-        canvas: &'h str,
-    ) -> TraceEffects<'h> {
+impl TraceEffects {
+    pub fn new(recorded: Vec<RecordedEffect>, unrecorded: Unrecorded, host: &Host, canvas: &str) -> TraceEffects {
         let used = vec![false; recorded.len()];
         TraceEffects { recorded, used, unrecorded, host: HostEffects::new(host, canvas, Mode::ReadOnly) }
     }
@@ -332,15 +363,15 @@ impl<'h> TraceEffects<'h> {
     }
 }
 
-impl Effects for TraceEffects<'_> {
-    fn call(&mut self, call: &EffectCall) -> Result<Value, String> {
+impl TraceEffects {
+    async fn answer(&mut self, call: &EffectCall) -> Result<Value, String> {
         if is_replayed_live(call.builtin) {
-            return self.host.call(call);
+            return self.host.perform_and_record(call).await;
         }
         let result = match self.take(call) {
             Some(Ok(json)) => wire::decode(&json),
             Some(Err(message)) => Err(message),
-            None if self.unrecorded == Unrecorded::ReadOnly => return self.host.call(call),
+            None if self.unrecorded == Unrecorded::ReadOnly => return self.host.perform_and_record(call).await,
             None => Err(format!(
                 "{} was not recorded in this trace; replay with live effects to perform it",
                 call.builtin.name()
@@ -348,5 +379,17 @@ impl Effects for TraceEffects<'_> {
         };
         self.host.record(call, &result);
         result
+    }
+}
+
+impl Effects for TraceEffects {
+    fn call(&mut self, call: &EffectCall) -> Result<Value, String> {
+        self.host.handle.clone().block_on(self.answer(call))
+    }
+}
+
+impl AsyncEffects for TraceEffects {
+    fn call<'a>(&'a mut self, call: &'a EffectCall) -> EffectFuture<'a> {
+        Box::pin(self.answer(call))
     }
 }

@@ -9,4 +9,5 @@ mod client;
 pub mod effects;
 pub mod engine;
 pub mod redact;
+pub mod sandbox;
 pub mod server;

@@ -454,8 +454,11 @@ impl<'b, 'a> FunctionCompiler<'b, 'a> {
             values.push((field.name.text.as_str(), local));
         }
         for name in &declared {
-            let local =
-                values.iter().find(|(given, _)| given == name).map(|(_, local)| *local).ok_or(CodegenError::BrokenCode)?;
+            let local = values
+                .iter()
+                .find(|(given, _)| given == name)
+                .map(|(_, local)| *local)
+                .ok_or(CodegenError::BrokenCode)?;
             self.string(name);
             self.push();
             self.sink().local_get(local);
@@ -534,7 +537,8 @@ impl<'b, 'a> FunctionCompiler<'b, 'a> {
                 Ok(Rep::Handle)
             }
             ExprKind::Constructor(name) if self.has_payload(name) => {
-                let type_name = self.module.checked.table.constructor(name).ok_or(CodegenError::BrokenCode)?.type_name.clone();
+                let type_name =
+                    self.module.checked.table.constructor(name).ok_or(CodegenError::BrokenCode)?.type_name.clone();
                 self.charge(callee.id);
                 self.push_arguments(piped, arguments)?;
                 self.string(&type_name);
@@ -625,7 +629,11 @@ impl<'b, 'a> FunctionCompiler<'b, 'a> {
                 self.expr(left, Rep::Bool)?;
                 self.expr(right, Rep::Bool)?;
                 let mut sink = self.sink();
-                if op == BinaryOp::Eq { sink.i32_eq() } else { sink.i32_ne() };
+                if op == BinaryOp::Eq {
+                    sink.i32_eq()
+                } else {
+                    sink.i32_ne()
+                };
                 Ok(Rep::Bool)
             }
             _ => {
@@ -661,7 +669,15 @@ impl<'b, 'a> FunctionCompiler<'b, 'a> {
 
     fn int_binary(&mut self, id: ExprId, op: BinaryOp, left: &'a Expr, right: &'a Expr) -> Result<Rep, CodegenError> {
         let op_index = BinaryOp::ALL.iter().position(|candidate| *candidate == op).unwrap_or(0) as i32;
-        if matches!(op, BinaryOp::Eq | BinaryOp::NotEq | BinaryOp::Less | BinaryOp::LessEq | BinaryOp::Greater | BinaryOp::GreaterEq) {
+        if matches!(
+            op,
+            BinaryOp::Eq
+                | BinaryOp::NotEq
+                | BinaryOp::Less
+                | BinaryOp::LessEq
+                | BinaryOp::Greater
+                | BinaryOp::GreaterEq
+        ) {
             self.expr(left, Rep::Int)?;
             self.expr(right, Rep::Int)?;
             self.comparison(op, false);
@@ -678,7 +694,11 @@ impl<'b, 'a> FunctionCompiler<'b, 'a> {
                 let result = self.local(ValType::I64);
                 self.sink().local_get(a).local_get(b);
                 let mut sink = self.sink();
-                if op == BinaryOp::Add { sink.i64_add() } else { sink.i64_sub() };
+                if op == BinaryOp::Add {
+                    sink.i64_add()
+                } else {
+                    sink.i64_sub()
+                };
                 self.sink().local_set(result);
                 // Signed overflow: the result's sign disagrees with what the operands allow.
                 if op == BinaryOp::Add {
@@ -707,7 +727,11 @@ impl<'b, 'a> FunctionCompiler<'b, 'a> {
                 self.close();
                 self.sink().local_get(a).local_get(b);
                 let mut sink = self.sink();
-                if op == BinaryOp::Div { sink.i64_div_s() } else { sink.i64_rem_s() };
+                if op == BinaryOp::Div {
+                    sink.i64_div_s()
+                } else {
+                    sink.i64_rem_s()
+                };
             }
             _ => self.fail(fail::BROKEN_CODE, id, 0, None, None),
         }
@@ -715,7 +739,15 @@ impl<'b, 'a> FunctionCompiler<'b, 'a> {
     }
 
     fn float_binary(&mut self, id: ExprId, op: BinaryOp, left: &'a Expr, right: &'a Expr) -> Result<Rep, CodegenError> {
-        if matches!(op, BinaryOp::Eq | BinaryOp::NotEq | BinaryOp::Less | BinaryOp::LessEq | BinaryOp::Greater | BinaryOp::GreaterEq) {
+        if matches!(
+            op,
+            BinaryOp::Eq
+                | BinaryOp::NotEq
+                | BinaryOp::Less
+                | BinaryOp::LessEq
+                | BinaryOp::Greater
+                | BinaryOp::GreaterEq
+        ) {
             self.expr(left, Rep::Float)?;
             self.expr(right, Rep::Float)?;
             self.comparison(op, true);
@@ -925,7 +957,11 @@ impl<'b, 'a> FunctionCompiler<'b, 'a> {
                 self.rt(Rt::ListLen);
                 self.sink().i32_const(items.len() as i32);
                 let mut sink = self.sink();
-                if rest.is_some() { sink.i32_lt_s() } else { sink.i32_ne() };
+                if rest.is_some() {
+                    sink.i32_lt_s()
+                } else {
+                    sink.i32_ne()
+                };
                 self.br_if(failed);
                 for (index, item_pattern) in items.iter().enumerate() {
                     self.sink().local_get(handle).i32_const(index as i32);
@@ -999,7 +1035,9 @@ fn free_variables(expr: &Expr, bound: &mut Vec<String>, free: &mut Vec<String>) 
 fn pattern_binders(pattern: &Pattern, bound: &mut Vec<String>) {
     match &pattern.kind {
         PatternKind::Variable(name) => bound.push(name.clone()),
-        PatternKind::Constructor { arguments, .. } => arguments.iter().for_each(|argument| pattern_binders(argument, bound)),
+        PatternKind::Constructor { arguments, .. } => {
+            arguments.iter().for_each(|argument| pattern_binders(argument, bound))
+        }
         PatternKind::List { items, rest } => {
             items.iter().for_each(|item| pattern_binders(item, bound));
             if let Some(Some(name)) = rest {

@@ -33,8 +33,8 @@ use std::collections::{BTreeMap, HashMap};
 use thiserror::Error;
 use wasm_encoder::{
     CodeSection, ConstExpr, DataCountSection, DataSection, ElementSection, Elements, EntityType, ExportKind,
-    ExportSection, Function, FunctionSection, GlobalSection, GlobalType, ImportSection, MemoryType, RefType,
-    TableType, TypeSection, ValType,
+    ExportSection, Function, FunctionSection, GlobalSection, GlobalType, ImportSection, MemoryType, RefType, TableType,
+    TypeSection, ValType,
 };
 
 #[derive(Debug, Clone, PartialEq, Error)]
@@ -192,7 +192,7 @@ impl<'a> ModuleBuilder<'a> {
 /// Compiles a checked module. Fails only for code with errors, or on a bug
 /// (the result is validated).
 pub fn compile(module: &Module, checked: &Checked) -> Result<Compiled, CodegenError> {
-    if !checked.errors.is_empty() {
+    if checked.errors.iter().any(|error| !error.is_warning()) {
         return Err(CodegenError::BrokenCode);
     }
     let mut builder = ModuleBuilder {

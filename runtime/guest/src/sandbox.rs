@@ -126,7 +126,9 @@ fn pairs(count: i32) -> Vec<(String, Value)> {
     let mut items = pop_many(count * 2).into_iter();
     let mut pairs = Vec::with_capacity(count as usize);
     while let (Some(name), Some(value)) = (items.next(), items.next()) {
-        let Value::String(name) = name else { fail(ErrorKind::Internal("a field name is not a String".into()), NO_SITE) };
+        let Value::String(name) = name else {
+            fail(ErrorKind::Internal("a field name is not a String".into()), NO_SITE)
+        };
         pairs.push((name.to_string(), value));
     }
     pairs
@@ -194,7 +196,12 @@ fn program_metadata() -> Option<Arc<Metadata>> {
     Some(parsed)
 }
 
-fn call_builtin(builtin: Builtin, arguments: Vec<Value>, call_site: u32, error_site: u32) -> Result<Value, RuntimeError> {
+fn call_builtin(
+    builtin: Builtin,
+    arguments: Vec<Value>,
+    call_site: u32,
+    error_site: u32,
+) -> Result<Value, RuntimeError> {
     if builtin.purity() == Purity::Effect {
         return call_effect(builtin, arguments, call_site).map_err(RuntimeError::new);
     }
@@ -204,7 +211,12 @@ fn call_builtin(builtin: Builtin, arguments: Vec<Value>, call_site: u32, error_s
             let result_type = metadata.sites.get(&call_site).unwrap_or(&UNKNOWN_TYPE);
             builtins::call_pure(builtin, arguments, &CallSite { result_type, table: &metadata.table }, &mut Guest)
         }
-        None => builtins::call_pure(builtin, arguments, &CallSite { result_type: &UNKNOWN_TYPE, table: &NO_TYPES }, &mut Guest),
+        None => builtins::call_pure(
+            builtin,
+            arguments,
+            &CallSite { result_type: &UNKNOWN_TYPE, table: &NO_TYPES },
+            &mut Guest,
+        ),
     };
     with(|state| state.site = saved);
     result
@@ -610,6 +622,7 @@ pub extern "C" fn rt_try_response(error_value: i32) -> i32 {
         None => fail(ErrorKind::BrokenCode, NO_SITE),
     };
     let site = CallSite { result_type: &UNKNOWN_TYPE, table: &NO_TYPES };
-    let response = builtins::call_pure(Builtin::HttpText, vec![Value::string(message), Value::Int(400)], &site, &mut Guest);
+    let response =
+        builtins::call_pure(Builtin::HttpText, vec![Value::string(message), Value::Int(400)], &site, &mut Guest);
     handle(or_fail(response, NO_SITE))
 }

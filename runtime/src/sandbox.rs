@@ -1,0 +1,438 @@
+//! Compiled handlers in wasmtime: one process-wide engine, a compiled module
+//! per code version (made when the version goes live, never on the request
+//! path), and a fresh pair of instances per run — the guest runtime
+//! (`runtime/guest`, from an `InstancePre`) and the program, linked to it.
+//!
+//! Limits per run: the interpreter's step budget and call depth (counted by
+//! the generated code, so both engines stop at the same point with the same
+//! message), a wall-clock deadline (epochs; a run also yields to other tasks
+//! at every tick), a memory cap (a resource limiter) and a stack limit.
+//! Effects are asynchronous host calls: a run waiting on the network holds
+//! no thread.
+//!
+//! Values cross the wall in one place: the wire encoding
+//! (`gloam_interpreter::wire`), in `write_value` and `read_value`.
+
+use crate::effects::AsyncEffects;
+use gloam_interpreter::{EffectCall, Limits, Value, wire};
+use gloam_language::Builtin;
+use gloam_language::ast::{ExprId, Module as Ast};
+use gloam_language::codegen::{self, abi};
+use gloam_language::types::Checked;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+use thiserror::Error;
+use wasmtime::{
+    Caller, Config, Engine, Extern, Global, GlobalType, InstanceAllocationStrategy, InstancePre, Linker, Memory,
+    Module, Mutability, PoolingAllocationConfig, Ref, ResourceLimiter, Store, Trap, TypedFunc, UpdateDeadline, Val,
+    ValType,
+};
+
+/// How often the epoch advances: the granularity of the deadline and of yielding.
+const TICK: Duration = Duration::from_millis(5);
+
+/// The guest runtime, built by `build.rs`.
+static GUEST_WASM: &[u8] = include_bytes!(env!("GLOAM_GUEST_WASM"));
+
+#[derive(Debug, Error)]
+pub enum SandboxError {
+    #[error("the sandbox could not be set up: {0}")]
+    Setup(String),
+    #[error(transparent)]
+    Codegen(#[from] codegen::CodegenError),
+    #[error("internal error: wasmtime refused the compiled module: {0}")]
+    Compile(String),
+}
+
+/// Limits of one run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SandboxLimits {
+    pub steps: Limits,
+    /// Linear memory of the guest runtime (values, strings), in bytes.
+    pub memory_bytes: usize,
+    /// Wall-clock time, waiting for effects included.
+    pub time: Duration,
+}
+
+impl Default for SandboxLimits {
+    fn default() -> SandboxLimits {
+        SandboxLimits { steps: Limits::default(), memory_bytes: 256 * 1024 * 1024, time: Duration::from_secs(30) }
+    }
+}
+
+/// Why a run stopped: the message, and the expression when one is to blame.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SandboxFailure {
+    pub message: String,
+    pub site: Option<ExprId>,
+}
+
+impl SandboxFailure {
+    fn new(message: impl Into<String>) -> SandboxFailure {
+        SandboxFailure { message: message.into(), site: None }
+    }
+}
+
+/// What a run calls.
+pub enum Entry<'a> {
+    /// The handler at position `item` of the module's items, with its request value.
+    Handler {
+        item: usize,
+        request: Value,
+    },
+    Worker {
+        name: &'a str,
+        event: Value,
+    },
+    Cron {
+        name: &'a str,
+    },
+    /// A top-level function with its arguments.
+    Function {
+        name: &'a str,
+        arguments: Vec<Value>,
+    },
+}
+
+/// One code version, compiled.
+pub struct CompiledProgram {
+    module: Module,
+    table_slots: u32,
+    metadata: Arc<[u8]>,
+    /// Where each import comes from: a guest export, or the table base.
+    imports: Vec<Import>,
+}
+
+enum Import {
+    Guest(String),
+    TableBase,
+}
+
+/// The process-wide engine and the guest runtime, compiled once.
+pub struct Sandbox {
+    engine: Engine,
+    guest: InstancePre<Run>,
+}
+
+/// A run's state in its store.
+struct Run {
+    effects: Box<dyn AsyncEffects>,
+    /// The answer of the last effect, until the guest takes it.
+    answer: Vec<u8>,
+    failure: Option<SandboxFailure>,
+    metadata: Arc<[u8]>,
+    memory_limit: usize,
+    memory_refused: bool,
+    ticks_left: u64,
+}
+
+impl ResourceLimiter for Run {
+    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        let allowed = desired <= self.memory_limit;
+        self.memory_refused |= !allowed;
+        Ok(allowed)
+    }
+
+    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        Ok(desired <= 1_000_000)
+    }
+}
+
+impl Sandbox {
+    /// The one sandbox of this process (wasmtime engines are meant to be
+    /// shared; the pooled instance slots are reserved once).
+    pub fn shared() -> Result<Arc<Sandbox>, SandboxError> {
+        static SHARED: OnceLock<Result<Arc<Sandbox>, String>> = OnceLock::new();
+        SHARED
+            .get_or_init(|| Sandbox::new().map(Arc::new).map_err(|error| error.to_string()))
+            .clone()
+            .map_err(SandboxError::Setup)
+    }
+
+    fn new() -> Result<Sandbox, SandboxError> {
+        let setup = |error: wasmtime::Error| SandboxError::Setup(error.to_string());
+        let mut config = Config::new();
+        config.epoch_interruption(true);
+        config.max_wasm_stack(2 * 1024 * 1024);
+        config.async_stack_size(4 * 1024 * 1024);
+        let mut pool = PoolingAllocationConfig::default();
+        pool.total_core_instances(2_000)
+            .total_memories(1_000)
+            .total_tables(1_000)
+            .total_stacks(1_000)
+            .max_memory_size(1 << 30)
+            .table_elements(100_000);
+        config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+        let engine = Engine::new(&config).map_err(setup)?;
+        let guest = Module::new(&engine, GUEST_WASM).map_err(setup)?;
+        let mut linker: Linker<Run> = Linker::new(&engine);
+        define_host_functions(&mut linker).map_err(setup)?;
+        let guest = linker.instantiate_pre(&guest).map_err(setup)?;
+        let ticking = engine.weak();
+        std::thread::Builder::new()
+            .name("gloam-epoch".into())
+            .spawn(move || {
+                while let Some(engine) = ticking.upgrade() {
+                    engine.increment_epoch();
+                    drop(engine);
+                    std::thread::sleep(TICK);
+                }
+            })
+            .map_err(|error| SandboxError::Setup(error.to_string()))?;
+        Ok(Sandbox { engine, guest })
+    }
+
+    /// Compiles a checked module. Takes milliseconds: call it when code goes
+    /// live, not per request.
+    pub fn compile(&self, module: &Ast, checked: &Checked) -> Result<CompiledProgram, SandboxError> {
+        let compiled = codegen::compile(module, checked)?;
+        let wasm_module =
+            Module::new(&self.engine, &compiled.wasm).map_err(|error| SandboxError::Compile(error.to_string()))?;
+        let imports = wasm_module
+            .imports()
+            .map(|import| match import.module() {
+                abi::HOST => Import::TableBase,
+                _ => Import::Guest(import.name().to_string()),
+            })
+            .collect();
+        Ok(CompiledProgram {
+            module: wasm_module,
+            table_slots: compiled.table_slots,
+            metadata: compiled.metadata.into(),
+            imports,
+        })
+    }
+
+    /// Runs an entry of a compiled program with fresh instances; gives the
+    /// effects back (with what they recorded).
+    pub async fn run<E: AsyncEffects>(
+        &self,
+        program: &CompiledProgram,
+        entry: Entry<'_>,
+        effects: E,
+        limits: SandboxLimits,
+    ) -> (Result<Value, SandboxFailure>, E) {
+        let (result, effects) = self.run_boxed(program, entry, Box::new(effects), limits).await;
+        let effects: Box<dyn std::any::Any> = effects;
+        match effects.downcast::<E>() {
+            Ok(effects) => (result, *effects),
+            Err(_) => unreachable!("the store gives back the effects it was given"),
+        }
+    }
+
+    async fn run_boxed(
+        &self,
+        program: &CompiledProgram,
+        entry: Entry<'_>,
+        effects: Box<dyn AsyncEffects>,
+        limits: SandboxLimits,
+    ) -> (Result<Value, SandboxFailure>, Box<dyn AsyncEffects>) {
+        let ticks = (limits.time.as_millis() / TICK.as_millis()).max(1) as u64;
+        let run = Run {
+            effects,
+            answer: Vec::new(),
+            failure: None,
+            metadata: program.metadata.clone(),
+            memory_limit: limits.memory_bytes,
+            memory_refused: false,
+            ticks_left: ticks,
+        };
+        let mut store = Store::new(&self.engine, run);
+        store.limiter(|run| run);
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(|mut context| {
+            let run = context.data_mut();
+            run.ticks_left = run.ticks_left.saturating_sub(1);
+            Ok(if run.ticks_left == 0 { UpdateDeadline::Interrupt } else { UpdateDeadline::Yield(1) })
+        });
+        let outcome = self.run_in(&mut store, program, entry, limits).await;
+        let result = outcome.map_err(|error| explain(store.data(), &error, limits));
+        (result, store.into_data().effects)
+    }
+
+    async fn run_in(
+        &self,
+        store: &mut Store<Run>,
+        program: &CompiledProgram,
+        entry: Entry<'_>,
+        limits: SandboxLimits,
+    ) -> wasmtime::Result<Value> {
+        let guest = self.guest.instantiate_async(&mut *store).await?;
+        let table = guest
+            .get_table(&mut *store, abi::TABLE)
+            .ok_or_else(|| wasmtime::format_err!("the guest runtime exports no function table"))?;
+        let base = table.grow(&mut *store, u64::from(program.table_slots), Ref::Func(None))?;
+        let table_base = Global::new(
+            &mut *store,
+            GlobalType::new(ValType::I32, Mutability::Const),
+            Val::I32(i32::try_from(base).map_err(|_| wasmtime::format_err!("the function table is full"))?),
+        )?;
+        let mut imports = Vec::with_capacity(program.imports.len());
+        for import in &program.imports {
+            imports.push(match import {
+                Import::TableBase => Extern::Global(table_base),
+                Import::Guest(name) => guest
+                    .get_export(&mut *store, name)
+                    .ok_or_else(|| wasmtime::format_err!("the guest runtime does not export `{name}`"))?,
+            });
+        }
+        let instance = wasmtime::Instance::new_async(&mut *store, &program.module, &imports).await?;
+
+        let init: TypedFunc<(i64, i32), ()> = guest.get_typed_func(&mut *store, "rt_init")?;
+        init.call_async(&mut *store, (limits.steps.max_steps as i64, limits.steps.max_call_depth as i32)).await?;
+        let program_init: TypedFunc<(), ()> = instance.get_typed_func(&mut *store, codegen::INIT_EXPORT)?;
+        program_init.call_async(&mut *store, ()).await?;
+
+        let result = match entry {
+            Entry::Handler { item, request } => {
+                let request = write_value(store, &guest, &request).await?;
+                let handler: TypedFunc<i32, i32> =
+                    instance.get_typed_func(&mut *store, &codegen::handler_export(item))?;
+                handler.call_async(&mut *store, request).await?
+            }
+            Entry::Worker { name, event } => {
+                let event = write_value(store, &guest, &event).await?;
+                let worker: TypedFunc<i32, i32> =
+                    instance.get_typed_func(&mut *store, &codegen::worker_export(name))?;
+                worker.call_async(&mut *store, event).await?
+            }
+            Entry::Cron { name } => {
+                let cron: TypedFunc<(), i32> = instance.get_typed_func(&mut *store, &codegen::cron_export(name))?;
+                cron.call_async(&mut *store, ()).await?
+            }
+            Entry::Function { name, arguments } => {
+                let push: TypedFunc<i32, ()> = guest.get_typed_func(&mut *store, abi::Rt::Push.name())?;
+                for argument in &arguments {
+                    let handle = write_value(store, &guest, argument).await?;
+                    push.call_async(&mut *store, handle).await?;
+                }
+                let function: TypedFunc<i32, i32> =
+                    instance.get_typed_func(&mut *store, &codegen::function_export(name))?;
+                function.call_async(&mut *store, -1).await?
+            }
+        };
+        read_value(store, &guest, result).await
+    }
+}
+
+/// Puts a value into the guest; returns its handle.
+async fn write_value(store: &mut Store<Run>, guest: &wasmtime::Instance, value: &Value) -> wasmtime::Result<i32> {
+    let text = wire::encode_text(value).map_err(|message| wasmtime::format_err!("{message}"))?;
+    let length = i32::try_from(text.len()).map_err(|_| wasmtime::format_err!("the value is too large"))?;
+    let alloc: TypedFunc<i32, i32> = guest.get_typed_func(&mut *store, abi::Rt::Alloc.name())?;
+    let ptr = alloc.call_async(&mut *store, length).await?;
+    guest_memory(guest, &mut *store)?.write(&mut *store, ptr as u32 as usize, text.as_bytes())?;
+    let decode: TypedFunc<(i32, i32), i32> = guest.get_typed_func(&mut *store, "rt_decode")?;
+    decode.call_async(&mut *store, (ptr, length)).await
+}
+
+/// Takes a value out of the guest.
+async fn read_value(store: &mut Store<Run>, guest: &wasmtime::Instance, handle: i32) -> wasmtime::Result<Value> {
+    let encode: TypedFunc<i32, i64> = guest.get_typed_func(&mut *store, "rt_encode")?;
+    let packed = encode.call_async(&mut *store, handle).await?;
+    let (ptr, length) = ((packed >> 32) as u32 as usize, packed as u32 as usize);
+    let mut bytes = vec![0u8; length];
+    guest_memory(guest, &mut *store)?.read(&*store, ptr, &mut bytes)?;
+    wire::decode_text(&bytes).map_err(|message| wasmtime::format_err!("{message}"))
+}
+
+fn guest_memory(guest: &wasmtime::Instance, store: &mut Store<Run>) -> wasmtime::Result<Memory> {
+    guest.get_memory(store, abi::MEMORY).ok_or_else(|| wasmtime::format_err!("the guest runtime exports no memory"))
+}
+
+fn caller_memory(caller: &mut Caller<'_, Run>) -> wasmtime::Result<Memory> {
+    match caller.get_export(abi::MEMORY) {
+        Some(Extern::Memory(memory)) => Ok(memory),
+        _ => Err(wasmtime::format_err!("the guest runtime exports no memory")),
+    }
+}
+
+fn read_bytes(caller: &mut Caller<'_, Run>, ptr: u32, length: u32) -> wasmtime::Result<Vec<u8>> {
+    let memory = caller_memory(caller)?;
+    let mut bytes = vec![0u8; length as usize];
+    memory.read(&*caller, ptr as usize, &mut bytes)?;
+    Ok(bytes)
+}
+
+/// What the guest imports (`host.*`): failures, effects, metadata.
+fn define_host_functions(linker: &mut Linker<Run>) -> wasmtime::Result<()> {
+    linker.func_wrap(
+        "host",
+        "error",
+        |mut caller: Caller<'_, Run>, ptr: u32, length: u32| -> wasmtime::Result<()> {
+            let bytes = read_bytes(&mut caller, ptr, length)?;
+            #[derive(serde::Deserialize)]
+            struct Report {
+                message: String,
+                site: u32,
+            }
+            let report: Report = serde_json::from_slice(&bytes)?;
+            let site = (report.site != u32::MAX).then_some(ExprId(report.site));
+            caller.data_mut().failure = Some(SandboxFailure { message: report.message, site });
+            Ok(())
+        },
+    )?;
+    linker.func_wrap_async(
+        "host",
+        "effect",
+        |mut caller: Caller<'_, Run>, (builtin, site, ptr, length): (u32, u32, u32, u32)| {
+            Box::new(async move {
+                let bytes = read_bytes(&mut caller, ptr, length)?;
+                let builtin = *Builtin::ALL
+                    .get(builtin as usize)
+                    .ok_or_else(|| wasmtime::format_err!("no builtin has index {builtin}"))?;
+                let arguments = match wire::decode_text(&bytes).map_err(|message| wasmtime::format_err!("{message}"))? {
+                    Value::List(items) => items.as_ref().clone(),
+                    _ => return Err(wasmtime::format_err!("effect arguments are not a list")),
+                };
+                let call = EffectCall { site: ExprId(site), builtin, arguments };
+                let answer = caller.data_mut().effects.call(&call).await;
+                let (length, bytes) = match answer {
+                    Ok(value) => match wire::encode_text(&value) {
+                        Ok(text) => (text.len() as i64, text.into_bytes()),
+                        Err(message) => (-(message.len() as i64), message.into_bytes()),
+                    },
+                    Err(message) => (-(message.len() as i64), message.into_bytes()),
+                };
+                caller.data_mut().answer = bytes;
+                Ok(length)
+            })
+        },
+    )?;
+    linker.func_wrap("host", "take", |mut caller: Caller<'_, Run>, ptr: u32| -> wasmtime::Result<()> {
+        let answer = std::mem::take(&mut caller.data_mut().answer);
+        caller_memory(&mut caller)?.write(&mut caller, ptr as usize, &answer)?;
+        Ok(())
+    })?;
+    linker.func_wrap("host", "metadata_length", |caller: Caller<'_, Run>| -> u32 {
+        caller.data().metadata.len() as u32
+    })?;
+    linker.func_wrap("host", "metadata", |mut caller: Caller<'_, Run>, ptr: u32| -> wasmtime::Result<()> {
+        let metadata = caller.data().metadata.clone();
+        caller_memory(&mut caller)?.write(&mut caller, ptr as usize, &metadata)?;
+        Ok(())
+    })?;
+    Ok(())
+}
+
+/// A stopped run, in words: the guest's own report when it made one, else the limit that stopped it.
+fn explain(run: &Run, error: &wasmtime::Error, limits: SandboxLimits) -> SandboxFailure {
+    if let Some(failure) = &run.failure {
+        return failure.clone();
+    }
+    if run.memory_refused {
+        return SandboxFailure::new(format!(
+            "memory limit of {} MiB exceeded (a value grew too large?)",
+            limits.memory_bytes / (1024 * 1024)
+        ));
+    }
+    match error.downcast_ref::<Trap>() {
+        Some(Trap::Interrupt) => SandboxFailure::new(format!(
+            "time limit of {} s exceeded (an infinite loop, or a slow effect?)",
+            limits.time.as_secs_f64()
+        )),
+        Some(Trap::StackOverflow) => SandboxFailure::new("stack overflow: recursion too deep for the sandbox's stack"),
+        Some(trap) => SandboxFailure::new(format!("the sandbox stopped the handler: {trap}")),
+        None => SandboxFailure::new(format!("the sandbox failed: {error}")),
+    }
+}
