@@ -6,11 +6,13 @@
 //! that text, so diagnostics and live values are reported per toplevel, in
 //! positions relative to its own source.
 
+use crate::sandbox::CompiledProgram;
 use gloam_interpreter::Program;
 use gloam_language::ast::{Expr, ExprId, ExprKind, HandlerDecl, Item, ItemKind, Span};
 use gloam_language::{Analysis, Diagnostic};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, OnceLock};
 
 /// One toplevel's source, as it goes into a canvas.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,6 +36,8 @@ pub struct CanvasCode {
     pub version: i64,
     parts: Vec<Placed>,
     pub analysis: Analysis,
+    /// The compiled form, made once by the compiled engine when this code goes live.
+    pub(crate) compiled: OnceLock<Result<Arc<CompiledProgram>, String>>,
 }
 
 /// What one declaration's source says it is.
@@ -137,7 +141,7 @@ impl CanvasCode {
             parts.push(Placed { source, start });
         }
         let analysis = gloam_language::analyze(&text);
-        CanvasCode { version, parts, analysis }
+        CanvasCode { version, parts, analysis, compiled: OnceLock::new() }
     }
 
     /// The same code with one toplevel replaced (or added, when it is not

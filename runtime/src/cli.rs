@@ -2,6 +2,7 @@
 //! at the edge; the libraries below return typed errors.
 
 use crate::client::Remote;
+use crate::engine::EngineKind;
 use crate::redact::Redaction;
 use crate::server::{self, editor, state::AppState, state::Config};
 use anyhow::{Context, bail};
@@ -112,6 +113,16 @@ struct ServeArgs {
     /// `.`, `*` for any key or array element, e.g. `password` or `cards.*.number`.
     #[arg(long)]
     redact_json: Vec<String>,
+    /// What runs handlers: compiled WebAssembly in a sandbox, or the reference
+    /// interpreter (slower; for debugging and comparisons).
+    #[arg(long, env = "GLOAM_ENGINE", value_enum, default_value_t = EngineKind::Compiled)]
+    engine: EngineKind,
+    /// Memory one compiled run may use for its values, in MiB.
+    #[arg(long, default_value_t = 256)]
+    max_memory: usize,
+    /// Seconds one run may take, waiting for effects included.
+    #[arg(long, default_value_t = 30)]
+    time_limit: u64,
 }
 
 pub fn main() -> ExitCode {
@@ -410,6 +421,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         max_body_bytes: args.max_body,
         retention: Retention { newest: args.keep, max_age_ms: args.keep_days.saturating_mul(24 * 60 * 60 * 1000) },
         redaction: Redaction::with_defaults(&args.redact_header, &args.redact_json),
+        engine: args.engine,
+        max_memory_bytes: args.max_memory.saturating_mul(1024 * 1024),
+        time_limit: std::time::Duration::from_secs(args.time_limit),
         ..Config::default()
     };
     let state = AppState::open(store, config).await?;

@@ -1,15 +1,19 @@
-//! The execution engine behind production requests. One interface, so the
-//! compiled WebAssembly engine can take the interpreter's place; live values
-//! always use the interpreter.
+//! The execution engine behind production requests, workers, crons and
+//! replays: compiled WebAssembly in the sandbox (the default), or the
+//! reference interpreter (`--engine interpreter`, for debugging and
+//! benchmarks). Live values always use the interpreter.
 
 use crate::canvas::CanvasCode;
-use gloam_interpreter::request::response_from_value;
-use gloam_interpreter::{Effects, HttpRequest, HttpResponse, Limits, LiveValues, Options, Run, RuntimeError, Value};
+use crate::effects::AsyncEffects;
+use crate::sandbox::{self, CompiledProgram, Sandbox, SandboxFailure, SandboxLimits};
+use gloam_interpreter::request::{request_value, response_from_value};
+use gloam_interpreter::{Effects, HttpRequest, HttpResponse, LiveValues, Options, Run, RuntimeError, Value};
 use gloam_language::LineColumn;
-use gloam_language::ast::{HandlerDecl, Span};
+use gloam_language::ast::{HandlerDecl, ItemKind, Span};
 use serde::Serialize;
+use std::sync::Arc;
 
-/// Why a handler produced no response.
+/// Why a run produced no value.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Failure {
     pub message: String,
@@ -19,6 +23,16 @@ pub struct Failure {
 }
 
 impl Failure {
+    fn new(message: impl Into<String>) -> Failure {
+        Failure { message: message.into(), toplevel_id: None, span: None }
+    }
+
+    /// A failure at a span of the canvas text.
+    fn at(code: &CanvasCode, message: String, span: Option<Span>) -> Failure {
+        let place = span.and_then(|span| code.locate(span));
+        Failure { message, toplevel_id: place.map(|(id, _)| id), span: place.map(|(_, span)| span) }
+    }
+
     /// The message with the place it happened: `… (at GET /x, line 3, column 5)`.
     pub fn describe(&self, code: &CanvasCode) -> String {
         let place = self.toplevel_id.and_then(|id| Some((code.source_of(id)?, code.item_of(id)?.name())));
@@ -32,96 +46,203 @@ impl Failure {
     }
 }
 
-/// What a run produced: a handler's response, or a worker's `()`.
-pub struct Execution<T = HttpResponse> {
-    pub result: Result<T, Failure>,
+/// What a run produced: a value (a handler's response value, a worker's `()`).
+pub struct Execution {
+    pub result: Result<Value, Failure>,
     /// Filled when asked for (the interpreter records them; production runs don't).
     pub live_values: LiveValues,
 }
 
-pub trait Engine: Send + Sync {
-    /// Shown in logs and metrics.
-    fn name(&self) -> &'static str;
-
-    fn run_handler(
-        &self,
-        code: &CanvasCode,
-        handler: &HandlerDecl,
-        request: &HttpRequest,
-        effects: &mut dyn Effects,
-    ) -> Execution;
-
-    /// Runs a worker on one event (`Queue.emit`); a worker's value is ignored.
-    fn run_worker(&self, code: &CanvasCode, worker: &str, event: Value, effects: &mut dyn Effects) -> Execution<()>;
-
-    /// Runs a cron's body (its schedule is due); its value is ignored.
-    fn run_cron(&self, code: &CanvasCode, cron: &str, effects: &mut dyn Effects) -> Execution<()>;
+/// What to run.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Task {
+    /// The handler with this key (`GET /todos/:id`) on a request.
+    Handler { key: String, request: HttpRequest },
+    /// A worker on one event (`Queue.emit`).
+    Worker { worker: String, event: Value },
+    /// A cron's body (its schedule is due).
+    Cron { cron: String },
 }
 
-/// The reference interpreter as an engine.
+/// A handler's value as the response it stands for; a value that is not an
+/// `Http.Response` is a failure at the handler's body.
+pub fn response_of(
+    code: &CanvasCode,
+    handler: &HandlerDecl,
+    result: Result<Value, Failure>,
+) -> Result<HttpResponse, Failure> {
+    result.and_then(|value| {
+        response_from_value(&value).map_err(|kind| Failure::at(code, kind.to_string(), Some(handler.body.span)))
+    })
+}
+
+/// Which engine runs production code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum EngineKind {
+    /// Handlers compiled to WebAssembly, run in wasmtime.
+    #[default]
+    Compiled,
+    /// The reference interpreter.
+    Interpreter,
+}
+
+/// The reference interpreter, synchronous: runs on a blocking thread.
+#[derive(Debug, Clone, Copy)]
 pub struct Interpreter {
-    pub limits: Limits,
-    pub record_live_values: bool,
+    pub options: Options,
 }
 
 impl Interpreter {
-    pub fn new(limits: Limits) -> Interpreter {
-        Interpreter { limits, record_live_values: false }
+    pub fn run(&self, code: &CanvasCode, task: &Task, effects: &mut dyn Effects) -> Execution {
+        let program = code.program();
+        let missing = |what: String| Execution { result: Err(Failure::new(what)), live_values: LiveValues::default() };
+        let run: Run = match task {
+            Task::Handler { key, request } => match code.handler(key) {
+                Some(handler) => program.run_handler(handler, request, effects, self.options),
+                None => return missing(format!("there is no handler {key}")),
+            },
+            Task::Worker { worker, event } => match program.run_worker(worker, event.clone(), effects, self.options) {
+                Some(run) => run,
+                None => return missing(format!("there is no worker `{worker}`")),
+            },
+            Task::Cron { cron } => match program.run_cron(cron, effects, self.options) {
+                Some(run) => run,
+                None => return missing(format!("there is no cron `{cron}`")),
+            },
+        };
+        let result = run.result.map_err(|error: RuntimeError| Failure::at(code, error.kind.to_string(), error.span));
+        Execution { result, live_values: run.live_values }
     }
 }
 
-impl Interpreter {
-    fn options(&self) -> Options {
-        Options { limits: self.limits, record_live_values: self.record_live_values }
-    }
+/// The engine of a server.
+pub struct Engine {
+    pub kind: EngineKind,
+    interpreter: Interpreter,
+    limits: SandboxLimits,
+    sandbox: Option<Arc<Sandbox>>,
 }
 
-/// A worker's or cron's run, whose value does not matter; `None` when the
-/// code has no such declaration.
-fn background(code: &CanvasCode, run: Option<Run>, missing: impl FnOnce() -> String) -> Execution<()> {
-    match run {
-        Some(run) => Execution {
-            result: run.result.map(drop).map_err(|error| failure(code, error)),
-            live_values: run.live_values,
-        },
-        None => Execution {
-            result: Err(Failure { message: missing(), toplevel_id: None, span: None }),
-            live_values: LiveValues::default(),
-        },
-    }
-}
+/// Effects both engines can use.
+pub trait RunEffects: Effects + AsyncEffects + 'static {}
+impl<E: Effects + AsyncEffects + 'static> RunEffects for E {}
 
-fn failure(code: &CanvasCode, error: RuntimeError) -> Failure {
-    let place = error.span.and_then(|span| code.locate(span));
-    Failure { message: error.kind.to_string(), toplevel_id: place.map(|(id, _)| id), span: place.map(|(_, span)| span) }
-}
-
-impl Engine for Interpreter {
-    fn name(&self) -> &'static str {
-        "interpreter"
+impl Engine {
+    /// Fails only when the compiled engine is asked for and wasmtime cannot be set up.
+    pub fn new(kind: EngineKind, limits: SandboxLimits) -> Result<Engine, sandbox::SandboxError> {
+        let sandbox = match kind {
+            EngineKind::Compiled => Some(Sandbox::shared()?),
+            EngineKind::Interpreter => None,
+        };
+        let options = Options { limits: limits.steps, record_live_values: false };
+        Ok(Engine { kind, interpreter: Interpreter { options }, limits, sandbox })
     }
 
-    fn run_handler(
+    /// Shown in logs and metrics.
+    pub fn name(&self) -> &'static str {
+        match self.kind {
+            EngineKind::Compiled => "compiled",
+            EngineKind::Interpreter => "interpreter",
+        }
+    }
+
+    /// Compiles code that is about to go live (once; later calls do nothing).
+    /// Code with errors is not compiled: it never goes live.
+    pub fn prepare(&self, code: &CanvasCode) {
+        if let Some(sandbox) = &self.sandbox
+            && !code.has_errors()
+        {
+            self.compiled(sandbox, code);
+        }
+    }
+
+    fn compiled<'c>(&self, sandbox: &Sandbox, code: &'c CanvasCode) -> &'c Result<Arc<CompiledProgram>, String> {
+        code.compiled.get_or_init(|| {
+            let analysis = &code.analysis;
+            sandbox.compile(&analysis.module, &analysis.checked).map(Arc::new).map_err(|error| {
+                // A bug: checked code always compiles. The interpreter serves it meanwhile.
+                eprintln!("gloam: code version {} did not compile ({error}); the interpreter runs it", code.version);
+                error.to_string()
+            })
+        })
+    }
+
+    /// Runs a task. The effects come back with what they recorded; `Err` only
+    /// when the run crashed (a bug), taking the effects with it.
+    pub async fn run<E: RunEffects + Send>(
         &self,
+        code: Arc<CanvasCode>,
+        task: Task,
+        effects: E,
+    ) -> Result<(Execution, E), String> {
+        if let Some(sandbox) = &self.sandbox
+            && let Ok(program) = self.compiled(sandbox, &code)
+        {
+            let program = program.clone();
+            return Ok(self.run_compiled(sandbox, &code, &program, task, effects).await);
+        }
+        let interpreter = self.interpreter;
+        tokio::task::spawn_blocking(move || {
+            let mut effects = effects;
+            let execution = interpreter.run(&code, &task, &mut effects);
+            (execution, effects)
+        })
+        .await
+        .map_err(|error| format!("the run crashed (a bug in Gloam): {error}"))
+    }
+
+    async fn run_compiled<E: RunEffects>(
+        &self,
+        sandbox: &Sandbox,
         code: &CanvasCode,
-        handler: &HandlerDecl,
-        request: &HttpRequest,
-        effects: &mut dyn Effects,
-    ) -> Execution {
-        let run = code.program().run_handler(handler, request, effects, self.options());
-        let response = run.result.map_err(|error| failure(code, error)).and_then(|value| {
-            response_from_value(&value).map_err(|kind| failure(code, RuntimeError::new(kind).at(handler.body.span)))
+        program: &CompiledProgram,
+        task: Task,
+        effects: E,
+    ) -> (Execution, E) {
+        let module = &code.analysis.module;
+        let entry = match &task {
+            Task::Handler { key, request } => {
+                let handler = module.items.iter().enumerate().find_map(|(item, declared)| match &declared.kind {
+                    ItemKind::Handler(decl) if declared.name() == *key => Some((item, decl)),
+                    _ => None,
+                });
+                match handler {
+                    Some((item, decl)) => {
+                        sandbox::Entry::Handler { item, request: request_value(&decl.route.text, request) }
+                    }
+                    None => return (failed(format!("there is no handler {key}")), effects),
+                }
+            }
+            Task::Worker { worker, event } => {
+                if !module
+                    .items
+                    .iter()
+                    .any(|item| matches!(&item.kind, ItemKind::Worker(decl) if decl.name.text == *worker))
+                {
+                    return (failed(format!("there is no worker `{worker}`")), effects);
+                }
+                sandbox::Entry::Worker { name: worker, event: event.clone() }
+            }
+            Task::Cron { cron } => {
+                if !module
+                    .items
+                    .iter()
+                    .any(|item| matches!(&item.kind, ItemKind::Cron(decl) if decl.name.text == *cron))
+                {
+                    return (failed(format!("there is no cron `{cron}`")), effects);
+                }
+                sandbox::Entry::Cron { name: cron }
+            }
+        };
+        let (result, effects) = sandbox.run(program, entry, effects, self.limits).await;
+        let result = result.map_err(|SandboxFailure { message, site }| {
+            let span = site.and_then(|site| code.expression_spans().get(&site).copied());
+            Failure::at(code, message, span)
         });
-        Execution { result: response, live_values: run.live_values }
+        (Execution { result, live_values: LiveValues::default() }, effects)
     }
+}
 
-    fn run_worker(&self, code: &CanvasCode, worker: &str, event: Value, effects: &mut dyn Effects) -> Execution<()> {
-        let run = code.program().run_worker(worker, event, effects, self.options());
-        background(code, run, || format!("there is no worker `{worker}`"))
-    }
-
-    fn run_cron(&self, code: &CanvasCode, cron: &str, effects: &mut dyn Effects) -> Execution<()> {
-        let run = code.program().run_cron(cron, effects, self.options());
-        background(code, run, || format!("there is no cron `{cron}`"))
-    }
+fn failed(message: String) -> Execution {
+    Execution { result: Err(Failure::new(message)), live_values: LiveValues::default() }
 }

@@ -103,6 +103,12 @@ pub struct CompiledProgram {
     imports: Vec<Import>,
 }
 
+impl std::fmt::Debug for CompiledProgram {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CompiledProgram").field("table_slots", &self.table_slots).finish_non_exhaustive()
+    }
+}
+
 enum Import {
     Guest(String),
     TableBase,

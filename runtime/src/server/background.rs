@@ -8,11 +8,10 @@
 
 use super::state::{AppState, CanvasRuntime};
 use super::traffic::{Origin, Outcome, record, run_live};
-use crate::canvas::CanvasCode;
-use crate::engine::{Engine, Execution};
+use crate::engine::Task;
 use crate::redact::SecretValues;
 use gloam_interpreter::wire;
-use gloam_interpreter::{Effects, HttpResponse, Value};
+use gloam_interpreter::{HttpResponse, Value};
 use gloam_language::ast::ItemKind;
 use gloam_language::schedule::{CivilMinute, Schedule};
 use gloam_trace_store::{TraceRequest, now_ms};
@@ -56,10 +55,11 @@ impl Job {
         Some(event.map(|event| Job::Worker { worker: worker.to_string(), event }))
     }
 
-    pub fn run(&self, engine: &dyn Engine, code: &CanvasCode, effects: &mut dyn Effects) -> Execution<()> {
+    /// What the engine runs for the job.
+    pub fn task(&self) -> Task {
         match self {
-            Job::Worker { worker, event } => engine.run_worker(code, worker, event.clone(), effects),
-            Job::Cron { cron } => engine.run_cron(code, cron, effects),
+            Job::Worker { worker, event } => Task::Worker { worker: worker.clone(), event: event.clone() },
+            Job::Cron { cron } => Task::Cron { cron: cron.clone() },
         }
     }
 
@@ -114,8 +114,8 @@ async fn run(state: AppState, canvas: Arc<CanvasRuntime>, job: Job, chain: u32, 
         let message = format!("not delivered: {MAX_CHAIN} workers in a row emitted to workers (a cycle?)");
         Outcome::without_effects(failed(&message), Some(message))
     } else {
-        let live = run_live(&state, &canvas.name, move |state, effects| {
-            job.run(state.engine.as_ref(), &code, effects).result.map_err(|failure| failure.describe(&code))
+        let live = run_live(&state, &canvas.name, code, job.task(), |code, result| {
+            result.map(drop).map_err(|failure| failure.describe(code))
         })
         .await;
         live.into_outcome(|()| done(), failed)

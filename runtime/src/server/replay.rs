@@ -9,9 +9,9 @@ use super::state::{AppState, CanvasRuntime};
 use super::traffic::http_request;
 use crate::canvas::{CanvasCode, ToplevelDiagnostic, ToplevelSource};
 use crate::effects::{HostEffects, Mode, TraceEffects, Unrecorded};
-use crate::engine::{Engine, Execution, Failure, Interpreter};
+use crate::engine::{Failure, Interpreter, RunEffects, Task, response_of};
 use crate::redact::SecretValues;
-use gloam_interpreter::{Effects, HttpResponse, MAX_VALUES_PER_EXPRESSION};
+use gloam_interpreter::{HttpResponse, MAX_VALUES_PER_EXPRESSION, Options, Value};
 use gloam_language::ast::HandlerDecl;
 use gloam_trace_store::{LogLine, RecordedEffect, Trace, TraceResponse};
 use serde::{Deserialize, Serialize};
@@ -97,7 +97,7 @@ fn diff(recorded: &TraceResponse, replayed: &TraceResponse) -> ResponseDiff {
     }
 }
 
-/// Runs a trace's request against code, on a blocking thread.
+/// Runs a trace's request against code on the server's engine.
 pub async fn replay(
     state: &AppState,
     canvas: &Arc<CanvasRuntime>,
@@ -113,48 +113,60 @@ pub async fn replay(
         }
         _ => canvas.code(),
     };
-    let job_state = state.clone();
-    let canvas_name = canvas.name.clone();
-    let result = tokio::task::spawn_blocking(move || {
-        let target = Target::of_trace(&code, &trace);
-        let run = |effects: &mut dyn Effects| match &target {
-            Ok(target) => {
-                target.run(job_state.engine.as_ref(), &code, &trace, effects).result.map_err(|f| f.describe(&code))
-            }
-            Err(message) => Err(message.clone()),
-        };
-        let (mut response, mut effects, mut logs, secrets) = if options.live_effects {
-            let mut effects = HostEffects::new(&job_state.host, &canvas_name, Mode::Live);
-            (run(&mut effects), effects.recorded, effects.logs, effects.secrets)
-        } else {
-            let mut effects = TraceEffects::new(trace.effects.clone(), Unrecorded::Fail, &job_state.host, &canvas_name);
-            (run(&mut effects), effects.host.recorded, effects.host.logs, effects.host.secrets)
-        };
-        // Secrets read again during the replay are never sent back.
-        match &mut response {
-            Ok(response) => {
-                secrets.scrub_run(Some((&mut response.headers, &mut response.body)), &mut effects, &mut logs, None)
-            }
-            Err(failure) => secrets.scrub_run(None, &mut effects, &mut logs, Some(failure)),
+    let target = Target::of_trace(&code, &trace);
+    let (mut response, mut effects, mut logs, secrets) = if options.live_effects {
+        let effects = HostEffects::new(&state.host, &canvas.name, Mode::Live);
+        let (response, effects) = run_target(state, &code, &target, &trace, effects).await;
+        let effects = effects.map(|effects| (effects.recorded, effects.logs, effects.secrets)).unwrap_or_default();
+        (response, effects.0, effects.1, effects.2)
+    } else {
+        let effects = TraceEffects::new(trace.effects.clone(), Unrecorded::Fail, &state.host, &canvas.name);
+        let (response, effects) = run_target(state, &code, &target, &trace, effects).await;
+        let effects =
+            effects.map(|effects| (effects.host.recorded, effects.host.logs, effects.host.secrets)).unwrap_or_default();
+        (response, effects.0, effects.1, effects.2)
+    };
+    // Secrets read again during the replay are never sent back.
+    match &mut response {
+        Ok(response) => {
+            secrets.scrub_run(Some((&mut response.headers, &mut response.body)), &mut effects, &mut logs, None)
         }
-        let handler_key = target.ok().map(|target| target.key());
-        let replayed = response.as_ref().ok().map(to_trace_response);
-        let diff = replayed.as_ref().map(|replayed| diff(&trace.response, replayed)).unwrap_or_default();
-        ReplayResult {
-            code_version: code.version,
-            handler: handler_key,
-            same: replayed.as_ref() == Some(&trace.response),
-            recorded: trace.response,
-            replayed,
-            failure: response.err(),
-            diff,
-            effects,
-            logs,
-        }
+        Err(failure) => secrets.scrub_run(None, &mut effects, &mut logs, Some(failure)),
+    }
+    let handler_key = target.ok().map(|target| target.key());
+    let replayed = response.as_ref().ok().map(to_trace_response);
+    let diff = replayed.as_ref().map(|replayed| diff(&trace.response, replayed)).unwrap_or_default();
+    Ok(ReplayResult {
+        code_version: code.version,
+        handler: handler_key,
+        same: replayed.as_ref() == Some(&trace.response),
+        recorded: trace.response,
+        replayed,
+        failure: response.err(),
+        diff,
+        effects,
+        logs,
     })
-    .await
-    .map_err(|error| ApiError::Internal(format!("the replay crashed: {error}")))?;
-    Ok(result)
+}
+
+/// Runs what a trace ran on the server's engine; the effects come back unless the run crashed.
+async fn run_target<E: RunEffects + Send>(
+    state: &AppState,
+    code: &Arc<CanvasCode>,
+    target: &Result<Target<'_>, String>,
+    trace: &Trace,
+    effects: E,
+) -> (Result<HttpResponse, String>, Option<E>) {
+    let target = match target {
+        Ok(target) => target,
+        Err(message) => return (Err(message.clone()), Some(effects)),
+    };
+    match state.engine.run(code.clone(), target.task(trace), effects).await {
+        Ok((execution, effects)) => {
+            (target.response(code, execution.result).map_err(|failure| failure.describe(code)), Some(effects))
+        }
+        Err(message) => (Err(message), None),
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -227,13 +239,20 @@ impl<'c> Target<'c> {
         }
     }
 
-    fn run(&self, engine: &dyn Engine, code: &CanvasCode, trace: &Trace, effects: &mut dyn Effects) -> Execution {
+    fn task(&self, trace: &Trace) -> Task {
         match self {
-            Target::Handler(handler) => engine.run_handler(code, handler, &http_request(&trace.request), effects),
-            Target::Background(job) => {
-                let execution = job.run(engine, code, effects);
-                Execution { result: execution.result.map(|()| background::done()), live_values: execution.live_values }
+            Target::Handler(handler) => {
+                Task::Handler { key: crate::canvas::handler_key(handler), request: http_request(&trace.request) }
             }
+            Target::Background(job) => job.task(),
+        }
+    }
+
+    /// The run's value as the response a trace holds (a background run: 200, no body).
+    fn response(&self, code: &CanvasCode, result: Result<Value, Failure>) -> Result<HttpResponse, Failure> {
+        match self {
+            Target::Handler(handler) => response_of(code, handler, result),
+            Target::Background(_) => result.map(|_| background::done()),
         }
     }
 }
@@ -309,8 +328,9 @@ pub async fn live_values(
             }
         };
         let mut effects = TraceEffects::new(trace.effects.clone(), Unrecorded::ReadOnly, &job_state.host, &canvas_name);
-        let engine = Interpreter { limits, record_live_values: true };
-        let execution = target.run(&engine, &code, &trace, &mut effects);
+        let interpreter = Interpreter { options: Options { limits, record_live_values: true } };
+        let execution = interpreter.run(&code, &target.task(&trace), &mut effects);
+        let result = target.response(&code, execution.result);
         // Secrets read while analysing are shown as `<redacted>`, like in traces.
         let secrets = &effects.host.secrets;
         let spans = code.expression_spans();
@@ -333,8 +353,8 @@ pub async fn live_values(
                 })
             })
             .collect();
-        let mut response = execution.result.as_ref().ok().map(to_trace_response);
-        let mut failure = execution.result.err();
+        let mut response = result.as_ref().ok().map(to_trace_response);
+        let mut failure = result.err();
         if let Some(response) = &mut response {
             secrets.scrub_run(Some((&mut response.headers, &mut response.body)), &mut [], &mut [], None);
         }

@@ -3,8 +3,9 @@
 
 use crate::canvas::{CanvasCode, ToplevelSource};
 use crate::effects::Host;
-use crate::engine::{Engine, Interpreter};
+use crate::engine::{Engine, EngineKind};
 use crate::redact::Redaction;
+use crate::sandbox::{SandboxError, SandboxLimits};
 use arc_swap::ArcSwap;
 use dashmap::DashMap;
 use gloam_interpreter::Limits;
@@ -28,6 +29,19 @@ pub struct Config {
     pub trace_queue: usize,
     /// Applied to every trace before it is stored.
     pub redaction: Redaction,
+    /// What runs handlers, workers and crons.
+    pub engine: EngineKind,
+    /// Memory of one compiled run (its values), in bytes.
+    pub max_memory_bytes: usize,
+    /// Wall-clock time of one compiled run, effects included.
+    pub time_limit: Duration,
+}
+
+impl Config {
+    /// The sandbox's limits for one run.
+    pub fn sandbox_limits(&self) -> SandboxLimits {
+        SandboxLimits { steps: self.limits, memory_bytes: self.max_memory_bytes, time: self.time_limit }
+    }
 }
 
 impl Default for Config {
@@ -39,6 +53,9 @@ impl Default for Config {
             outbound_timeout: Duration::from_secs(10),
             trace_queue: 10_000,
             redaction: Redaction::default(),
+            engine: EngineKind::default(),
+            max_memory_bytes: SandboxLimits::default().memory_bytes,
+            time_limit: SandboxLimits::default().time,
         }
     }
 }
@@ -99,7 +116,7 @@ pub struct Shared {
     pub store: Store,
     pub writer: TraceWriter,
     pub host: Host,
-    pub engine: Arc<dyn Engine>,
+    pub engine: Arc<Engine>,
     pub config: Config,
     pub metrics: Metrics,
     canvases: DashMap<String, Arc<CanvasRuntime>>,
@@ -123,6 +140,8 @@ pub enum OpenError {
     Store(#[from] StoreError),
     #[error("cannot set up the HTTP client for outbound calls: {0}")]
     HttpClient(#[from] reqwest::Error),
+    #[error(transparent)]
+    Sandbox(#[from] SandboxError),
 }
 
 /// Canvas names are host-name labels: `NAME.localhost` selects one.
@@ -143,7 +162,7 @@ impl AppState {
         );
         let shared = Shared {
             host: Host::new(store.clone(), config.outbound_timeout)?,
-            engine: Arc::new(Interpreter::new(config.limits)),
+            engine: Arc::new(Engine::new(config.engine, config.sandbox_limits())?),
             store,
             writer,
             config,
@@ -186,10 +205,12 @@ impl AppState {
         Ok(())
     }
 
-    /// The live code of a canvas as stored.
+    /// The live code of a canvas as stored, compiled.
     pub(crate) async fn load_code(&self, canvas: &str) -> Result<CanvasCode, StoreError> {
         let version = self.store.latest_version_id(canvas).await?;
-        self.code_at(canvas, version).await
+        let code = self.code_at(canvas, version).await?;
+        self.engine.prepare(&code);
+        Ok(code)
     }
 
     /// A canvas's code as it was served at a version.

@@ -4,7 +4,9 @@
 //! bodies over the limit, and handlers that fail.
 
 use super::state::{AppState, CanvasRuntime, Event, Metrics};
+use crate::canvas::CanvasCode;
 use crate::effects::{HostEffects, Mode};
+use crate::engine::{Failure, Task, response_of};
 use crate::redact::SecretValues;
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -128,11 +130,10 @@ pub async fn serve(State(state): State<AppState>, request: Request) -> Response 
         }
         (Ok(body), Some(handler_key)) => {
             request.body = body;
-            let (job_code, job_request) = (code.clone(), http_request(&request));
-            let live = run_live(&state, &canvas.name, move |state, effects| {
-                let handler = job_code.handler(&handler_key).ok_or(format!("handler {handler_key} disappeared"))?;
-                let execution = state.engine.run_handler(&job_code, handler, &job_request, effects);
-                execution.result.map_err(|failure| failure.describe(&job_code)).and_then(valid_for_http)
+            let task = Task::Handler { key: handler_key.clone(), request: http_request(&request) };
+            let live = run_live(&state, &canvas.name, code.clone(), task, |code, result| {
+                let handler = code.handler(&handler_key).ok_or(format!("handler {handler_key} disappeared"))?;
+                response_of(code, handler, result).map_err(|failure| failure.describe(code)).and_then(valid_for_http)
             })
             .await;
             if live.result.is_err() {
@@ -235,35 +236,36 @@ impl<T> Live<T> {
     }
 }
 
-/// Runs `job` on a blocking thread with live, recorded effects. A panic in
-/// the job is a failed run, not a crashed server.
-pub(crate) async fn run_live<T, F>(state: &AppState, canvas: &str, job: F) -> Live<T>
-where
-    T: Send + 'static,
-    F: FnOnce(&AppState, &mut HostEffects) -> Result<T, String> + Send + 'static,
-{
-    let (state, canvas) = (state.clone(), canvas.to_string());
-    let task = tokio::task::spawn_blocking(move || {
-        let mut effects = HostEffects::new(&state.host, &canvas, Mode::Live);
-        let result = job(&state, &mut effects);
-        Live {
-            result,
+/// Runs a task on the engine with live, recorded effects; `finish` turns its
+/// value (or failure) into what the caller needs. A crashed run is a failed
+/// run, not a crashed server.
+pub(crate) async fn run_live<T>(
+    state: &AppState,
+    canvas: &str,
+    code: Arc<CanvasCode>,
+    task: Task,
+    finish: impl FnOnce(&CanvasCode, Result<Value, Failure>) -> Result<T, String>,
+) -> Live<T> {
+    let effects = HostEffects::new(&state.host, canvas, Mode::Live);
+    match state.engine.run(code.clone(), task, effects).await {
+        Ok((execution, effects)) => Live {
+            result: finish(&code, execution.result),
             effects: effects.recorded,
             logs: effects.logs,
             emitted: effects.emitted,
             secrets: effects.secrets,
+        },
+        Err(message) => {
+            eprintln!("gloam: {message}");
+            Live {
+                result: Err("the run crashed (a bug in Gloam; the server log has the details)".into()),
+                effects: Vec::new(),
+                logs: Vec::new(),
+                emitted: Vec::new(),
+                secrets: SecretValues::default(),
+            }
         }
-    });
-    task.await.unwrap_or_else(|error| {
-        eprintln!("gloam: a run crashed: {error}");
-        Live {
-            result: Err("the run crashed (a bug in Gloam; the server log has the details)".into()),
-            effects: Vec::new(),
-            logs: Vec::new(),
-            emitted: Vec::new(),
-            secrets: SecretValues::default(),
-        }
-    })
+    }
 }
 
 /// A finished request (or worker run), to be stored as a trace.
