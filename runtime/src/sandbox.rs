@@ -285,7 +285,11 @@ impl Sandbox {
         let instance = wasmtime::Instance::new_async(&mut *store, &program.module, &imports).await?;
 
         let init: TypedFunc<(i64, i32), ()> = guest.get_typed_func(&mut *store, "rt_init")?;
-        init.call_async(&mut *store, (limits.steps.max_steps as i64, limits.steps.max_call_depth as i32)).await?;
+        init.call_async(
+            &mut *store,
+            (limits.steps.max_steps as i64, limits.steps.max_call_depth.min(i32::MAX as u32) as i32),
+        )
+        .await?;
         let program_init: TypedFunc<(), ()> = instance.get_typed_func(&mut *store, codegen::INIT_EXPORT)?;
         program_init.call_async(&mut *store, ()).await?;
 

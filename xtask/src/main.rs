@@ -53,12 +53,30 @@ fn has_program(name: &str, version_flag: &str) -> Option<String> {
     output.status.success().then(|| String::from_utf8_lossy(&output.stdout).trim().to_string())
 }
 
+/// The target compiled handlers' runtime is built for (`runtime/guest`).
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+/// Installs the WebAssembly target with rustup when it is missing: the
+/// runtime's build script compiles the sandbox's runtime module for it.
+fn ensure_wasm_target() -> anyhow::Result<()> {
+    let installed = Command::new("rustup").args(["target", "list", "--installed"]).output();
+    match installed {
+        Ok(output) if String::from_utf8_lossy(&output.stdout).lines().any(|line| line.trim() == WASM_TARGET) => Ok(()),
+        Ok(_) => status(Command::new("rustup").args(["target", "add", WASM_TARGET])),
+        Err(_) => {
+            eprintln!("rustup is not available; assuming the {WASM_TARGET} target is installed");
+            Ok(())
+        }
+    }
+}
+
 /// The example canvases `cargo xtask run` serves.
 const EXAMPLES: [&str; 3] = ["examples/hello", "examples/todo-api", "examples/webhook-relay"];
 
 /// Builds `gloam` and serves the example canvases with an embedded SQLite
 /// store in `.gloam/`; extra arguments go to `gloam serve`.
 fn run(extra: &[String]) -> anyhow::Result<()> {
+    ensure_wasm_target()?;
     status(cargo().args(["build", "--package", "gloam-runtime", "--bin", "gloam"]))?;
     let target = std::env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| PathBuf::from("target"));
     let gloam = target.join("debug").join("gloam");
@@ -92,6 +110,7 @@ fn ensure_postgres() {
 }
 
 fn test(update: bool) -> anyhow::Result<()> {
+    ensure_wasm_target()?;
     if update {
         status(cargo().args(["fmt", "--all"]))?;
     } else {

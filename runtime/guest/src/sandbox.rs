@@ -54,8 +54,16 @@ struct Metadata {
     sites: BTreeMap<u32, Type>,
 }
 
+/// Handles with this bit name constants (string literals), which live as long
+/// as the instance; the rest name arena values.
+const CONSTANT: i32 = 1 << 30;
+
 struct State {
+    /// Values made while running. A callback's own values are dropped when it
+    /// returns (only its result lives on), so loops over long lists run in
+    /// bounded memory.
     values: Vec<Value>,
+    constants: Vec<Value>,
     stack: Vec<Value>,
     max_steps: u64,
     /// The expression errors of a builtin are reported at.
@@ -67,6 +75,7 @@ thread_local! {
     static STATE: RefCell<State> = const {
         RefCell::new(State {
             values: Vec::new(),
+            constants: Vec::new(),
             stack: Vec::new(),
             max_steps: 0,
             site: NO_SITE,
@@ -103,8 +112,11 @@ fn handle(value: Value) -> i32 {
 }
 
 fn value(handle: i32) -> Value {
-    with(|state| state.values.get(handle as usize).cloned())
-        .unwrap_or_else(|| fail(ErrorKind::Internal(format!("no value has handle {handle}")), NO_SITE))
+    with(|state| match handle & CONSTANT {
+        0 => state.values.get(handle as usize).cloned(),
+        _ => state.constants.get((handle & !CONSTANT) as usize).cloned(),
+    })
+    .unwrap_or_else(|| fail(ErrorKind::Internal(format!("no value has handle {handle}")), NO_SITE))
 }
 
 fn text(handle: i32) -> Arc<str> {
@@ -164,16 +176,20 @@ fn call_value(function: &Value, arguments: Vec<Value>, call_site: u32, error_sit
             if limits.depth >= limits.max_depth {
                 return Err(ErrorKind::RecursionLimit { limit: limits.max_depth as u32 }.into());
             }
-            with(|state| state.stack.extend(arguments));
+            let mark = with(|state| {
+                state.stack.extend(arguments);
+                state.values.len()
+            });
             limits.depth += 1;
             let closure = handle(function.clone());
             // SAFETY: function pointers are indices into the shared function
             // table; compiled code puts its functions there, each of type
             // (closure: i32) -> i32, before it hands out their indices.
             let compiled: extern "C" fn(i32) -> i32 = unsafe { std::mem::transmute(*index as usize) };
-            let result = compiled(closure);
+            let result = value(compiled(closure));
             counters().depth -= 1;
-            Ok(value(result))
+            with(|state| state.values.truncate(mark));
+            Ok(result)
         }
         Function::Builtin(builtin) => call_builtin(*builtin, arguments, call_site, error_site),
         Function::Constructor { type_name, case, arity } if *arity == arguments.len() => {
@@ -320,10 +336,14 @@ pub extern "C" fn rt_unit() -> i32 {
     handle(Value::Unit)
 }
 
+/// A string constant of the program (made once per instance; never dropped).
 #[unsafe(no_mangle)]
 pub extern "C" fn rt_string(ptr: i32, length: i32) -> i32 {
     match std::str::from_utf8(bytes(ptr, length)) {
-        Ok(text) => handle(Value::string(text)),
+        Ok(text) => with(|state| {
+            state.constants.push(Value::string(text));
+            (state.constants.len() - 1) as i32 | CONSTANT
+        }),
         Err(_) => fail(ErrorKind::Internal("a string constant is not UTF-8".into()), NO_SITE),
     }
 }

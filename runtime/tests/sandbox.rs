@@ -1,0 +1,137 @@
+//! The sandbox's limits, end to end: a handler that runs away (time), grows
+//! without bound (memory), recurses too deep (call depth, then the stack) or
+//! builds a huge string stops with a clear 500, its trace says why, and the
+//! server keeps serving other requests meanwhile. The tests run on tokio's
+//! single-threaded runtime on purpose: a compiled run yields at every epoch
+//! tick, so even one thread keeps answering.
+
+mod support;
+
+use gloam_interpreter::Limits;
+use gloam_runtime::server::state::Config;
+use std::time::{Duration, Instant};
+use support::TestServer;
+use support::harness::{SqliteDb, sqlite_db};
+
+const CODE: &str = r#"
+handler GET /hello =
+  Http.text("hello", 200)
+
+fn sum(n: Int) -> Int =
+  List.fold(List.range(0, n), 0, \acc, i -> acc + i)
+
+handler GET /spin =
+  Http.text(Int.toString(List.fold(List.range(0, 5000000), 0, \acc, i -> acc + sum(1000))), 200)
+
+handler GET /bomb =
+  Http.text(Int.toString(List.length(List.map(List.range(0, 5000000), \i -> "item ${Int.toString(i)}"))), 200)
+
+fn depth(n: Int) -> Int = if n == 0 then 0 else 1 + depth(n - 1)
+
+handler GET /deep =
+  Http.text(Int.toString(depth(100000000)), 200)
+
+handler GET /huge =
+  Http.text(String.repeat("gloam", 100000000), 200)
+"#;
+
+/// A server with `CODE` on a fresh SQLite store (removed when the second value drops).
+async fn server(config: Config) -> (TestServer, SqliteDb) {
+    let db = sqlite_db();
+    (TestServer::open(&db.url, CODE, config).await, db)
+}
+
+/// Sends `runaway` and, while it runs, a stream of `GET /hello`s; returns
+/// the runaway's reply and how many hellos were answered before it ended.
+async fn alongside(server: &TestServer, runaway: &str) -> (support::Reply, usize) {
+    let stop = tokio::sync::Notify::new();
+    let (reply, hellos) = tokio::join!(
+        async {
+            let reply = server.user("GET", runaway, "").await;
+            stop.notify_one();
+            reply
+        },
+        async {
+            let mut answered = 0;
+            loop {
+                tokio::select! {
+                    _ = stop.notified() => break answered,
+                    reply = server.user("GET", "/hello", "") => {
+                        assert_eq!(reply.status, 200, "{}", reply.body);
+                        answered += 1;
+                        // A steady stream, not a flood that fills the trace queue.
+                        tokio::time::sleep(Duration::from_millis(5)).await;
+                    }
+                }
+            }
+        }
+    );
+    (reply, hellos)
+}
+
+async fn assert_traced(server: &TestServer, key: &str, message: &str) {
+    let trace = server.newest_trace(key).await;
+    assert_eq!(trace["status"], 500, "{trace}");
+    assert!(trace["error"].as_str().is_some_and(|error| error.contains(message)), "{trace}");
+}
+
+#[tokio::test]
+async fn an_endless_loop_is_stopped_by_the_time_limit_while_others_are_served() {
+    let unlimited_steps = Limits { max_steps: u64::MAX / 4, ..Limits::default() };
+    let config = Config { limits: unlimited_steps, time_limit: Duration::from_secs(1), ..Config::default() };
+    let (server, _db) = server(config).await;
+    let started = Instant::now();
+    let (reply, hellos) = alongside(&server, "/spin").await;
+    let took = started.elapsed();
+    assert_eq!(reply.status, 500, "{}", reply.body);
+    assert!(reply.body.contains("time limit of 1 s exceeded"), "{}", reply.body);
+    assert!(took < Duration::from_secs(5), "stopped after {took:?}");
+    assert!(hellos > 10, "only {hellos} other requests were answered while it ran");
+    assert_traced(&server, "GET /spin", "time limit").await;
+}
+
+#[tokio::test]
+async fn the_step_budget_stops_a_loop_first_with_the_interpreters_message() {
+    let config = Config { limits: Limits { max_steps: 1_000_000, ..Limits::default() }, ..Config::default() };
+    let (server, _db) = server(config).await;
+    let (reply, _) = alongside(&server, "/spin").await;
+    assert_eq!(reply.status, 500);
+    assert!(reply.body.contains("step budget of 1000000 steps exhausted"), "{}", reply.body);
+}
+
+#[tokio::test]
+async fn a_memory_bomb_hits_the_memory_limit() {
+    let config = Config { max_memory_bytes: 64 * 1024 * 1024, ..Config::default() };
+    let (server, _db) = server(config).await;
+    let (reply, _) = alongside(&server, "/bomb").await;
+    assert_eq!(reply.status, 500, "{}", reply.body);
+    assert!(reply.body.contains("memory limit of 64 MiB exceeded"), "{}", reply.body);
+    assert_traced(&server, "GET /bomb", "memory limit").await;
+    assert_eq!(server.user("GET", "/hello", "").await.body, "hello");
+}
+
+#[tokio::test]
+async fn deep_recursion_stops_at_the_call_depth_limit_then_at_the_stack() {
+    let (server, _db) = server(Config::default()).await;
+    let (reply, _) = alongside(&server, "/deep").await;
+    assert_eq!(reply.status, 500, "{}", reply.body);
+    assert!(reply.body.contains("recursion deeper than 20000 calls"), "{}", reply.body);
+    assert!(reply.body.contains("(in depth, line 1, column 53)"), "the error has the call's place: {}", reply.body);
+
+    let unlimited_depth = Limits { max_call_depth: u32::MAX, ..Limits::default() };
+    let (server, _db) = self::server(Config { limits: unlimited_depth, ..Config::default() }).await;
+    let (reply, _) = alongside(&server, "/deep").await;
+    assert_eq!(reply.status, 500, "{}", reply.body);
+    assert!(reply.body.contains("stack overflow"), "{}", reply.body);
+    assert_traced(&server, "GET /deep", "stack overflow").await;
+    assert_eq!(server.user("GET", "/hello", "").await.body, "hello");
+}
+
+#[tokio::test]
+async fn a_huge_string_hits_the_size_limit() {
+    let (server, _db) = server(Config::default()).await;
+    let (reply, _) = alongside(&server, "/huge").await;
+    assert_eq!(reply.status, 500, "{}", reply.body);
+    assert!(reply.body.contains("is more than the limit of 10000000"), "{}", reply.body);
+    assert_traced(&server, "GET /huge", "more than the limit").await;
+}
