@@ -1,8 +1,10 @@
 //! Generated well-typed programs: the checker accepts them (they are typed by
 //! construction) and the interpreter runs them to a value or a runtime error —
-//! never a panic, never a hang.
+//! never a panic, never a hang. Compiled to WebAssembly they do exactly the
+//! same: any difference fails with the program printed.
 
 use gloam_interpreter::{Limits, MemoryEffects, Options, Program};
+use gloam_tests::{Engine, run_program_on};
 use proptest::prelude::*;
 
 #[derive(Clone, Copy, Debug)]
@@ -132,5 +134,13 @@ proptest! {
         };
         let run = program.call_function("main", Vec::new(), &mut MemoryEffects::default(), options);
         prop_assert!(run.is_some());
+    }
+
+    #[test]
+    fn compiled_programs_agree_with_the_interpreter(source in program()) {
+        let source = format!("// max-steps: 200000\n{source}");
+        let interpreted = run_program_on(&source, "generated.gloam", Engine::InterpreterOnly);
+        let compiled = run_program_on(&source, "generated.gloam", Engine::Compiled);
+        prop_assert_eq!(&interpreted, &compiled, "the engines disagree on:\n{}", source);
     }
 }
