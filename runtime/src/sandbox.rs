@@ -24,12 +24,15 @@ use std::time::Duration;
 use thiserror::Error;
 use wasmtime::{
     Caller, Config, Engine, Extern, Global, GlobalType, InstanceAllocationStrategy, InstancePre, Linker, Memory,
-    Module, Mutability, PoolingAllocationConfig, Ref, ResourceLimiter, Store, Trap, TypedFunc, UpdateDeadline, Val,
-    ValType,
+    Module, ModuleExport, Mutability, PoolingAllocationConfig, Ref, ResourceLimiter, Store, Trap, TypedFunc,
+    UpdateDeadline, Val, ValType,
 };
 
 /// How often the epoch advances: the granularity of the deadline and of yielding.
 const TICK: Duration = Duration::from_millis(5);
+
+/// The most memory any run can be given (the pooled slots' size).
+pub const MAX_MEMORY_BYTES: usize = 1 << 30;
 
 /// The guest runtime, built by `build.rs`.
 static GUEST_WASM: &[u8] = include_bytes!(env!("GLOAM_GUEST_WASM"));
@@ -48,7 +51,8 @@ pub enum SandboxError {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SandboxLimits {
     pub steps: Limits,
-    /// Linear memory of the guest runtime (values, strings), in bytes.
+    /// Linear memory of the guest runtime (values, strings), in bytes; at
+    /// most [`MAX_MEMORY_BYTES`].
     pub memory_bytes: usize,
     /// Wall-clock time, waiting for effects included.
     pub time: Duration,
@@ -110,13 +114,15 @@ impl std::fmt::Debug for CompiledProgram {
 }
 
 enum Import {
-    Guest(String),
+    /// A guest export, looked up once per version instead of by name per run.
+    Guest(ModuleExport),
     TableBase,
 }
 
 /// The process-wide engine and the guest runtime, compiled once.
 pub struct Sandbox {
     engine: Engine,
+    guest_module: Module,
     guest: InstancePre<Run>,
 }
 
@@ -166,13 +172,14 @@ impl Sandbox {
             .total_memories(1_000)
             .total_tables(1_000)
             .total_stacks(1_000)
-            .max_memory_size(1 << 30)
+            .max_memory_size(MAX_MEMORY_BYTES)
             .table_elements(100_000);
         config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         let engine = Engine::new(&config).map_err(setup)?;
         let guest = Module::new(&engine, GUEST_WASM).map_err(setup)?;
         let mut linker: Linker<Run> = Linker::new(&engine);
         define_host_functions(&mut linker).map_err(setup)?;
+        let guest_module = guest.clone();
         let guest = linker.instantiate_pre(&guest).map_err(setup)?;
         let ticking = engine.weak();
         std::thread::Builder::new()
@@ -185,7 +192,7 @@ impl Sandbox {
                 }
             })
             .map_err(|error| SandboxError::Setup(error.to_string()))?;
-        Ok(Sandbox { engine, guest })
+        Ok(Sandbox { engine, guest_module, guest })
     }
 
     /// Compiles a checked module. Takes milliseconds: call it when code goes
@@ -197,10 +204,12 @@ impl Sandbox {
         let imports = wasm_module
             .imports()
             .map(|import| match import.module() {
-                abi::HOST => Import::TableBase,
-                _ => Import::Guest(import.name().to_string()),
+                abi::HOST => Ok(Import::TableBase),
+                _ => self.guest_module.get_export_index(import.name()).map(Import::Guest).ok_or_else(|| {
+                    SandboxError::Compile(format!("the guest runtime does not export `{}`", import.name()))
+                }),
             })
-            .collect();
+            .collect::<Result<_, _>>()?;
         Ok(CompiledProgram {
             module: wasm_module,
             table_slots: compiled.table_slots,
@@ -239,7 +248,7 @@ impl Sandbox {
             answer: Vec::new(),
             failure: None,
             metadata: program.metadata.clone(),
-            memory_limit: limits.memory_bytes,
+            memory_limit: limits.memory_bytes.min(MAX_MEMORY_BYTES),
             memory_refused: false,
             ticks_left: ticks,
         };
@@ -277,9 +286,9 @@ impl Sandbox {
         for import in &program.imports {
             imports.push(match import {
                 Import::TableBase => Extern::Global(table_base),
-                Import::Guest(name) => guest
-                    .get_export(&mut *store, name)
-                    .ok_or_else(|| wasmtime::format_err!("the guest runtime does not export `{name}`"))?,
+                Import::Guest(export) => guest
+                    .get_module_export(&mut *store, export)
+                    .ok_or_else(|| wasmtime::format_err!("a guest export moved"))?,
             });
         }
         let instance = wasmtime::Instance::new_async(&mut *store, &program.module, &imports).await?;
@@ -433,7 +442,7 @@ fn explain(run: &Run, error: &wasmtime::Error, limits: SandboxLimits) -> Sandbox
     if run.memory_refused {
         return SandboxFailure::new(format!(
             "memory limit of {} MiB exceeded (a value grew too large?)",
-            limits.memory_bytes / (1024 * 1024)
+            limits.memory_bytes.min(MAX_MEMORY_BYTES) / (1024 * 1024)
         ));
     }
     match error.downcast_ref::<Trap>() {
