@@ -135,3 +135,33 @@ async fn a_huge_string_hits_the_size_limit() {
     assert!(reply.body.contains("is more than the limit of 10000000"), "{}", reply.body);
     assert_traced(&server, "GET /huge", "more than the limit").await;
 }
+
+/// A compiled handler waiting on an outbound call holds no thread: on this
+/// test's single thread, a hundred requests waiting on a slow upstream at
+/// once take about one upstream delay, not a hundred.
+#[tokio::test]
+async fn handlers_waiting_on_a_slow_upstream_overlap_on_one_thread() {
+    let delay = Duration::from_millis(300);
+    let slow = axum::Router::new().route(
+        "/slow",
+        axum::routing::get(move || async move {
+            tokio::time::sleep(delay).await;
+            "late"
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let upstream = listener.local_addr().expect("address");
+    tokio::spawn(async move { axum::serve(listener, slow).await.expect("the upstream serves") });
+    let code = format!(
+        "handler GET /wait =\n  match Http.get(\"http://{upstream}/slow\") with\n  | Ok(response) -> Http.text(response.body, 200)\n  | Error(message) -> Http.text(message, 502)\n"
+    );
+    let db = sqlite_db();
+    let server = TestServer::open(&db.url, &code, Config::default()).await;
+    let started = Instant::now();
+    let replies = futures_util::future::join_all((0..100).map(|_| server.user("GET", "/wait", ""))).await;
+    let took = started.elapsed();
+    for reply in &replies {
+        assert_eq!((reply.status, reply.body.as_str()), (200, "late"));
+    }
+    assert!(took < delay * 10, "100 waiting handlers took {took:?}: they did not overlap");
+}

@@ -51,6 +51,9 @@ fn native(n: i64) -> HttpResponse {
     HttpResponse { status: 200, headers: vec![("content-type".into(), "application/json".into())], body }
 }
 
+/// A route, its N, and the native function doing the same work.
+type Case = (&'static str, i64, fn(i64) -> HttpResponse);
+
 fn native_count(n: i64) -> HttpResponse {
     let count = (1..=n).filter(|i| i % 15 == 0 || i % 3 == 0 || i % 5 == 0).count();
     HttpResponse { status: 200, headers: vec![("content-type".into(), "text/plain".into())], body: count.to_string() }
@@ -116,7 +119,7 @@ fn main() {
         response_from_value(&result.expect("the compiled code runs it")).expect("a response")
     };
 
-    let cases: [(&str, i64, fn(i64) -> HttpResponse); 4] = [
+    let cases: [Case; 4] = [
         ("fizzbuzz", 100, native),
         ("fizzbuzz", 10_000, native),
         ("fizzcount", 100, native_count),
