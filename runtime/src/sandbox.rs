@@ -10,8 +10,9 @@
 //! Effects are asynchronous host calls: a run waiting on the network holds
 //! no thread.
 //!
-//! Values cross the wall in one place: the wire encoding
-//! (`gloam_interpreter::wire`), in `write_value` and `read_value`.
+//! A run is one call into the guest (`rt_main`): the input goes in through
+//! `host.input`, the value comes back from the guest's memory, both in the
+//! wire encoding (`gloam_interpreter::wire`) — the one place values cross.
 
 use crate::effects::AsyncEffects;
 use gloam_interpreter::{EffectCall, Limits, Value, wire};
@@ -19,6 +20,7 @@ use gloam_language::Builtin;
 use gloam_language::ast::{ExprId, Module as Ast};
 use gloam_language::codegen::{self, abi};
 use gloam_language::types::Checked;
+use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use thiserror::Error;
@@ -102,6 +104,7 @@ pub enum Entry<'a> {
 pub struct CompiledProgram {
     module: Module,
     table_slots: u32,
+    entries: BTreeMap<String, u32>,
     metadata: Arc<[u8]>,
     /// Where each import comes from: a guest export, or the table base.
     imports: Vec<Import>,
@@ -129,6 +132,8 @@ pub struct Sandbox {
 /// A run's state in its store.
 struct Run {
     effects: Box<dyn AsyncEffects>,
+    /// The run's input (the request, event or arguments), until the guest takes it.
+    input: Vec<u8>,
     /// The answer of the last effect, until the guest takes it.
     answer: Vec<u8>,
     failure: Option<SandboxFailure>,
@@ -213,6 +218,7 @@ impl Sandbox {
         Ok(CompiledProgram {
             module: wasm_module,
             table_slots: compiled.table_slots,
+            entries: compiled.entries,
             metadata: compiled.metadata.into(),
             imports,
         })
@@ -245,6 +251,7 @@ impl Sandbox {
         let ticks = (limits.time.as_millis() / TICK.as_millis()).max(1) as u64;
         let run = Run {
             effects,
+            input: Vec::new(),
             answer: Vec::new(),
             failure: None,
             metadata: program.metadata.clone(),
@@ -291,68 +298,42 @@ impl Sandbox {
                     .ok_or_else(|| wasmtime::format_err!("a guest export moved"))?,
             });
         }
-        let instance = wasmtime::Instance::new_async(&mut *store, &program.module, &imports).await?;
+        wasmtime::Instance::new_async(&mut *store, &program.module, &imports).await?;
 
-        let init: TypedFunc<(i64, i32), ()> = guest.get_typed_func(&mut *store, "rt_init")?;
-        init.call_async(
-            &mut *store,
-            (limits.steps.max_steps as i64, limits.steps.max_call_depth.min(i32::MAX as u32) as i32),
-        )
-        .await?;
-        let program_init: TypedFunc<(), ()> = instance.get_typed_func(&mut *store, codegen::INIT_EXPORT)?;
-        program_init.call_async(&mut *store, ()).await?;
-
-        let result = match entry {
-            Entry::Handler { item, request } => {
-                let request = write_value(store, &guest, &request).await?;
-                let handler: TypedFunc<i32, i32> =
-                    instance.get_typed_func(&mut *store, &codegen::handler_export(item))?;
-                handler.call_async(&mut *store, request).await?
-            }
-            Entry::Worker { name, event } => {
-                let event = write_value(store, &guest, &event).await?;
-                let worker: TypedFunc<i32, i32> =
-                    instance.get_typed_func(&mut *store, &codegen::worker_export(name))?;
-                worker.call_async(&mut *store, event).await?
-            }
-            Entry::Cron { name } => {
-                let cron: TypedFunc<(), i32> = instance.get_typed_func(&mut *store, &codegen::cron_export(name))?;
-                cron.call_async(&mut *store, ()).await?
-            }
+        let slot = |key: &str| {
+            program
+                .entries
+                .get(key)
+                .map(|slot| base as i32 + *slot as i32)
+                .ok_or_else(|| wasmtime::format_err!("no entry {key}"))
+        };
+        let (entry, input, spread) = match entry {
+            Entry::Handler { item, request } => (slot(&codegen::handler_entry(item))?, request, false),
+            Entry::Worker { name, event } => (slot(&codegen::worker_entry(name))?, event, false),
+            Entry::Cron { name } => (slot(&codegen::cron_entry(name))?, Value::Unit, false),
             Entry::Function { name, arguments } => {
-                let push: TypedFunc<i32, ()> = guest.get_typed_func(&mut *store, abi::Rt::Push.name())?;
-                for argument in &arguments {
-                    let handle = write_value(store, &guest, argument).await?;
-                    push.call_async(&mut *store, handle).await?;
-                }
-                let function: TypedFunc<i32, i32> =
-                    instance.get_typed_func(&mut *store, &codegen::function_export(name))?;
-                function.call_async(&mut *store, -1).await?
+                (slot(&codegen::function_entry(name))?, Value::list(arguments), true)
             }
         };
-        read_value(store, &guest, result).await
+        let input = wire::encode_text(&input).map_err(|message| wasmtime::format_err!("{message}"))?;
+        let input_length = i32::try_from(input.len()).map_err(|_| wasmtime::format_err!("the input is too large"))?;
+        store.data_mut().input = input.into_bytes();
+        let main: TypedFunc<(i32, i32, i32, i64, i32, i32), i64> = guest.get_typed_func(&mut *store, "rt_main")?;
+        let steps = limits.steps;
+        let arguments = (
+            slot(codegen::INIT_ENTRY)?,
+            entry,
+            spread as i32,
+            i64::try_from(steps.max_steps).unwrap_or(i64::MAX),
+            steps.max_call_depth.min(i32::MAX as u32) as i32,
+            input_length,
+        );
+        let packed = main.call_async(&mut *store, arguments).await?;
+        let (ptr, length) = ((packed >> 32) as u32 as usize, packed as u32 as usize);
+        let mut output = vec![0u8; length];
+        guest_memory(&guest, &mut *store)?.read(&*store, ptr, &mut output)?;
+        wire::decode_text(&output).map_err(|message| wasmtime::format_err!("{message}"))
     }
-}
-
-/// Puts a value into the guest; returns its handle.
-async fn write_value(store: &mut Store<Run>, guest: &wasmtime::Instance, value: &Value) -> wasmtime::Result<i32> {
-    let text = wire::encode_text(value).map_err(|message| wasmtime::format_err!("{message}"))?;
-    let length = i32::try_from(text.len()).map_err(|_| wasmtime::format_err!("the value is too large"))?;
-    let alloc: TypedFunc<i32, i32> = guest.get_typed_func(&mut *store, abi::Rt::Alloc.name())?;
-    let ptr = alloc.call_async(&mut *store, length).await?;
-    guest_memory(guest, &mut *store)?.write(&mut *store, ptr as u32 as usize, text.as_bytes())?;
-    let decode: TypedFunc<(i32, i32), i32> = guest.get_typed_func(&mut *store, "rt_decode")?;
-    decode.call_async(&mut *store, (ptr, length)).await
-}
-
-/// Takes a value out of the guest.
-async fn read_value(store: &mut Store<Run>, guest: &wasmtime::Instance, handle: i32) -> wasmtime::Result<Value> {
-    let encode: TypedFunc<i32, i64> = guest.get_typed_func(&mut *store, "rt_encode")?;
-    let packed = encode.call_async(&mut *store, handle).await?;
-    let (ptr, length) = ((packed >> 32) as u32 as usize, packed as u32 as usize);
-    let mut bytes = vec![0u8; length];
-    guest_memory(guest, &mut *store)?.read(&*store, ptr, &mut bytes)?;
-    wire::decode_text(&bytes).map_err(|message| wasmtime::format_err!("{message}"))
 }
 
 fn guest_memory(guest: &wasmtime::Instance, store: &mut Store<Run>) -> wasmtime::Result<Memory> {
@@ -421,6 +402,11 @@ fn define_host_functions(linker: &mut Linker<Run>) -> wasmtime::Result<()> {
     linker.func_wrap("host", "take", |mut caller: Caller<'_, Run>, ptr: u32| -> wasmtime::Result<()> {
         let answer = std::mem::take(&mut caller.data_mut().answer);
         caller_memory(&mut caller)?.write(&mut caller, ptr as usize, &answer)?;
+        Ok(())
+    })?;
+    linker.func_wrap("host", "input", |mut caller: Caller<'_, Run>, ptr: u32| -> wasmtime::Result<()> {
+        let input = std::mem::take(&mut caller.data_mut().input);
+        caller_memory(&mut caller)?.write(&mut caller, ptr as usize, &input)?;
         Ok(())
     })?;
     linker.func_wrap("host", "metadata_length", |caller: Caller<'_, Run>| -> u32 {

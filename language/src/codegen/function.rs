@@ -1083,7 +1083,8 @@ pub(super) fn wrapper(module: &mut ModuleBuilder, decl: &FunctionDecl, index: u3
     module.define(index, vec![ValType::I32], vec![ValType::I32], body);
 }
 
-/// A handler's, worker's or cron's body, taking its one parameter (if any) as a handle.
+/// A handler's, worker's or cron's body: `(argument) -> value`, the argument
+/// bound to `parameter` (a cron has none and ignores it).
 pub(super) fn entry<'a>(
     module: &mut ModuleBuilder<'a>,
     body: &'a Expr,
@@ -1091,13 +1092,12 @@ pub(super) fn entry<'a>(
     is_handler: bool,
 ) -> Result<u32, CodegenError> {
     let index = module.reserve();
-    let params: Vec<Rep> = parameter.iter().map(|_| Rep::Handle).collect();
-    let mut compiler = FunctionCompiler::new(module, &params, Rep::Handle, is_handler);
+    let mut compiler = FunctionCompiler::new(module, &[Rep::Handle], Rep::Handle, is_handler);
     if let Some(name) = parameter {
         compiler.scope.push(Local { name: name.to_string(), index: 0, rep: Rep::Handle });
     }
     let code = compiler.body(body)?;
-    module.define(index, vec![ValType::I32; params.len()], vec![ValType::I32], code);
+    module.define(index, vec![ValType::I32], vec![ValType::I32], code);
     Ok(index)
 }
 
@@ -1126,6 +1126,7 @@ pub(super) fn lambda<'a>(module: &mut ModuleBuilder<'a>, lambda: PendingLambda<'
 }
 
 /// Per instance: where the counters are, and the string constants copied in.
+/// `(ignored) -> 0`, like the entries, so the guest calls it the same way.
 pub(super) fn init(module: &ModuleBuilder) -> Function {
     let mut code = Vec::new();
     let mut sink = InstructionSink::new(&mut code);
@@ -1140,7 +1141,7 @@ pub(super) fn init(module: &ModuleBuilder) -> Function {
             .i32_const(length)
             .memory_init(0, 0);
     }
-    sink.end();
+    sink.i32_const(0).end();
     let mut function = Function::new([]);
     function.raw(code);
     function

@@ -15,7 +15,9 @@
 //!   taking its arguments from the guest's argument stack, and one such
 //!   function per lambda: these are what function values point to, in slots of
 //!   the guest's function table from `host.table_base` on;
-//! - one entry per handler, worker and cron, and an `init` run once per instance.
+//! - one entry per handler, worker and cron, and an `init` run once per
+//!   instance, also in table slots: the guest's `rt_main` calls `init` and an
+//!   entry, so a run is one call from the host.
 //!
 //! Evaluation follows the interpreter exactly — the same order, the same step
 //! charges (one per expression, including the same exceptions), the same call
@@ -32,9 +34,8 @@ use abi::Rt;
 use std::collections::{BTreeMap, HashMap};
 use thiserror::Error;
 use wasm_encoder::{
-    CodeSection, ConstExpr, DataCountSection, DataSection, ElementSection, Elements, EntityType, ExportKind,
-    ExportSection, Function, FunctionSection, GlobalSection, GlobalType, ImportSection, MemoryType, RefType, TableType,
-    TypeSection, ValType,
+    CodeSection, ConstExpr, DataCountSection, DataSection, ElementSection, Elements, EntityType, Function,
+    FunctionSection, GlobalSection, GlobalType, ImportSection, MemoryType, RefType, TableType, TypeSection, ValType,
 };
 
 #[derive(Debug, Clone, PartialEq, Error)]
@@ -53,34 +54,37 @@ pub struct Compiled {
     pub wasm: Vec<u8>,
     /// How many slots of the guest's function table the module fills.
     pub table_slots: u32,
+    /// The table slot of each entry, by its key ([`handler_entry`], …, [`INIT_ENTRY`]).
+    /// Every entry is `(argument) -> value`.
+    pub entries: BTreeMap<String, u32>,
     /// JSON for the guest: the type table and the type of each call site,
     /// for builtins that decode by type.
     pub metadata: Vec<u8>,
 }
 
-/// The export of the handler at position `item` of the module's items: `(request) -> response`.
-pub fn handler_export(item: usize) -> String {
+/// The entry of the handler at position `item` of the module's items: `(request) -> response`.
+pub fn handler_entry(item: usize) -> String {
     format!("handler/{item}")
 }
 
-/// The export of a worker: `(event) -> ()`.
-pub fn worker_export(name: &str) -> String {
+/// The entry of a worker: `(event) -> ()`.
+pub fn worker_entry(name: &str) -> String {
     format!("worker/{name}")
 }
 
-/// The export of a cron: `() -> ()`.
-pub fn cron_export(name: &str) -> String {
+/// The entry of a cron: `(ignored) -> ()`.
+pub fn cron_entry(name: &str) -> String {
     format!("cron/{name}")
 }
 
-/// The export of a top-level function's uniform wrapper: `(closure) -> result`,
-/// arguments pushed on the guest's argument stack; pass -1 as the closure.
-pub fn function_export(name: &str) -> String {
+/// The entry of a top-level function's uniform wrapper: `(closure) -> result`,
+/// arguments pushed on the guest's argument stack; -1 as the closure.
+pub fn function_entry(name: &str) -> String {
     format!("function/{name}")
 }
 
-/// Run once per instance, before any entry.
-pub const INIT_EXPORT: &str = "init";
+/// Run once per instance, before any entry: `(ignored) -> 0`.
+pub const INIT_ENTRY: &str = "init";
 
 /// How a value of some type is held by generated code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,7 +147,7 @@ struct ModuleBuilder<'a> {
     string_globals: HashMap<String, (u32, u32, u32)>,
     /// Lambdas whose functions are reserved but not yet generated.
     pending_lambdas: Vec<function::PendingLambda<'a>>,
-    exports: Vec<(String, u32)>,
+    entries: BTreeMap<String, u32>,
     site_types: BTreeMap<u32, Type>,
 }
 
@@ -206,7 +210,7 @@ pub fn compile(module: &Module, checked: &Checked) -> Result<Compiled, CodegenEr
         strings: Vec::new(),
         string_globals: HashMap::new(),
         pending_lambdas: Vec::new(),
-        exports: Vec::new(),
+        entries: BTreeMap::new(),
         site_types: BTreeMap::new(),
     };
     // Every top-level function gets its index and slot first: bodies call each other.
@@ -219,6 +223,7 @@ pub fn compile(module: &Module, checked: &Checked) -> Result<Compiled, CodegenEr
                 let index = builder.reserve();
                 let wrapper = builder.reserve();
                 let slot = builder.slot(wrapper);
+                builder.entries.insert(function_entry(&decl.name.text), slot);
                 let params = params.iter().map(Rep::of).collect();
                 builder
                     .functions
@@ -237,32 +242,33 @@ pub fn compile(module: &Module, checked: &Checked) -> Result<Compiled, CodegenEr
     for (decl, wrapper) in wrappers {
         function::global_function(&mut builder, decl)?;
         function::wrapper(&mut builder, decl, wrapper);
-        builder.exports.push((function_export(&decl.name.text), wrapper));
     }
     for (position, item) in module.items.iter().enumerate() {
-        let (export, body, parameter, is_handler) = match &item.kind {
-            ItemKind::Handler(decl) => (handler_export(position), &decl.body, Some("request"), true),
+        let (key, body, parameter, is_handler) = match &item.kind {
+            ItemKind::Handler(decl) => (handler_entry(position), &decl.body, Some("request"), true),
             ItemKind::Worker(decl) => {
                 let parameter = decl.parameters.first().map_or("event", |param| param.name.text.as_str());
-                (worker_export(&decl.name.text), &decl.body, Some(parameter), false)
+                (worker_entry(&decl.name.text), &decl.body, Some(parameter), false)
             }
-            ItemKind::Cron(decl) => (cron_export(&decl.name.text), &decl.body, None, false),
+            ItemKind::Cron(decl) => (cron_entry(&decl.name.text), &decl.body, None, false),
             _ => continue,
         };
         let index = function::entry(&mut builder, body, parameter, is_handler)?;
-        builder.exports.push((export, index));
+        let slot = builder.slot(index);
+        builder.entries.insert(key, slot);
     }
     while let Some(lambda) = builder.pending_lambdas.pop() {
         function::lambda(&mut builder, lambda)?;
     }
     let init = builder.reserve();
     let init_body = function::init(&builder);
-    builder.define(init, vec![], vec![], init_body);
-    builder.exports.push((INIT_EXPORT.to_string(), init));
+    builder.define(init, vec![ValType::I32], vec![ValType::I32], init_body);
+    let slot = builder.slot(init);
+    builder.entries.insert(INIT_ENTRY.to_string(), slot);
     let wasm = encode(&builder);
     validate(&wasm)?;
     let metadata = metadata(checked, &builder.site_types);
-    Ok(Compiled { wasm, table_slots: builder.slots.len() as u32, metadata })
+    Ok(Compiled { wasm, table_slots: builder.slots.len() as u32, entries: builder.entries, metadata })
 }
 
 fn metadata(checked: &Checked, sites: &BTreeMap<u32, Type>) -> Vec<u8> {
@@ -344,11 +350,6 @@ fn encode(builder: &ModuleBuilder) -> Vec<u8> {
         globals.global(mutable_i32, &ConstExpr::i32_const(-1));
     }
 
-    let mut exports = ExportSection::new();
-    for (name, index) in &builder.exports {
-        exports.export(name, ExportKind::Func, *index);
-    }
-
     let mut elements = ElementSection::new();
     if !builder.slots.is_empty() {
         elements.active(
@@ -367,7 +368,6 @@ fn encode(builder: &ModuleBuilder) -> Vec<u8> {
         .section(&imports)
         .section(&functions)
         .section(&globals)
-        .section(&exports)
         .section(&elements)
         .section(&DataCountSection { count: 1 })
         .section(&code)

@@ -31,6 +31,8 @@ unsafe extern "C" {
     /// type), asked for only by builtins that read their call site.
     fn metadata_length() -> usize;
     fn metadata(ptr: *mut u8);
+    /// The run's input (wire-encoded), `rt_main`'s `input_length` bytes.
+    fn input(ptr: *mut u8);
 }
 
 /// No expression (a builtin calling back, the host calling in).
@@ -182,11 +184,7 @@ fn call_value(function: &Value, arguments: Vec<Value>, call_site: u32, error_sit
             });
             limits.depth += 1;
             let closure = handle(function.clone());
-            // SAFETY: function pointers are indices into the shared function
-            // table; compiled code puts its functions there, each of type
-            // (closure: i32) -> i32, before it hands out their indices.
-            let compiled: extern "C" fn(i32) -> i32 = unsafe { std::mem::transmute(*index as usize) };
-            let result = value(compiled(closure));
+            let result = value(call_slot(*index as i32, closure));
             counters().depth -= 1;
             with(|state| state.values.truncate(mark));
             Ok(result)
@@ -260,13 +258,56 @@ fn or_fail<T>(result: Result<T, RuntimeError>, site: u32) -> T {
 
 // ---- Set-up and crossing the wall -------------------------------------------
 
+/// A whole run, in one call from the host: sets the limits, runs the
+/// program's `init`, decodes the input (`input_length` bytes from
+/// `host.input`) and calls `entry` with it — as its argument, or, when
+/// `spread` is set, as a list of arguments pushed on the argument stack — and
+/// returns the wire form of the entry's value as `(ptr << 32) | length`.
+/// `init` and `entry` are slots of the function table.
 #[unsafe(no_mangle)]
-pub extern "C" fn rt_init(max_steps: i64, max_depth: i32) {
+pub extern "C" fn rt_main(
+    init: i32,
+    entry: i32,
+    spread: i32,
+    max_steps: i64,
+    max_depth: i32,
+    input_length: i32,
+) -> i64 {
     *counters() = Counters { remaining_steps: max_steps, depth: 0, max_depth };
     with(|state| state.max_steps = max_steps as u64);
     std::panic::set_hook(Box::new(|info| {
         fail(ErrorKind::Internal(format!("the sandbox's runtime panicked: {info}")), NO_SITE)
     }));
+    call_slot(init, 0);
+    let mut bytes = vec![0u8; input_length.max(0) as usize];
+    // SAFETY: the host writes exactly `input_length` bytes.
+    unsafe { input(bytes.as_mut_ptr()) };
+    let input = wire::decode_text(&bytes).unwrap_or_else(|message| fail(ErrorKind::Internal(message), NO_SITE));
+    let argument = match (spread != 0, input) {
+        (false, input) => handle(input),
+        (true, Value::List(arguments)) => {
+            with(|state| state.stack.extend(arguments.iter().cloned()));
+            -1
+        }
+        (true, _) => fail(ErrorKind::Internal("arguments must come as a list".into()), NO_SITE),
+    };
+    let result = value(call_slot(entry, argument));
+    match wire::encode_text(&result) {
+        Ok(text) => {
+            let text = std::mem::ManuallyDrop::new(text.into_bytes());
+            ((text.as_ptr() as i64) << 32) | text.len() as i64
+        }
+        Err(message) => fail(ErrorKind::Internal(message), NO_SITE),
+    }
+}
+
+/// Calls compiled code's function in table slot `index`.
+fn call_slot(index: i32, argument: i32) -> i32 {
+    // SAFETY: function pointers are indices into the shared function table;
+    // compiled code puts its functions there, each of type (i32) -> i32,
+    // before it hands out their indices.
+    let compiled: extern "C" fn(i32) -> i32 = unsafe { std::mem::transmute(index as usize) };
+    compiled(argument)
 }
 
 #[unsafe(no_mangle)]
@@ -284,26 +325,6 @@ pub extern "C" fn rt_alloc(length: i32) -> i32 {
 fn bytes(ptr: i32, length: i32) -> &'static [u8] {
     // SAFETY: the caller wrote `length` bytes at `ptr` (from `rt_alloc`).
     unsafe { std::slice::from_raw_parts(ptr as usize as *const u8, length as usize) }
-}
-
-#[unsafe(no_mangle)]
-pub extern "C" fn rt_decode(ptr: i32, length: i32) -> i32 {
-    match wire::decode_text(bytes(ptr, length)) {
-        Ok(decoded) => handle(decoded),
-        Err(message) => fail(ErrorKind::Internal(message), NO_SITE),
-    }
-}
-
-/// The wire form of a value, as `(ptr << 32) | length`.
-#[unsafe(no_mangle)]
-pub extern "C" fn rt_encode(handle: i32) -> i64 {
-    match wire::encode_text(&value(handle)) {
-        Ok(text) => {
-            let text = std::mem::ManuallyDrop::new(text.into_bytes());
-            ((text.as_ptr() as i64) << 32) | text.len() as i64
-        }
-        Err(message) => fail(ErrorKind::Internal(message), NO_SITE),
-    }
 }
 
 // ---- Scalars ------------------------------------------------------------------
