@@ -16,7 +16,7 @@ fn main() {
     let target_dir = out_dir.ancestors().nth(4).map(Path::to_path_buf).unwrap_or_else(|| workspace.join("target"));
     let guest_target = target_dir.join("guest");
 
-    for watched in ["runtime/guest", "interpreter/src", "language/src", "Cargo.lock"] {
+    for watched in ["runtime/guest", "interpreter/src", "language/src", "Cargo.toml", "Cargo.lock"] {
         println!("cargo:rerun-if-changed={}", workspace.join(watched).display());
     }
 

@@ -17,7 +17,7 @@
 //!   implementation would not be).
 
 use crate::error::{ErrorKind, RuntimeError};
-use crate::json::{from_json, json_tree, to_json};
+use crate::json::{from_json, json_tree, to_json, to_json_text};
 use crate::value::{Value, format_float};
 use gloam_language::Builtin;
 use gloam_language::schedule::civil_from_days;
@@ -228,17 +228,21 @@ fn byte_offset(text: &str, index: usize) -> usize {
 
 /// The JSON of a value, with encoding errors naming the builtin that encoded.
 fn encode(builtin: Builtin, value: &Value) -> Result<serde_json::Value, RuntimeError> {
-    to_json(value).map_err(|kind| match kind {
+    to_json(value).map_err(|kind| renamed(builtin, kind))
+}
+
+/// An encoding error as the builtin that met it.
+fn renamed(builtin: Builtin, kind: ErrorKind) -> RuntimeError {
+    match kind {
         ErrorKind::Builtin { message, .. } => ErrorKind::Builtin { function: builtin.name(), message }.into(),
         other => other.into(),
-    })
+    }
 }
 
 /// Compact JSON text of a value, within the size limit.
 fn json_text(builtin: Builtin, value: &Value, callbacks: &mut dyn Callbacks) -> Result<String, RuntimeError> {
-    let json = encode(builtin, value)?;
-    charge(callbacks, json_nodes(&json))?;
-    let text = json.to_string();
+    let (text, nodes) = to_json_text(value).map_err(|kind| renamed(builtin, kind))?;
+    charge(callbacks, nodes)?;
     check_size(text.chars().count())?;
     Ok(text)
 }

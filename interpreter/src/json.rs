@@ -21,7 +21,9 @@ use crate::error::ErrorKind;
 use crate::value::{Value, Variant};
 use gloam_language::types::table::TypeTable;
 use gloam_language::types::ty::Type;
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Number, Value as Json};
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 
 /// Values nested deeper than this are not encoded: serde_json serialises and
@@ -87,6 +89,109 @@ fn variant_to_json(variant: &Variant, depth: usize) -> Result<Json, ErrorKind> {
             case.to_string(),
             Json::Array(many.iter().map(inner).collect::<Result<_, _>>()?),
         )]))),
+    }
+}
+
+/// The JSON text of a value, written as it is walked (no tree is built), and
+/// the number of nodes the tree of [`to_json`] would have: the same text and
+/// the same errors as `to_json(value)?.to_string()`, several times faster.
+pub fn to_json_text(value: &Value) -> Result<(String, usize), ErrorKind> {
+    let (nodes, failure) = (Cell::new(0), RefCell::new(None));
+    let view = JsonView { value, depth: 0, nodes: &nodes, failure: &failure };
+    let text = gloam_language::stack::grow(256 * 1024, 4 * 1024 * 1024, || serde_json::to_string(&view));
+    match text {
+        Ok(text) => Ok((text, nodes.get())),
+        Err(error) => Err(failure.take().unwrap_or_else(|| encode_error(error.to_string()))),
+    }
+}
+
+/// A value seen as the JSON [`to_json`] makes of it.
+struct JsonView<'a> {
+    value: &'a Value,
+    depth: usize,
+    nodes: &'a Cell<usize>,
+    /// Why serialising stopped, exactly as `to_json` would say it.
+    failure: &'a RefCell<Option<ErrorKind>>,
+}
+
+impl<'a> JsonView<'a> {
+    fn inner(&self, value: &'a Value) -> JsonView<'a> {
+        JsonView { value, depth: self.depth + 1, nodes: self.nodes, failure: self.failure }
+    }
+
+    fn fail<E: serde::ser::Error>(&self, kind: ErrorKind) -> E {
+        let message = kind.to_string();
+        *self.failure.borrow_mut() = Some(kind);
+        E::custom(message)
+    }
+
+    fn node(&self) {
+        self.nodes.set(self.nodes.get() + 1);
+    }
+}
+
+impl Serialize for JsonView<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if self.depth > MAX_DEPTH {
+            return Err(self.fail(encode_error(format!("the value is nested more than {MAX_DEPTH} levels deep"))));
+        }
+        match self.value {
+            Value::Variant(variant) => return self.serialize_variant(variant, serializer),
+            _ => self.node(),
+        }
+        match self.value {
+            Value::Int(n) => serializer.serialize_i64(*n),
+            Value::Float(f) if f.is_finite() => serializer.serialize_f64(*f),
+            Value::Float(_) => Err(self.fail(ErrorKind::NonFiniteFloat)),
+            Value::Bool(b) => serializer.serialize_bool(*b),
+            Value::String(text) => serializer.serialize_str(text),
+            Value::Char(c) => serializer.serialize_str(c.encode_utf8(&mut [0; 4])),
+            Value::Unit => serializer.serialize_unit(),
+            Value::List(items) => serializer.collect_seq(items.iter().map(|item| self.inner(item))),
+            Value::Dict(entries) => serializer.collect_map(entries.iter().map(|(key, item)| (key, self.inner(item)))),
+            Value::Record(record) => {
+                serializer.collect_map(record.fields.iter().map(|(name, item)| (name, self.inner(item))))
+            }
+            Value::Variant(_) => unreachable!("variants are serialised above"),
+            Value::Function(_) => Err(self.fail(encode_error("cannot encode a function as JSON".into()))),
+            Value::Datastore(name) => {
+                Err(self.fail(encode_error(format!("cannot encode the datastore `{name}` as JSON"))))
+            }
+            Value::Worker(name) => Err(self.fail(encode_error(format!("cannot encode the worker `{name}` as JSON")))),
+        }
+    }
+}
+
+impl JsonView<'_> {
+    /// As `variant_to_json`.
+    fn serialize_variant<S: Serializer>(&self, variant: &Variant, serializer: S) -> Result<S::Ok, S::Error> {
+        match (variant.type_name.as_str(), variant.case.as_str(), variant.payload.as_slice()) {
+            ("Option", "None", []) | ("Json", "JsonNull", []) => {
+                self.node();
+                serializer.serialize_unit()
+            }
+            ("Option", "Some", [value])
+            | ("Json", "JsonBool" | "JsonInt" | "JsonFloat" | "JsonString" | "JsonList" | "JsonObject", [value]) => {
+                self.inner(value).serialize(serializer)
+            }
+            (_, case, []) => {
+                self.node();
+                serializer.serialize_str(case)
+            }
+            (_, case, [value]) => {
+                self.node();
+                let mut object = serializer.serialize_map(Some(1))?;
+                object.serialize_entry(case, &self.inner(value))?;
+                object.end()
+            }
+            (_, case, many) => {
+                self.nodes.set(self.nodes.get() + 2); // the object and its array
+                let items: Vec<JsonView> = many.iter().map(|item| self.inner(item)).collect();
+                let mut object = serializer.serialize_map(Some(1))?;
+                object.serialize_entry(case, &items)?;
+                object.end()
+            }
+        }
     }
 }
 
@@ -322,5 +427,66 @@ impl Decoder<'_> {
             }
         };
         Ok(Value::variant(name, case, payload))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::Function;
+    use std::sync::Arc;
+
+    fn tree_nodes(json: &Json) -> usize {
+        match json {
+            Json::Array(items) => 1 + items.iter().map(tree_nodes).sum::<usize>(),
+            Json::Object(fields) => 1 + fields.values().map(tree_nodes).sum::<usize>(),
+            _ => 1,
+        }
+    }
+
+    /// What `to_json_text` must equal: the tree's text and node count.
+    fn via_tree(value: &Value) -> Result<(String, usize), ErrorKind> {
+        to_json(value).map(|json| (json.to_string(), tree_nodes(&json)))
+    }
+
+    #[test]
+    fn text_without_a_tree_is_the_trees_text() {
+        let record =
+            Value::record("Todo", vec![("title".into(), Value::string("a \"b\"\n")), ("n".into(), Value::Float(1.0))]);
+        let values = [
+            Value::Int(-3),
+            Value::Float(0.1),
+            Value::Float(1e21),
+            Value::Char('é'),
+            Value::Unit,
+            Value::list(vec![Value::Bool(true), Value::none(), Value::some(Value::Int(1))]),
+            Value::dict(BTreeMap::from([("z".into(), record.clone()), ("a".into(), Value::list(vec![]))])),
+            Value::variant("Shape", "Dot", vec![]),
+            Value::variant("Shape", "Circle", vec![Value::Float(2.5)]),
+            Value::variant("Shape", "Rect", vec![Value::Int(1), Value::some(Value::none())]),
+            Value::variant("Json", "JsonList", vec![Value::list(vec![Value::variant("Json", "JsonNull", vec![])])]),
+            Value::ok(Value::error(Value::string("no"))),
+            record,
+        ];
+        for value in &values {
+            assert_eq!(to_json_text(value), via_tree(value), "{value}");
+        }
+    }
+
+    #[test]
+    fn text_without_a_tree_fails_as_the_tree_does() {
+        let deep = (0..=MAX_DEPTH + 1).fold(Value::Int(0), |inner, _| Value::some(inner));
+        let function = Value::Function(Arc::new(Function::Global("f".into())));
+        let failing = [
+            Value::list(vec![Value::Int(1), Value::Float(f64::NAN)]),
+            Value::dict(BTreeMap::from([("f".into(), function)])),
+            Value::list(vec![Value::Datastore("todos".into())]),
+            Value::some(Value::Worker("notify".into())),
+            deep,
+        ];
+        for value in &failing {
+            let expected = via_tree(value).expect_err("does not encode");
+            assert_eq!(to_json_text(value), Err(expected), "{value}");
+        }
     }
 }
