@@ -90,50 +90,41 @@ async fn an_endless_loop_is_stopped_by_the_time_limit_while_others_are_served() 
     assert_traced(&server, "GET /spin", "time limit").await;
 }
 
+/// Sends `path` while other requests are served; it must fail with a 500
+/// whose body and trace say `message`, and the server must go on serving.
+async fn stops_with(config: Config, path: &str, message: &str) -> support::Reply {
+    let (server, _db) = server(config).await;
+    let (reply, _) = alongside(&server, path).await;
+    assert_eq!(reply.status, 500, "{}", reply.body);
+    assert!(reply.body.contains(message), "{}", reply.body);
+    assert_traced(&server, &format!("GET {path}"), message).await;
+    assert_eq!(server.user("GET", "/hello", "").await.body, "hello");
+    reply
+}
+
 #[tokio::test]
 async fn the_step_budget_stops_a_loop_first_with_the_interpreters_message() {
     let config = Config { limits: Limits { max_steps: 1_000_000, ..Limits::default() }, ..Config::default() };
-    let (server, _db) = server(config).await;
-    let (reply, _) = alongside(&server, "/spin").await;
-    assert_eq!(reply.status, 500);
-    assert!(reply.body.contains("step budget of 1000000 steps exhausted"), "{}", reply.body);
+    stops_with(config, "/spin", "step budget of 1000000 steps exhausted").await;
 }
 
 #[tokio::test]
 async fn a_memory_bomb_hits_the_memory_limit() {
     let config = Config { max_memory_bytes: 64 * 1024 * 1024, ..Config::default() };
-    let (server, _db) = server(config).await;
-    let (reply, _) = alongside(&server, "/bomb").await;
-    assert_eq!(reply.status, 500, "{}", reply.body);
-    assert!(reply.body.contains("memory limit of 64 MiB exceeded"), "{}", reply.body);
-    assert_traced(&server, "GET /bomb", "memory limit").await;
-    assert_eq!(server.user("GET", "/hello", "").await.body, "hello");
+    stops_with(config, "/bomb", "memory limit of 64 MiB exceeded").await;
 }
 
 #[tokio::test]
 async fn deep_recursion_stops_at_the_call_depth_limit_then_at_the_stack() {
-    let (server, _db) = server(Config::default()).await;
-    let (reply, _) = alongside(&server, "/deep").await;
-    assert_eq!(reply.status, 500, "{}", reply.body);
-    assert!(reply.body.contains("recursion deeper than 20000 calls"), "{}", reply.body);
+    let reply = stops_with(Config::default(), "/deep", "recursion deeper than 20000 calls").await;
     assert!(reply.body.contains("(in depth, line 1, column 53)"), "the error has the call's place: {}", reply.body);
-
     let unlimited_depth = Limits { max_call_depth: u32::MAX, ..Limits::default() };
-    let (server, _db) = self::server(Config { limits: unlimited_depth, ..Config::default() }).await;
-    let (reply, _) = alongside(&server, "/deep").await;
-    assert_eq!(reply.status, 500, "{}", reply.body);
-    assert!(reply.body.contains("stack overflow"), "{}", reply.body);
-    assert_traced(&server, "GET /deep", "stack overflow").await;
-    assert_eq!(server.user("GET", "/hello", "").await.body, "hello");
+    stops_with(Config { limits: unlimited_depth, ..Config::default() }, "/deep", "stack overflow").await;
 }
 
 #[tokio::test]
 async fn a_huge_string_hits_the_size_limit() {
-    let (server, _db) = server(Config::default()).await;
-    let (reply, _) = alongside(&server, "/huge").await;
-    assert_eq!(reply.status, 500, "{}", reply.body);
-    assert!(reply.body.contains("is more than the limit of 10000000"), "{}", reply.body);
-    assert_traced(&server, "GET /huge", "more than the limit").await;
+    stops_with(Config::default(), "/huge", "is more than the limit of 10000000").await;
 }
 
 /// A compiled handler waiting on an outbound call holds no thread: on this

@@ -623,6 +623,12 @@ impl<'b, 'a> FunctionCompiler<'b, 'a> {
         }
         let operands = (self.natural(left.id), self.natural(right.id));
         match operands {
+            (Rep::Int, Rep::Int) | (Rep::Float, Rep::Float) if is_comparison(op) => {
+                self.expr(left, operands.0)?;
+                self.expr(right, operands.0)?;
+                self.comparison(op, operands.0 == Rep::Float);
+                Ok(Rep::Bool)
+            }
             (Rep::Int, Rep::Int) if op != BinaryOp::Concat => self.int_binary(id, op, left, right),
             (Rep::Float, Rep::Float) if op != BinaryOp::Concat => self.float_binary(id, op, left, right),
             (Rep::Bool, Rep::Bool) if matches!(op, BinaryOp::Eq | BinaryOp::NotEq) => {
@@ -667,28 +673,20 @@ impl<'b, 'a> FunctionCompiler<'b, 'a> {
         };
     }
 
+    /// Both operands, evaluated in order into new locals of `rep` (a scalar).
+    fn operands(&mut self, left: &'a Expr, right: &'a Expr, rep: Rep) -> Result<(u32, u32), CodegenError> {
+        let mut locals = [0; 2];
+        for (slot, operand) in locals.iter_mut().zip([left, right]) {
+            self.expr(operand, rep)?;
+            *slot = self.local(rep.val_type());
+            self.sink().local_set(*slot);
+        }
+        Ok((locals[0], locals[1]))
+    }
+
     fn int_binary(&mut self, id: ExprId, op: BinaryOp, left: &'a Expr, right: &'a Expr) -> Result<Rep, CodegenError> {
         let op_index = BinaryOp::ALL.iter().position(|candidate| *candidate == op).unwrap_or(0) as i32;
-        if matches!(
-            op,
-            BinaryOp::Eq
-                | BinaryOp::NotEq
-                | BinaryOp::Less
-                | BinaryOp::LessEq
-                | BinaryOp::Greater
-                | BinaryOp::GreaterEq
-        ) {
-            self.expr(left, Rep::Int)?;
-            self.expr(right, Rep::Int)?;
-            self.comparison(op, false);
-            return Ok(Rep::Bool);
-        }
-        self.expr(left, Rep::Int)?;
-        let a = self.local(ValType::I64);
-        self.sink().local_set(a);
-        self.expr(right, Rep::Int)?;
-        let b = self.local(ValType::I64);
-        self.sink().local_set(b);
+        let (a, b) = self.operands(left, right, Rep::Int)?;
         match op {
             BinaryOp::Add | BinaryOp::Sub => {
                 let result = self.local(ValType::I64);
@@ -739,26 +737,7 @@ impl<'b, 'a> FunctionCompiler<'b, 'a> {
     }
 
     fn float_binary(&mut self, id: ExprId, op: BinaryOp, left: &'a Expr, right: &'a Expr) -> Result<Rep, CodegenError> {
-        if matches!(
-            op,
-            BinaryOp::Eq
-                | BinaryOp::NotEq
-                | BinaryOp::Less
-                | BinaryOp::LessEq
-                | BinaryOp::Greater
-                | BinaryOp::GreaterEq
-        ) {
-            self.expr(left, Rep::Float)?;
-            self.expr(right, Rep::Float)?;
-            self.comparison(op, true);
-            return Ok(Rep::Bool);
-        }
-        self.expr(left, Rep::Float)?;
-        let a = self.local(ValType::F64);
-        self.sink().local_set(a);
-        self.expr(right, Rep::Float)?;
-        let b = self.local(ValType::F64);
-        self.sink().local_set(b);
+        let (a, b) = self.operands(left, right, Rep::Float)?;
         if op == BinaryOp::Div {
             self.sink().local_get(b).f64_const(0.0.into()).f64_eq();
             self.open_if(BlockType::Empty);
@@ -993,6 +972,13 @@ impl<'b, 'a> FunctionCompiler<'b, 'a> {
         self.sink().local_set(local);
         local
     }
+}
+
+fn is_comparison(op: BinaryOp) -> bool {
+    matches!(
+        op,
+        BinaryOp::Eq | BinaryOp::NotEq | BinaryOp::Less | BinaryOp::LessEq | BinaryOp::Greater | BinaryOp::GreaterEq
+    )
 }
 
 /// Names a body uses that it does not bind itself.
