@@ -922,13 +922,7 @@ impl<'b, 'a> FunctionCompiler<'b, 'a> {
                 self.rt(Rt::IsCase);
                 self.sink().i32_eqz();
                 self.br_if(failed);
-                for (index, argument) in arguments.iter().enumerate() {
-                    self.sink().local_get(handle).i32_const(index as i32);
-                    self.rt(Rt::Payload);
-                    let item = self.local(ValType::I32);
-                    self.sink().local_set(item);
-                    self.test_pattern(argument, item, Rep::Handle, failed);
-                }
+                self.test_parts(handle, arguments, Rt::Payload, failed);
             }
             PatternKind::List { items, rest } => {
                 let handle = self.handle_local(value, rep);
@@ -942,13 +936,7 @@ impl<'b, 'a> FunctionCompiler<'b, 'a> {
                     sink.i32_ne()
                 };
                 self.br_if(failed);
-                for (index, item_pattern) in items.iter().enumerate() {
-                    self.sink().local_get(handle).i32_const(index as i32);
-                    self.rt(Rt::ListItem);
-                    let item = self.local(ValType::I32);
-                    self.sink().local_set(item);
-                    self.test_pattern(item_pattern, item, Rep::Handle, failed);
-                }
+                self.test_parts(handle, items, Rt::ListItem, failed);
                 if let Some(Some(name)) = rest {
                     self.sink().local_get(handle).i32_const(items.len() as i32);
                     self.rt(Rt::ListRest);
@@ -958,6 +946,18 @@ impl<'b, 'a> FunctionCompiler<'b, 'a> {
                 }
             }
             PatternKind::Error => self.br(failed),
+        }
+    }
+
+    /// Tests the parts of a variant (`Rt::Payload`) or list (`Rt::ListItem`),
+    /// each read by position, against their patterns.
+    fn test_parts(&mut self, handle: u32, patterns: &'a [Pattern], read: Rt, failed: u32) {
+        for (index, pattern) in patterns.iter().enumerate() {
+            self.sink().local_get(handle).i32_const(index as i32);
+            self.rt(read);
+            let part = self.local(ValType::I32);
+            self.sink().local_set(part);
+            self.test_pattern(pattern, part, Rep::Handle, failed);
         }
     }
 
