@@ -464,7 +464,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let address = listener.local_addr()?;
-    println!("Gloam is serving on http://{address} (store: {})", gloam_trace_store::redact_url(&args.store));
+    println!(
+        "Gloam is serving on http://{address} (store: {}, handlers run {})",
+        gloam_trace_store::redact_url(&args.store),
+        state.engine.name()
+    );
     for name in state.canvas_names() {
         let Some(canvas) = state.canvas(&name) else { continue };
         println!("  canvas `{name}`: http://{name}.localhost:{}/  or  http://{address}/@{name}/", address.port());
