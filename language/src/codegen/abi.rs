@@ -70,7 +70,13 @@ runtime_functions! {
     AsFloat = "rt_as_float" (I32) -> (F64);
     AsBool = "rt_as_bool" (I32) -> (I32);
     Push = "rt_push" (I32) -> ();
+    PushInt = "rt_push_int" (I64) -> ();
+    PushFloat = "rt_push_float" (F64) -> ();
+    PushBool = "rt_push_bool" (I32) -> ();
     Pop = "rt_pop" () -> (I32);
+    PopInt = "rt_pop_int" () -> (I64);
+    PopFloat = "rt_pop_float" () -> (F64);
+    PopBool = "rt_pop_bool" () -> (I32);
     List = "rt_list" (I32) -> (I32);
     Dict = "rt_dict" (I32) -> (I32);
     Record = "rt_record" (I32, I32) -> (I32);

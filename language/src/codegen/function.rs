@@ -199,6 +199,24 @@ impl<'b, 'a> FunctionCompiler<'b, 'a> {
         self.rt(Rt::Push);
     }
 
+    /// Pushes what is on the stack, held as `rep`, onto the guest's argument
+    /// stack (scalars go straight there, without a handle).
+    fn push_as(&mut self, rep: Rep) {
+        self.rt(match rep {
+            Rep::Int => Rt::PushInt,
+            Rep::Float => Rt::PushFloat,
+            Rep::Bool => Rt::PushBool,
+            Rep::Handle => Rt::Push,
+        });
+    }
+
+    /// Compiles `expr` onto the guest's argument stack.
+    fn expr_pushed(&mut self, expr: &'a Expr) -> Result<(), CodegenError> {
+        let rep = self.emit(expr)?;
+        self.push_as(rep);
+        Ok(())
+    }
+
     fn type_of(&self, id: ExprId) -> &'a Type {
         self.module.checked.type_of(id)
     }
@@ -284,8 +302,7 @@ impl<'b, 'a> FunctionCompiler<'b, 'a> {
             }
             ExprKind::List(items) => {
                 for item in items {
-                    self.expr(item, Rep::Handle)?;
-                    self.push();
+                    self.expr_pushed(item)?;
                 }
                 self.sink().i32_const(items.len() as i32);
                 self.rt(Rt::List);
@@ -295,8 +312,7 @@ impl<'b, 'a> FunctionCompiler<'b, 'a> {
                 for (key, value) in entries {
                     self.string(key);
                     self.push();
-                    self.expr(value, Rep::Handle)?;
-                    self.push();
+                    self.expr_pushed(value)?;
                 }
                 self.sink().i32_const(entries.len() as i32);
                 self.rt(Rt::Dict);
@@ -338,8 +354,7 @@ impl<'b, 'a> FunctionCompiler<'b, 'a> {
                         self.expr(right, Rep::Handle)?;
                         let function = self.local(ValType::I32);
                         self.sink().local_set(function).local_get(piped.0);
-                        self.coerce(piped.1, Rep::Handle);
-                        self.push();
+                        self.push_as(piped.1);
                         self.sink().local_get(function).i32_const(1).i32_const(site(expr.id)).i32_const(site(expr.id));
                         self.record_site(expr.id);
                         self.rt(Rt::Call);
@@ -574,12 +589,10 @@ impl<'b, 'a> FunctionCompiler<'b, 'a> {
     fn push_arguments(&mut self, piped: Option<(u32, Rep)>, arguments: &'a [Expr]) -> Result<(), CodegenError> {
         if let Some((local, rep)) = piped {
             self.sink().local_get(local);
-            self.coerce(rep, Rep::Handle);
-            self.push();
+            self.push_as(rep);
         }
         for argument in arguments {
-            self.expr(argument, Rep::Handle)?;
-            self.push();
+            self.expr_pushed(argument)?;
         }
         Ok(())
     }
@@ -1053,14 +1066,18 @@ pub(super) fn global_function<'a>(module: &mut ModuleBuilder<'a>, decl: &'a Func
 pub(super) fn wrapper(module: &mut ModuleBuilder, decl: &FunctionDecl, index: u32) {
     let function = module.functions[decl.name.text.as_str()].clone();
     let mut compiler = FunctionCompiler::new(module, &[Rep::Handle], Rep::Handle, false);
-    let arguments: Vec<u32> = (0..function.params.len()).map(|_| compiler.local(ValType::I32)).collect();
-    for argument in arguments.iter().rev() {
-        compiler.rt(Rt::Pop);
+    let arguments: Vec<u32> = function.params.iter().map(|rep| compiler.local(rep.val_type())).collect();
+    for (argument, rep) in arguments.iter().zip(&function.params).rev() {
+        compiler.rt(match rep {
+            Rep::Int => Rt::PopInt,
+            Rep::Float => Rt::PopFloat,
+            Rep::Bool => Rt::PopBool,
+            Rep::Handle => Rt::Pop,
+        });
         compiler.sink().local_set(*argument);
     }
-    for (argument, rep) in arguments.iter().zip(&function.params) {
+    for argument in &arguments {
         compiler.sink().local_get(*argument);
-        compiler.coerce(Rep::Handle, *rep);
     }
     compiler.sink().call(function.index);
     compiler.coerce(function.result, Rep::Handle);

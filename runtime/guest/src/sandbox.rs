@@ -173,7 +173,7 @@ impl Callbacks for Guest {
 fn call_value(function: &Value, arguments: Vec<Value>, call_site: u32, error_site: u32) -> Result<Value, RuntimeError> {
     let Value::Function(inner) = function else { return Err(ErrorKind::BrokenCode.into()) };
     match inner.as_ref() {
-        Function::Compiled { index, .. } => {
+        Function::Compiled { index, captured, .. } => {
             let limits = counters();
             if limits.depth >= limits.max_depth {
                 return Err(ErrorKind::RecursionLimit { limit: limits.max_depth as u32 }.into());
@@ -183,7 +183,8 @@ fn call_value(function: &Value, arguments: Vec<Value>, call_site: u32, error_sit
                 state.values.len()
             });
             limits.depth += 1;
-            let closure = handle(function.clone());
+            // Only a closure with captured values reads itself.
+            let closure = if captured.is_empty() { -1 } else { handle(function.clone()) };
             let result = value(call_slot(*index as i32, closure));
             counters().depth -= 1;
             with(|state| state.values.truncate(mark));
@@ -397,15 +398,60 @@ pub extern "C" fn rt_as_bool(handle: i32) -> i32 {
 
 #[unsafe(no_mangle)]
 pub extern "C" fn rt_push(handle: i32) {
-    let pushed = value(handle);
+    push_value(value(handle));
+}
+
+fn push_value(pushed: Value) {
     with(|state| state.stack.push(pushed));
 }
 
 #[unsafe(no_mangle)]
+pub extern "C" fn rt_push_int(number: i64) {
+    push_value(Value::Int(number));
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_push_float(number: f64) {
+    push_value(Value::Float(number));
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_push_bool(flag: i32) {
+    push_value(Value::Bool(flag != 0));
+}
+
+fn pop() -> Value {
+    with(|state| state.stack.pop())
+        .unwrap_or_else(|| fail(ErrorKind::Internal("the argument stack is empty".into()), NO_SITE))
+}
+
+#[unsafe(no_mangle)]
 pub extern "C" fn rt_pop() -> i32 {
-    let popped = with(|state| state.stack.pop())
-        .unwrap_or_else(|| fail(ErrorKind::Internal("the argument stack is empty".into()), NO_SITE));
-    handle(popped)
+    handle(pop())
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_pop_int() -> i64 {
+    match pop() {
+        Value::Int(number) => number,
+        _ => fail(ErrorKind::BrokenCode, NO_SITE),
+    }
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_pop_float() -> f64 {
+    match pop() {
+        Value::Float(number) => number,
+        _ => fail(ErrorKind::BrokenCode, NO_SITE),
+    }
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_pop_bool() -> i32 {
+    match pop() {
+        Value::Bool(flag) => flag as i32,
+        _ => fail(ErrorKind::BrokenCode, NO_SITE),
+    }
 }
 
 #[unsafe(no_mangle)]
