@@ -388,13 +388,14 @@ fn define_host_functions(linker: &mut Linker<Run>) -> wasmtime::Result<()> {
                 };
                 let call = EffectCall { site: ExprId(site), builtin, arguments };
                 let answer = caller.data_mut().effects.call(&call).await;
-                let (length, bytes) = match answer {
-                    Ok(value) => match wire::encode_text(&value) {
-                        Ok(text) => (text.len() as i64, text.into_bytes()),
-                        Err(message) => (-(message.len() as i64), message.into_bytes()),
-                    },
-                    Err(message) => (-(message.len() as i64), message.into_bytes()),
+                let (status, text) = match answer.and_then(|value| wire::encode_text(&value)) {
+                    Ok(text) => (b'O', text),
+                    Err(message) => (b'E', message),
                 };
+                let mut bytes = Vec::with_capacity(1 + text.len());
+                bytes.push(status);
+                bytes.extend_from_slice(text.as_bytes());
+                let length = bytes.len() as u32;
                 caller.data_mut().answer = bytes;
                 Ok(length)
             })

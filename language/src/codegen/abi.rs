@@ -77,6 +77,8 @@ runtime_functions! {
     PopInt = "rt_pop_int" () -> (I64);
     PopFloat = "rt_pop_float" () -> (F64);
     PopBool = "rt_pop_bool" () -> (I32);
+    StackHeight = "rt_stack_height" () -> (I32);
+    StackTruncate = "rt_stack_truncate" (I32) -> ();
     List = "rt_list" (I32) -> (I32);
     Dict = "rt_dict" (I32) -> (I32);
     Record = "rt_record" (I32, I32) -> (I32);

@@ -40,6 +40,9 @@ struct FunctionCompiler<'b, 'a> {
     is_handler: bool,
     result: Rep,
     step_scratch: Option<u32>,
+    /// The height of the guest's argument stack when the body started, for
+    /// `?`: returning early must drop what the body had pushed so far.
+    stack_height: Option<u32>,
 }
 
 const fn memory(offset: u64, align: u32) -> MemArg {
@@ -67,6 +70,7 @@ impl<'b, 'a> FunctionCompiler<'b, 'a> {
             is_handler,
             result,
             step_scratch: None,
+            stack_height: None,
         }
     }
 
@@ -111,6 +115,12 @@ impl<'b, 'a> FunctionCompiler<'b, 'a> {
 
     /// Compiles a whole body into the function's outer block and ends it.
     fn body(mut self, body: &'a Expr) -> Result<Function, CodegenError> {
+        if contains_try(body) {
+            let height = self.local(ValType::I32);
+            self.rt(Rt::StackHeight);
+            self.sink().local_set(height);
+            self.stack_height = Some(height);
+        }
         let result = self.result;
         self.exit = self.open_block(BlockType::Result(result.val_type()));
         self.expr(body, result)?;
@@ -831,6 +841,11 @@ impl<'b, 'a> FunctionCompiler<'b, 'a> {
         }
         let result = self.result;
         self.coerce(Rep::Handle, result);
+        if let Some(height) = self.stack_height {
+            // Arguments pushed for calls this `?` interrupted are not popped by them.
+            self.sink().local_get(height);
+            self.rt(Rt::StackTruncate);
+        }
         let exit = self.exit;
         self.br(exit);
         self.close();
@@ -984,6 +999,19 @@ impl<'b, 'a> FunctionCompiler<'b, 'a> {
         let local = self.local(ValType::I32);
         self.sink().local_set(local);
         local
+    }
+}
+
+/// Whether a body uses `?` (its own, not its lambdas').
+fn contains_try(expr: &Expr) -> bool {
+    match &expr.kind {
+        ExprKind::Try(_) => true,
+        ExprKind::Lambda { .. } => false,
+        _ => {
+            let mut found = false;
+            expr.for_each_child(|child| found = found || contains_try(child));
+            found
+        }
     }
 }
 

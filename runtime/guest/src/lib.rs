@@ -7,8 +7,9 @@
 //! library is the interpreter's own (`gloam_interpreter::builtins`), compiled
 //! into this module, so both engines share one implementation of it.
 //!
-//! One instance serves one request and is thrown away after it: the arena is
-//! never freed, and the memory cap of the sandbox bounds it.
+//! One instance serves one request and is thrown away after it. The values a
+//! callback makes are dropped when it returns; the rest live until the run
+//! ends, bounded by the sandbox's memory cap.
 //!
 //! The ABI (every export is `rt_*`; the program imports them by name, see
 //! `gloam_language::codegen::abi`):

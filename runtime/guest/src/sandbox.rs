@@ -23,9 +23,9 @@ unsafe extern "C" {
     /// A failure: `{"message": …, "site": …}` as JSON. The guest traps right after.
     fn error(ptr: *const u8, len: usize);
     /// An effect call with its arguments as a wire-encoded list. Returns the
-    /// length of the answer: the wire-encoded result when `>= 0`, an error
-    /// message of `-n` bytes otherwise; `take` copies it here.
-    fn effect(builtin: u32, site: u32, ptr: *const u8, len: usize) -> i64;
+    /// length of the answer, which `take` copies here: `b'O'` and the
+    /// wire-encoded result, or `b'E'` and an error message.
+    fn effect(builtin: u32, site: u32, ptr: *const u8, len: usize) -> usize;
     fn take(ptr: *mut u8);
     /// The program's metadata (JSON: the type table and each call site's
     /// type), asked for only by builtins that read their call site.
@@ -244,12 +244,12 @@ fn call_effect(builtin: Builtin, arguments: Vec<Value>, site: u32) -> Result<Val
     // SAFETY: the host reads the request before returning, then `take` writes
     // exactly the announced number of bytes into the buffer.
     let answer_length = unsafe { effect(index, site, request.as_ptr(), request.len()) };
-    let mut answer = vec![0u8; answer_length.unsigned_abs() as usize];
+    let mut answer = vec![0u8; answer_length];
     unsafe { take(answer.as_mut_ptr()) };
-    if answer_length >= 0 {
-        wire::decode_text(&answer).map_err(ErrorKind::Internal)
-    } else {
-        Err(failed(String::from_utf8_lossy(&answer).into_owned()))
+    match answer.split_first() {
+        Some((b'O', result)) => wire::decode_text(result).map_err(ErrorKind::Internal),
+        Some((_, message)) => Err(failed(String::from_utf8_lossy(message).into_owned())),
+        None => Err(ErrorKind::Internal("the host gave no answer".into())),
     }
 }
 
@@ -288,6 +288,7 @@ pub extern "C" fn rt_main(
         (false, input) => handle(input),
         (true, Value::List(arguments)) => {
             with(|state| state.stack.extend(arguments.iter().cloned()));
+            counters().depth = 1; // a called function is one level deep, as in the interpreter
             -1
         }
         (true, _) => fail(ErrorKind::Internal("arguments must come as a list".into()), NO_SITE),
@@ -418,6 +419,17 @@ pub extern "C" fn rt_push_float(number: f64) {
 #[unsafe(no_mangle)]
 pub extern "C" fn rt_push_bool(flag: i32) {
     push_value(Value::Bool(flag != 0));
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_stack_height() -> i32 {
+    with(|state| state.stack.len() as i32)
+}
+
+/// Drops what was pushed above `height` (a `?` returned before it was used).
+#[unsafe(no_mangle)]
+pub extern "C" fn rt_stack_truncate(height: i32) {
+    with(|state| state.stack.truncate(height.max(0) as usize));
 }
 
 fn pop() -> Value {
