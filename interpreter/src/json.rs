@@ -98,8 +98,7 @@ fn variant_to_json(variant: &Variant, depth: usize) -> Result<Json, ErrorKind> {
 pub fn to_json_text(value: &Value) -> Result<(String, usize), ErrorKind> {
     let (nodes, failure) = (Cell::new(0), RefCell::new(None));
     let view = JsonView { value, depth: 0, nodes: &nodes, failure: &failure };
-    let text = gloam_language::stack::grow(256 * 1024, 4 * 1024 * 1024, || serde_json::to_string(&view));
-    match text {
+    match serde_json::to_string(&view) {
         Ok(text) => Ok((text, nodes.get())),
         Err(error) => Err(failure.take().unwrap_or_else(|| encode_error(error.to_string()))),
     }
@@ -132,6 +131,13 @@ impl<'a> JsonView<'a> {
 
 impl Serialize for JsonView<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        // Several serde frames per level: grow the stack at every level, as `to_json` does.
+        gloam_language::stack::grow(64 * 1024, 1024 * 1024, || self.serialize_here(serializer))
+    }
+}
+
+impl JsonView<'_> {
+    fn serialize_here<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         if self.depth > MAX_DEPTH {
             return Err(self.fail(encode_error(format!("the value is nested more than {MAX_DEPTH} levels deep"))));
         }
@@ -471,6 +477,18 @@ mod tests {
         for value in &values {
             assert_eq!(to_json_text(value), via_tree(value), "{value}");
         }
+    }
+
+    #[test]
+    fn the_deepest_encodable_value_fits_a_small_stack() {
+        let deep = (0..MAX_DEPTH).fold(Value::Int(0), |inner, _| Value::list(vec![inner]));
+        let encoded = std::thread::Builder::new()
+            .stack_size(128 * 1024)
+            .spawn(move || to_json_text(&deep).map(|(text, nodes)| (text.len(), nodes)))
+            .expect("a thread")
+            .join()
+            .expect("no stack overflow");
+        assert_eq!(encoded, Ok((2 * MAX_DEPTH + 1, MAX_DEPTH + 1)));
     }
 
     #[test]
