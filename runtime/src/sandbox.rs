@@ -22,7 +22,7 @@ use gloam_language::codegen::{self, abi};
 use gloam_language::types::Checked;
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use thiserror::Error;
 use wasmtime::{
     Caller, Config, Engine, Extern, Global, GlobalType, InstanceAllocationStrategy, InstancePre, Linker, Memory,
@@ -35,6 +35,9 @@ const TICK: Duration = Duration::from_millis(5);
 
 /// The most memory any run can be given (the pooled slots' size).
 pub const MAX_MEMORY_BYTES: usize = 1 << 30;
+
+/// Runs at once; more wait for a slot (each holds pooled instances).
+const CONCURRENT_RUNS: u32 = 1_000;
 
 /// The guest runtime, built by `build.rs`.
 static GUEST_WASM: &[u8] = include_bytes!(env!("GLOAM_GUEST_WASM"));
@@ -127,6 +130,8 @@ pub struct Sandbox {
     engine: Engine,
     guest_module: Module,
     guest: InstancePre<Run>,
+    /// A slot of the pool per run: beyond them runs wait instead of failing.
+    slots: tokio::sync::Semaphore,
 }
 
 /// A run's state in its store.
@@ -140,7 +145,8 @@ struct Run {
     metadata: Arc<[u8]>,
     memory_limit: usize,
     memory_refused: bool,
-    ticks_left: u64,
+    /// When the run's time is up, waiting for effects included.
+    deadline: Instant,
 }
 
 impl ResourceLimiter for Run {
@@ -174,10 +180,10 @@ impl Sandbox {
         config.max_wasm_stack(2 * 1024 * 1024);
         config.async_stack_size(4 * 1024 * 1024);
         let mut pool = PoolingAllocationConfig::default();
-        pool.total_core_instances(2_000)
-            .total_memories(1_000)
-            .total_tables(1_000)
-            .total_stacks(1_000)
+        pool.total_core_instances(2 * CONCURRENT_RUNS)
+            .total_memories(CONCURRENT_RUNS)
+            .total_tables(CONCURRENT_RUNS)
+            .total_stacks(CONCURRENT_RUNS)
             .max_memory_size(MAX_MEMORY_BYTES)
             .table_elements(100_000);
         config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
@@ -198,7 +204,8 @@ impl Sandbox {
                 }
             })
             .map_err(|error| SandboxError::Setup(error.to_string()))?;
-        Ok(Sandbox { engine, guest_module, guest })
+        let slots = tokio::sync::Semaphore::new(CONCURRENT_RUNS as usize);
+        Ok(Sandbox { engine, guest_module, guest, slots })
     }
 
     /// Compiles a checked module. Takes milliseconds: call it when code goes
@@ -249,7 +256,10 @@ impl Sandbox {
         effects: Box<dyn AsyncEffects>,
         limits: SandboxLimits,
     ) -> (Result<Value, SandboxFailure>, Box<dyn AsyncEffects>) {
-        let ticks = (limits.time.as_millis() / TICK.as_millis()).max(1) as u64;
+        let Ok(_slot) = self.slots.acquire().await else {
+            return (Err(SandboxFailure::new("the sandbox is shutting down")), effects);
+        };
+        let deadline = Instant::now() + limits.time;
         let run = Run {
             effects,
             input: Vec::new(),
@@ -258,15 +268,18 @@ impl Sandbox {
             metadata: program.metadata.clone(),
             memory_limit: limits.memory_bytes.min(MAX_MEMORY_BYTES),
             memory_refused: false,
-            ticks_left: ticks,
+            deadline,
         };
         let mut store = Store::new(&self.engine, run);
         store.limiter(|run| run);
         store.set_epoch_deadline(1);
-        store.epoch_deadline_callback(|mut context| {
-            let run = context.data_mut();
-            run.ticks_left = run.ticks_left.saturating_sub(1);
-            Ok(if run.ticks_left == 0 { UpdateDeadline::Interrupt } else { UpdateDeadline::Yield(1) })
+        // At every tick: stop when the time is up, else let other tasks run.
+        store.epoch_deadline_callback(|context| {
+            Ok(if Instant::now() >= context.data().deadline {
+                UpdateDeadline::Interrupt
+            } else {
+                UpdateDeadline::Yield(1)
+            })
         });
         let outcome = self.run_in(&mut store, program, entry, limits).await;
         let result = outcome.map_err(|error| explain(store.data(), &error, limits));
@@ -329,7 +342,12 @@ impl Sandbox {
             steps.max_call_depth.min(i32::MAX as u32) as i32,
             input_length,
         );
-        let packed = main.call_async(&mut *store, arguments).await?;
+        // Epochs stop running code; this stops a run waiting on an effect.
+        let deadline = tokio::time::Instant::from_std(store.data().deadline);
+        let packed = match tokio::time::timeout_at(deadline, main.call_async(&mut *store, arguments)).await {
+            Ok(packed) => packed?,
+            Err(_) => return Err(wasmtime::Error::from(Trap::Interrupt)),
+        };
         let (ptr, length) = ((packed >> 32) as u32 as usize, packed as u32 as usize);
         let mut output = vec![0u8; length];
         guest_memory(&guest, &mut *store)?.read(&*store, ptr, &mut output)?;

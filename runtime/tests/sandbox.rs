@@ -127,12 +127,8 @@ async fn a_huge_string_hits_the_size_limit() {
     stops_with(Config::default(), "/huge", "is more than the limit of 10000000").await;
 }
 
-/// A compiled handler waiting on an outbound call holds no thread: on this
-/// test's single thread, a hundred requests waiting on a slow upstream at
-/// once take about one upstream delay, not a hundred.
-#[tokio::test]
-async fn handlers_waiting_on_a_slow_upstream_overlap_on_one_thread() {
-    let delay = Duration::from_millis(300);
+/// A local upstream answering "late" after `delay`.
+async fn slow_upstream(delay: Duration) -> std::net::SocketAddr {
     let slow = axum::Router::new().route(
         "/slow",
         axum::routing::get(move || async move {
@@ -143,11 +139,36 @@ async fn handlers_waiting_on_a_slow_upstream_overlap_on_one_thread() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let upstream = listener.local_addr().expect("address");
     tokio::spawn(async move { axum::serve(listener, slow).await.expect("the upstream serves") });
+    upstream
+}
+
+/// A server whose `GET /wait` calls the upstream and answers with its body.
+async fn waiting_on(upstream: std::net::SocketAddr, config: Config) -> (TestServer, SqliteDb) {
     let code = format!(
         "handler GET /wait =\n  match Http.get(\"http://{upstream}/slow\") with\n  | Ok(response) -> Http.text(response.body, 200)\n  | Error(message) -> Http.text(message, 502)\n"
     );
     let db = sqlite_db();
-    let server = TestServer::open(&db.url, &code, Config::default()).await;
+    (TestServer::open(&db.url, &code, config).await, db)
+}
+
+#[tokio::test]
+async fn waiting_on_an_effect_counts_against_the_time_limit() {
+    let config = Config { time_limit: Duration::from_secs(1), ..Config::default() };
+    let (server, _db) = waiting_on(slow_upstream(Duration::from_secs(5)).await, config).await;
+    let started = Instant::now();
+    let reply = server.user("GET", "/wait", "").await;
+    assert_eq!(reply.status, 500, "{}", reply.body);
+    assert!(reply.body.contains("time limit of 1 s exceeded"), "{}", reply.body);
+    assert!(started.elapsed() < Duration::from_secs(3), "stopped after {:?}", started.elapsed());
+}
+
+/// A compiled handler waiting on an outbound call holds no thread: on this
+/// test's single thread, a hundred requests waiting on a slow upstream at
+/// once take about one upstream delay, not a hundred.
+#[tokio::test]
+async fn handlers_waiting_on_a_slow_upstream_overlap_on_one_thread() {
+    let delay = Duration::from_millis(300);
+    let (server, _db) = waiting_on(slow_upstream(delay).await, Config::default()).await;
     let started = Instant::now();
     let replies = futures_util::future::join_all((0..100).map(|_| server.user("GET", "/wait", ""))).await;
     let took = started.elapsed();
