@@ -273,12 +273,13 @@ impl Sandbox {
         let mut store = Store::new(&self.engine, run);
         store.limiter(|run| run);
         store.set_epoch_deadline(1);
-        // At every tick: stop when the time is up, else let other tasks run.
+        // At every tick: stop when the time is up, else let other tasks run
+        // (tokio's yield also lets its timers and I/O be polled first).
         store.epoch_deadline_callback(|context| {
             Ok(if Instant::now() >= context.data().deadline {
                 UpdateDeadline::Interrupt
             } else {
-                UpdateDeadline::Yield(1)
+                UpdateDeadline::YieldCustom(1, Box::pin(tokio::task::yield_now()))
             })
         });
         let outcome = self.run_in(&mut store, program, entry, limits).await;

@@ -177,3 +177,15 @@ async fn handlers_waiting_on_a_slow_upstream_overlap_on_one_thread() {
     }
     assert!(took < delay * 10, "100 waiting handlers took {took:?}: they did not overlap");
 }
+
+/// A client that goes away does not cut its handler short: the run finishes
+/// (its effects all done or none) and its trace is stored.
+#[tokio::test]
+async fn a_run_outlives_a_client_that_went_away() {
+    let (server, _db) = waiting_on(slow_upstream(Duration::from_millis(300)).await, Config::default()).await;
+    let gone = tokio::time::timeout(Duration::from_millis(50), server.user("GET", "/wait", "")).await;
+    assert!(gone.is_err(), "the client gave up before the answer");
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let trace = server.newest_trace("GET /wait").await;
+    assert_eq!(trace["status"], 200, "{trace}");
+}

@@ -78,6 +78,15 @@ async fn read_body(body: Body, limit: usize) -> Result<Option<Vec<u8>>, String> 
 
 /// Serves one request of user traffic.
 pub async fn serve(State(state): State<AppState>, request: Request) -> Response {
+    // Its own task: a client that goes away does not cut a run short (half
+    // its effects done) or lose its trace.
+    tokio::spawn(serve_to_the_end(state, request)).await.unwrap_or_else(|error| {
+        eprintln!("gloam: a request crashed: {error}");
+        text_response(StatusCode::INTERNAL_SERVER_ERROR, "Gloam: the request crashed (a bug in Gloam)\n".into())
+    })
+}
+
+async fn serve_to_the_end(state: AppState, request: Request) -> Response {
     let started = Instant::now();
     let received_at_ms = now_ms();
     Metrics::count(&state.metrics.requests);
@@ -247,7 +256,10 @@ pub(crate) async fn run_live<T>(
     finish: impl FnOnce(&CanvasCode, Result<Value, Failure>) -> Result<T, String>,
 ) -> Live<T> {
     let effects = HostEffects::new(&state.host, canvas, Mode::Live);
-    match state.engine.run(code.clone(), task, effects).await {
+    let (engine, run_code) = (state.engine.clone(), code.clone());
+    // A task of its own, so a panic in a run is a failed run.
+    let run = tokio::spawn(async move { engine.run(run_code, task, effects).await });
+    match run.await.unwrap_or_else(|error| Err(format!("the run crashed (a bug in Gloam): {error}"))) {
         Ok((execution, effects)) => Live {
             result: finish(&code, execution.result),
             effects: effects.recorded,
