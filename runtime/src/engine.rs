@@ -175,7 +175,9 @@ impl Engine {
         task: Task,
         effects: E,
     ) -> Result<(Execution, E), String> {
+        // Code with errors never goes live; a replay of it runs on the interpreter.
         if let Some(sandbox) = &self.sandbox
+            && !code.has_errors()
             && let Ok(program) = self.compiled(sandbox, &code)
         {
             let program = program.clone();
