@@ -43,6 +43,23 @@ pub struct Variant {
     pub payload: Vec<Value>,
 }
 
+/// Values nest as deep as a program builds them; dropping one drops its
+/// parts recursively, so records and variants grow the stack on the way (as
+/// evaluation does) instead of overflowing it.
+impl Drop for Record {
+    fn drop(&mut self) {
+        let fields = std::mem::take(&mut self.fields);
+        gloam_language::stack::grow(64 * 1024, 1024 * 1024, move || drop(fields));
+    }
+}
+
+impl Drop for Variant {
+    fn drop(&mut self) {
+        let payload = std::mem::take(&mut self.payload);
+        gloam_language::stack::grow(64 * 1024, 1024 * 1024, move || drop(payload));
+    }
+}
+
 #[derive(Debug, Clone)]
 pub enum Function {
     /// A lambda: the id of its `Lambda` expression and what it captured.

@@ -36,6 +36,12 @@ const TICK: Duration = Duration::from_millis(5);
 /// The most memory any run can be given (the pooled slots' size).
 pub const MAX_MEMORY_BYTES: usize = 1 << 30;
 
+/// Native stack for compiled code and the guest runtime's frames. Recursion
+/// through builtins (a tree walked with `List.map`) puts the guest's frames on
+/// every level; this lets it reach the language's 20,000-call limit, as in the
+/// interpreter. Pooled stacks are reserved, not committed, until used.
+const MAX_WASM_STACK: usize = 32 * 1024 * 1024;
+
 /// Runs at once; more wait for a slot (each holds pooled instances).
 const CONCURRENT_RUNS: u32 = 1_000;
 
@@ -177,8 +183,8 @@ impl Sandbox {
         let setup = |error: wasmtime::Error| SandboxError::Setup(error.to_string());
         let mut config = Config::new();
         config.epoch_interruption(true);
-        config.max_wasm_stack(2 * 1024 * 1024);
-        config.async_stack_size(4 * 1024 * 1024);
+        config.max_wasm_stack(MAX_WASM_STACK);
+        config.async_stack_size(MAX_WASM_STACK + 1024 * 1024);
         let mut pool = PoolingAllocationConfig::default();
         pool.total_core_instances(2 * CONCURRENT_RUNS)
             .total_memories(CONCURRENT_RUNS)
