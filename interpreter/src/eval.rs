@@ -324,14 +324,10 @@ impl<'a, 'e> Evaluator<'a, 'e> {
                     }
                 }
             }
-            ExprKind::Unary { op, operand } => match (op, self.eval(operand, env)?) {
-                (UnaryOp::Not, Value::Bool(value)) => Value::Bool(!value),
-                (UnaryOp::Negate, Value::Int(value)) => {
-                    Value::Int(value.checked_neg().ok_or(ErrorKind::IntOverflow { operation: format!("-({value})") })?)
-                }
-                (UnaryOp::Negate, Value::Float(value)) => Value::Float(-value),
-                _ => return Err(ErrorKind::BrokenCode.into()),
-            },
+            ExprKind::Unary { op, operand } => {
+                let operand = self.eval(operand, env)?;
+                unary(*op, operand)?
+            }
             ExprKind::Try(operand) => self.eval_try(operand, env)?,
         })
     }
@@ -588,6 +584,18 @@ fn float_op(op: BinaryOp, a: f64, b: f64) -> Result<Value, ErrorKind> {
         _ => return Err(ErrorKind::BrokenCode),
     };
     if result.is_finite() { Ok(Value::Float(result)) } else { Err(ErrorKind::NonFiniteFloat) }
+}
+
+/// A unary operator on an evaluated operand.
+pub fn unary(op: UnaryOp, operand: Value) -> Result<Value, ErrorKind> {
+    match (op, operand) {
+        (UnaryOp::Not, Value::Bool(value)) => Ok(Value::Bool(!value)),
+        (UnaryOp::Negate, Value::Int(value)) => {
+            value.checked_neg().map(Value::Int).ok_or(ErrorKind::IntOverflow { operation: format!("-({value})") })
+        }
+        (UnaryOp::Negate, Value::Float(value)) => Ok(Value::Float(-value)),
+        _ => Err(ErrorKind::BrokenCode),
+    }
 }
 
 /// A binary operator on two evaluated operands (`&&` and `||` short-circuit

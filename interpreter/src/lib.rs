@@ -14,7 +14,7 @@ pub mod wire;
 
 pub use effects::{EffectCall, EffectRecord, Effects, MemoryEffects};
 pub use error::{ErrorKind, RuntimeError};
-pub use eval::{Limits, LiveValues, MAX_VALUES_PER_EXPRESSION, Options, Program, Run, binary};
+pub use eval::{Limits, LiveValues, MAX_VALUES_PER_EXPRESSION, Options, Program, Run, binary, unary};
 pub use request::{HttpRequest, HttpResponse};
 pub use value::Value;
 

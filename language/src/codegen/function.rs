@@ -158,8 +158,13 @@ impl<'b, 'a> FunctionCompiler<'b, 'a> {
             .local_get(scratch)
             .i64_const(0)
             .i64_lt_s();
+        self.fail_if(fail::STEP_LIMIT, id, 0, None, None);
+    }
+
+    /// Stops with a failure when the `i32` on the stack is true.
+    fn fail_if(&mut self, kind: i32, id: ExprId, op: i32, a: Option<u32>, b: Option<u32>) {
         self.open_if(BlockType::Empty);
-        self.fail(fail::STEP_LIMIT, id, 0, None, None);
+        self.fail(kind, id, op, a, b);
         self.close();
     }
 
@@ -503,9 +508,7 @@ impl<'b, 'a> FunctionCompiler<'b, 'a> {
             .global_get(COUNTERS_GLOBAL)
             .i32_load(memory(abi::MAX_DEPTH, 2))
             .i32_ge_s();
-        self.open_if(BlockType::Empty);
-        self.fail(fail::RECURSION_LIMIT, id, 0, None, None);
-        self.close();
+        self.fail_if(fail::RECURSION_LIMIT, id, 0, None, None);
         self.step_depth(1);
     }
 
@@ -728,9 +731,7 @@ impl<'b, 'a> FunctionCompiler<'b, 'a> {
                     self.sink().local_get(a).local_get(b).i64_xor().local_get(a).local_get(result).i64_xor();
                 }
                 self.sink().i64_and().i64_const(0).i64_lt_s();
-                self.open_if(BlockType::Empty);
-                self.fail(fail::INT_OVERFLOW, id, op_index, Some(a), Some(b));
-                self.close();
+                self.fail_if(fail::INT_OVERFLOW, id, op_index, Some(a), Some(b));
                 self.sink().local_get(result);
             }
             BinaryOp::Mul => {
@@ -739,13 +740,9 @@ impl<'b, 'a> FunctionCompiler<'b, 'a> {
             }
             BinaryOp::Div | BinaryOp::Rem => {
                 self.sink().local_get(b).i64_eqz();
-                self.open_if(BlockType::Empty);
-                self.fail(fail::DIVISION_BY_ZERO, id, op_index, Some(a), Some(b));
-                self.close();
+                self.fail_if(fail::DIVISION_BY_ZERO, id, op_index, Some(a), Some(b));
                 self.sink().local_get(a).i64_const(i64::MIN).i64_eq().local_get(b).i64_const(-1).i64_eq().i32_and();
-                self.open_if(BlockType::Empty);
-                self.fail(fail::INT_OVERFLOW, id, op_index, Some(a), Some(b));
-                self.close();
+                self.fail_if(fail::INT_OVERFLOW, id, op_index, Some(a), Some(b));
                 self.sink().local_get(a).local_get(b);
                 let mut sink = self.sink();
                 if op == BinaryOp::Div {
@@ -763,9 +760,7 @@ impl<'b, 'a> FunctionCompiler<'b, 'a> {
         let (a, b) = self.operands(left, right, Rep::Float)?;
         if op == BinaryOp::Div {
             self.sink().local_get(b).f64_const(0.0.into()).f64_eq();
-            self.open_if(BlockType::Empty);
-            self.fail(fail::DIVISION_BY_ZERO, id, 0, None, None);
-            self.close();
+            self.fail_if(fail::DIVISION_BY_ZERO, id, 0, None, None);
         }
         self.sink().local_get(a).local_get(b);
         match op {
@@ -781,9 +776,7 @@ impl<'b, 'a> FunctionCompiler<'b, 'a> {
         let result = self.local(ValType::F64);
         // Finite: x - x is 0 for finite x, NaN for infinities and NaN.
         self.sink().local_tee(result).local_get(result).f64_sub().f64_const(0.0.into()).f64_ne();
-        self.open_if(BlockType::Empty);
-        self.fail(fail::NON_FINITE_FLOAT, id, 0, None, None);
-        self.close();
+        self.fail_if(fail::NON_FINITE_FLOAT, id, 0, None, None);
         self.sink().local_get(result);
         Ok(Rep::Float)
     }
@@ -799,9 +792,7 @@ impl<'b, 'a> FunctionCompiler<'b, 'a> {
                 self.expr(operand, Rep::Int)?;
                 let a = self.local(ValType::I64);
                 self.sink().local_tee(a).i64_const(i64::MIN).i64_eq();
-                self.open_if(BlockType::Empty);
-                self.fail(fail::NEGATE_OVERFLOW, id, 0, Some(a), None);
-                self.close();
+                self.fail_if(fail::NEGATE_OVERFLOW, id, 0, Some(a), None);
                 self.sink().i64_const(0).local_get(a).i64_sub();
                 Rep::Int
             }

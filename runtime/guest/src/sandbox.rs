@@ -7,10 +7,10 @@
 
 use gloam_interpreter::builtins::{self, CallSite, Callbacks};
 use gloam_interpreter::value::Function;
-use gloam_interpreter::{ErrorKind, RuntimeError, Value, binary, wire};
+use gloam_interpreter::{ErrorKind, RuntimeError, Value, binary, unary, wire};
 use gloam_language::Builtin;
 use gloam_language::Purity;
-use gloam_language::ast::BinaryOp;
+use gloam_language::ast::{BinaryOp, UnaryOp};
 use gloam_language::types::table::TypeTable;
 use gloam_language::types::ty::Type;
 use serde::Deserialize;
@@ -596,20 +596,20 @@ pub extern "C" fn rt_binary(op: i32, a: i32, b: i32, site: u32) -> i32 {
 /// `op`: 0 is `-`, 1 is `!`.
 #[unsafe(no_mangle)]
 pub extern "C" fn rt_unary(op: i32, operand: i32, site: u32) -> i32 {
-    match (op, value(operand)) {
-        (1, Value::Bool(flag)) => handle(Value::Bool(!flag)),
-        (0, Value::Int(number)) => match number.checked_neg() {
-            Some(negated) => handle(Value::Int(negated)),
-            None => fail(ErrorKind::IntOverflow { operation: format!("-({number})") }, site),
-        },
-        (0, Value::Float(number)) => handle(Value::Float(-number)),
-        _ => fail(ErrorKind::BrokenCode, site),
+    let op = if op == 0 { UnaryOp::Negate } else { UnaryOp::Not };
+    match unary(op, value(operand)) {
+        Ok(result) => handle(result),
+        Err(kind) => fail(kind, site),
     }
 }
 
 #[unsafe(no_mangle)]
 pub extern "C" fn rt_int_mul(a: i64, b: i64, site: u32) -> i64 {
-    a.checked_mul(b).unwrap_or_else(|| fail(ErrorKind::IntOverflow { operation: format!("{a} * {b}") }, site))
+    match binary(BinaryOp::Mul, Value::Int(a), Value::Int(b)) {
+        Ok(Value::Int(product)) => product,
+        Ok(_) => fail(ErrorKind::BrokenCode, site),
+        Err(kind) => fail(kind, site),
+    }
 }
 
 /// Failures detected by compiled code. `kind`: 0 Int overflow of `a op b`,
@@ -617,11 +617,15 @@ pub extern "C" fn rt_int_mul(a: i64, b: i64, site: u32) -> i64 {
 /// 5 the recursion limit, 6 no match for the value with handle `a`, 7 broken code.
 #[unsafe(no_mangle)]
 pub extern "C" fn rt_fail(kind: i32, site: u32, op: i32, a: i64, b: i64) {
-    let symbol = BinaryOp::ALL.get(op as usize).map_or("?", |op| op.symbol());
+    // The interpreter's operators say what went wrong, in their words.
+    let failed_with = |result: Result<Value, ErrorKind>| result.err().unwrap_or(ErrorKind::BrokenCode);
     let counters = counters();
     let kind = match kind {
-        0 => ErrorKind::IntOverflow { operation: format!("{a} {symbol} {b}") },
-        1 => ErrorKind::IntOverflow { operation: format!("-({a})") },
+        0 => match BinaryOp::ALL.get(op as usize) {
+            Some(op) => failed_with(binary(*op, Value::Int(a), Value::Int(b))),
+            None => ErrorKind::BrokenCode,
+        },
+        1 => failed_with(unary(UnaryOp::Negate, Value::Int(a))),
         2 => ErrorKind::DivisionByZero,
         3 => ErrorKind::NonFiniteFloat,
         4 => ErrorKind::StepLimit { limit: with(|state| state.max_steps) },
