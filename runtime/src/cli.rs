@@ -472,6 +472,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     for name in state.canvas_names() {
         let Some(canvas) = state.canvas(&name) else { continue };
         println!("  canvas `{name}`: http://{name}.localhost:{}/  or  http://{address}/@{name}/", address.port());
+        println!("    open the canvas: {}", server::ui::address(&format!("http://{address}"), &name, &canvas.token));
         println!(
             "    editor API: http://{address}/_gloam/api/canvases/{name}  (Authorization: Bearer {})",
             canvas.token

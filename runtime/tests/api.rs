@@ -299,6 +299,11 @@ async fn live_values_of_a_draft_on_a_trace(url: String) {
         .json();
     assert!(!values["diagnostics"].as_array().expect("list").is_empty(), "{values}");
     assert!(values["expressions"].as_array().expect("list").iter().any(|e| e["values"][0] == "1"), "{values}");
+    // Without a trace nothing runs, but the diagnostics come back (the editor's check as you type).
+    let checked =
+        server.editor("POST", "/live-values", Some(json!({ "toplevel_id": id, "source": broken }))).await.json();
+    assert_eq!(checked["diagnostics"], values["diagnostics"], "{checked}");
+    assert_eq!((checked["expressions"].as_array().map(Vec::len), &checked["failure"]), (Some(0), &json!(null)));
     // Analysis never writes: a draft that sets a row leaves the datastore alone.
     let writer = "handler GET /todos/:id =\n  DB.set(todos, \"99\", Todo { id: \"99\", title: \"x\", done: false })\n  Http.text(\"ok\", 200)";
     server
@@ -478,6 +483,10 @@ async fn workers_run_on_emitted_events(url: String) {
     let trace = server.editor("GET", &format!("/traces/{}", run["id"].as_str().expect("id")), None).await.json();
     assert_eq!(trace["logs"][0]["message"], "recorded e1");
     assert_eq!(trace["effects_shown"][0]["function"], "DB.set");
+    // The canvas-wide log view lists the traces that logged (the request that emitted did not).
+    let logs = server.editor("GET", "/logs", None).await.json();
+    assert_eq!((&logs[0]["trace_id"], &logs[0]["logs"][0]["message"]), (&run["id"], &json!("recorded e1")), "{logs}");
+    assert_eq!(logs.as_array().map(Vec::len), Some(1), "{logs}");
     let rows = server.editor("GET", "/datastores/seen", None).await.json();
     assert_eq!(rows[0]["value"], "Event { id: \"e1\", hops: 0 }");
     // A worker run replays like a request.

@@ -1,82 +1,11 @@
 //! `gloam serve` as a user runs it: the real binary, real sockets, a SQLite
 //! file; and the CLI commands that talk to it.
 
+mod support;
+
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-
-const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
-
-/// A running `gloam serve`, killed on drop.
-struct Server {
-    child: Child,
-    address: String,
-    tokens: Vec<(String, String)>,
-}
-
-impl Server {
-    fn start(store: &Path, args: &[&str]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_gloam"))
-            .arg("serve")
-            .args(["--store", &format!("sqlite://{}", store.display()), "--listen", "127.0.0.1:0"])
-            .args(args)
-            .current_dir(ROOT)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("gloam serve starts");
-        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-        let mut address = String::new();
-        let mut tokens = Vec::new();
-        for line in lines.by_ref() {
-            let line = line.expect("a line");
-            if let Some(rest) = line.strip_prefix("Gloam is serving on ") {
-                address = rest.split_whitespace().next().expect("address").to_string();
-            }
-            if let Some(exports) = line.trim().strip_prefix("for the CLI: export ") {
-                let field = |name: &str| {
-                    exports.split_whitespace().find_map(|part| part.strip_prefix(name)).expect("field").to_string()
-                };
-                tokens.push((field("GLOAM_CANVAS="), field("GLOAM_TOKEN=")));
-                if tokens.len() == args.iter().filter(|arg| **arg == "--load").count().max(1) {
-                    break;
-                }
-            }
-        }
-        // Keep draining stdout so the server never blocks on a full pipe.
-        std::thread::spawn(move || lines.for_each(drop));
-        assert!(!address.is_empty(), "gloam serve printed no address");
-        Server { child, address, tokens }
-    }
-
-    fn token(&self, canvas: &str) -> &str {
-        self.tokens.iter().find(|(name, _)| name == canvas).map(|(_, token)| token.as_str()).expect("token")
-    }
-
-    fn kill_hard(&mut self) {
-        self.child.kill().expect("SIGKILL");
-        self.child.wait().expect("reaped");
-    }
-
-    fn gloam(&self, canvas: &str, args: &[&str]) -> std::process::Output {
-        Command::new(env!("CARGO_BIN_EXE_gloam"))
-            .args(args)
-            .env("GLOAM_SERVER", &self.address)
-            .env("GLOAM_CANVAS", canvas)
-            .env("GLOAM_TOKEN", self.token(canvas))
-            .current_dir(ROOT)
-            .output()
-            .expect("gloam runs")
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use support::binary::{ROOT, Server};
 
 fn client() -> reqwest::Client {
     reqwest::Client::new()

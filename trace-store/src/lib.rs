@@ -579,6 +579,32 @@ impl Store {
             .collect()
     }
 
+    /// The log lines of the newest traces that logged anything, newest first:
+    /// a canvas-wide log view.
+    pub async fn recent_logs(&self, canvas: &str, limit: u32) -> Result<Vec<TraceLogs>> {
+        let limit = if limit == 0 { DEFAULT_TRACE_LIMIT } else { limit };
+        let rows = sqlx::query(
+            "SELECT id, handler_key, received_at_ms, logs FROM traces \
+             WHERE canvas = $1 AND logs <> '[]' ORDER BY received_at_ms DESC, id DESC LIMIT $2",
+        )
+        .bind(canvas)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let id: String = row.try_get("id")?;
+                let whose = format!("trace {id}");
+                Ok(TraceLogs {
+                    handler_key: row.try_get("handler_key")?,
+                    received_at_ms: row.try_get("received_at_ms")?,
+                    logs: decode_json(row, "logs", &whose)?,
+                    trace_id: id,
+                })
+            })
+            .collect()
+    }
+
     /// The number of stored traces of a canvas, of one handler key when given.
     pub async fn count_traces(&self, canvas: &str, handler_key: Option<&str>) -> Result<i64> {
         let row = match handler_key {

@@ -161,6 +161,15 @@ pub struct TraceSummary {
     pub error: Option<String>,
 }
 
+/// The log lines of one trace, for a canvas-wide log view.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TraceLogs {
+    pub trace_id: String,
+    pub handler_key: String,
+    pub received_at_ms: i64,
+    pub logs: Vec<LogLine>,
+}
+
 /// An entry of the 404 list: unrouted requests grouped by method and path.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NotFound {

@@ -70,6 +70,39 @@ fn ensure_wasm_target() -> anyhow::Result<()> {
     }
 }
 
+/// Installs Debian's Chromium and chromedriver when they are missing: the
+/// browser tests (runtime/tests/browser.rs) drive them. Where they cannot be
+/// installed the tests say they were skipped (and fail under CI).
+fn ensure_browser() -> anyhow::Result<()> {
+    let missing = || ["/usr/bin/chromium", "/usr/bin/chromedriver"].iter().any(|path| !Path::new(path).exists());
+    if !missing() {
+        return Ok(());
+    }
+    if !Path::new("/usr/bin/apt-get").exists() {
+        eprintln!("Chromium and chromedriver are missing and apt-get is not here to install them");
+        return Ok(());
+    }
+    let root = Command::new("id").arg("-u").output().is_ok_and(|out| String::from_utf8_lossy(&out.stdout).trim() == "0");
+    let apt = |args: &[&str]| {
+        let mut command = if root { Command::new("apt-get") } else { Command::new("sudo") };
+        if !root {
+            command.args(["-n", "apt-get"]);
+        }
+        command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        status(&mut command)
+    };
+    // The package lists of a fresh machine may be stale or absent: update once if installing fails.
+    let install = ["install", "--yes", "--no-install-recommends", "chromium", "chromium-driver"];
+    if apt(&install).is_err() {
+        apt(&["update"])?;
+        apt(&install)?;
+    }
+    if missing() {
+        bail!("chromium and chromium-driver were installed but /usr/bin/chromium or /usr/bin/chromedriver is missing");
+    }
+    Ok(())
+}
+
 /// The example canvases `cargo xtask run` serves.
 const EXAMPLES: [&str; 3] = ["examples/hello", "examples/todo-api", "examples/webhook-relay"];
 
@@ -85,6 +118,7 @@ fn run(extra: &[String]) -> anyhow::Result<()> {
     for example in EXAMPLES {
         serve.args(["--load", example]);
     }
+    eprintln!("Open a canvas in the browser at the `open the canvas:` address printed below, then send it traffic.");
     eprintln!("Try: curl -i http://hello.localhost:8000/hello/Ada   (or http://127.0.0.1:8000/@hello/hello/Ada)");
     eprintln!("     curl -i http://todo-api.localhost:8000/todos -d '{{\"title\": \"write the spec\"}}'");
     eprintln!("     curl -i http://hello.localhost:8000/nothing-here   (a 404, kept in the 404 list)");
@@ -118,6 +152,7 @@ fn test(update: bool) -> anyhow::Result<()> {
     }
     status(cargo().args(["clippy", "--workspace", "--all-targets", "--quiet", "--", "-D", "warnings"]))?;
     ensure_postgres();
+    ensure_browser()?;
     let snapshots = if update { "always" } else { "no" };
     let mut totals = TestTotals::default();
     for targets in [["--all-targets"], ["--doc"]] {

@@ -20,7 +20,7 @@ use axum::{Json, Router};
 use futures_util::{Stream, StreamExt};
 use gloam_interpreter::wire;
 use gloam_language::ast::ItemKind;
-use gloam_trace_store::{CodeVersion, NotFound, Trace, TraceFilter, TraceSummary};
+use gloam_trace_store::{CodeVersion, NotFound, Trace, TraceFilter, TraceLogs, TraceSummary};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -41,6 +41,7 @@ pub fn routes() -> Router<AppState> {
         .route("/traces/{id}", get(trace).delete(delete_trace))
         .route("/traces/{id}/curl", get(curl))
         .route("/traces/{id}/replay", post(replay_trace))
+        .route("/logs", get(recent_logs))
         .route("/functions/{name}/traces", get(function_traces))
         .route("/live-values", post(live_values))
         .route("/events", get(events))
@@ -381,6 +382,15 @@ async fn traces(
     let filter =
         TraceFilter { handler_key: query.key, handler_keys: Vec::new(), limit: query.limit, before_ms: query.before };
     Ok(Json(state.settled().await.traces(&canvas.name, &filter).await?))
+}
+
+async fn recent_logs(
+    State(state): State<AppState>,
+    Editor(canvas): Editor,
+    QueryOf(query): QueryOf<ListQuery>,
+) -> ApiResult<Vec<TraceLogs>> {
+    let limit = query.limit.map_or(0, |limit| u32::try_from(limit).unwrap_or(u32::MAX));
+    Ok(Json(state.settled().await.recent_logs(&canvas.name, limit).await?))
 }
 
 #[derive(Debug, Deserialize)]

@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! /_gloam/api/canvases/{canvas}/…  editor API (token per canvas)   api.rs
+//! /_gloam/canvas/{canvas}, /_gloam/ui/…  the canvas UI (browser IDE)  ui.rs
 //! /_gloam/health, /_gloam/metrics  for operators
 //! everything else                  user traffic, traced            traffic.rs
 //! ```
@@ -14,6 +15,7 @@ pub mod error;
 pub mod replay;
 pub mod state;
 pub mod traffic;
+pub mod ui;
 
 use axum::Router;
 use axum::extract::State;
@@ -32,6 +34,7 @@ pub fn app(state: AppState) -> Router {
         .nest("/_gloam/api/canvases/{canvas}", api::routes())
         .route("/_gloam/health", get(|| async { "ok\n" }))
         .route("/_gloam/metrics", get(metrics))
+        .merge(ui::routes())
         .route("/_gloam", get(reserved))
         .route("/_gloam/{*rest}", get(reserved).post(reserved).put(reserved).delete(reserved))
         .fallback(traffic::serve)

@@ -172,7 +172,9 @@ async fn run_target<E: RunEffects + Send>(
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LiveValuesRequest {
-    pub trace_id: String,
+    /// Without a trace nothing runs: the answer has only the diagnostics
+    /// (what the editor shows while no trace is selected).
+    pub trace_id: Option<String>,
     /// The toplevel being edited; its values are returned (all when absent).
     pub toplevel_id: Option<i64>,
     /// The toplevel's text as it is in the editor (a draft, maybe broken);
@@ -201,6 +203,20 @@ pub struct LiveValuesResult {
     pub diagnostics: Vec<ToplevelDiagnostic>,
     pub expressions: Vec<ExpressionValues>,
     pub max_values_per_expression: usize,
+}
+
+impl LiveValuesResult {
+    /// The answer when nothing ran: no trace, or nothing to run it with.
+    fn not_run(diagnostics: Vec<ToplevelDiagnostic>, failure: Option<Failure>) -> LiveValuesResult {
+        LiveValuesResult {
+            handler: None,
+            response: None,
+            failure,
+            diagnostics,
+            expressions: Vec::new(),
+            max_values_per_expression: MAX_VALUES_PER_EXPRESSION,
+        }
+    }
 }
 
 /// A value as Gloam text for the editor, secrets cut out before the text is
@@ -290,7 +306,10 @@ pub async fn live_values(
     canvas: &Arc<CanvasRuntime>,
     request: LiveValuesRequest,
 ) -> Result<LiveValuesResult, ApiError> {
-    let trace = load_trace(state, canvas, &request.trace_id).await?;
+    let trace = match &request.trace_id {
+        Some(id) => Some(load_trace(state, canvas, id).await?),
+        None => None,
+    };
     let current = canvas.code();
     let code = match (request.toplevel_id, request.source) {
         (Some(id), Some(source)) => {
@@ -308,6 +327,9 @@ pub async fn live_values(
     let limits = state.config.limits;
     tokio::task::spawn_blocking(move || {
         let diagnostics = code.diagnostics();
+        let Some(trace) = trace else {
+            return LiveValuesResult::not_run(diagnostics, None);
+        };
         let target = match Job::of_trace(&trace.handler_key, &trace.request) {
             Some(job) => job.map(Target::Background),
             None => trace_handler(&current, &code, request.toplevel_id, &trace).and_then(|key| {
@@ -317,14 +339,8 @@ pub async fn live_values(
         let target = match target {
             Ok(target) => target,
             Err(message) => {
-                return LiveValuesResult {
-                    handler: None,
-                    response: None,
-                    failure: Some(Failure { message, toplevel_id: None, span: None }),
-                    diagnostics,
-                    expressions: Vec::new(),
-                    max_values_per_expression: MAX_VALUES_PER_EXPRESSION,
-                };
+                let failure = Failure { message, toplevel_id: None, span: None };
+                return LiveValuesResult::not_run(diagnostics, Some(failure));
             }
         };
         let mut effects = TraceEffects::new(trace.effects.clone(), Unrecorded::ReadOnly, &job_state.host, &canvas_name);

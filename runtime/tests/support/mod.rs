@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test binary uses its own part of the support
 
+pub mod binary;
+
 /// Fresh SQLite files and PostgreSQL databases, shared with the store's tests.
 #[path = "../../../trace-store/tests/harness/mod.rs"]
 pub mod harness;

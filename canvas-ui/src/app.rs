@@ -1,0 +1,355 @@
+//! The page: top bar, sidebar, the middle (editor or another view) and the
+//! right-hand panel; the event stream and the keyboard shortcuts.
+
+use crate::api::{Api, Event, Toplevel};
+use crate::editor::Editor;
+use crate::panels::{Datastore, Logs, NotFoundView, RightPanel, TraceDots, Welcome};
+use crate::state::{Canvas, Selection};
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
+
+/// The canvas named by the page's address (`/_gloam/canvas/NAME`) with the
+/// token from its `#token=` fragment, remembered for later visits.
+pub fn api_from_location() -> Api {
+    let location = window().location();
+    let path = location.pathname().unwrap_or_default();
+    let encoded = path.trim_end_matches('/').rsplit('/').next().unwrap_or_default().to_string();
+    let canvas = js_sys::decode_uri_component(&encoded).map(String::from).unwrap_or(encoded);
+    let hash = location.hash().unwrap_or_default();
+    let storage = window().local_storage().ok().flatten();
+    let remembered_as = format!("gloam-token:{canvas}");
+    let token = match hash.strip_prefix("#token=") {
+        Some(token) if !token.is_empty() => {
+            if let Some(storage) = &storage {
+                let _ = storage.set_item(&remembered_as, token);
+            }
+            token.to_string()
+        }
+        _ => storage.and_then(|storage| storage.get_item(&remembered_as).ok().flatten()).unwrap_or_default(),
+    };
+    Api { canvas, token }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    let canvas = Canvas::new(api_from_location());
+    provide_context(canvas);
+    canvas.reload();
+    listen_to_events(canvas);
+    keyboard_shortcuts(canvas);
+    Effect::new(move |_| {
+        // Any change of text, trace or toplevel: analyse again after a pause.
+        canvas.source.track();
+        canvas.trace_id.track();
+        canvas.selection.track();
+        canvas.analyse_soon();
+    });
+    view! {
+        <div class="app">
+            <TopBar/>
+            <Show when=move || canvas.unauthorised.get()>
+                <TokenPrompt/>
+            </Show>
+            <Sidebar/>
+            <main class="middle">{move || middle(canvas.selection.get())}</main>
+            <RightPanel/>
+        </div>
+    }
+}
+
+fn middle(selection: Selection) -> AnyView {
+    match selection {
+        Selection::Welcome => view! { <Welcome/> }.into_any(),
+        Selection::Toplevel(_) | Selection::New => view! { <TraceDots/> <Editor/> }.into_any(),
+        Selection::NotFound(key) => view! { <NotFoundView key=key/> }.into_any(),
+        Selection::Datastore(name) => view! { <Datastore name=name/> }.into_any(),
+        Selection::Logs => view! { <Logs/> }.into_any(),
+    }
+}
+
+#[component]
+fn TopBar() -> impl IntoView {
+    let canvas = expect_context::<Canvas>();
+    let theme = RwSignal::new(initial_theme());
+    Effect::new(move |_| {
+        let chosen = theme.get();
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("data-theme", chosen);
+        }
+        if let Ok(Some(storage)) = window().local_storage() {
+            let _ = storage.set_item("gloam-theme", chosen);
+        }
+    });
+    let summary = move || {
+        canvas.summary.with(|summary| {
+            summary.as_ref().map(|s| format!("{} · code v{} · handlers run {}", s.name, s.version, s.engine))
+        })
+    };
+    view! {
+        <header class="topbar">
+            <span class="logo">"◐ Gloam"</span>
+            <span class="canvas-name">{summary}</span>
+            <span class="notice" class:error=move || canvas.notice.with(|n| n.as_ref().is_some_and(|n| n.error))>
+                {move || canvas.notice.with(|n| n.as_ref().map(|n| n.text.clone()))}
+            </span>
+            <span class="spacer"></span>
+            <span class="hint">"Ctrl+S save · Ctrl+Enter replay · Alt+↑/↓ traces"</span>
+            <span
+                class="connection"
+                class:online=move || canvas.connected.get()
+                title=move || if canvas.connected.get() { "receiving traces as they arrive" } else { "reconnecting…" }
+            >
+                "●"
+            </span>
+            <button
+                class="ghost"
+                id="theme"
+                on:click=move |_| theme.update(|t| *t = if *t == "dark" { "light" } else { "dark" })
+            >
+                {move || if theme.get() == "dark" { "☀ Light" } else { "☾ Dark" }}
+            </button>
+        </header>
+    }
+}
+
+fn initial_theme() -> &'static str {
+    let stored = window().local_storage().ok().flatten().and_then(|s| s.get_item("gloam-theme").ok().flatten());
+    let prefers_light = window()
+        .match_media("(prefers-color-scheme: light)")
+        .ok()
+        .flatten()
+        .is_some_and(|query| query.matches());
+    match stored.as_deref() {
+        Some("light") => "light",
+        Some("dark") => "dark",
+        _ if prefers_light => "light",
+        _ => "dark",
+    }
+}
+
+#[component]
+fn TokenPrompt() -> impl IntoView {
+    let canvas = expect_context::<Canvas>();
+    let entered = RwSignal::new(String::new());
+    let use_token = move |_| {
+        let token = entered.get_untracked();
+        canvas.api.update_value(|api| api.token = token.trim().to_string());
+        let name = canvas.api.with_value(|api| api.canvas.clone());
+        if let Ok(Some(storage)) = window().local_storage() {
+            let _ = storage.set_item(&format!("gloam-token:{name}"), token.trim());
+        }
+        canvas.reload();
+    };
+    view! {
+        <div class="overlay">
+            <div class="dialog">
+                <h2>"This canvas needs its token"</h2>
+                <p>
+                    "Open the address " <code>"gloam serve"</code>
+                    " printed for this canvas, or paste the canvas's token here."
+                </p>
+                <input
+                    id="token"
+                    type="password"
+                    placeholder="token"
+                    on:input=move |ev| entered.set(event_target_value(&ev))
+                />
+                <button class="primary" on:click=use_token>"Open"</button>
+            </div>
+        </div>
+    }
+}
+
+/// The kinds of toplevel the sidebar lists, in order, with their headings.
+const SECTIONS: [(&str, &str); 5] =
+    [("handler", "Handlers"), ("function", "Functions"), ("type", "Types"), ("worker", "Workers"), ("cron", "Crons")];
+
+#[component]
+fn Sidebar() -> impl IntoView {
+    let canvas = expect_context::<Canvas>();
+    let of_kind = move |kind: &'static str| {
+        canvas.summary.with(|summary| {
+            let mut listed: Vec<Toplevel> = summary
+                .iter()
+                .flat_map(|s| s.toplevels.iter())
+                .filter(|t| t.kind.as_deref() == Some(kind))
+                .cloned()
+                .collect();
+            listed.sort_by(|a, b| a.key.cmp(&b.key));
+            listed
+        })
+    };
+    let sections = SECTIONS
+        .into_iter()
+        .map(|(kind, heading)| {
+            view! {
+                <section>
+                    <h3>{heading}</h3>
+                    <For each=move || of_kind(kind) key=|t| (t.id, t.key.clone(), t.draft.is_some()) let:toplevel>
+                        <ToplevelEntry toplevel=toplevel/>
+                    </For>
+                </section>
+            }
+        })
+        .collect_view();
+    let datastores = move || canvas.summary.with(|s| s.as_ref().map(|s| s.datastores.clone()).unwrap_or_default());
+    let not_found = move || canvas.summary.with(|s| s.as_ref().map(|s| s.not_found.clone()).unwrap_or_default());
+    view! {
+        <nav class="sidebar">
+            <button class="primary wide" id="new-toplevel" on:click=move |_| canvas.select(Selection::New)>
+                "+ New"
+            </button>
+            <section class="not-found">
+                <h3>"404s " <span class="muted">"— requests no handler serves"</span></h3>
+                <For each=not_found key=|entry| (entry.key.clone(), entry.count) let:entry>
+                    {
+                        let key = entry.key.clone();
+                        let selected = {
+                            let key = key.clone();
+                            move || canvas.selection.get() == Selection::NotFound(key.clone())
+                        };
+                        view! {
+                            <button
+                                class="entry"
+                                class:selected=selected
+                                data-key=entry.key.clone()
+                                on:click=move |_| canvas.select(Selection::NotFound(key.clone()))
+                            >
+                                <span class=format!("method {}", entry.method.to_lowercase())>{entry.method.clone()}</span>
+                                <span class="path">{entry.path.clone()}</span>
+                                <span class="count">{entry.count}</span>
+                            </button>
+                        }
+                    }
+                </For>
+                <Show when=move || not_found().is_empty()>
+                    <p class="muted empty">"None yet. Requests to unknown paths show up here."</p>
+                </Show>
+            </section>
+            {sections}
+            <section>
+                <h3>"Datastores"</h3>
+                <For each=datastores key=|name| name.clone() let:name>
+                    {
+                        let chosen = name.clone();
+                        let is_selected = {
+                            let name = name.clone();
+                            move || canvas.selection.get() == Selection::Datastore(name.clone())
+                        };
+                        view! {
+                            <button
+                                class="entry"
+                                class:selected=is_selected
+                                on:click=move |_| canvas.select(Selection::Datastore(chosen.clone()))
+                            >
+                                <span class="kind">"db"</span>
+                                <span class="path">{name}</span>
+                            </button>
+                        }
+                    }
+                </For>
+            </section>
+            <section>
+                <button
+                    class="entry"
+                    id="logs"
+                    class:selected=move || canvas.selection.get() == Selection::Logs
+                    on:click=move |_| canvas.select(Selection::Logs)
+                >
+                    <span class="kind">"log"</span>
+                    <span class="path">"Logs"</span>
+                </button>
+            </section>
+        </nav>
+    }
+}
+
+#[component]
+fn ToplevelEntry(toplevel: Toplevel) -> impl IntoView {
+    let canvas = expect_context::<Canvas>();
+    let id = toplevel.id;
+    let key = toplevel.key.clone().unwrap_or_else(|| format!("toplevel {id}"));
+    let (method, path) = match (toplevel.kind.as_deref(), key.split_once(' ')) {
+        (Some("handler"), Some((method, path))) => (Some(method.to_string()), path.to_string()),
+        _ => (None, key.clone()),
+    };
+    let errors = toplevel.diagnostics.iter().filter(|d| d.severity == "error").count();
+    view! {
+        <button
+            class="entry"
+            class:selected=move || canvas.selection.get() == Selection::Toplevel(id)
+            data-key=key
+            on:click=move |_| canvas.select(Selection::Toplevel(id))
+        >
+            {method.map(|m| view! { <span class=format!("method {}", m.to_lowercase())>{m.clone()}</span> })}
+            <span class="path">{path}</span>
+            {toplevel.draft.is_some().then(|| {
+                let title = format!("a draft with {errors} error(s); the live version serves");
+                view! { <span class="badge draft" title=title>"draft"</span> }
+            })}
+        </button>
+    }
+}
+
+/// Subscribes to the canvas's events (server-sent events; the browser
+/// reconnects by itself when the stream drops).
+fn listen_to_events(canvas: Canvas) {
+    let url = canvas.api.with_value(|api| api.events_url());
+    let Ok(source) = web_sys::EventSource::new(&url) else {
+        canvas.say("this browser cannot receive events: traces will not appear by themselves");
+        return;
+    };
+    let on_open = Closure::<dyn FnMut()>::new(move || canvas.connected.set(true));
+    source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+    on_open.forget();
+    let on_error = Closure::<dyn FnMut()>::new(move || canvas.connected.set(false));
+    source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    on_error.forget();
+    for name in ["trace", "not_found", "code"] {
+        let on_event = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |message: web_sys::MessageEvent| {
+            let data = message.data().as_string().unwrap_or_default();
+            match serde_json::from_str::<Event>(&data) {
+                Ok(event) => canvas.on_event(event),
+                Err(error) => canvas.say(format!("an event was not understood: {error}")),
+            }
+        });
+        let _ = source.add_event_listener_with_callback(name, on_event.as_ref().unchecked_ref());
+        on_event.forget();
+    }
+    let on_lagged = Closure::<dyn FnMut()>::new(move || {
+        canvas.reload();
+        canvas.load_traces();
+    });
+    let _ = source.add_event_listener_with_callback("lagged", on_lagged.as_ref().unchecked_ref());
+    on_lagged.forget();
+}
+
+fn keyboard_shortcuts(canvas: Canvas) {
+    let handle = window_event_listener(leptos::ev::keydown, move |event| {
+        let command = event.ctrl_key() || event.meta_key();
+        match event.key().as_str() {
+            "s" if command => {
+                event.prevent_default();
+                if matches!(canvas.selection.get_untracked(), Selection::Toplevel(_) | Selection::New) {
+                    canvas.save();
+                }
+            }
+            "Enter" if command => {
+                event.prevent_default();
+                canvas.replay();
+            }
+            "ArrowUp" if event.alt_key() => {
+                event.prevent_default();
+                canvas.step_trace(-1);
+            }
+            "ArrowDown" if event.alt_key() => {
+                event.prevent_default();
+                canvas.step_trace(1);
+            }
+            _ => {}
+        }
+    });
+    // The page lives as long as the app: the listener stays.
+    std::mem::forget(handle);
+}
