@@ -270,7 +270,8 @@ impl Api {
     }
 
     async fn send<T: DeserializeOwned>(&self, request: RequestBuilder, body: Option<serde_json::Value>) -> Result<T> {
-        let unreachable = |error: gloo_net::Error| ApiError { status: 0, message: format!("the server is unreachable: {error}") };
+        let unreachable =
+            |error: gloo_net::Error| ApiError { status: 0, message: format!("the server is unreachable: {error}") };
         let request = self.authorised(request);
         let response = match body {
             Some(body) => request.json(&body).map_err(unreachable)?.send().await,

@@ -115,11 +115,8 @@ fn TopBar() -> impl IntoView {
 
 fn initial_theme() -> &'static str {
     let stored = window().local_storage().ok().flatten().and_then(|s| s.get_item("gloam-theme").ok().flatten());
-    let prefers_light = window()
-        .match_media("(prefers-color-scheme: light)")
-        .ok()
-        .flatten()
-        .is_some_and(|query| query.matches());
+    let prefers_light =
+        window().match_media("(prefers-color-scheme: light)").ok().flatten().is_some_and(|query| query.matches());
     match stored.as_deref() {
         Some("light") => "light",
         Some("dark") => "dark",

@@ -34,7 +34,8 @@ pub fn Editor() -> impl IntoView {
         canvas.source.with(|source| source.split('\n').map(|line| line.chars().count()).max().unwrap_or(0))
     });
     let annotations = Memo::new(move |_| annotations(canvas, &diagnostics.get()));
-    let stale = move || canvas.live.with(|live| live.as_ref().is_some_and(|(analysed, _)| *analysed != canvas.source.get()));
+    let stale =
+        move || canvas.live.with(|live| live.as_ref().is_some_and(|(analysed, _)| *analysed != canvas.source.get()));
 
     let update_cursor = move || {
         if let Some(area) = textarea.get() {
@@ -91,7 +92,7 @@ pub fn Editor() -> impl IntoView {
                     <div class="gutter">
                         {move || (1..=line_count.get()).map(|n| view! { <div>{n}</div> }).collect_view()}
                     </div>
-                    <div class="code" style:min-width=move || format!("calc({}ch + 24px)", widest.get() + 2 + ANNOTATION_ROOM)>
+                    <div class="code" style:min-width=move || format!("calc({}ch + 24px)", widest.get() + 2)>
                         <pre class="highlight" aria-hidden="true" inner_html=move || html.get()></pre>
                         <div class="values" class:stale=stale>
                             <For each=move || annotations.get() key=|a| (a.line, a.column, a.text.clone(), a.error) let:annotation>
@@ -170,9 +171,6 @@ fn annotations(canvas: Canvas, diagnostics: &[Diagnostic]) -> Vec<Annotation> {
     }
     shown
 }
-
-/// Room kept right of the longest line for its annotation, in characters.
-const ANNOTATION_ROOM: usize = 40;
 
 #[component]
 fn ValueUnderCursor() -> impl IntoView {

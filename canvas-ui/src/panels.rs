@@ -25,8 +25,10 @@ fn status_class(status: u16) -> &'static str {
 #[component]
 pub fn TraceDots() -> impl IntoView {
     let canvas = expect_context::<Canvas>();
+    // Types and datastores never run: no traces to show.
+    let runs = move || !canvas.open_toplevel().is_some_and(|t| matches!(t.kind.as_deref(), Some("type" | "datastore")));
     view! {
-        <div class="trace-dots" id="trace-dots">
+        <div class="trace-dots" id="trace-dots" class:hidden=move || !runs()>
             <span class="label">"Traces"</span>
             <For each=move || canvas.traces.get() key=|trace| trace.id.clone() let:trace>
                 <TraceDot trace=trace/>
@@ -125,10 +127,15 @@ fn TraceView() -> impl IntoView {
             let (_, values) = live.as_ref()?;
             if let Some(failure) = &values.failure {
                 let message = failure.message.clone();
-                return Some(view! { <h4>"With the code in the editor"</h4> <div class="failure">"✖ " {message}</div> }.into_any());
+                return Some(
+                    view! { <h4>"With the code in the editor"</h4> <div class="failure">"✖ " {message}</div> }
+                        .into_any(),
+                );
             }
             let response = values.response.clone()?;
-            Some(view! { <h4>"With the code in the editor"</h4> {response_view(response, "draft-response")} }.into_any())
+            Some(
+                view! { <h4>"With the code in the editor"</h4> {response_view(response, "draft-response")} }.into_any(),
+            )
         })
     };
     move || match canvas.trace.get() {
@@ -178,13 +185,15 @@ fn TraceView() -> impl IntoView {
 #[component]
 fn ReplayView() -> impl IntoView {
     let canvas = expect_context::<Canvas>();
-    move || match canvas.replay.get() {
+    move || {
+        match canvas.replay.get() {
         None => view! {
             <p class="muted">"Replay runs the selected trace's request against the live code, with the effects it recorded. "
             <button id="replay-now" on:click=move |_| canvas.replay()>"Replay now"</button></p>
         }
         .into_any(),
         Some(replay) => replay_result(replay).into_any(),
+    }
     }
 }
 

@@ -2,7 +2,7 @@
 //! signals, and the actions that change it (each one call or two to the
 //! editor API).
 
-use crate::api::{Api, ApiError, Event, LiveValues, Replay, Summary, Toplevel, Trace, TraceSummary, TRACES_SHOWN};
+use crate::api::{Api, ApiError, Event, LiveValues, Replay, Summary, TRACES_SHOWN, Toplevel, Trace, TraceSummary};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::time::Duration;

@@ -131,7 +131,8 @@ mod tests {
 
     #[test]
     fn let_lines_find_the_bound_expression() {
-        let source = "handler GET /x =\n  let a = 1 + 2\n  let ok = a == 3\n  let (p, q) =  (1, 2)\n  Http.text(\"\", 200)";
+        let source =
+            "handler GET /x =\n  let a = 1 + 2\n  let ok = a == 3\n  let (p, q) =  (1, 2)\n  Http.text(\"\", 200)";
         let lines = let_lines(source);
         let names: Vec<&str> = lines.iter().map(|l| l.name.as_str()).collect();
         assert_eq!(names, ["a", "ok", "(p, q)"]);

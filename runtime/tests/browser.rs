@@ -39,7 +39,8 @@ impl Drop for Driver {
 impl Driver {
     /// Starts chromedriver, or says why the browser tests cannot run.
     async fn start() -> Option<Driver> {
-        let missing: Vec<&str> = [CHROMIUM, CHROMEDRIVER].into_iter().filter(|path| !Path::new(path).exists()).collect();
+        let missing: Vec<&str> =
+            [CHROMIUM, CHROMEDRIVER].into_iter().filter(|path| !Path::new(path).exists()).collect();
         if !missing.is_empty() {
             let message = format!(
                 "browser test skipped: {} not installed (apt-get install chromium chromium-driver; \
@@ -162,9 +163,25 @@ async fn get(server: &Server, path: &str) -> (u16, String, String) {
 }
 
 const HANDLER: &str = "handler GET /greet =
-  let name = Dict.get(request.query, \"name\") |> Option.withDefault(\"stranger\")
-  let letters = String.toChars(name) |> List.map(\\c -> Char.toString(Char.toUpper(c)))
+  let given = Dict.get(request.query, \"name\")
+  let name = Option.withDefault(given, \"you\")
+  let chars = String.toChars(name)
+  let upper = List.map(chars, \\c -> Char.toUpper(c))
+  Log.info(\"greeted ${name}\")
   Http.text(\"Hello, ${name}!\", 200)";
+
+/// Replaces the editor's text as one edit (an `input` event, like a paste)
+/// and answers how many milliseconds passed until `wanted` showed beside
+/// the code: the pause the canvas waits for, the analysis and the drawing.
+const TIME_TO_LIVE_VALUE: &str = "
+  const [text, wanted, done] = arguments;
+  const area = document.querySelector('textarea#code');
+  area.value = text;
+  area.dispatchEvent(new Event('input', { bubbles: true }));
+  const typed = performance.now();
+  const check = () => document.querySelector('.values').textContent.includes(wanted)
+    ? done(performance.now() - typed) : requestAnimationFrame(check);
+  check();";
 
 #[tokio::test]
 async fn the_trace_driven_loop_in_the_browser() {
@@ -226,6 +243,22 @@ async fn the_trace_driven_loop_in_the_browser() {
     text_containing(&browser, "#value-under-cursor .live-value", "'d'").await;
     screenshot(&browser, "2-live-values").await;
 
+    // How soon live values follow an edit (printed, not asserted: speed is for benchmarks).
+    let mut delays = Vec::new();
+    for round in 0..10 {
+        let edited =
+            HANDLER.replace("  Log.info", &format!("  let shout = String.toUpper(name) ++ \"{round}\"\n  Log.info"));
+        let wanted = format!("shout = \"ADA{round}\"");
+        let delay = browser.execute_async(TIME_TO_LIVE_VALUE, vec![edited.into(), wanted.into()]).await;
+        delays.push(delay.expect("the value shows").as_f64().expect("milliseconds"));
+    }
+    delays.sort_by(f64::total_cmp);
+    eprintln!(
+        "live values shown after an edit: median {:.0} ms, slowest {:.0} ms (10 edits, 30 ms of them the pause): {delays:.0?}",
+        delays[delays.len() / 2],
+        delays[delays.len() - 1]
+    );
+
     // Ctrl+S: live at once, no deploy.
     code.send_keys(&format!("{}s{}", char::from(Key::Control), char::from(Key::Null))).await.expect("save");
     text_containing(&browser, "#code-state", "live").await;
@@ -251,17 +284,29 @@ async fn the_trace_driven_loop_in_the_browser() {
     text_containing(&browser, "#body-diff .added", "+Hello, Ada!").await;
     screenshot(&browser, "3-replay").await;
 
-    // History: the skeleton and the saved code, with rollback.
-    click(&browser, "#tab-history").await;
-    text_containing(&browser, "#history", "v").await;
-    let versions = browser.find_all(Locator::Css("#history li")).await.expect("versions");
-    assert_eq!(versions.len(), 2, "the skeleton and the save");
-
     // The light theme.
     click(&browser, "#theme").await;
     click(&browser, "#tab-trace").await;
     find(&browser, "html[data-theme='light']").await;
     screenshot(&browser, "4-light-theme").await;
+
+    // Logs of every request, newest first.
+    click(&browser, "#logs").await;
+    text_containing(&browser, "#log-view", "greeted Grace").await;
+    click(&browser, ".sidebar .entry[data-key='GET /greet']").await;
+
+    // History: the skeleton and the saved code; rolling back puts the skeleton live again.
+    click(&browser, "#tab-history").await;
+    let versions = eventually(&browser, "two versions", || async {
+        let versions = browser.find_all(Locator::Css("#history li button")).await.ok()?;
+        (versions.len() == 2).then_some(versions)
+    })
+    .await;
+    versions[1].click().await.expect("the oldest version opens");
+    click(&browser, ".version button").await;
+    text_containing(&browser, ".notice", "Rolled back").await;
+    let (status, _, _) = get(&server, "/greet?name=Ada").await;
+    assert_eq!(status, 501, "the skeleton serves again");
 
     browser.close().await.expect("the browser closes");
 }

@@ -5,6 +5,7 @@ mod support;
 
 use serde_json::{Value, json};
 use std::path::Path;
+use std::process::Command;
 use support::binary::{ROOT, Server};
 
 fn client() -> reqwest::Client {

@@ -82,7 +82,8 @@ fn ensure_browser() -> anyhow::Result<()> {
         eprintln!("Chromium and chromedriver are missing and apt-get is not here to install them");
         return Ok(());
     }
-    let root = Command::new("id").arg("-u").output().is_ok_and(|out| String::from_utf8_lossy(&out.stdout).trim() == "0");
+    let root =
+        Command::new("id").arg("-u").output().is_ok_and(|out| String::from_utf8_lossy(&out.stdout).trim() == "0");
     let apt = |args: &[&str]| {
         let mut command = if root { Command::new("apt-get") } else { Command::new("sudo") };
         if !root {

@@ -87,4 +87,3 @@ impl Drop for Server {
         let _ = self.child.wait();
     }
 }
-
