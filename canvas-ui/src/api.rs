@@ -240,9 +240,12 @@ struct SourceBody<'a> {
 #[derive(Serialize)]
 struct LiveValuesBody<'a> {
     trace_id: Option<&'a str>,
-    toplevel_id: i64,
+    toplevel_id: Option<i64>,
     source: &'a str,
 }
+
+/// The toplevel id the server gives diagnostics of a toplevel not created yet.
+pub const NEW_TOPLEVEL: i64 = 0;
 
 /// What the server says when it refuses: `{"error", "message"}`.
 #[derive(Deserialize)]
@@ -337,7 +340,13 @@ impl Api {
         self.post("/404s/handler", serde_json::json!({ "key": key })).await
     }
 
-    pub async fn live_values(&self, trace_id: Option<&str>, toplevel_id: i64, source: &str) -> Result<LiveValues> {
+    /// Without `toplevel_id`, `source` is a toplevel not created yet.
+    pub async fn live_values(
+        &self,
+        trace_id: Option<&str>,
+        toplevel_id: Option<i64>,
+        source: &str,
+    ) -> Result<LiveValues> {
         self.post("/live-values", LiveValuesBody { trace_id, toplevel_id, source }).await
     }
 

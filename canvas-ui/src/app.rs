@@ -10,25 +10,43 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 
 /// The canvas named by the page's address (`/_gloam/canvas/NAME`) with the
-/// token from its `#token=` fragment, remembered for later visits.
+/// token from its `#token=` fragment. The token is kept for this tab only
+/// (session storage, so a reload keeps it) and taken out of the address bar:
+/// user handlers are served from the same origin, and a page of theirs in
+/// another tab can read local storage and history, not this tab's session.
 pub fn api_from_location() -> Api {
     let location = window().location();
     let path = location.pathname().unwrap_or_default();
     let encoded = path.trim_end_matches('/').rsplit('/').next().unwrap_or_default().to_string();
     let canvas = js_sys::decode_uri_component(&encoded).map(String::from).unwrap_or(encoded);
     let hash = location.hash().unwrap_or_default();
-    let storage = window().local_storage().ok().flatten();
-    let remembered_as = format!("gloam-token:{canvas}");
     let token = match hash.strip_prefix("#token=") {
         Some(token) if !token.is_empty() => {
-            if let Some(storage) = &storage {
-                let _ = storage.set_item(&remembered_as, token);
+            remember_token(&canvas, token);
+            if let Ok(history) = window().history() {
+                let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&path));
             }
             token.to_string()
         }
-        _ => storage.and_then(|storage| storage.get_item(&remembered_as).ok().flatten()).unwrap_or_default(),
+        _ => session_storage()
+            .and_then(|storage| storage.get_item(&token_key(&canvas)).ok().flatten())
+            .unwrap_or_default(),
     };
     Api { canvas, token }
+}
+
+fn session_storage() -> Option<web_sys::Storage> {
+    window().session_storage().ok().flatten()
+}
+
+fn token_key(canvas: &str) -> String {
+    format!("gloam-token:{canvas}")
+}
+
+fn remember_token(canvas: &str, token: &str) {
+    if let Some(storage) = session_storage() {
+        let _ = storage.set_item(&token_key(canvas), token);
+    }
 }
 
 #[component]
@@ -61,9 +79,8 @@ pub fn App() -> impl IntoView {
 fn middle(selection: Selection) -> AnyView {
     match selection {
         Selection::Welcome => view! { <Welcome/> }.into_any(),
-        Selection::Toplevel(_) | Selection::New => view! { <TraceDots/> <Editor/> }.into_any(),
+        Selection::Toplevel(_) | Selection::New => view! { <TraceDots/> <Editor/> <Datastore/> }.into_any(),
         Selection::NotFound(key) => view! { <NotFoundView key=key/> }.into_any(),
-        Selection::Datastore(name) => view! { <Datastore name=name/> }.into_any(),
         Selection::Logs => view! { <Logs/> }.into_any(),
     }
 }
@@ -129,14 +146,10 @@ fn initial_theme() -> &'static str {
 fn TokenPrompt() -> impl IntoView {
     let canvas = expect_context::<Canvas>();
     let entered = RwSignal::new(String::new());
+    // Everything (the event stream too) starts again with the new token.
     let use_token = move |_| {
-        let token = entered.get_untracked();
-        canvas.api.update_value(|api| api.token = token.trim().to_string());
-        let name = canvas.api.with_value(|api| api.canvas.clone());
-        if let Ok(Some(storage)) = window().local_storage() {
-            let _ = storage.set_item(&format!("gloam-token:{name}"), token.trim());
-        }
-        canvas.reload();
+        remember_token(&canvas.api.with_value(|api| api.canvas.clone()), entered.get_untracked().trim());
+        let _ = window().location().reload();
     };
     view! {
         <div class="overlay">
@@ -158,9 +171,18 @@ fn TokenPrompt() -> impl IntoView {
     }
 }
 
-/// The kinds of toplevel the sidebar lists, in order, with their headings.
-const SECTIONS: [(&str, &str); 5] =
-    [("handler", "Handlers"), ("function", "Functions"), ("type", "Types"), ("worker", "Workers"), ("cron", "Crons")];
+/// The kinds of toplevel the sidebar lists, in order, with their headings; a
+/// draft whose declaration does not parse has no kind yet.
+const SECTIONS: [(&str, &str); 7] = [
+    ("handler", "Handlers"),
+    ("function", "Functions"),
+    ("type", "Types"),
+    ("datastore", "Datastores"),
+    ("worker", "Workers"),
+    ("cron", "Crons"),
+    (UNPARSED, "Drafts that do not parse"),
+];
+const UNPARSED: &str = "unparsed";
 
 #[component]
 fn Sidebar() -> impl IntoView {
@@ -170,7 +192,7 @@ fn Sidebar() -> impl IntoView {
             let mut listed: Vec<Toplevel> = summary
                 .iter()
                 .flat_map(|s| s.toplevels.iter())
-                .filter(|t| t.kind.as_deref() == Some(kind))
+                .filter(|t| t.kind.as_deref().unwrap_or(UNPARSED) == kind)
                 .cloned()
                 .collect();
             listed.sort_by(|a, b| a.key.cmp(&b.key));
@@ -181,7 +203,7 @@ fn Sidebar() -> impl IntoView {
         .into_iter()
         .map(|(kind, heading)| {
             view! {
-                <section>
+                <section class:hidden=move || kind == UNPARSED && of_kind(kind).is_empty()>
                     <h3>{heading}</h3>
                     <For each=move || of_kind(kind) key=|t| (t.id, t.key.clone(), t.draft.is_some()) let:toplevel>
                         <ToplevelEntry toplevel=toplevel/>
@@ -190,7 +212,6 @@ fn Sidebar() -> impl IntoView {
             }
         })
         .collect_view();
-    let datastores = move || canvas.summary.with(|s| s.as_ref().map(|s| s.datastores.clone()).unwrap_or_default());
     let not_found = move || canvas.summary.with(|s| s.as_ref().map(|s| s.not_found.clone()).unwrap_or_default());
     view! {
         <nav class="sidebar">
@@ -200,25 +221,11 @@ fn Sidebar() -> impl IntoView {
             <section class="not-found">
                 <h3>"404s " <span class="muted">"— requests no handler serves"</span></h3>
                 <For each=not_found key=|entry| (entry.key.clone(), entry.count) let:entry>
-                    {
-                        let key = entry.key.clone();
-                        let selected = {
-                            let key = key.clone();
-                            move || canvas.selection.get() == Selection::NotFound(key.clone())
-                        };
-                        view! {
-                            <button
-                                class="entry"
-                                class:selected=selected
-                                data-key=entry.key.clone()
-                                on:click=move |_| canvas.select(Selection::NotFound(key.clone()))
-                            >
-                                <span class=format!("method {}", entry.method.to_lowercase())>{entry.method.clone()}</span>
-                                <span class="path">{entry.path.clone()}</span>
-                                <span class="count">{entry.count}</span>
-                            </button>
-                        }
-                    }
+                    <Entry selection=Selection::NotFound(entry.key.clone()) key=entry.key.clone()>
+                        <span class=format!("method {}", entry.method.to_lowercase())>{entry.method.clone()}</span>
+                        <span class="path">{entry.path.clone()}</span>
+                        <span class="count">{entry.count}</span>
+                    </Entry>
                 </For>
                 <Show when=move || not_found().is_empty()>
                     <p class="muted empty">"None yet. Requests to unknown paths show up here."</p>
@@ -226,37 +233,10 @@ fn Sidebar() -> impl IntoView {
             </section>
             {sections}
             <section>
-                <h3>"Datastores"</h3>
-                <For each=datastores key=|name| name.clone() let:name>
-                    {
-                        let chosen = name.clone();
-                        let is_selected = {
-                            let name = name.clone();
-                            move || canvas.selection.get() == Selection::Datastore(name.clone())
-                        };
-                        view! {
-                            <button
-                                class="entry"
-                                class:selected=is_selected
-                                on:click=move |_| canvas.select(Selection::Datastore(chosen.clone()))
-                            >
-                                <span class="kind">"db"</span>
-                                <span class="path">{name}</span>
-                            </button>
-                        }
-                    }
-                </For>
-            </section>
-            <section>
-                <button
-                    class="entry"
-                    id="logs"
-                    class:selected=move || canvas.selection.get() == Selection::Logs
-                    on:click=move |_| canvas.select(Selection::Logs)
-                >
+                <Entry selection=Selection::Logs key="logs".to_string()>
                     <span class="kind">"log"</span>
                     <span class="path">"Logs"</span>
-                </button>
+                </Entry>
             </section>
         </nav>
     }
@@ -264,7 +244,6 @@ fn Sidebar() -> impl IntoView {
 
 #[component]
 fn ToplevelEntry(toplevel: Toplevel) -> impl IntoView {
-    let canvas = expect_context::<Canvas>();
     let id = toplevel.id;
     let key = toplevel.key.clone().unwrap_or_else(|| format!("toplevel {id}"));
     let (method, path) = match (toplevel.kind.as_deref(), key.split_once(' ')) {
@@ -273,18 +252,31 @@ fn ToplevelEntry(toplevel: Toplevel) -> impl IntoView {
     };
     let errors = toplevel.diagnostics.iter().filter(|d| d.severity == "error").count();
     view! {
-        <button
-            class="entry"
-            class:selected=move || canvas.selection.get() == Selection::Toplevel(id)
-            data-key=key
-            on:click=move |_| canvas.select(Selection::Toplevel(id))
-        >
+        <Entry selection=Selection::Toplevel(id) key=key>
             {method.map(|m| view! { <span class=format!("method {}", m.to_lowercase())>{m.clone()}</span> })}
             <span class="path">{path}</span>
             {toplevel.draft.is_some().then(|| {
                 let title = format!("a draft with {errors} error(s); the live version serves");
                 view! { <span class="badge draft" title=title>"draft"</span> }
             })}
+        </Entry>
+    }
+}
+
+/// A sidebar row: opens `selection`, highlighted while it is open; `key`
+/// names it in the page (`data-key`, what the browser test looks for).
+#[component]
+fn Entry(selection: Selection, key: String, children: Children) -> impl IntoView {
+    let canvas = expect_context::<Canvas>();
+    let chosen = selection.clone();
+    view! {
+        <button
+            class="entry"
+            class:selected=move || canvas.selection.get() == selection
+            data-key=key
+            on:click=move |_| canvas.select(chosen.clone())
+        >
+            {children()}
         </button>
     }
 }
@@ -297,7 +289,16 @@ fn listen_to_events(canvas: Canvas) {
         canvas.say("this browser cannot receive events: traces will not appear by themselves");
         return;
     };
-    let on_open = Closure::<dyn FnMut()>::new(move || canvas.connected.set(true));
+    // After a dropped stream, what happened meanwhile is fetched again.
+    let opened_before = StoredValue::new(false);
+    let on_open = Closure::<dyn FnMut()>::new(move || {
+        canvas.connected.set(true);
+        if opened_before.get_value() {
+            canvas.reload();
+            canvas.load_traces();
+        }
+        opened_before.set_value(true);
+    });
     source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
     on_open.forget();
     let on_error = Closure::<dyn FnMut()>::new(move || canvas.connected.set(false));
@@ -325,22 +326,22 @@ fn listen_to_events(canvas: Canvas) {
 fn keyboard_shortcuts(canvas: Canvas) {
     let handle = window_event_listener(leptos::ev::keydown, move |event| {
         let command = event.ctrl_key() || event.meta_key();
-        match event.key().as_str() {
+        match event.key().to_lowercase().as_str() {
             "s" if command => {
                 event.prevent_default();
                 if matches!(canvas.selection.get_untracked(), Selection::Toplevel(_) | Selection::New) {
                     canvas.save();
                 }
             }
-            "Enter" if command => {
+            "enter" if command => {
                 event.prevent_default();
                 canvas.replay();
             }
-            "ArrowUp" if event.alt_key() => {
+            "arrowup" if event.alt_key() => {
                 event.prevent_default();
                 canvas.step_trace(-1);
             }
-            "ArrowDown" if event.alt_key() => {
+            "arrowdown" if event.alt_key() => {
                 event.prevent_default();
                 canvas.step_trace(1);
             }

@@ -137,6 +137,7 @@ pub fn Editor() -> impl IntoView {
 fn current_diagnostics(canvas: Canvas) -> Vec<Diagnostic> {
     let toplevel_id = match canvas.selection.get() {
         Selection::Toplevel(id) => id,
+        Selection::New => crate::api::NEW_TOPLEVEL,
         _ => return Vec::new(),
     };
     let analysed = canvas.live.with(|live| {

@@ -256,9 +256,13 @@ pub fn to_html(source: &str, marked: &[(usize, usize)]) -> String {
     }
     let mut is_marked = vec![false; text.len()];
     for &(start, end) in marked {
-        let start = start.min(source.len());
+        // Ranges come from an analysis of older text; one that no longer fits is left out.
+        let fits = |at: usize| at <= source.len() && text.is_char_boundary(at);
+        if !fits(start) || !fits(end.max(start)) {
+            continue;
+        }
         // An empty range (a missing expression) marks the character after it.
-        let end = if end > start { end.min(text.len()) } else { next_boundary(&text, start) };
+        let end = if end > start { end } else { next_boundary(&text, start) };
         is_marked[start..end].fill(true);
     }
     let mut html = String::with_capacity(text.len() * 2);
@@ -366,7 +370,8 @@ mod tests {
         assert_eq!(html, "a <span class=\"tok-operator\">&lt;</span> <span class=\"marked\">b</span> \n");
         // An empty range at the end marks the space after the source.
         assert!(to_html("n +", &[(3, 3)]).contains("<span class=\"marked\"> </span>"));
-        // Multi-byte text stays whole.
+        // Multi-byte text stays whole; ranges that no longer fit the text are left out.
         assert_eq!(to_html("\"é\"", &[]), "<span class=\"tok-string\">&quot;é&quot;</span> \n");
+        assert_eq!(to_html("é", &[(1, 1), (0, 9), (5, 6)]), "é \n");
     }
 }

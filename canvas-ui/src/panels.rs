@@ -251,7 +251,13 @@ fn History() -> impl IntoView {
         let api = canvas.api.get_value();
         spawn_local(async move {
             match api.versions(id).await {
-                Ok(listed) => versions.set(listed),
+                Ok(listed) if canvas.selection.get_untracked() == Selection::Toplevel(id) => {
+                    if shown.with_untracked(|v| v.as_ref().is_some_and(|v| listed.iter().all(|l| l.id != v.id))) {
+                        shown.set(None);
+                    }
+                    versions.set(listed);
+                }
+                Ok(_) => {}
                 Err(error) => canvas.complain(&error),
             }
         });
@@ -305,22 +311,31 @@ pub fn NotFoundView(key: String) -> impl IntoView {
     }
 }
 
+/// The rows of the open datastore, below its code; they follow the
+/// requests that arrive.
 #[component]
-pub fn Datastore(name: String) -> impl IntoView {
+pub fn Datastore() -> impl IntoView {
     let canvas = expect_context::<Canvas>();
     let rows = RwSignal::new(None::<Vec<Row>>);
-    let api = canvas.api.get_value();
-    let heading = name.clone();
-    spawn_local(async move {
-        match api.rows(&name).await {
-            Ok(listed) => rows.set(Some(listed)),
-            Err(error) => canvas.complain(&error),
-        }
+    let datastore = Memo::new(move |_| {
+        canvas.open_toplevel().filter(|t| t.kind.as_deref() == Some("datastore")).and_then(|t| t.key)
     });
-    view! {
-        <section class="table-view" id="datastore">
-            <h2>"Datastore " <code>{heading}</code></h2>
-            {move || rows.get().map(|rows| if rows.is_empty() {
+    Effect::new(move |_| {
+        canvas.arrivals.track();
+        let Some(name) = datastore.get() else { return };
+        let api = canvas.api.get_value();
+        spawn_local(async move {
+            match api.rows(&name).await {
+                Ok(listed) if datastore.get_untracked().as_deref() == Some(name.as_str()) => rows.set(Some(listed)),
+                Ok(_) => {}
+                Err(error) => canvas.complain(&error),
+            }
+        });
+    });
+    move || {
+        datastore.get()?;
+        let table = rows.get().map(|rows| {
+            if rows.is_empty() {
                 view! { <p class="muted">"No rows yet."</p> }.into_any()
             } else {
                 view! {
@@ -328,9 +343,11 @@ pub fn Datastore(name: String) -> impl IntoView {
                         <tr><th>"key"</th><th>"value"</th></tr>
                         {rows.into_iter().map(|row| view! { <tr><td><code>{row.key}</code></td><td><code>{row.value}</code></td></tr> }).collect_view()}
                     </table>
-                }.into_any()
-            })}
-        </section>
+                }
+                .into_any()
+            }
+        });
+        Some(view! { <section class="table-view rows-below" id="datastore"><h4>"Rows"</h4>{table}</section> })
     }
 }
 
@@ -338,12 +355,15 @@ pub fn Datastore(name: String) -> impl IntoView {
 pub fn Logs() -> impl IntoView {
     let canvas = expect_context::<Canvas>();
     let entries = RwSignal::new(None::<Vec<TraceLogs>>);
-    let api = canvas.api.get_value();
-    spawn_local(async move {
-        match api.logs().await {
-            Ok(listed) => entries.set(Some(listed)),
-            Err(error) => canvas.complain(&error),
-        }
+    Effect::new(move |_| {
+        canvas.arrivals.track();
+        let api = canvas.api.get_value();
+        spawn_local(async move {
+            match api.logs().await {
+                Ok(listed) => entries.set(Some(listed)),
+                Err(error) => canvas.complain(&error),
+            }
+        });
     });
     view! {
         <section class="table-view" id="log-view">
@@ -377,7 +397,7 @@ pub fn Welcome() -> impl IntoView {
     let canvas = expect_context::<Canvas>();
     let name = canvas.api.with_value(|api| api.canvas.clone());
     let origin = window().location().origin().unwrap_or_default();
-    let example = format!("curl -i {origin}/@{name}/hello?name=Ada");
+    let example = format!("curl -i '{origin}/@{name}/hello?name=Ada'");
     view! {
         <section class="welcome">
             <h2>"Send traffic first, write code second"</h2>

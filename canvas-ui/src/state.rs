@@ -11,11 +11,11 @@ use std::time::Duration;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Selection {
     Welcome,
+    /// A toplevel in the editor (a datastore's also shows its rows).
     Toplevel(i64),
     /// A toplevel being written that was never saved.
     New,
     NotFound(String),
-    Datastore(String),
     Logs,
 }
 
@@ -58,19 +58,35 @@ pub struct Canvas {
     pub connected: RwSignal<bool>,
     /// The token was refused: the canvas asks for another.
     pub unauthorised: RwSignal<bool>,
+    /// Counts traces that arrived: views of data (rows, logs) reload on it.
+    pub arrivals: RwSignal<u64>,
+    /// A save is on its way: another would race it.
+    saving: RwSignal<bool>,
     analysis: StoredValue<Analysis>,
+    not_found_refresh: StoredValue<Option<TimeoutHandle>>,
 }
 
-/// Debouncing of live-value analyses: the pending timer and a counter so an
-/// answer to an older text never replaces a newer one.
+/// Live-value analyses: the pending timer, and a generation counter so an
+/// answer to older text, another trace or another toplevel is dropped.
 #[derive(Default)]
 struct Analysis {
     timer: Option<TimeoutHandle>,
-    sent: u64,
+    generation: u64,
 }
 
 /// The pause after typing before the code is analysed again.
 const ANALYSIS_DELAY: Duration = Duration::from_millis(30);
+/// 404 events coalesce for this long before the list is reloaded (a scanner
+/// sends many).
+const NOT_FOUND_DELAY: Duration = Duration::from_millis(250);
+
+/// Runs `then` after `delay`, cancelling what was scheduled in `timer` before.
+fn debounce(timer: &mut Option<TimeoutHandle>, delay: Duration, then: impl FnOnce() + 'static) {
+    if let Some(pending) = timer.take() {
+        pending.clear();
+    }
+    *timer = set_timeout_with_handle(then, delay).ok();
+}
 
 impl Canvas {
     pub fn new(api: Api) -> Canvas {
@@ -91,7 +107,10 @@ impl Canvas {
             notice: RwSignal::new(None),
             connected: RwSignal::new(false),
             unauthorised: RwSignal::new(false),
+            arrivals: RwSignal::new(0),
+            saving: RwSignal::new(false),
             analysis: StoredValue::new(Analysis::default()),
+            not_found_refresh: StoredValue::new(None),
         }
     }
 
@@ -132,6 +151,17 @@ impl Canvas {
         self.source.with(|source| self.saved_source.with(|saved| source != saved))
     }
 
+    fn dirty_untracked(self) -> bool {
+        self.source.with_untracked(|source| self.saved_source.with_untracked(|saved| source != saved))
+    }
+
+    /// Drops the analysis shown and any on its way (another trace or
+    /// toplevel is coming).
+    fn forget_analysis(self) {
+        self.analysis.update_value(|analysis| analysis.generation += 1);
+        self.live.set(None);
+    }
+
     /// Loads the canvas summary; the open toplevel follows a newer version
     /// unless the editor holds unsaved changes.
     pub fn reload(self) {
@@ -141,7 +171,7 @@ impl Canvas {
                 self.unauthorised.set(false);
                 self.summary.set(Some(summary));
                 if let Some(toplevel) = self.open_toplevel()
-                    && !self.dirty()
+                    && !self.dirty_untracked()
                     && toplevel.source() != self.source.get_untracked()
                 {
                     self.load_source(toplevel.source());
@@ -155,7 +185,18 @@ impl Canvas {
         self.saved_source.set(source.to_string());
     }
 
+    /// Opens something else; unsaved changes are kept unless the user
+    /// agrees to drop them.
     pub fn select(self, selection: Selection) {
+        if self.selection.get_untracked() == selection {
+            return;
+        }
+        let leaving_edits =
+            matches!(self.selection.get_untracked(), Selection::Toplevel(_) | Selection::New) && self.dirty_untracked();
+        if leaving_edits && !window().confirm_with_message("Drop the unsaved changes?").unwrap_or(false) {
+            return;
+        }
+        self.forget_analysis();
         self.selection.set(selection.clone());
         self.replay.set(None);
         self.iteration.set(0);
@@ -202,7 +243,12 @@ impl Canvas {
                     return;
                 }
                 let newest = traces.first().map(|trace| trace.id.clone());
-                self.traces.set(traces);
+                // Traces that arrived as events while this list was on its way stay, once.
+                self.traces.update(|shown| {
+                    let arrived: Vec<TraceSummary> =
+                        shown.drain(..).filter(|t| traces.iter().all(|listed| listed.id != t.id)).collect();
+                    *shown = arrived.into_iter().chain(traces).take(TRACES_SHOWN).collect();
+                });
                 if self.trace_id.get_untracked().is_none() {
                     self.select_trace(newest);
                 }
@@ -211,6 +257,7 @@ impl Canvas {
     }
 
     pub fn select_trace(self, id: Option<String>) {
+        self.forget_analysis();
         self.trace_id.set(id.clone());
         self.trace.set(None);
         // A replay belongs to the trace it ran: the panel goes back to the request.
@@ -247,26 +294,26 @@ impl Canvas {
     /// Analyses the editor's text against the selected trace after a pause
     /// in typing (without a trace: only its diagnostics).
     pub fn analyse_soon(self) {
-        let Selection::Toplevel(toplevel_id) = self.selection.get_untracked() else { return };
+        let toplevel_id = match self.selection.get_untracked() {
+            Selection::Toplevel(id) => Some(id),
+            Selection::New => None,
+            _ => return,
+        };
         self.analysis.update_value(|analysis| {
-            if let Some(timer) = analysis.timer.take() {
-                timer.clear();
-            }
+            debounce(&mut analysis.timer, ANALYSIS_DELAY, move || self.analyse(toplevel_id));
         });
-        let timer = set_timeout_with_handle(move || self.analyse(toplevel_id), ANALYSIS_DELAY).ok();
-        self.analysis.update_value(|analysis| analysis.timer = timer);
     }
 
-    fn analyse(self, toplevel_id: i64) {
+    fn analyse(self, toplevel_id: Option<i64>) {
         let source = self.source.get_untracked();
         let trace_id = self.trace_id.get_untracked();
-        let sent = self.analysis.with_value(|analysis| analysis.sent) + 1;
-        self.analysis.update_value(|analysis| analysis.sent = sent);
+        let generation = self.analysis.with_value(|analysis| analysis.generation) + 1;
+        self.analysis.update_value(|analysis| analysis.generation = generation);
         let analysed = source.clone();
         self.call(
             async move |api| api.live_values(trace_id.as_deref(), toplevel_id, &source).await,
             move |values| {
-                if self.analysis.with_value(|analysis| analysis.sent) == sent {
+                if self.analysis.with_value(|analysis| analysis.generation) == generation {
                     self.live.set(Some((analysed, values)));
                 }
             },
@@ -276,34 +323,44 @@ impl Canvas {
     /// Saves the editor's text: live at once if the canvas type-checks with
     /// it, a draft otherwise.
     pub fn save(self) {
+        if self.saving.get_untracked() {
+            return;
+        }
+        self.saving.set(true);
         let source = self.source.get_untracked();
         let selection = self.selection.get_untracked();
         let saving = source.clone();
-        self.call(
-            async move |api| match selection {
+        let api = self.api.get_value();
+        spawn_local(async move {
+            let answer = match selection {
                 Selection::Toplevel(id) => api.save(id, &source).await,
                 _ => api.create(&source).await,
-            },
-            move |saved| {
-                self.saved_source.set(saving);
-                let errors = saved.diagnostics.iter().filter(|d| d.severity == "error").count();
-                if saved.state == "live" {
-                    self.say(format!("Saved version {} — live now", saved.version.id));
-                } else {
-                    self.notice.set(Some(Notice {
-                        error: true,
-                        text: format!(
-                            "Saved version {} as a draft: {errors} error(s); the live version keeps serving",
-                            saved.version.id
-                        ),
-                    }));
-                }
-                self.after_change(saved.toplevel_id);
-            },
-        );
+            };
+            self.saving.set(false);
+            match answer {
+                Ok(saved) => self.saved(saved, saving),
+                Err(error) => self.complain(&error),
+            }
+        });
     }
 
-    /// After a save, rollback or a new handler: show the toplevel as stored.
+    fn saved(self, saved: crate::api::Saved, text: String) {
+        self.saved_source.set(text);
+        let errors = saved.diagnostics.iter().filter(|d| d.severity == "error").count();
+        if saved.state == "live" {
+            self.say(format!("Saved version {} — live now", saved.version.id));
+        } else {
+            let text = format!(
+                "Saved version {} as a draft: {errors} error(s); the live version keeps serving",
+                saved.version.id
+            );
+            self.notice.set(Some(Notice { error: true, text }));
+        }
+        self.after_change(saved.toplevel_id);
+    }
+
+    /// After a save, rollback or a new handler: the summary as stored, the
+    /// toplevel opened; text typed meanwhile stays (unsaved).
     fn after_change(self, toplevel_id: i64) {
         let reopen = self.selection.get_untracked() != Selection::Toplevel(toplevel_id);
         self.call(
@@ -311,10 +368,13 @@ impl Canvas {
             move |summary| {
                 self.summary.set(Some(summary));
                 if reopen {
+                    // What was in the editor is stored now: nothing to drop.
+                    self.saved_source.set(self.source.get_untracked());
                     self.select(Selection::Toplevel(toplevel_id));
-                } else if let Some(toplevel) = self.open_toplevel() {
+                } else if let Some(toplevel) = self.open_toplevel()
+                    && !self.dirty_untracked()
+                {
                     self.load_source(toplevel.source());
-                    self.analyse_soon();
                 }
             },
         );
@@ -325,6 +385,8 @@ impl Canvas {
             async move |api| api.rollback(toplevel_id, version).await,
             move |saved| {
                 self.say(format!("Rolled back: version {} is {}", saved.version.id, saved.state));
+                // The rolled-back text replaces the editor's, as asked.
+                self.load_source(&saved.version.source);
                 self.after_change(toplevel_id);
             },
         );
@@ -349,7 +411,16 @@ impl Canvas {
             self.say("Replays run the live code: save (Ctrl+S) to replay your changes");
         }
         self.tab.set(Tab::Replay);
-        self.call(async move |api| api.replay(&trace_id).await, move |replay| self.replay.set(Some(replay)));
+        let replayed = trace_id.clone();
+        self.call(
+            async move |api| api.replay(&trace_id).await,
+            move |replay| {
+                // Only while its trace is still the selected one.
+                if self.trace_id.get_untracked().as_deref() == Some(replayed.as_str()) {
+                    self.replay.set(Some(replay));
+                }
+            },
+        );
     }
 
     /// An event from the server: new traces appear as dots, code changes
@@ -357,17 +428,11 @@ impl Canvas {
     pub fn on_event(self, event: Event) {
         match event {
             Event::Trace { trace, not_found } => {
+                self.arrivals.update(|count| *count += 1);
                 if not_found {
-                    self.call(
-                        async |api| api.not_found().await,
-                        move |listed| {
-                            self.summary.update(|summary| {
-                                if let Some(summary) = summary {
-                                    summary.not_found = listed;
-                                }
-                            })
-                        },
-                    );
+                    self.not_found_refresh.update_value(|timer| {
+                        debounce(timer, NOT_FOUND_DELAY, move || self.reload_not_found());
+                    });
                 }
                 let selection = self.selection.get_untracked();
                 let shown_key = match &selection {
@@ -377,8 +442,10 @@ impl Canvas {
                 if shown_key.as_deref() == Some(trace.handler_key.as_str()) {
                     let id = trace.id.clone();
                     self.traces.update(|traces| {
-                        traces.insert(0, trace);
-                        traces.truncate(TRACES_SHOWN);
+                        if traces.iter().all(|shown| shown.id != trace.id) {
+                            traces.insert(0, trace);
+                            traces.truncate(TRACES_SHOWN);
+                        }
                     });
                     if self.trace_id.get_untracked().is_none() {
                         self.select_trace(Some(id));
@@ -389,6 +456,21 @@ impl Canvas {
             }
             Event::Code { .. } => self.reload(),
         }
+    }
+}
+
+impl Canvas {
+    fn reload_not_found(self) {
+        self.call(
+            async |api| api.not_found().await,
+            move |listed| {
+                self.summary.update(|summary| {
+                    if let Some(summary) = summary {
+                        summary.not_found = listed;
+                    }
+                })
+            },
+        );
     }
 }
 

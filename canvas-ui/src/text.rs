@@ -122,9 +122,9 @@ mod tests {
 
     #[test]
     fn the_innermost_expression_under_the_cursor_wins() {
-        let expressions = [expression(0, 10, &["outer"]), expression(4, 7, &["inner"]), expression(7, 9, &["next"])];
+        let expressions = [expression(0, 10, &["outer"]), expression(4, 7, &["inner"]), expression(7, 10, &["next"])];
         assert_eq!(expression_at(&expressions, 5).map(|e| e.values[0].as_str()), Some("inner"));
-        // At a boundary, the expression that starts there (what is being typed next to).
+        // Between two of the same length, the one that starts there (what is typed next to).
         assert_eq!(expression_at(&expressions, 7).map(|e| e.values[0].as_str()), Some("next"));
         assert_eq!(expression_at(&expressions, 11), None);
     }

@@ -304,6 +304,13 @@ async fn live_values_of_a_draft_on_a_trace(url: String) {
         server.editor("POST", "/live-values", Some(json!({ "toplevel_id": id, "source": broken }))).await.json();
     assert_eq!(checked["diagnostics"], values["diagnostics"], "{checked}");
     assert_eq!((checked["expressions"].as_array().map(Vec::len), &checked["failure"]), (Some(0), &json!(null)));
+    // A toplevel not created yet is checked too; its diagnostics are under toplevel 0.
+    let new = server
+        .editor("POST", "/live-values", Some(json!({ "source": "fn twice(n: Int) -> Int = n + \"x\"" })))
+        .await
+        .json();
+    assert_eq!(new["diagnostics"][0]["toplevel_id"], 0, "{new}");
+    assert_eq!(new["diagnostics"][0]["code"], "type-mismatch", "{new}");
     // Analysis never writes: a draft that sets a row leaves the datastore alone.
     let writer = "handler GET /todos/:id =\n  DB.set(todos, \"99\", Todo { id: \"99\", title: \"x\", done: false })\n  Http.text(\"ok\", 200)";
     server

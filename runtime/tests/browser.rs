@@ -13,6 +13,7 @@ mod support;
 use fantoccini::elements::Element;
 use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -31,7 +32,8 @@ struct Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        let _ = self.child.kill();
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
         let _ = self.child.wait();
     }
 }
@@ -52,10 +54,12 @@ impl Driver {
             return None;
         }
         let port = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port").local_addr().expect("addr").port();
+        // Its own process group: Chromium is its child, and all of it goes when the test ends, passed or not.
         let child = Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
+            .process_group(0)
             .spawn()
             .expect("chromedriver starts");
         let url = format!("http://127.0.0.1:{port}");
@@ -134,6 +138,15 @@ async fn text_containing(browser: &Client, css: &str, wanted: &str) -> String {
     eventually(browser, &format!("`{css}` to contain {wanted:?}"), || async {
         let text = browser.find(Locator::Css(css)).await.ok()?.text().await.ok()?;
         text.contains(wanted).then_some(text)
+    })
+    .await
+}
+
+/// Waits until the element's whole text is `wanted`.
+async fn exact_text(browser: &Client, css: &str, wanted: &str) {
+    eventually(browser, &format!("`{css}` to say {wanted:?}"), || async {
+        let text = browser.find(Locator::Css(css)).await.ok()?.text().await.ok()?;
+        (text.trim() == wanted).then_some(())
     })
     .await
 }
@@ -261,12 +274,13 @@ async fn the_trace_driven_loop_in_the_browser() {
 
     // Ctrl+S: live at once, no deploy.
     code.send_keys(&format!("{}s{}", char::from(Key::Control), char::from(Key::Null))).await.expect("save");
-    text_containing(&browser, "#code-state", "live").await;
+    exact_text(&browser, "#code-state", "live").await;
     let (status, new_trace, body) = get(&server, "/greet?name=Grace").await;
     assert_eq!((status, body.as_str()), (200, "Hello, Grace!"));
 
     // The new request arrives as a dot; selecting it shows what was asked and answered.
     click(&browser, &format!(".dot[data-trace='{new_trace}']")).await;
+    find(&browser, &format!(".dot.selected[data-trace='{new_trace}']")).await;
     text_containing(&browser, "#trace", "Grace").await;
     text_containing(&browser, "#recorded-response .body", "Hello, Grace!").await;
     text_containing(&browser, ".values", "name = \"Grace\"").await;
@@ -275,7 +289,8 @@ async fn the_trace_driven_loop_in_the_browser() {
 
     // The first request, recorded as a 404, replayed against the new code.
     click(&browser, &format!(".dot[data-trace='{not_found_trace}']")).await;
-    text_containing(&browser, "#trace .request-line", "/greet").await;
+    find(&browser, &format!(".dot.selected[data-trace='{not_found_trace}']")).await;
+    text_containing(&browser, "#recorded-response .status", "404").await;
     code.send_keys(&format!("{}{}{}", char::from(Key::Control), char::from(Key::Enter), char::from(Key::Null)))
         .await
         .expect("replay shortcut");
@@ -291,7 +306,7 @@ async fn the_trace_driven_loop_in_the_browser() {
     screenshot(&browser, "4-light-theme").await;
 
     // Logs of every request, newest first.
-    click(&browser, "#logs").await;
+    click(&browser, ".entry[data-key='logs']").await;
     text_containing(&browser, "#log-view", "greeted Grace").await;
     click(&browser, ".sidebar .entry[data-key='GET /greet']").await;
 
@@ -307,6 +322,26 @@ async fn the_trace_driven_loop_in_the_browser() {
     text_containing(&browser, ".notice", "Rolled back").await;
     let (status, _, _) = get(&server, "/greet?name=Ada").await;
     assert_eq!(status, 501, "the skeleton serves again");
+
+    // A new toplevel is checked as it is typed, before it exists: the mistake is underlined and said.
+    click(&browser, "#new-toplevel").await;
+    let code = find(&browser, "textarea#code").await;
+    code.click().await.expect("the editor takes focus");
+    code.send_keys(&format!("{}a{}", char::from(Key::Control), char::from(Key::Null))).await.expect("select all");
+    code.send_keys("fn twice(n: Int) -> Int = n + \"x\"").await.expect("typing");
+    text_containing(&browser, "#diagnostics", "type mismatch").await;
+    text_containing(&browser, ".highlight .marked", "\"x\"").await;
+    code.send_keys(&format!(
+        "{}{}{}2",
+        char::from(Key::Backspace),
+        char::from(Key::Backspace),
+        char::from(Key::Backspace)
+    ))
+    .await
+    .expect("fixing");
+    code.send_keys(&format!("{}s{}", char::from(Key::Control), char::from(Key::Null))).await.expect("save");
+    find(&browser, ".sidebar .entry.selected[data-key='twice']").await;
+    exact_text(&browser, "#code-state", "live").await;
 
     browser.close().await.expect("the browser closes");
 }

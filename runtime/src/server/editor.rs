@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The id a new toplevel is checked under before the store gives it one.
-const NEW_TOPLEVEL: i64 = 0;
+pub const NEW_TOPLEVEL: i64 = 0;
 
 /// The file a toplevel goes to when none is named.
 pub const DEFAULT_FILE: &str = "main.gloam";

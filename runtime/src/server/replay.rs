@@ -311,16 +311,15 @@ pub async fn live_values(
         None => None,
     };
     let current = canvas.code();
-    let code = match (request.toplevel_id, request.source) {
-        (Some(id), Some(source)) => {
+    let code = match request.source {
+        // Without a toplevel id the text is a toplevel not created yet.
+        Some(source) => {
+            let id = request.toplevel_id.unwrap_or(super::editor::NEW_TOPLEVEL);
             let file =
                 current.source_of(id).map_or_else(|| super::editor::DEFAULT_FILE.to_string(), |s| s.file.clone());
             Arc::new(current.with_toplevel(id, Some(ToplevelSource { toplevel_id: id, source, file })))
         }
-        (None, Some(_)) => {
-            return Err(ApiError::BadRequest("`source` needs the `toplevel_id` it is the text of".into()));
-        }
-        (_, None) => current.clone(),
+        None => current.clone(),
     };
     let job_state = state.clone();
     let canvas_name = canvas.name.clone();

@@ -42,8 +42,15 @@ fn asset(name: &str) -> Response {
         Some("svg") => "image/svg+xml",
         _ => "application/octet-stream",
     };
-    // The files change with the binary; `no-cache` makes browsers revalidate.
-    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "no-cache")], *bytes).into_response()
+    let headers = [
+        (header::CONTENT_TYPE, content_type),
+        // The files change with the binary; `no-cache` makes browsers revalidate.
+        (header::CACHE_CONTROL, "no-cache"),
+        // No other page may frame the canvas (and click its buttons for the user).
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::CONTENT_SECURITY_POLICY, "frame-ancestors 'none'"),
+    ];
+    (headers, *bytes).into_response()
 }
 
 #[cfg(test)]
@@ -60,5 +67,6 @@ mod tests {
         }
         assert_eq!(asset("nope.js").status(), StatusCode::NOT_FOUND);
         assert_eq!(asset("canvas_bg.wasm").headers()[header::CONTENT_TYPE], "application/wasm");
+        assert_eq!(asset("index.html").headers()[header::X_FRAME_OPTIONS], "DENY");
     }
 }
