@@ -201,7 +201,6 @@ impl Canvas {
         self.replay.set(None);
         self.iteration.set(0);
         self.cursor.set(0);
-        self.live.set(None);
         match &selection {
             Selection::Toplevel(_) => {
                 let source = self.open_toplevel().map(|toplevel| toplevel.source().to_string()).unwrap_or_default();
@@ -363,10 +362,17 @@ impl Canvas {
     /// toplevel opened; text typed meanwhile stays (unsaved).
     fn after_change(self, toplevel_id: i64) {
         let reopen = self.selection.get_untracked() != Selection::Toplevel(toplevel_id);
+        let key_before = self.open_toplevel().and_then(|t| t.trace_key());
         self.call(
             async |api| api.summary().await,
             move |summary| {
                 self.summary.set(Some(summary));
+                if !reopen && self.open_toplevel().and_then(|t| t.trace_key()) != key_before {
+                    // A handler whose route changed has other traces now.
+                    self.traces.set(Vec::new());
+                    self.select_trace(None);
+                    self.load_traces();
+                }
                 if reopen {
                     // What was in the editor is stored now: nothing to drop.
                     self.saved_source.set(self.source.get_untracked());
