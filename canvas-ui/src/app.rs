@@ -56,6 +56,7 @@ pub fn App() -> impl IntoView {
     canvas.reload();
     listen_to_events(canvas);
     keyboard_shortcuts(canvas);
+    warn_before_leaving(canvas);
     Effect::new(move |_| {
         // Any change of text, trace or toplevel: analyse again after a pause.
         canvas.source.track();
@@ -321,6 +322,18 @@ fn listen_to_events(canvas: Canvas) {
     });
     let _ = source.add_event_listener_with_callback("lagged", on_lagged.as_ref().unchecked_ref());
     on_lagged.forget();
+}
+
+/// Closing or reloading the tab with unsaved changes asks first (the
+/// browser's own dialog).
+fn warn_before_leaving(canvas: Canvas) {
+    let handle = window_event_listener(leptos::ev::beforeunload, move |event| {
+        if canvas.unsaved_edits() {
+            event.prevent_default();
+            event.set_return_value("");
+        }
+    });
+    std::mem::forget(handle);
 }
 
 fn keyboard_shortcuts(canvas: Canvas) {

@@ -155,6 +155,11 @@ impl Canvas {
         self.source.with_untracked(|source| self.saved_source.with_untracked(|saved| source != saved))
     }
 
+    /// The editor is open and holds changes that are not saved.
+    pub fn unsaved_edits(self) -> bool {
+        matches!(self.selection.get_untracked(), Selection::Toplevel(_) | Selection::New) && self.dirty_untracked()
+    }
+
     /// Drops the analysis shown and any on its way (another trace or
     /// toplevel is coming).
     fn forget_analysis(self) {
@@ -191,9 +196,7 @@ impl Canvas {
         if self.selection.get_untracked() == selection {
             return;
         }
-        let leaving_edits =
-            matches!(self.selection.get_untracked(), Selection::Toplevel(_) | Selection::New) && self.dirty_untracked();
-        if leaving_edits && !window().confirm_with_message("Drop the unsaved changes?").unwrap_or(false) {
+        if self.unsaved_edits() && !window().confirm_with_message("Drop the unsaved changes?").unwrap_or(false) {
             return;
         }
         self.forget_analysis();
