@@ -29,11 +29,13 @@ pub fn Editor() -> impl IntoView {
         let marked: Vec<(usize, usize)> = diagnostics.with(|d| d.iter().map(|d| (d.span.start, d.span.end)).collect());
         canvas.source.with(|source| highlight::to_html(source, &marked))
     });
-    let line_count = Memo::new(move |_| canvas.source.with(|source| source.split('\n').count()));
-    let widest = Memo::new(move |_| {
-        canvas.source.with(|source| source.split('\n').map(|line| line.chars().count()).max().unwrap_or(0))
+    // Characters in each line: the editor's height and width, and where annotations start.
+    let line_widths = Memo::new(move |_| {
+        canvas.source.with(|source| source.split('\n').map(|line| line.chars().count()).collect::<Vec<_>>())
     });
-    let annotations = Memo::new(move |_| annotations(canvas, &diagnostics.get()));
+    let line_count = Memo::new(move |_| line_widths.with(Vec::len));
+    let widest = Memo::new(move |_| line_widths.with(|widths| widths.iter().copied().max().unwrap_or(0)));
+    let annotations = Memo::new(move |_| line_widths.with(|widths| annotations(canvas, &diagnostics.get(), widths)));
     let stale =
         move || canvas.live.with(|live| live.as_ref().is_some_and(|(analysed, _)| *analysed != canvas.source.get()));
 
@@ -150,9 +152,8 @@ fn current_diagnostics(canvas: Canvas) -> Vec<Diagnostic> {
 
 /// Values beside `let` lines (in the chosen iteration) and diagnostics
 /// beside the lines they are on.
-fn annotations(canvas: Canvas, diagnostics: &[Diagnostic]) -> Vec<Annotation> {
+fn annotations(canvas: Canvas, diagnostics: &[Diagnostic], widths: &[usize]) -> Vec<Annotation> {
     let iteration = canvas.iteration.get();
-    let widths: Vec<usize> = canvas.source.with(|source| source.split('\n').map(|line| line.chars().count()).collect());
     let column = |line: usize| widths.get(line).copied().unwrap_or(0);
     let mut shown = Vec::new();
     canvas.live.with(|live| {

@@ -5,7 +5,6 @@
 use crate::api::{Replay, Response, Row, TraceLogs, TraceSummary, Version};
 use crate::state::{Canvas, Selection, Tab};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 /// Time of day of a timestamp, in the browser's zone.
 fn time_of(ms: i64) -> String {
@@ -248,19 +247,18 @@ fn History() -> impl IntoView {
         let Selection::Toplevel(id) = canvas.selection.get() else { return };
         // A new version (a save, a rollback) reloads the list.
         canvas.summary.track();
-        let api = canvas.api.get_value();
-        spawn_local(async move {
-            match api.versions(id).await {
-                Ok(listed) if canvas.selection.get_untracked() == Selection::Toplevel(id) => {
-                    if shown.with_untracked(|v| v.as_ref().is_some_and(|v| listed.iter().all(|l| l.id != v.id))) {
-                        shown.set(None);
-                    }
-                    versions.set(listed);
+        canvas.call(
+            async move |api| api.versions(id).await,
+            move |listed| {
+                if canvas.selection.get_untracked() != Selection::Toplevel(id) {
+                    return;
                 }
-                Ok(_) => {}
-                Err(error) => canvas.complain(&error),
-            }
-        });
+                if shown.with_untracked(|v| v.as_ref().is_some_and(|v| listed.iter().all(|l| l.id != v.id))) {
+                    shown.set(None);
+                }
+                versions.set(listed);
+            },
+        );
     });
     view! {
         <ul class="history" id="history">
@@ -323,14 +321,15 @@ pub fn Datastore() -> impl IntoView {
     Effect::new(move |_| {
         canvas.arrivals.track();
         let Some(name) = datastore.get() else { return };
-        let api = canvas.api.get_value();
-        spawn_local(async move {
-            match api.rows(&name).await {
-                Ok(listed) if datastore.get_untracked().as_deref() == Some(name.as_str()) => rows.set(Some(listed)),
-                Ok(_) => {}
-                Err(error) => canvas.complain(&error),
-            }
-        });
+        let shown = name.clone();
+        canvas.call(
+            async move |api| api.rows(&name).await,
+            move |listed| {
+                if datastore.get_untracked().as_deref() == Some(shown.as_str()) {
+                    rows.set(Some(listed));
+                }
+            },
+        );
     });
     move || {
         datastore.get()?;
@@ -357,13 +356,7 @@ pub fn Logs() -> impl IntoView {
     let entries = RwSignal::new(None::<Vec<TraceLogs>>);
     Effect::new(move |_| {
         canvas.arrivals.track();
-        let api = canvas.api.get_value();
-        spawn_local(async move {
-            match api.logs().await {
-                Ok(listed) => entries.set(Some(listed)),
-                Err(error) => canvas.complain(&error),
-            }
-        });
+        canvas.call(async |api| api.logs().await, move |listed| entries.set(Some(listed)));
     });
     view! {
         <section class="table-view" id="log-view">

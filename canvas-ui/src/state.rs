@@ -126,7 +126,7 @@ impl Canvas {
     }
 
     /// Runs an API call in the background; a failure becomes the notice.
-    fn call<T: 'static>(
+    pub fn call<T: 'static>(
         self,
         request: impl AsyncFnOnce(Api) -> crate::api::Result<T> + 'static,
         then: impl FnOnce(T) + 'static,

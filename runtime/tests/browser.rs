@@ -133,22 +133,23 @@ async fn find(browser: &Client, css: &str) -> Element {
     eventually(browser, &format!("an element `{css}`"), || async { browser.find(Locator::Css(css)).await.ok() }).await
 }
 
-/// Waits until the element's text contains `wanted`; returns the text.
-async fn text_containing(browser: &Client, css: &str, wanted: &str) -> String {
-    eventually(browser, &format!("`{css}` to contain {wanted:?}"), || async {
+/// Waits until the element's text passes `test`; returns the text.
+async fn text_where(browser: &Client, css: &str, what: &str, test: impl Fn(&str) -> bool) -> String {
+    eventually(browser, &format!("`{css}` to {what}"), || async {
         let text = browser.find(Locator::Css(css)).await.ok()?.text().await.ok()?;
-        text.contains(wanted).then_some(text)
+        test(&text).then_some(text)
     })
     .await
 }
 
+/// Waits until the element's text contains `wanted`; returns the text.
+async fn text_containing(browser: &Client, css: &str, wanted: &str) -> String {
+    text_where(browser, css, &format!("contain {wanted:?}"), |text| text.contains(wanted)).await
+}
+
 /// Waits until the element's whole text is `wanted`.
 async fn exact_text(browser: &Client, css: &str, wanted: &str) {
-    eventually(browser, &format!("`{css}` to say {wanted:?}"), || async {
-        let text = browser.find(Locator::Css(css)).await.ok()?.text().await.ok()?;
-        (text.trim() == wanted).then_some(())
-    })
-    .await
+    text_where(browser, css, &format!("say {wanted:?}"), |text| text.trim() == wanted).await;
 }
 
 async fn click(browser: &Client, css: &str) {
