@@ -123,6 +123,10 @@ struct ServeArgs {
     /// Seconds one run may take, waiting for effects included.
     #[arg(long, default_value_t = 30)]
     time_limit: u64,
+    /// Serve without storing traces (the canvas then shows no new traces or
+    /// 404s). For measuring what recording costs; metrics still count requests.
+    #[arg(long)]
+    no_traces: bool,
 }
 
 pub fn main() -> ExitCode {
@@ -424,6 +428,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         engine: args.engine,
         max_memory_bytes: args.max_memory.saturating_mul(1024 * 1024),
         time_limit: std::time::Duration::from_secs(args.time_limit),
+        record_traces: !args.no_traces,
         ..Config::default()
     };
     let state = AppState::open(store, config).await?;

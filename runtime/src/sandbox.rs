@@ -138,6 +138,19 @@ pub struct Sandbox {
     guest: InstancePre<Run>,
     /// A slot of the pool per run: beyond them runs wait instead of failing.
     slots: tokio::sync::Semaphore,
+    preemption: Preemption,
+}
+
+/// Whether the clock can stop a run and make it yield.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Preemption {
+    /// Epoch interruption: the wall-clock deadline is enforced inside
+    /// CPU-bound code, and a run yields to other tasks at every tick.
+    Epochs,
+    /// No checks in the generated code: a CPU-bound run holds its thread
+    /// until it ends or exhausts its step budget. Only for measuring what
+    /// preemption costs (`gloam-bench`); the server always preempts.
+    Off,
 }
 
 /// A run's state in its store.
@@ -174,15 +187,17 @@ impl Sandbox {
     pub fn shared() -> Result<Arc<Sandbox>, SandboxError> {
         static SHARED: OnceLock<Result<Arc<Sandbox>, String>> = OnceLock::new();
         SHARED
-            .get_or_init(|| Sandbox::new().map(Arc::new).map_err(|error| error.to_string()))
+            .get_or_init(|| Sandbox::new(Preemption::Epochs).map(Arc::new).map_err(|error| error.to_string()))
             .clone()
             .map_err(SandboxError::Setup)
     }
 
-    fn new() -> Result<Sandbox, SandboxError> {
+    /// A sandbox of its own; the server uses [`Sandbox::shared`]. Each one
+    /// reserves its own pool of instance slots.
+    pub fn new(preemption: Preemption) -> Result<Sandbox, SandboxError> {
         let setup = |error: wasmtime::Error| SandboxError::Setup(error.to_string());
         let mut config = Config::new();
-        config.epoch_interruption(true);
+        config.epoch_interruption(preemption == Preemption::Epochs);
         config.max_wasm_stack(MAX_WASM_STACK);
         config.async_stack_size(MAX_WASM_STACK + 1024 * 1024);
         let mut pool = PoolingAllocationConfig::default();
@@ -199,19 +214,21 @@ impl Sandbox {
         define_host_functions(&mut linker).map_err(setup)?;
         let guest_module = guest.clone();
         let guest = linker.instantiate_pre(&guest).map_err(setup)?;
-        let ticking = engine.weak();
-        std::thread::Builder::new()
-            .name("gloam-epoch".into())
-            .spawn(move || {
-                while let Some(engine) = ticking.upgrade() {
-                    engine.increment_epoch();
-                    drop(engine);
-                    std::thread::sleep(TICK);
-                }
-            })
-            .map_err(|error| SandboxError::Setup(error.to_string()))?;
+        if preemption == Preemption::Epochs {
+            let ticking = engine.weak();
+            std::thread::Builder::new()
+                .name("gloam-epoch".into())
+                .spawn(move || {
+                    while let Some(engine) = ticking.upgrade() {
+                        engine.increment_epoch();
+                        drop(engine);
+                        std::thread::sleep(TICK);
+                    }
+                })
+                .map_err(|error| SandboxError::Setup(error.to_string()))?;
+        }
         let slots = tokio::sync::Semaphore::new(CONCURRENT_RUNS as usize);
-        Ok(Sandbox { engine, guest_module, guest, slots })
+        Ok(Sandbox { engine, guest_module, guest, slots, preemption })
     }
 
     /// Compiles a checked module. Takes milliseconds: call it when code goes
@@ -278,16 +295,18 @@ impl Sandbox {
         };
         let mut store = Store::new(&self.engine, run);
         store.limiter(|run| run);
-        store.set_epoch_deadline(1);
-        // At every tick: stop when the time is up, else let other tasks run
-        // (tokio's yield also lets its timers and I/O be polled first).
-        store.epoch_deadline_callback(|context| {
-            Ok(if Instant::now() >= context.data().deadline {
-                UpdateDeadline::Interrupt
-            } else {
-                UpdateDeadline::YieldCustom(1, Box::pin(tokio::task::yield_now()))
-            })
-        });
+        if self.preemption == Preemption::Epochs {
+            store.set_epoch_deadline(1);
+            // At every tick: stop when the time is up, else let other tasks run
+            // (tokio's yield also lets its timers and I/O be polled first).
+            store.epoch_deadline_callback(|context| {
+                Ok(if Instant::now() >= context.data().deadline {
+                    UpdateDeadline::Interrupt
+                } else {
+                    UpdateDeadline::YieldCustom(1, Box::pin(tokio::task::yield_now()))
+                })
+            });
+        }
         let outcome = self.run_in(&mut store, program, entry, limits).await;
         let result = outcome.map_err(|error| explain(store.data(), &error, limits));
         (result, store.into_data().effects)

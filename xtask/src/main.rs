@@ -3,6 +3,9 @@
 //! - `run`: set up whatever is missing, then serve the example canvases (`gloam serve`).
 //! - `test [--update]`: set up whatever is missing, then run every check and test
 //!   (`--update` rewrites snapshots and golden files instead of failing on them).
+//! - `bench [--quick]`: set up whatever is missing, then measure Gloam against
+//!   its baselines in one run (release build; `--quick`: a debug build that
+//!   checks the harness works, which `test` also runs).
 //! - `grammar`: regenerate the tree-sitter parser from `grammar.js`.
 //! - `fuzz [SECONDS]`: run the parser fuzz target for a while (default 60).
 
@@ -20,10 +23,11 @@ fn main() -> anyhow::Result<()> {
     match args.first().map(String::as_str) {
         Some("run") => run(&args[1..]),
         Some("test") => test(args.iter().any(|arg| arg == "--update")),
+        Some("bench") => bench(args.iter().any(|arg| arg == "--quick")),
         Some("grammar") => grammar(),
         Some("fuzz") => fuzz(args.get(1).map(String::as_str).unwrap_or("60")),
         _ => {
-            eprintln!("usage: cargo xtask <run | test [--update] | grammar | fuzz [SECONDS]>");
+            eprintln!("usage: cargo xtask <run | test [--update] | bench [--quick] | grammar | fuzz [SECONDS]>");
             std::process::exit(2);
         }
     }
@@ -75,19 +79,21 @@ fn ensure_wasm_target() -> anyhow::Result<()> {
 /// installed this says why and goes on: the tests then say they were
 /// skipped (and fail under CI).
 fn ensure_browser() {
-    if let Err(error) = install_browser() {
+    if let Err(error) =
+        install_debian(&["chromium", "chromium-driver"], &["/usr/bin/chromium", "/usr/bin/chromedriver"])
+    {
         eprintln!("Chromium and chromedriver could not be installed: {error:#}");
     }
 }
 
-fn install_browser() -> anyhow::Result<()> {
-    let missing = || ["/usr/bin/chromium", "/usr/bin/chromedriver"].iter().any(|path| !Path::new(path).exists());
+/// Installs Debian `packages` with apt when one of `programs` is missing.
+fn install_debian(packages: &[&str], programs: &[&str]) -> anyhow::Result<()> {
+    let missing = || programs.iter().any(|path| !Path::new(path).exists());
     if !missing() {
         return Ok(());
     }
     if !Path::new("/usr/bin/apt-get").exists() {
-        eprintln!("Chromium and chromedriver are missing and apt-get is not here to install them");
-        return Ok(());
+        bail!("{} missing and apt-get is not here to install them", programs.join(", "));
     }
     let root =
         Command::new("id").arg("-u").output().is_ok_and(|out| String::from_utf8_lossy(&out.stdout).trim() == "0");
@@ -100,13 +106,13 @@ fn install_browser() -> anyhow::Result<()> {
         status(&mut command)
     };
     // The package lists of a fresh machine may be stale or absent: update once if installing fails.
-    let install = ["install", "--yes", "--no-install-recommends", "chromium", "chromium-driver"];
+    let install: Vec<&str> = ["install", "--yes", "--no-install-recommends"].iter().chain(packages).copied().collect();
     if apt(&install).is_err() {
         apt(&["update"])?;
         apt(&install)?;
     }
     if missing() {
-        bail!("chromium and chromium-driver were installed but /usr/bin/chromium or /usr/bin/chromedriver is missing");
+        bail!("{} were installed but one of {} is missing", packages.join(" "), programs.join(", "));
     }
     Ok(())
 }
@@ -119,8 +125,7 @@ const EXAMPLES: [&str; 3] = ["examples/hello", "examples/todo-api", "examples/we
 fn run(extra: &[String]) -> anyhow::Result<()> {
     ensure_wasm_target()?;
     status(cargo().args(["build", "--package", "gloam-runtime", "--bin", "gloam"]))?;
-    let target = std::env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| PathBuf::from("target"));
-    let gloam = target.join("debug").join("gloam");
+    let gloam = target_dir().join("debug").join("gloam");
     let mut serve = Command::new(&gloam);
     serve.args(["serve", "--store", "sqlite://.gloam/gloam.db"]);
     for example in EXAMPLES {
@@ -176,7 +181,44 @@ fn test(update: bool) -> anyhow::Result<()> {
     if totals.failed > 0 {
         bail!("{} tests failed", totals.failed);
     }
-    Ok(())
+    // The benchmark harness, briefly, on the debug build the tests just made.
+    bench(true)
+}
+
+/// Builds Gloam and the benchmark harness (release, or debug for `--quick`)
+/// and runs every measurement; the table goes to target/bench/.
+fn bench(quick: bool) -> anyhow::Result<()> {
+    ensure_wasm_target()?;
+    ensure_postgres();
+    install_debian(&["wrk", "hey"], &["/usr/bin/wrk", "/usr/bin/hey"])?;
+    let profile = if quick { "debug" } else { "release" };
+    let mut build = cargo();
+    build.args([
+        "build",
+        "--package",
+        "gloam-runtime",
+        "--package",
+        "gloam-bench",
+        "--bin",
+        "gloam",
+        "--bin",
+        "gloam-bench",
+    ]);
+    if !quick {
+        build.arg("--release");
+    }
+    status(&mut build)?;
+    let binaries = target_dir().join(profile);
+    let mut run = Command::new(binaries.join("gloam-bench"));
+    run.arg("run").arg("--gloam").arg(binaries.join("gloam"));
+    if quick {
+        run.arg("--quick");
+    }
+    status(&mut run)
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| PathBuf::from("target"))
 }
 
 /// Sums the `test result:` lines of `cargo test` runs while passing their output through.

@@ -35,6 +35,9 @@ pub struct Config {
     pub max_memory_bytes: usize,
     /// Wall-clock time of one compiled run, effects included.
     pub time_limit: Duration,
+    /// Whether served requests become traces. Off, the canvas shows no new
+    /// traces or 404s: for measuring what recording costs.
+    pub record_traces: bool,
 }
 
 impl Config {
@@ -56,6 +59,7 @@ impl Default for Config {
             engine: EngineKind::default(),
             max_memory_bytes: SandboxLimits::default().memory_bytes,
             time_limit: SandboxLimits::default().time,
+            record_traces: true,
         }
     }
 }

@@ -193,6 +193,10 @@ pub(crate) fn record(
     outcome: Outcome,
     chain: u32,
 ) {
+    if !state.config.record_traces {
+        super::background::dispatch(state, canvas, outcome.emitted, chain, &outcome.secrets);
+        return;
+    }
     let response = outcome.response;
     let mut trace = Trace {
         id: origin.trace_id,

@@ -1,0 +1,87 @@
+//! §6: how many traces per second each store absorbs through the server's
+//! own batching writer, with nothing else running.
+
+use gloam_trace_store::{Store, Trace, TraceRequest, TraceResponse, TraceWriter, WriterConfig, now_ms};
+use std::time::Instant;
+
+/// Fresh SQLite files and PostgreSQL databases: the store's test harness.
+#[allow(dead_code)] // the harness also serves the store's tests; this uses part of it
+#[path = "../../trace-store/tests/harness/mod.rs"]
+mod harness;
+
+/// Traces per second into a fresh SQLite store.
+pub async fn sqlite(traces: usize) -> anyhow::Result<f64> {
+    let db = harness::sqlite_db();
+    rate(&db.url, traces).await
+}
+
+/// Traces per second into a fresh PostgreSQL database, or `None` (after
+/// saying why) when no server is reachable.
+pub async fn postgres(traces: usize) -> anyhow::Result<Option<f64>> {
+    let Some(db) = harness::postgres_db().await else { return Ok(None) };
+    let rate = rate(&db.url, traces).await;
+    db.drop_database().await;
+    rate.map(Some)
+}
+
+/// A fresh PostgreSQL database for a server to use, dropped with the guard.
+pub async fn postgres_store() -> Option<PostgresStore> {
+    harness::postgres_db().await.map(PostgresStore)
+}
+
+pub struct PostgresStore(harness::PostgresDb);
+
+impl PostgresStore {
+    pub fn url(&self) -> &str {
+        &self.0.url
+    }
+
+    pub async fn drop_database(self) {
+        self.0.drop_database().await;
+    }
+}
+
+/// Queues `traces` hello traces at once (the queue holds them all: nothing
+/// is dropped) and times until the writer has stored every one.
+async fn rate(url: &str, traces: usize) -> anyhow::Result<f64> {
+    let store = Store::open(url).await?;
+    store.create_canvas("bench").await?;
+    let writer = TraceWriter::spawn(store.clone(), WriterConfig { capacity: traces, ..WriterConfig::default() });
+    let all: Vec<Trace> = (0..traces).map(|_| hello_trace()).collect();
+    let started = Instant::now();
+    for trace in all {
+        anyhow::ensure!(writer.submit(trace), "the writer refused a trace");
+    }
+    writer.flush().await;
+    let seconds = started.elapsed().as_secs_f64();
+    let stats = writer.stats();
+    anyhow::ensure!(stats.written == traces as u64, "{} of {traces} traces were written ({stats:?})", stats.written);
+    store.close().await;
+    Ok(traces as f64 / seconds)
+}
+
+/// What `GET /hello/Ada` from wrk leaves in the store.
+fn hello_trace() -> Trace {
+    Trace {
+        id: uuid::Uuid::now_v7().to_string(),
+        canvas: "bench".into(),
+        handler_key: "GET /hello/:name".into(),
+        received_at_ms: now_ms(),
+        code_version: 1,
+        request: TraceRequest {
+            method: "GET".into(),
+            path: "/hello/Ada".into(),
+            headers: vec![("host".into(), "127.0.0.1:8000".into())],
+            ..TraceRequest::default()
+        },
+        response: TraceResponse {
+            status: 200,
+            headers: vec![("content-type".into(), "text/plain; charset=utf-8".into())],
+            body: "Hello, Ada.".into(),
+        },
+        duration_us: 40,
+        effects: Vec::new(),
+        logs: Vec::new(),
+        error: None,
+    }
+}
