@@ -28,6 +28,9 @@ pub struct Plan {
     pub ingest_traces: usize,
     /// Handlers of the canvas the memory figure loads.
     pub handlers: usize,
+    /// Only the in-process figures (`--only in-process`): a quick look at
+    /// the engines while changing them.
+    pub only_in_process: bool,
 }
 
 impl Plan {
@@ -48,6 +51,7 @@ impl Plan {
             rounds_large: 100,
             ingest_traces: 50_000,
             handlers: 1_000,
+            only_in_process: false,
         }
     }
 
@@ -69,6 +73,7 @@ impl Plan {
             rounds_large: 3,
             ingest_traces: 1_000,
             handlers: 50,
+            only_in_process: false,
         }
     }
 

@@ -37,6 +37,10 @@ pub fn run_all(plan: &Plan, gloam: &Path, output: &Path) -> anyhow::Result<()> {
     rows.extend(engines.fizzbuzz_rows(plan.rounds_small, plan.rounds_large));
     let preemption = engines.preemption_row(plan.rounds_large * 3)?;
     drop(engines);
+    if plan.only_in_process {
+        rows.push(preemption);
+        return write_report(plan, gloam, output, started, &rows);
+    }
 
     say("trace ingest: SQLite and PostgreSQL");
     let sqlite_ingest = runtime.block_on(ingest::sqlite(plan.ingest_traces))?;
@@ -86,6 +90,13 @@ pub fn run_all(plan: &Plan, gloam: &Path, output: &Path) -> anyhow::Result<()> {
     let resident_at_start = main.resident_mib()?;
     let gloam_hello = hello(&main)?;
     let (written, dropped) = runtime.block_on(settled_trace_counts(&main, &client))?;
+    let memory_after = if plan.is_quick() { 1_000 } else { MEMORY_AFTER_REQUESTS };
+    let mut served = runtime.block_on(main.metric(&client, "gloam_requests_total"))?;
+    while served < memory_after {
+        hello(&main)?;
+        served = runtime.block_on(main.metric(&client, "gloam_requests_total"))?;
+    }
+    let resident_after = main.resident_mib()?;
     let gloam_order = order(&main)?;
     let gloam_fizzbuzz = fizzbuzz(&main)?;
     let gloam_at_rate = at_rate(&main)?;
@@ -99,14 +110,6 @@ pub fn run_all(plan: &Plan, gloam: &Path, output: &Path) -> anyhow::Result<()> {
     kill(load_during_edits);
     let edits = edits?;
     let analyses = runtime.block_on(Editor::new(&main).live_values(plan.analyses))?;
-
-    let memory_after = if plan.is_quick() { 1_000 } else { MEMORY_AFTER_REQUESTS };
-    let mut served = runtime.block_on(main.metric(&client, "gloam_requests_total"))?;
-    while served < memory_after {
-        hello(&main)?;
-        served = runtime.block_on(main.metric(&client, "gloam_requests_total"))?;
-    }
-    let resident_after = main.resident_mib()?;
     drop(main);
 
     say("Gloam without traces");
@@ -249,8 +252,8 @@ pub fn run_all(plan: &Plan, gloam: &Path, output: &Path) -> anyhow::Result<()> {
     );
     // §8 memory
     rows.push(
-        Row::new("8", format!("resident memory after {served} requests"), Quantity(resident_after, Unit::MiB))
-            .against(format!("bare axum after {axum_requests}"), Quantity(axum_resident, Unit::MiB)),
+        Row::new("8", format!("resident memory after {served} hello requests"), Quantity(resident_after, Unit::MiB))
+            .against(format!("bare axum after {axum_requests} requests"), Quantity(axum_resident, Unit::MiB)),
     );
     rows.push(
         Row::new(
@@ -275,8 +278,13 @@ pub fn run_all(plan: &Plan, gloam: &Path, output: &Path) -> anyhow::Result<()> {
         .goal(Goal::AtMost(0.0)),
     );
 
+    write_report(plan, gloam, output, started, &rows)
+}
+
+fn write_report(plan: &Plan, gloam: &Path, output: &Path, started: Instant, rows: &[Row]) -> anyhow::Result<()> {
+    let only = plan.only_in_process.then_some(" --only in-process").unwrap_or_default();
     let header = vec![
-        format!("Command: `cargo xtask bench{}`", if plan.is_quick() { " --quick" } else { "" }),
+        format!("Command: `cargo xtask bench{}{only}`", if plan.is_quick() { " --quick" } else { "" }),
         format!("Date: {}", date()),
         format!("Machine: {}", machine()),
         format!("Cores: {}", cores::describe()),
@@ -284,7 +292,7 @@ pub fn run_all(plan: &Plan, gloam: &Path, output: &Path) -> anyhow::Result<()> {
         format!("Load: wrk -t1 -c{} -d{}s (hello, JSON); hey for fixed rates", plan.connections, plan.load.as_secs()),
         format!("Took {:.0} s", started.elapsed().as_secs_f64()),
     ];
-    let table = crate::report::markdown(&format!("Run `{}`", plan.name), &header, &rows);
+    let table = crate::report::markdown(&format!("Run `{}`", plan.name), &header, rows);
     println!("\n{table}");
     if let Some(folder) = output.parent() {
         std::fs::create_dir_all(folder)?;

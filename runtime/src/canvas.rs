@@ -12,6 +12,7 @@ use gloam_language::ast::{Expr, ExprId, ExprKind, HandlerDecl, Item, ItemKind, S
 use gloam_language::{Analysis, Diagnostic};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, OnceLock};
 
 /// One toplevel's source, as it goes into a canvas.
@@ -38,6 +39,8 @@ pub struct CanvasCode {
     pub analysis: Analysis,
     /// The compiled form, made once by the compiled engine when this code goes live.
     pub(crate) compiled: OnceLock<Result<Arc<CompiledProgram>, String>>,
+    /// Set when a compile of this code has been started (it runs once).
+    pub(crate) compile_started: AtomicBool,
 }
 
 /// What one declaration's source says it is.
@@ -141,7 +144,7 @@ impl CanvasCode {
             parts.push(Placed { source, start });
         }
         let analysis = gloam_language::analyze(&text);
-        CanvasCode { version, parts, analysis, compiled: OnceLock::new() }
+        CanvasCode { version, parts, analysis, compiled: OnceLock::new(), compile_started: AtomicBool::new(false) }
     }
 
     /// The same code with one toplevel replaced (or added, when it is not

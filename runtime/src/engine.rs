@@ -12,6 +12,7 @@ use gloam_language::LineColumn;
 use gloam_language::ast::{HandlerDecl, ItemKind, Span};
 use serde::Serialize;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 /// Why a run produced no value.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -146,25 +147,38 @@ impl Engine {
         }
     }
 
-    /// Compiles code that is about to go live (once; later calls do nothing).
+    /// Compiles code on this thread (once; later calls do nothing): at
+    /// startup and reloads, so the code serves compiled from the first request.
     /// Code with errors is not compiled: it never goes live.
     pub fn prepare(&self, code: &CanvasCode) {
         if let Some(sandbox) = &self.sandbox
             && !code.has_errors()
         {
-            self.compiled(sandbox, code);
+            compile_once(sandbox, code);
         }
     }
 
-    fn compiled<'c>(&self, sandbox: &Sandbox, code: &'c CanvasCode) -> &'c Result<Arc<CompiledProgram>, String> {
-        code.compiled.get_or_init(|| {
-            let analysis = &code.analysis;
-            sandbox.compile(&analysis.module, &analysis.checked).map(Arc::new).map_err(|error| {
-                // A bug: checked code always compiles. The interpreter serves it meanwhile.
-                eprintln!("gloam: code version {} did not compile ({error}); the interpreter runs it", code.version);
-                error.to_string()
-            })
-        })
+    /// Starts compiling code on a blocking thread unless that has begun:
+    /// called as a save goes live, so the save waits for the analysis only.
+    /// Until the compile is done the interpreter runs the code — the same
+    /// results (the differential tests hold the two engines to it), with the
+    /// step and depth limits; the memory and wall-clock limits are the
+    /// sandbox's.
+    pub fn compile_soon(&self, code: &Arc<CanvasCode>) {
+        let Some(sandbox) = &self.sandbox else { return };
+        if code.has_errors() || code.compile_started.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let (sandbox, code) = (Arc::clone(sandbox), Arc::clone(code));
+        tokio::task::spawn_blocking(move || {
+            compile_once(&sandbox, &code);
+        });
+    }
+
+    /// Whether the compiled engine is still compiling this code (its
+    /// requests run on the interpreter meanwhile).
+    pub fn is_compiling(&self, code: &CanvasCode) -> bool {
+        self.sandbox.is_some() && !code.has_errors() && code.compiled.get().is_none()
     }
 
     /// Runs a task. The effects come back with what they recorded; `Err` only
@@ -175,13 +189,19 @@ impl Engine {
         task: Task,
         effects: E,
     ) -> Result<(Execution, E), String> {
-        // Code with errors never goes live; a replay of it runs on the interpreter.
+        // Code with errors never goes live; a replay of it runs on the interpreter,
+        // as code does while it compiles.
         if let Some(sandbox) = &self.sandbox
             && !code.has_errors()
-            && let Ok(program) = self.compiled(sandbox, &code)
         {
-            let program = program.clone();
-            return Ok(self.run_compiled(sandbox, &code, &program, task, effects).await);
+            match code.compiled.get() {
+                Some(Ok(program)) => {
+                    let program = Arc::clone(program);
+                    return Ok(self.run_compiled(sandbox, &code, &program, task, effects).await);
+                }
+                Some(Err(_)) => {}
+                None => self.compile_soon(&code),
+            }
         }
         let interpreter = self.interpreter;
         tokio::task::spawn_blocking(move || {
@@ -243,6 +263,18 @@ impl Engine {
         });
         (Execution { result, live_values: LiveValues::default() }, effects)
     }
+}
+
+/// Compiles code once; later calls wait for or return the first result.
+fn compile_once<'c>(sandbox: &Sandbox, code: &'c CanvasCode) -> &'c Result<Arc<CompiledProgram>, String> {
+    code.compiled.get_or_init(|| {
+        let analysis = &code.analysis;
+        sandbox.compile(&analysis.module, &analysis.checked).map(Arc::new).map_err(|error| {
+            // A bug: checked code always compiles. The interpreter serves it meanwhile.
+            eprintln!("gloam: code version {} did not compile ({error}); the interpreter runs it", code.version);
+            error.to_string()
+        })
+    })
 }
 
 fn failed(message: String) -> Execution {

@@ -190,6 +190,8 @@ struct Summary {
     name: String,
     version: i64,
     engine: &'static str,
+    /// The live code is still being compiled; the interpreter runs it meanwhile.
+    compiling: bool,
     toplevels: Vec<ToplevelView>,
     not_found: Vec<NotFound>,
     datastores: Vec<String>,
@@ -209,6 +211,7 @@ async fn summary(State(state): State<AppState>, Editor(canvas): Editor) -> ApiRe
         name: canvas.name.clone(),
         version: code.version,
         engine: state.engine.name(),
+        compiling: state.engine.is_compiling(&code),
         toplevels: toplevel_views(&state, &canvas).await?,
         not_found: editor::not_found(&state, &canvas).await?.into_iter().take(NOT_FOUND_SHOWN).collect(),
         datastores,

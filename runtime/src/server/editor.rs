@@ -68,19 +68,9 @@ macro_rules! on_latest_code {
 }
 
 /// Analyses changed code on a blocking thread (a large canvas takes a
-/// while), and compiles it there when it may go live.
-async fn analysed(
-    state: &AppState,
-    change: impl FnOnce() -> CanvasCode + Send + 'static,
-) -> Result<CanvasCode, ApiError> {
-    let engine = state.engine.clone();
-    tokio::task::spawn_blocking(move || {
-        let code = change();
-        engine.prepare(&code);
-        code
-    })
-    .await
-    .map_err(|error| ApiError::Internal(format!("analysis crashed: {error}")))
+/// while). It is compiled once it is live (`go_live`).
+async fn analysed(change: impl FnOnce() -> CanvasCode + Send + 'static) -> Result<CanvasCode, ApiError> {
+    tokio::task::spawn_blocking(change).await.map_err(|error| ApiError::Internal(format!("analysis crashed: {error}")))
 }
 
 /// Saves a toplevel's new source (`toplevel_id: None` creates one).
@@ -116,7 +106,7 @@ async fn save_once(
         .unwrap_or_else(|| DEFAULT_FILE.to_string());
     let edited = ToplevelSource { toplevel_id: checked_id, source: source.clone(), file: file.clone() };
     let based_on = current.clone();
-    let mut candidate = analysed(state, move || based_on.with_toplevel(checked_id, Some(edited))).await?;
+    let mut candidate = analysed(move || based_on.with_toplevel(checked_id, Some(edited))).await?;
     let live = declaration.is_some() && !candidate.has_errors();
     let mut diagnostics = candidate.diagnostics();
     let new_version = NewVersion {
@@ -159,6 +149,7 @@ async fn store_one(
 /// the swap, so later failures are logged, not returned.
 async fn go_live(state: &AppState, canvas: &CanvasRuntime, code: CanvasCode) {
     canvas.swap(code);
+    state.engine.compile_soon(&canvas.code());
     state.announce(&canvas.name).await;
     // Not waiting for the trace queue: under load that would hold the save
     // back. 404s still queued move when the 404 list is next read.
@@ -210,7 +201,7 @@ async fn delete_once(state: &AppState, canvas: &CanvasRuntime, toplevel_id: i64)
         },
     };
     let based_on = current.clone();
-    let mut candidate = analysed(state, move || based_on.with_toplevel(toplevel_id, None)).await?;
+    let mut candidate = analysed(move || based_on.with_toplevel(toplevel_id, None)).await?;
     if candidate.has_errors() {
         return Err(ApiError::Rejected {
             message: format!("deleting toplevel {toplevel_id} would break the rest of the canvas"),
@@ -331,7 +322,7 @@ async fn push_once(
         }
     }
     let version = current.version;
-    let candidate = analysed(state, move || CanvasCode::assemble(version, sources)).await?;
+    let candidate = analysed(move || CanvasCode::assemble(version, sources)).await?;
     if candidate.has_errors() {
         return Err(ApiError::Rejected {
             message: "the pushed code does not type-check; nothing was stored".into(),

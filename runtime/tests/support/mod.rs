@@ -74,8 +74,22 @@ impl TestServer {
             let pushed =
                 server.editor("PUT", "/files", Some(serde_json::json!({ "files": { "main.gloam": code } }))).await;
             assert_eq!(pushed.status, 200, "pushing the test code: {}", pushed.body);
+            server.compiled().await;
         }
         server
+    }
+
+    /// Waits until the live code is compiled (until then the interpreter
+    /// runs it, without the sandbox's memory and time limits).
+    pub async fn compiled(&self) {
+        let canvas = self.state.canvas(&self.canvas).expect("the canvas");
+        for _ in 0..1_000 {
+            if !self.state.engine.is_compiling(&canvas.code()) {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("the code was not compiled in 10 s");
     }
 
     pub async fn send(&self, request: Request<Body>) -> Reply {
