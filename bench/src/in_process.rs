@@ -77,7 +77,7 @@ impl Engines {
     /// §3: fizzbuzz (and fizzcount, the generated code alone) on the three engines.
     pub fn fizzbuzz_rows(&self, rounds_small: usize, rounds_large: usize) -> Vec<Row> {
         let mut rows = Vec::new();
-        let cases: [(&str, i64, fn(i64) -> String); 3] = [
+        let cases: [Case; 3] = [
             ("fizzbuzz", 100, baseline::fizzbuzz_json),
             ("fizzbuzz", 10_000, baseline::fizzbuzz_json),
             ("fizzcount", 10_000, |n| baseline::fizzcount(n).to_string()),
@@ -123,6 +123,9 @@ impl Engines {
             .note("epoch interruption; the step budget is part of the language and always counted"))
     }
 }
+
+/// A route, its N, and the native function doing the same work.
+type Case = (&'static str, i64, fn(i64) -> String);
 
 fn request(route: &str, n: i64) -> HttpRequest {
     HttpRequest {

@@ -304,7 +304,7 @@ pub fn run_all(plan: &Plan, gloam: &Path, output: &Path) -> anyhow::Result<()> {
 }
 
 fn write_report(plan: &Plan, gloam: &Path, output: &Path, started: Instant, rows: &[Row]) -> anyhow::Result<()> {
-    let only = plan.only_in_process.then_some(" --only in-process").unwrap_or_default();
+    let only = if plan.only_in_process { " --only in-process" } else { "" };
     let header = vec![
         format!("Command: `cargo xtask bench{}{only}`", if plan.is_quick() { " --quick" } else { "" }),
         format!("Date: {}", date()),
