@@ -138,6 +138,9 @@ impl<'b, 'a> FunctionCompiler<'b, 'a> {
     // ---- Building blocks -------------------------------------------------------
 
     /// One step of the budget, as the interpreter charges each expression.
+    /// The counter holds a tick's worth of the budget: below zero, `rt_tick`
+    /// stops the run at this expression (the budget is spent) or checks the
+    /// clock and refills it.
     fn charge(&mut self, id: ExprId) {
         let scratch = match self.step_scratch {
             Some(local) => local,
@@ -158,7 +161,10 @@ impl<'b, 'a> FunctionCompiler<'b, 'a> {
             .local_get(scratch)
             .i64_const(0)
             .i64_lt_s();
-        self.fail_if(fail::STEP_LIMIT, id, 0, None, None);
+        self.open_if(BlockType::Empty);
+        self.sink().i32_const(site(id));
+        self.rt(Rt::Tick);
+        self.close();
     }
 
     /// Stops with a failure when the `i32` on the stack is true.
