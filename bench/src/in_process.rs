@@ -105,8 +105,8 @@ impl Engines {
         rows
     }
 
-    /// §7: a CPU-bound handler (fizzcount of 10,000) with preemption (the
-    /// wall-clock limit and yielding, at ticks of the step budget) and without.
+    /// §7: a CPU-bound handler (fizzcount of 10,000) with epoch preemption
+    /// (the wall-clock limit inside CPU-bound code) and without.
     pub fn preemption_row(&self, rounds: usize) -> anyhow::Result<Row> {
         let unpreempted = Sandbox::new(Preemption::Off)?;
         let compiled = unpreempted.compile(&self.analysis.module, &self.analysis.checked)?;
@@ -120,7 +120,7 @@ impl Engines {
         Ok(Row::new("7", "CPU-bound handler (fizzcount N = 10,000), runs with the CPU limit on", per_second(with))
             .against("CPU limit off", per_second(without))
             .goal(Goal::RatioAtLeast(0.85))
-            .note("a tick every 2^19 steps; counting steps is the language's and always on"))
+            .note("epoch interruption; the step budget is part of the language and always counted"))
     }
 }
 

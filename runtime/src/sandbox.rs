@@ -5,10 +5,8 @@
 //!
 //! Limits per run: the interpreter's step budget and call depth (counted by
 //! the generated code, so both engines stop at the same point with the same
-//! message), a wall-clock deadline (checked at ticks: every 2^19 steps of
-//! that budget the guest calls `host.tick`, which stops a late run and lets
-//! other tasks go first — free per step, unlike wasmtime's epoch checks),
-//! a memory cap (a resource limiter) and a stack limit.
+//! message), a wall-clock deadline (epochs; a run also yields to other tasks
+//! at every tick), a memory cap (a resource limiter) and a stack limit.
 //! Effects are asynchronous host calls: a run waiting on the network holds
 //! no thread.
 //!
@@ -28,9 +26,12 @@ use std::time::{Duration, Instant};
 use thiserror::Error;
 use wasmtime::{
     Caller, Config, Engine, Extern, Global, GlobalType, InstanceAllocationStrategy, InstancePre, Linker, Memory,
-    Module, ModuleExport, Mutability, PoolingAllocationConfig, Ref, ResourceLimiter, Store, Trap, TypedFunc, Val,
-    ValType,
+    Module, ModuleExport, Mutability, PoolingAllocationConfig, Ref, ResourceLimiter, Store, Trap, TypedFunc,
+    UpdateDeadline, Val, ValType,
 };
+
+/// How often the epoch advances: the granularity of the deadline and of yielding.
+const TICK: Duration = Duration::from_millis(5);
 
 /// The most memory any run can be given (the pooled slots' size).
 pub const MAX_MEMORY_BYTES: usize = 1 << 30;
@@ -143,13 +144,12 @@ pub struct Sandbox {
 /// Whether the clock can stop a run and make it yield.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Preemption {
-    /// At every tick (every 2^19 steps of the step budget the code counts
-    /// anyway: `rt_tick` in the guest) the run stops when its time is up,
-    /// else yields to other tasks.
-    Ticks,
-    /// Ticks return at once: a CPU-bound run holds its thread until it ends
-    /// or exhausts its step budget. Only for measuring what preemption costs
-    /// (`gloam-bench`); the server always preempts.
+    /// Epoch interruption: the wall-clock deadline is enforced inside
+    /// CPU-bound code, and a run yields to other tasks at every tick.
+    Epochs,
+    /// No checks in the generated code: a CPU-bound run holds its thread
+    /// until it ends or exhausts its step budget. Only for measuring what
+    /// preemption costs (`gloam-bench`); the server always preempts.
     Off,
 }
 
@@ -166,7 +166,6 @@ struct Run {
     memory_refused: bool,
     /// When the run's time is up, waiting for effects included.
     deadline: Instant,
-    preemption: Preemption,
 }
 
 impl ResourceLimiter for Run {
@@ -188,7 +187,7 @@ impl Sandbox {
     pub fn shared() -> Result<Arc<Sandbox>, SandboxError> {
         static SHARED: OnceLock<Result<Arc<Sandbox>, String>> = OnceLock::new();
         SHARED
-            .get_or_init(|| Sandbox::new(Preemption::Ticks).map(Arc::new).map_err(|error| error.to_string()))
+            .get_or_init(|| Sandbox::new(Preemption::Epochs).map(Arc::new).map_err(|error| error.to_string()))
             .clone()
             .map_err(SandboxError::Setup)
     }
@@ -198,6 +197,7 @@ impl Sandbox {
     pub fn new(preemption: Preemption) -> Result<Sandbox, SandboxError> {
         let setup = |error: wasmtime::Error| SandboxError::Setup(error.to_string());
         let mut config = Config::new();
+        config.epoch_interruption(preemption == Preemption::Epochs);
         config.max_wasm_stack(MAX_WASM_STACK);
         config.async_stack_size(MAX_WASM_STACK + 1024 * 1024);
         let mut pool = PoolingAllocationConfig::default();
@@ -214,6 +214,19 @@ impl Sandbox {
         define_host_functions(&mut linker).map_err(setup)?;
         let guest_module = guest.clone();
         let guest = linker.instantiate_pre(&guest).map_err(setup)?;
+        if preemption == Preemption::Epochs {
+            let ticking = engine.weak();
+            std::thread::Builder::new()
+                .name("gloam-epoch".into())
+                .spawn(move || {
+                    while let Some(engine) = ticking.upgrade() {
+                        engine.increment_epoch();
+                        drop(engine);
+                        std::thread::sleep(TICK);
+                    }
+                })
+                .map_err(|error| SandboxError::Setup(error.to_string()))?;
+        }
         let slots = tokio::sync::Semaphore::new(CONCURRENT_RUNS as usize);
         Ok(Sandbox { engine, guest_module, guest, slots, preemption })
     }
@@ -279,10 +292,21 @@ impl Sandbox {
             memory_limit: limits.memory_bytes.min(MAX_MEMORY_BYTES),
             memory_refused: false,
             deadline,
-            preemption: self.preemption,
         };
         let mut store = Store::new(&self.engine, run);
         store.limiter(|run| run);
+        if self.preemption == Preemption::Epochs {
+            store.set_epoch_deadline(1);
+            // At every tick: stop when the time is up, else let other tasks run
+            // (tokio's yield also lets its timers and I/O be polled first).
+            store.epoch_deadline_callback(|context| {
+                Ok(if Instant::now() >= context.data().deadline {
+                    UpdateDeadline::Interrupt
+                } else {
+                    UpdateDeadline::YieldCustom(1, Box::pin(tokio::task::yield_now()))
+                })
+            });
+        }
         let outcome = self.run_in(&mut store, program, entry, limits).await;
         let result = outcome.map_err(|error| explain(store.data(), &error, limits));
         (result, store.into_data().effects)
@@ -393,21 +417,6 @@ fn define_host_functions(linker: &mut Linker<Run>) -> wasmtime::Result<()> {
             Ok(())
         },
     )?;
-    // At every tick: stop when the time is up, else let other tasks run
-    // (tokio's yield also lets its timers and I/O be polled first).
-    linker.func_wrap_async("host", "tick", |caller: Caller<'_, Run>, (): ()| {
-        let run = caller.data();
-        let (preempt, late) = (run.preemption == Preemption::Ticks, Instant::now() >= run.deadline);
-        Box::new(async move {
-            if preempt {
-                if late {
-                    return Err(wasmtime::Error::from(Trap::Interrupt));
-                }
-                tokio::task::yield_now().await;
-            }
-            Ok(())
-        })
-    })?;
     linker.func_wrap_async(
         "host",
         "effect",

@@ -27,7 +27,7 @@ pub mod fail {
     pub const NEGATE_OVERFLOW: i32 = 1;
     pub const DIVISION_BY_ZERO: i32 = 2;
     pub const NON_FINITE_FLOAT: i32 = 3;
-    // 4 was the step limit, which `rt_tick` reports now.
+    pub const STEP_LIMIT: i32 = 4;
     pub const RECURSION_LIMIT: i32 = 5;
     pub const NO_MATCH: i32 = 6;
     pub const BROKEN_CODE: i32 = 7;
@@ -106,5 +106,4 @@ runtime_functions! {
     Builtin = "rt_builtin" (I32, I32, I32, I32) -> (I32);
     TryKind = "rt_try_kind" (I32) -> (I32);
     TryResponse = "rt_try_response" (I32) -> (I32);
-    Tick = "rt_tick" (I32) -> ();
 }

@@ -138,9 +138,6 @@ impl<'b, 'a> FunctionCompiler<'b, 'a> {
     // ---- Building blocks -------------------------------------------------------
 
     /// One step of the budget, as the interpreter charges each expression.
-    /// The counter holds a tick's worth of the budget: below zero, `rt_tick`
-    /// stops the run at this expression (the budget is spent) or checks the
-    /// clock and refills it.
     fn charge(&mut self, id: ExprId) {
         let scratch = match self.step_scratch {
             Some(local) => local,
@@ -161,10 +158,7 @@ impl<'b, 'a> FunctionCompiler<'b, 'a> {
             .local_get(scratch)
             .i64_const(0)
             .i64_lt_s();
-        self.open_if(BlockType::Empty);
-        self.sink().i32_const(site(id));
-        self.rt(Rt::Tick);
-        self.close();
+        self.fail_if(fail::STEP_LIMIT, id, 0, None, None);
     }
 
     /// Stops with a failure when the `i32` on the stack is true.

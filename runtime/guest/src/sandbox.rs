@@ -33,44 +33,21 @@ unsafe extern "C" {
     fn metadata(ptr: *mut u8);
     /// The run's input (wire-encoded), `rt_main`'s `input_length` bytes.
     fn input(ptr: *mut u8);
-    /// Every `TICK_STEPS` steps: the host stops the run (a trap) when its
-    /// time is up, else lets other runs go first.
-    fn tick();
 }
-
-/// Steps between ticks: a few milliseconds of work.
-const TICK_STEPS: i64 = 1 << 19;
 
 /// No expression (a builtin calling back, the host calling in).
 const NO_SITE: u32 = u32::MAX;
 
 /// Read and written in place by compiled code: `remaining_steps` at offset 0,
 /// `depth` at 8, `max_depth` at 12.
-///
-/// The step budget is handed to `remaining_steps` a tick (`TICK_STEPS`) at a
-/// time; the rest waits in `reserve`. When the code takes `remaining_steps`
-/// below zero — the one check every step has anyway — `rt_tick` either stops
-/// the run (the budget is spent: the same step, and so the same place, as
-/// with the whole budget in the counter) or lets the host check the clock
-/// and hands over the next tick. So the wall-clock limit and yielding cost
-/// nothing per step.
 #[repr(C)]
 pub struct Counters {
     remaining_steps: i64,
     depth: i32,
     max_depth: i32,
-    reserve: i64,
 }
 
-impl Counters {
-    /// The counters for a budget of `steps`: the first tick's worth counted down.
-    fn with_budget(steps: i64, max_depth: i32) -> Counters {
-        let first = steps.min(TICK_STEPS);
-        Counters { remaining_steps: first, depth: 0, max_depth, reserve: steps - first }
-    }
-}
-
-static mut COUNTERS: Counters = Counters { remaining_steps: 0, depth: 0, max_depth: 0, reserve: 0 };
+static mut COUNTERS: Counters = Counters { remaining_steps: 0, depth: 0, max_depth: 0 };
 
 /// The types compiled code hands over for builtins that read their call site.
 #[derive(Deserialize)]
@@ -174,31 +151,10 @@ fn pairs(count: i32) -> Vec<(String, Value)> {
 fn charge(steps: u64) -> Result<(), RuntimeError> {
     let counters = counters();
     counters.remaining_steps = counters.remaining_steps.saturating_sub(steps as i64);
-    if counters.remaining_steps < 0 && !next_tick() {
-        return Err(step_limit().into());
+    if counters.remaining_steps < 0 {
+        return Err(ErrorKind::StepLimit { limit: with(|state| state.max_steps) }.into());
     }
     Ok(())
-}
-
-fn step_limit() -> ErrorKind {
-    ErrorKind::StepLimit { limit: with(|state| state.max_steps) }
-}
-
-/// `remaining_steps` went below zero: false when the budget is spent, else
-/// the host checks the clock (it traps when the time is up) and the next
-/// tick's steps are handed over.
-fn next_tick() -> bool {
-    let counters = counters();
-    let left = counters.remaining_steps.saturating_add(counters.reserve);
-    if left < 0 {
-        return false;
-    }
-    // SAFETY: a host import without arguments; it returns or traps.
-    unsafe { tick() };
-    let counters = self::counters();
-    counters.remaining_steps = left.min(TICK_STEPS);
-    counters.reserve = left - counters.remaining_steps;
-    true
 }
 
 struct Guest;
@@ -318,7 +274,7 @@ pub extern "C" fn rt_main(
     max_depth: i32,
     input_length: i32,
 ) -> i64 {
-    *counters() = Counters::with_budget(max_steps, max_depth);
+    *counters() = Counters { remaining_steps: max_steps, depth: 0, max_depth };
     with(|state| state.max_steps = max_steps as u64);
     std::panic::set_hook(Box::new(|info| {
         fail(ErrorKind::Internal(format!("the sandbox's runtime panicked: {info}")), NO_SITE)
@@ -359,15 +315,6 @@ fn call_slot(index: i32, argument: i32) -> i32 {
 #[unsafe(no_mangle)]
 pub extern "C" fn rt_counters() -> i32 {
     (&raw mut COUNTERS) as i32
-}
-
-/// Compiled code took `remaining_steps` below zero at the expression `site`:
-/// the step limit there, or the next tick.
-#[unsafe(no_mangle)]
-pub extern "C" fn rt_tick(site: u32) {
-    if !next_tick() {
-        fail(step_limit(), site)
-    }
 }
 
 /// Memory for the host or the program to write into; never freed (the instance is).
@@ -681,6 +628,7 @@ pub extern "C" fn rt_fail(kind: i32, site: u32, op: i32, a: i64, b: i64) {
         1 => failed_with(unary(UnaryOp::Negate, Value::Int(a))),
         2 => ErrorKind::DivisionByZero,
         3 => ErrorKind::NonFiniteFloat,
+        4 => ErrorKind::StepLimit { limit: with(|state| state.max_steps) },
         5 => ErrorKind::RecursionLimit { limit: counters.max_depth as u32 },
         6 => ErrorKind::NoMatch { value: value(a as i32).to_string() },
         _ => ErrorKind::BrokenCode,
