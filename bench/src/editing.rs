@@ -51,10 +51,13 @@ impl<'a> Editor<'a> {
     }
 
     /// Saves `GET /version` answering `v1`, `v2`, … and times each from the
-    /// save to the first response of the new text.
-    pub async fn edit_to_live(&self, edits: usize) -> anyhow::Result<Vec<Duration>> {
+    /// save to the first response of the new text (served by the interpreter
+    /// while the version compiles), and to the end of its compile (when the
+    /// summary stops saying `compiling`).
+    pub async fn edit_to_live(&self, edits: usize) -> anyhow::Result<(Vec<Duration>, Vec<Duration>)> {
         let (id, _) = self.toplevel("GET /version").await?;
         let mut times = Vec::with_capacity(edits);
+        let mut compiled = Vec::with_capacity(edits);
         for edit in 1..=edits {
             let expected = format!("v{edit}");
             let source = format!("handler GET /version =\n  Http.text(\"{expected}\", 200)\n");
@@ -75,8 +78,14 @@ impl<'a> Editor<'a> {
                 }
             }
             times.push(started.elapsed());
+            while self.call(self.client.get(self.server.api(""))).await?["compiling"] == true {
+                if started.elapsed() > Duration::from_secs(10) {
+                    bail!("after 10 s version {expected} is still compiling");
+                }
+            }
+            compiled.push(started.elapsed());
         }
-        Ok(times)
+        Ok((times, compiled))
     }
 
     /// Records a trace of `POST /invoice`, then times `analyses` live-values

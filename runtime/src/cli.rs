@@ -124,7 +124,8 @@ struct ServeArgs {
     #[arg(long, default_value_t = 30)]
     time_limit: u64,
     /// Serve without storing traces (the canvas then shows no new traces or
-    /// 404s). For measuring what recording costs; metrics still count requests.
+    /// 404s, and responses carry no x-gloam-trace-id). For measuring what
+    /// storing traces costs; metrics still count requests.
     #[arg(long)]
     no_traces: bool,
 }

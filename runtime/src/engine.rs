@@ -163,7 +163,7 @@ impl Engine {
     /// Until the compile is done the interpreter runs the code — the same
     /// results (the differential tests hold the two engines to it), with the
     /// step and depth limits; the memory and wall-clock limits are the
-    /// sandbox's.
+    /// sandbox's. Needs a tokio runtime.
     pub fn compile_soon(&self, code: &Arc<CanvasCode>) {
         let Some(sandbox) = &self.sandbox else { return };
         if code.has_errors() || code.compile_started.swap(true, Ordering::AcqRel) {
@@ -190,17 +190,24 @@ impl Engine {
         effects: E,
     ) -> Result<(Execution, E), String> {
         // Code with errors never goes live; a replay of it runs on the interpreter,
-        // as code does while it compiles.
+        // as a saved version does while `compile_soon` compiles it. Other code
+        // not compiled yet (a replay of an old version) is compiled first.
         if let Some(sandbox) = &self.sandbox
             && !code.has_errors()
         {
-            match code.compiled.get() {
-                Some(Ok(program)) => {
-                    let program = Arc::clone(program);
-                    return Ok(self.run_compiled(sandbox, &code, &program, task, effects).await);
+            let program = match code.compiled.get() {
+                Some(compiled) => compiled.as_ref().ok().cloned(),
+                None if code.compile_started.load(Ordering::Acquire) => None,
+                None => {
+                    let (sandbox, code) = (Arc::clone(sandbox), Arc::clone(&code));
+                    tokio::task::spawn_blocking(move || compile_once(&sandbox, &code).as_ref().ok().cloned())
+                        .await
+                        .ok()
+                        .flatten()
                 }
-                Some(Err(_)) => {}
-                None => self.compile_soon(&code),
+            };
+            if let Some(program) = program {
+                return Ok(self.run_compiled(sandbox, &code, &program, task, effects).await);
             }
         }
         let interpreter = self.interpreter;
@@ -269,10 +276,15 @@ impl Engine {
 fn compile_once<'c>(sandbox: &Sandbox, code: &'c CanvasCode) -> &'c Result<Arc<CompiledProgram>, String> {
     code.compiled.get_or_init(|| {
         let analysis = &code.analysis;
-        sandbox.compile(&analysis.module, &analysis.checked).map(Arc::new).map_err(|error| {
+        // A panic is a failed compile too: the code is then never left "compiling".
+        let compiled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            sandbox.compile(&analysis.module, &analysis.checked).map_err(|error| error.to_string())
+        }))
+        .unwrap_or_else(|_| Err("the compiler panicked".into()));
+        compiled.map(Arc::new).map_err(|error| {
             // A bug: checked code always compiles. The interpreter serves it meanwhile.
             eprintln!("gloam: code version {} did not compile ({error}); the interpreter runs it", code.version);
-            error.to_string()
+            error
         })
     })
 }

@@ -69,6 +69,30 @@ pub enum StoreError {
     Conflict { canvas: String, expected: i64, found: i64 },
 }
 
+/// A pooled connection whose `synchronous` setting was relaxed: unless
+/// `restored` is called, dropping it (an error, a cancelled write) closes the
+/// connection instead of giving it back to the pool with the setting relaxed.
+struct RelaxedSync(Option<sqlx::pool::PoolConnection<sqlx::Any>>);
+
+impl RelaxedSync {
+    fn get(&mut self) -> &mut sqlx::AnyConnection {
+        self.0.as_deref_mut().expect("the connection is held until restored")
+    }
+
+    /// The setting is back: the connection may return to the pool.
+    fn restored(mut self) {
+        drop(self.0.take());
+    }
+}
+
+impl Drop for RelaxedSync {
+    fn drop(&mut self) {
+        if let Some(connection) = self.0.take() {
+            drop(connection.detach());
+        }
+    }
+}
+
 /// Deletes a handler key's traces beyond its retention: older than the age
 /// limit, or past the newest `retention.newest`. Returns how many.
 async fn retain(
@@ -469,18 +493,18 @@ impl Store {
         }
         let rows: Vec<(&Trace, EncodedTrace)> = traces.iter().zip(encoded).collect();
         let _guard = self.write_guard().await;
-        let mut connection = self.pool.acquire().await?;
+        let mut connection = RelaxedSync(Some(self.pool.acquire().await?));
         // A batch of traces does not wait for the disk (`synchronous=NORMAL`:
         // safe when Gloam crashes, not when the machine loses power); code and
         // data writes do (`FULL`), and their sync makes earlier batches durable
-        // too. A connection whose setting cannot be restored leaves the pool.
+        // too.
         let sqlite = self.backend == Backend::Sqlite;
         if sqlite {
-            sqlx::query("PRAGMA synchronous=NORMAL").execute(&mut *connection).await?;
+            sqlx::query("PRAGMA synchronous=NORMAL").execute(connection.get()).await?;
         }
-        let written = self.insert_batch(&mut connection, &rows, trim, retention, now_ms).await;
-        if sqlite && sqlx::query("PRAGMA synchronous=FULL").execute(&mut *connection).await.is_err() {
-            drop(connection.detach());
+        let written = self.insert_batch(connection.get(), &rows, trim, retention, now_ms).await;
+        if !sqlite || sqlx::query("PRAGMA synchronous=FULL").execute(connection.get()).await.is_ok() {
+            connection.restored();
         }
         written
     }

@@ -3,9 +3,9 @@
 //! - `run`: set up whatever is missing, then serve the example canvases (`gloam serve`).
 //! - `test [--update]`: set up whatever is missing, then run every check and test
 //!   (`--update` rewrites snapshots and golden files instead of failing on them).
-//! - `bench [--quick]`: set up whatever is missing, then measure Gloam against
-//!   its baselines in one run (release build; `--quick`: a debug build that
-//!   checks the harness works, which `test` also runs).
+//! - `bench [--quick] [--only in-process]`: set up whatever is missing, then
+//!   measure Gloam against its baselines in one run (release build; `--quick`:
+//!   a debug build that checks the harness works, which `test` also runs).
 //! - `grammar`: regenerate the tree-sitter parser from `grammar.js`.
 //! - `fuzz [SECONDS]`: run the parser fuzz target for a while (default 60).
 
@@ -23,7 +23,10 @@ fn main() -> anyhow::Result<()> {
     match args.first().map(String::as_str) {
         Some("run") => run(&args[1..]),
         Some("test") => test(args.iter().any(|arg| arg == "--update")),
-        Some("bench") => bench(args.iter().any(|arg| arg == "--quick")),
+        Some("bench") => {
+            let extra: Vec<String> = args[1..].iter().filter(|arg| *arg != "--quick").cloned().collect();
+            bench(args.iter().any(|arg| arg == "--quick"), &extra)
+        }
         Some("grammar") => grammar(),
         Some("fuzz") => fuzz(args.get(1).map(String::as_str).unwrap_or("60")),
         _ => {
@@ -182,15 +185,23 @@ fn test(update: bool) -> anyhow::Result<()> {
         bail!("{} tests failed", totals.failed);
     }
     // The benchmark harness, briefly, on the debug build the tests just made.
-    bench(true)
+    bench(true, &[])
 }
 
 /// Builds Gloam and the benchmark harness (release, or debug for `--quick`)
-/// and runs every measurement; the table goes to target/bench/.
-fn bench(quick: bool) -> anyhow::Result<()> {
+/// and runs every measurement (`extra` goes to `gloam-bench run`); the table
+/// goes to target/bench/.
+fn bench(quick: bool, extra: &[String]) -> anyhow::Result<()> {
     ensure_wasm_target()?;
     ensure_postgres();
-    install_debian(&["wrk", "hey"], &["/usr/bin/wrk", "/usr/bin/hey"])?;
+    if let Err(error) = install_debian(&["wrk", "hey"], &["/usr/bin/wrk", "/usr/bin/hey"]) {
+        // Like the browser tests: skipped with a reason, except under CI.
+        if quick && std::env::var_os("CI").is_none() {
+            eprintln!("skipped the benchmark smoke check: wrk and hey could not be installed: {error:#}");
+            return Ok(());
+        }
+        return Err(error);
+    }
     let profile = if quick { "debug" } else { "release" };
     let mut build = cargo();
     build.args([
@@ -214,7 +225,7 @@ fn bench(quick: bool) -> anyhow::Result<()> {
     if quick {
         run.arg("--quick");
     }
-    status(&mut run)
+    status(run.args(extra))
 }
 
 fn target_dir() -> PathBuf {

@@ -209,12 +209,19 @@ impl AppState {
         Ok(())
     }
 
-    /// The live code of a canvas as stored, compiled.
+    /// The live code of a canvas as stored, compiled (on a blocking thread).
     pub(crate) async fn load_code(&self, canvas: &str) -> Result<CanvasCode, StoreError> {
         let version = self.store.latest_version_id(canvas).await?;
         let code = self.code_at(canvas, version).await?;
-        self.engine.prepare(&code);
-        Ok(code)
+        let engine = Arc::clone(&self.engine);
+        let compiled = tokio::task::spawn_blocking(move || {
+            engine.prepare(&code);
+            code
+        })
+        .await;
+        // `prepare` does not panic (a compiler panic is a failed compile); a
+        // task cancelled by the runtime's shutdown panics here as it would have there.
+        Ok(compiled.unwrap_or_else(|error| std::panic::resume_unwind(error.into_panic())))
     }
 
     /// A canvas's code as it was served at a version.

@@ -158,7 +158,8 @@ async fn serve_to_the_end(state: AppState, request: Request) -> Response {
     let response = outcome.response.clone();
     let origin = Origin { trace_id: trace_id.clone(), key, code_version: code.version, received_at_ms, started };
     record(&state, &canvas, origin, request, outcome, 0);
-    into_response(response, &trace_id)
+    // With traces off there is no trace to name.
+    into_response(response, state.config.record_traces.then_some(trace_id.as_str()))
 }
 
 /// Largest response body a trace keeps; the client gets all of it.
@@ -351,7 +352,7 @@ fn valid_for_http(response: HttpResponse) -> Result<HttpResponse, String> {
 }
 
 /// `response` has passed `valid_for_http` or is one of Gloam's own pages.
-fn into_response(response: HttpResponse, trace_id: &str) -> Response {
+fn into_response(response: HttpResponse, trace_id: Option<&str>) -> Response {
     let headers: HeaderMap = response
         .headers
         .iter()
@@ -360,11 +361,8 @@ fn into_response(response: HttpResponse, trace_id: &str) -> Response {
         })
         .collect();
     let status = StatusCode::from_u16(response.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    with_trace_id((status, headers, response.body).into_response(), trace_id)
-}
-
-fn with_trace_id(mut response: Response, trace_id: &str) -> Response {
-    if let Ok(value) = HeaderValue::try_from(trace_id) {
+    let mut response = (status, headers, response.body).into_response();
+    if let Some(value) = trace_id.and_then(|id| HeaderValue::try_from(id).ok()) {
         response.headers_mut().insert(TRACE_HEADER, value);
     }
     response
