@@ -166,7 +166,7 @@ impl Engine {
     /// sandbox's. Needs a tokio runtime.
     pub fn compile_soon(&self, code: &Arc<CanvasCode>) {
         let Some(sandbox) = &self.sandbox else { return };
-        if code.has_errors() || code.compile_started.swap(true, Ordering::AcqRel) {
+        if code.has_errors() || code.compiled.get().is_some() || code.compile_started.swap(true, Ordering::AcqRel) {
             return;
         }
         let (sandbox, code) = (Arc::clone(sandbox), Arc::clone(code));

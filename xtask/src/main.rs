@@ -204,19 +204,14 @@ fn bench(quick: bool, extra: &[String]) -> anyhow::Result<()> {
     }
     let profile = if quick { "debug" } else { "release" };
     let mut build = cargo();
-    build.args([
-        "build",
-        "--package",
-        "gloam-runtime",
-        "--package",
-        "gloam-bench",
-        "--bin",
-        "gloam",
-        "--bin",
-        "gloam-bench",
-    ]);
-    if !quick {
-        build.arg("--release");
+    build.arg("build");
+    if quick {
+        // What `cargo test --workspace --all-targets` built, with the same
+        // features, so after the tests nothing is compiled again.
+        build.args(["--workspace", "--all-targets"]);
+    } else {
+        build.args(["--release", "--package", "gloam-runtime", "--package", "gloam-bench"]);
+        build.args(["--bin", "gloam", "--bin", "gloam-bench"]);
     }
     status(&mut build)?;
     let binaries = target_dir().join(profile);
