@@ -126,11 +126,3 @@ impl<'a> Editor<'a> {
         Ok(times)
     }
 }
-
-/// The `q`-th quantile (0..=1) of `times`, in milliseconds.
-pub fn quantile_ms(times: &[Duration], q: f64) -> f64 {
-    let mut sorted = times.to_vec();
-    sorted.sort();
-    let index = ((sorted.len() as f64 - 1.0) * q).round() as usize;
-    sorted.get(index).map_or(0.0, |time| time.as_secs_f64() * 1000.0)
-}

@@ -6,7 +6,7 @@
 //! guest and program instance, the request passed in, the response read back.
 
 use crate::baseline;
-use crate::report::{Goal, Quantity, Row, Unit};
+use crate::report::{Goal, Quantity, Row, Unit, quantile};
 use gloam_interpreter::request::{request_value, response_from_value};
 use gloam_interpreter::{HttpRequest, MemoryEffects, Options, Program};
 use gloam_language::Analysis;
@@ -150,15 +150,14 @@ pub fn median<T>(rounds: usize, mut run: impl FnMut() -> T) -> Duration {
     for _ in 0..rounds.min(20) {
         std::hint::black_box(run());
     }
-    let mut times: Vec<Duration> = (0..rounds.max(1))
+    let times: Vec<Duration> = (0..rounds.max(1))
         .map(|_| {
             let started = Instant::now();
             std::hint::black_box(run());
             started.elapsed()
         })
         .collect();
-    times.sort();
-    times[times.len() / 2]
+    quantile(&times, 0.5)
 }
 
 /// The median times of `a` and `b` run in turn (a, b, a, b, …), so a
@@ -176,11 +175,7 @@ fn medians_alternating<T>(rounds: usize, mut a: impl FnMut() -> T, mut b: impl F
             times.1.push(middle.elapsed());
         }
     }
-    let middle = |mut times: Vec<Duration>| {
-        times.sort();
-        times[times.len() / 2]
-    };
-    (middle(times.0), middle(times.1))
+    (quantile(&times.0, 0.5), quantile(&times.1, 0.5))
 }
 
 #[cfg(test)]

@@ -2,6 +2,15 @@
 //! baseline, and the goal it is held to, as a Markdown table.
 
 use std::fmt::Write as _;
+use std::time::Duration;
+
+/// The `q`-th quantile (0..=1) of `times`; zero when there are none.
+pub fn quantile(times: &[Duration], q: f64) -> Duration {
+    let mut sorted = times.to_vec();
+    sorted.sort();
+    let index = ((sorted.len() as f64 - 1.0) * q).round() as usize;
+    sorted.get(index).copied().unwrap_or_default()
+}
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Unit {

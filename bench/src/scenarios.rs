@@ -5,7 +5,7 @@ use crate::editing::{self, Editor};
 use crate::in_process::Engines;
 use crate::load::{self, Load, Target};
 use crate::plan::Plan;
-use crate::report::{Goal, Quantity, Row, Unit};
+use crate::report::{Goal, Quantity, Row, Unit, quantile};
 use crate::servers::Server;
 use crate::{baseline, cores, ingest};
 use anyhow::Context;
@@ -24,6 +24,11 @@ fn per_second(load: &Load) -> Quantity {
 
 fn millis(amount: f64) -> Quantity {
     Quantity(amount, Unit::Millis)
+}
+
+/// The `q`-th quantile of `times`, in milliseconds.
+fn quantile_millis(times: &[Duration], q: f64) -> Quantity {
+    millis(quantile(times, q).as_secs_f64() * 1000.0)
 }
 
 pub fn run_all(plan: &Plan, gloam: &Path, output: &Path) -> anyhow::Result<()> {
@@ -77,9 +82,10 @@ pub fn run_all(plan: &Plan, gloam: &Path, output: &Path) -> anyhow::Result<()> {
     let axum_order = order(&axum)?;
     let axum_fizzbuzz = fizzbuzz(&axum)?;
     let rate = axum_hello.per_second / 2.0;
-    let at_rate =
-        |server: &Server| load::hey_at_rate(&hello_target(server), rate, FIXED_RATE_CONNECTIONS, plan.fixed_rate);
-    let axum_at_rate = at_rate(&axum)?;
+    let at_rate = |server: &Server, rate: f64| {
+        load::hey_at_rate(&hello_target(server), rate, FIXED_RATE_CONNECTIONS, plan.fixed_rate)
+    };
+    let axum_at_rate = at_rate(&axum, rate)?;
     let axum_resident = axum.resident_mib()?;
     let axum_requests = axum_hello.requests + axum_order.requests + axum_fizzbuzz.requests + axum_at_rate.requests;
 
@@ -98,13 +104,10 @@ pub fn run_all(plan: &Plan, gloam: &Path, output: &Path) -> anyhow::Result<()> {
     let resident_after = main.resident_mib()?;
     let gloam_order = order(&main)?;
     let gloam_fizzbuzz = fizzbuzz(&main)?;
-    let gloam_at_rate = at_rate(&main)?;
+    let gloam_at_rate = at_rate(&main, rate)?;
     // The same comparison at a rate Gloam sustains: half its own maximum.
     let gentle_rate = gloam_hello.per_second / 2.0;
-    let gentle = |server: &Server| {
-        load::hey_at_rate(&hello_target(server), gentle_rate, FIXED_RATE_CONNECTIONS, plan.fixed_rate)
-    };
-    let (gloam_gentle, axum_gentle) = (gentle(&main)?, gentle(&axum)?);
+    let (gloam_gentle, axum_gentle) = (at_rate(&main, gentle_rate)?, at_rate(&axum, gentle_rate)?);
     drop(axum);
 
     say("fizzboom with I/O");
@@ -195,22 +198,22 @@ pub fn run_all(plan: &Plan, gloam: &Path, output: &Path) -> anyhow::Result<()> {
         Row::new(
             "4",
             format!("edit to live, p50 of {} saves under hello load", edits.len()),
-            millis(editing::quantile_ms(&edits, 0.5)),
+            quantile_millis(&edits, 0.5),
         )
         .note("save to first response of the new code, served by the interpreter while it compiles"),
     ));
-    rows.push(Row::new("4", "edit to live, p99", millis(editing::quantile_ms(&edits, 0.99))));
+    rows.push(Row::new("4", "edit to live, p99", quantile_millis(&edits, 0.99)));
     rows.push(Row::new(
         "4",
         "edit to compiled, p50 (save to the summary no longer saying compiling)",
-        millis(editing::quantile_ms(&compiled, 0.5)),
+        quantile_millis(&compiled, 0.5),
     ));
-    rows.push(Row::new("4", "edit to compiled, p99", millis(editing::quantile_ms(&compiled, 0.99))));
+    rows.push(Row::new("4", "edit to compiled, p99", quantile_millis(&compiled, 0.99)));
     rows.push(
         Row::new(
             "5",
             format!("live values of the 50-line handler, p50 of {}", analyses.len()),
-            millis(editing::quantile_ms(&analyses, 0.5)),
+            quantile_millis(&analyses, 0.5),
         )
         .goal(Goal::AtMost(5.0))
         .note("through the editor API, HTTP included"),
