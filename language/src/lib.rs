@@ -41,7 +41,7 @@ impl Analysis {
 #[cfg(not(target_arch = "wasm32"))]
 pub fn analyze(source: &str) -> Analysis {
     let parsed = syntax::parse(source);
-    let checked = types::check(&parsed.module);
+    let checked = types::check(&parsed.module, source);
     let mut diagnostics: Vec<Diagnostic> = parsed.errors.iter().map(Diagnostic::from).collect();
     diagnostics.extend(checked.errors.iter().map(Diagnostic::from));
     diagnostics.sort_by_key(|diagnostic| (diagnostic.span.start, diagnostic.span.end));

@@ -166,14 +166,14 @@ builtins! {
     // ---- Json ----
     pure JsonParse = "Json.parse" : "fn(String) -> Result<Json, String>", "Parses JSON text into a `Json` tree.";
     pure JsonStringify = "Json.stringify" : "fn(Json) -> String", "Compact JSON text of a `Json` tree.";
-    pure JsonEncode = "Json.encode" : "fn(a) -> String", "JSON text of any value (see \"JSON mapping\").";
-    pure JsonDecode = "Json.decode" : "fn(String) -> Result<a, String>", "Parses JSON text into a value of the type given as `Json.decode<T>(text)` or known from context.";
-    pure JsonToJson = "Json.toJson" : "fn(a) -> Json", "The `Json` tree of any value.";
-    pure JsonFromJson = "Json.fromJson" : "fn(Json) -> Result<a, String>", "Converts a `Json` tree into a value of the type known from context.";
+    pure JsonEncode = "Json.encode" : "fn(data) -> String", "JSON text of a value (see \"JSON mapping\"). `data` in a type is any type without functions, datastores or workers inside.";
+    pure JsonDecode = "Json.decode" : "fn(String) -> Result<data, String>", "Parses JSON text into a value of the type given as `Json.decode<T>(text)` or known from context.";
+    pure JsonToJson = "Json.toJson" : "fn(data) -> Json", "The `Json` tree of any value.";
+    pure JsonFromJson = "Json.fromJson" : "fn(Json) -> Result<data, String>", "Converts a `Json` tree into a value of the type known from context.";
 
     // ---- Http responses ----
     pure HttpText = "Http.text" : "fn(String, Int) -> Http.Response", "`Http.text(body, status)` with `content-type: text/plain; charset=utf-8`.";
-    pure HttpJson = "Http.json" : "fn(a, Int) -> Http.Response", "`Http.json(value, status)`: the value as JSON, `content-type: application/json`.";
+    pure HttpJson = "Http.json" : "fn(data, Int) -> Http.Response", "`Http.json(value, status)`: the value as JSON, `content-type: application/json`.";
     pure HttpHtml = "Http.html" : "fn(String, Int) -> Http.Response", "`Http.html(body, status)` with `content-type: text/html; charset=utf-8`.";
     pure HttpEmpty = "Http.empty" : "fn(Int) -> Http.Response", "A response with a status and no body.";
     pure HttpRedirect = "Http.redirect" : "fn(String) -> Http.Response", "A 302 redirect to a URL.";
@@ -184,7 +184,7 @@ builtins! {
 
     // ---- Effects ----
     effect DbGet = "DB.get" : "fn(Datastore<a>, String) -> Option<a>", "The value stored under a key.";
-    effect DbSet = "DB.set" : "fn(Datastore<a>, String, a) -> ()", "Stores a value under a key, replacing any previous one.";
+    effect DbSet = "DB.set" : "fn(Datastore<data>, String, data) -> ()", "Stores a value under a key, replacing any previous one.";
     effect DbDelete = "DB.delete" : "fn(Datastore<a>, String) -> ()", "Deletes a key (no error when absent).";
     effect DbGetAll = "DB.getAll" : "fn(Datastore<a>) -> List<a>", "Every value, in key order.";
     effect DbKeys = "DB.keys" : "fn(Datastore<a>) -> List<String>", "Every key, sorted.";
@@ -199,7 +199,7 @@ builtins! {
     effect LogWarn = "Log.warn" : "fn(String) -> ()", "Writes a warning line to the trace's log.";
     effect LogError = "Log.error" : "fn(String) -> ()", "Writes an error line to the trace's log.";
     effect SecretsGet = "Secrets.get" : "fn(String) -> Option<String>", "A secret of the canvas; its value is never written to a trace.";
-    effect QueueEmit = "Queue.emit" : "fn(Worker<a>, a) -> ()", "Sends an event to a worker.";
+    effect QueueEmit = "Queue.emit" : "fn(Worker<data>, data) -> ()", "Sends an event to a worker.";
 }
 
 impl Builtin {

@@ -23,7 +23,7 @@ pub enum TypeError {
     #[error("unknown function `{module}.{name}`")]
     UnknownFunction { span: Span, module: String, name: String, similar: Vec<String> },
     #[error("unknown module `{module}`")]
-    UnknownModule { span: Span, module: String, modules: Vec<String> },
+    UnknownModule { span: Span, module: String, modules: Vec<String>, similar: Vec<String> },
     #[error("unknown constructor `{name}`")]
     UnknownConstructor { span: Span, name: String, similar: Vec<String> },
     #[error("unknown type `{name}`")]
@@ -40,6 +40,8 @@ pub enum TypeError {
     MissingFields { span: Span, ty: String, fields: Vec<String> },
     #[error("field `{field}` is given twice")]
     DuplicateField { span: Span, field: String },
+    #[error("key \"{key}\" is given twice")]
+    DuplicateKey { span: Span, key: String },
     #[error("no record type has the fields {}", quoted(fields))]
     NoRecordType { span: Span, fields: Vec<String> },
     #[error("several record types have the fields {}: {}", quoted(fields), quoted(candidates))]
@@ -60,6 +62,8 @@ pub enum TypeError {
     DuplicateConstructor { span: Span, name: String, other_type: String },
     #[error("`?` needs a `Result` or an `Option`, found `{found}`")]
     TryOperand { span: Span, found: String },
+    #[error("`?` on {} returns early from the function, which returns `{returns}`", an_operand(operand))]
+    TryReturn { span: Span, operand: &'static str, returns: String },
     #[error("`?` in a handler needs an error of type `String` (it becomes a 400 response), found `{found}`")]
     TryInHandler { span: Span, found: String },
     #[error("cannot tell which type to decode into: `{ty}` is not fully known here")]
@@ -70,10 +74,71 @@ pub enum TypeError {
     TypeArgumentCount { span: Span, name: String, expected: usize, found: usize },
     #[error("{reason}")]
     InvalidSchedule { span: Span, reason: String },
+    #[error("{}", not_data_message(ty, part.is_some() || via.is_some(), *kind))]
+    NotData {
+        span: Span,
+        /// The type of the value.
+        ty: String,
+        /// The part of it that is not data, when that is not the whole type.
+        part: Option<String>,
+        /// Where that part is declared: "field `run` of `Job`".
+        via: Option<String>,
+        kind: NotDataKind,
+        /// What is done with the value, when the checker knows.
+        why: Option<&'static str>,
+    },
+    #[error("this value of type `{ty}` is never used")]
+    UnusedValue { span: Span, ty: String, kind: UnusedKind },
     #[error("the route `{route}` has no parameter `{name}`")]
     UnknownRouteParameter { span: Span, name: String, route: String, parameters: Vec<String> },
     #[error("route parameter `{name}` appears twice")]
     DuplicateRouteParameter { span: Span, name: String },
+}
+
+/// What keeps a type from being data (from being stored or encoded as JSON).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotDataKind {
+    Function,
+    Datastore,
+    Worker,
+    /// A type variable of an annotated function: it could be a function.
+    TypeVariable,
+}
+
+/// What a discarded value is, for the hint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UnusedKind {
+    /// A function that is not called; `call` is the call the code may have
+    /// meant, when the next statement is its arguments in parentheses.
+    Function {
+        call: Option<String>,
+    },
+    /// A `Result`: a failure would go unnoticed.
+    Result,
+    Value,
+}
+
+fn not_data_message(ty: &str, contains: bool, kind: NotDataKind) -> String {
+    let what = match kind {
+        NotDataKind::Function => "a function",
+        NotDataKind::Datastore => "a datastore",
+        NotDataKind::Worker => "a worker",
+        NotDataKind::TypeVariable => {
+            return format!("`{ty}` could be any type, a function too, so it cannot be stored or encoded as JSON");
+        }
+    };
+    let (verb, what) = match (contains, kind) {
+        (false, _) => ("is", what),
+        (true, NotDataKind::Function) => ("contains", "functions"),
+        (true, NotDataKind::Datastore) => ("contains", "datastores"),
+        (true, _) => ("contains", "workers"),
+    };
+    format!("`{ty}` {verb} {what}, which cannot be stored or encoded as JSON")
+}
+
+fn an_operand(operand: &str) -> String {
+    let article = if operand.starts_with(['A', 'E', 'I', 'O', 'U']) { "an" } else { "a" };
+    format!("{article} `{operand}`")
 }
 
 fn plural(count: usize) -> &'static str {
@@ -117,6 +182,10 @@ impl TypeError {
             | TypeError::Duplicate { span, .. }
             | TypeError::DuplicateConstructor { span, .. }
             | TypeError::TryOperand { span, .. }
+            | TypeError::TryReturn { span, .. }
+            | TypeError::DuplicateKey { span, .. }
+            | TypeError::NotData { span, .. }
+            | TypeError::UnusedValue { span, .. }
             | TypeError::TryInHandler { span, .. }
             | TypeError::UnknownDecodeTarget { span, .. }
             | TypeError::TypeArgumentsNotAllowed { span }
@@ -154,7 +223,10 @@ impl TypeError {
             TypeError::RefutableLet { .. } => "refutable-let",
             TypeError::Duplicate { .. } => "duplicate-definition",
             TypeError::DuplicateConstructor { .. } => "duplicate-constructor",
-            TypeError::TryOperand { .. } => "try-operand",
+            TypeError::TryOperand { .. } | TypeError::TryReturn { .. } => "try-operand",
+            TypeError::DuplicateKey { .. } => "duplicate-key",
+            TypeError::NotData { .. } => "not-data",
+            TypeError::UnusedValue { .. } => "unused-value",
             TypeError::TryInHandler { .. } => "try-in-handler",
             TypeError::UnknownDecodeTarget { .. } => "unknown-decode-target",
             TypeError::TypeArgumentsNotAllowed { .. } => "type-arguments-not-allowed",
@@ -166,7 +238,7 @@ impl TypeError {
     }
 
     pub fn is_warning(&self) -> bool {
-        matches!(self, TypeError::UnreachableArm { .. })
+        matches!(self, TypeError::UnreachableArm { .. } | TypeError::UnusedValue { .. })
     }
 }
 
@@ -204,8 +276,14 @@ impl From<&TypeError> for Diagnostic {
                     diagnostic = diagnostic.with_note(hint);
                 }
             }
-            TypeError::UnknownModule { modules, .. } => {
-                diagnostic = diagnostic.with_note(format!("note: the modules are {}", modules.join(", ")));
+            TypeError::UnknownModule { modules, similar, .. } => {
+                diagnostic = match did_you_mean(similar) {
+                    Some(hint) => diagnostic.with_note(hint),
+                    None => diagnostic.with_note(format!("note: the modules are {}", modules.join(", "))),
+                };
+            }
+            TypeError::DuplicateKey { .. } => {
+                diagnostic = diagnostic.with_label("the second value for this key");
             }
             TypeError::UnknownField { fields, field, .. } => {
                 let close = super::similar_names(field, fields.iter().map(String::as_str));
@@ -242,6 +320,60 @@ impl From<&TypeError> for Diagnostic {
             }
             TypeError::TryOperand { .. } => {
                 diagnostic = diagnostic.with_label("`?` applied here");
+            }
+            TypeError::TryReturn { operand, .. } => {
+                let early = if *operand == "Option" { "`None`" } else { "the `Error`" };
+                diagnostic = diagnostic.with_label(format!("`?` returns {early} from here")).with_note(format!(
+                    "help: `?` works in a function that returns {}; otherwise handle both cases with `match`",
+                    an_operand(operand)
+                ));
+            }
+            TypeError::NotData { part, via, kind, why, .. } => {
+                if let Some(why) = why {
+                    diagnostic = diagnostic.with_label(*why);
+                }
+                let part_kind = match kind {
+                    NotDataKind::Function => "a function",
+                    NotDataKind::Datastore => "a datastore",
+                    NotDataKind::Worker => "a worker",
+                    NotDataKind::TypeVariable => "a type variable",
+                };
+                match (via, part) {
+                    (Some(via), Some(part)) => {
+                        diagnostic = diagnostic.with_note(format!("note: {via} is `{part}`, {part_kind}"));
+                    }
+                    (None, Some(part)) => {
+                        diagnostic = diagnostic.with_note(format!("note: `{part}` in it is {part_kind}"));
+                    }
+                    _ => {}
+                }
+                let help = if *kind == NotDataKind::TypeVariable {
+                    "help: write the function without its return type: its type is then inferred, and its type \
+                     variables only admit types without functions"
+                } else {
+                    "help: only data (no functions, datastores or workers inside) can be encoded, stored, queued \
+                     or sent as a response"
+                };
+                diagnostic = diagnostic.with_note(help);
+            }
+            TypeError::UnusedValue { kind, .. } => {
+                let hint = match kind {
+                    UnusedKind::Function { call: Some(call) } => format!(
+                        "help: did you mean to call it? `{call}` — a space or a line break before `(` starts a new statement"
+                    ),
+                    UnusedKind::Function { call: None } => {
+                        "help: a function does nothing until it is called; did you mean to call it?".to_string()
+                    }
+                    UnusedKind::Result => "help: a failure would go unnoticed: `match` on it, or write \
+                                            `let _ = ...` to ignore it on purpose"
+                        .to_string(),
+                    UnusedKind::Value => {
+                        "help: only the last expression of a block is its value; use this one, or write `let _ = ...` \
+                         to discard it"
+                            .to_string()
+                    }
+                };
+                diagnostic = diagnostic.with_label("its value is discarded").with_note(hint);
             }
             _ => {}
         }

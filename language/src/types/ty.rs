@@ -89,6 +89,13 @@ pub enum Constraint {
     Comparable,
     /// `String` or `List<a>`: `++`.
     Appendable,
+    /// A type with no function, datastore or worker anywhere inside it: what
+    /// can be encoded as JSON, stored, emitted to a worker or returned from a
+    /// handler. Unlike the others it holds for every type inside the type, so
+    /// it passes to the type arguments and to the variables within.
+    Data,
+    /// `Appendable` and `Data`: a `String`, or a `List` of data.
+    AppendableData,
 }
 
 impl Constraint {
@@ -98,16 +105,43 @@ impl Constraint {
             Constraint::Number => "a number (Int or Float)",
             Constraint::Comparable => "a comparable type (Int, Float, String or Char)",
             Constraint::Appendable => "a String or a List",
+            Constraint::Data => "a type that can be stored as JSON (no functions)",
+            Constraint::AppendableData => "a String or a List that can be stored as JSON (no functions)",
         }
     }
 
-    /// Whether a type with this outermost constructor satisfies the constraint.
+    /// Whether the constraint holds deep inside the type, not only at its
+    /// outermost constructor.
+    pub fn requires_data(self) -> bool {
+        matches!(self, Constraint::Data | Constraint::AppendableData)
+    }
+
+    /// The constraint of a variable that must meet both, if one exists.
+    /// `Comparable` with `Appendable` has none: only `String` is both, which
+    /// the checker handles by binding the variable.
+    pub fn meet(self, other: Constraint) -> Option<Constraint> {
+        use Constraint as C;
+        match (self, other) {
+            (C::None, c) | (c, C::None) => Some(c),
+            (c, d) if c == d => Some(c),
+            (C::Number, C::Comparable) | (C::Comparable, C::Number) => Some(C::Number),
+            // Numbers, Strings and Chars are data.
+            (C::Data, c @ (C::Number | C::Comparable)) | (c @ (C::Number | C::Comparable), C::Data) => Some(c),
+            (C::Data | C::AppendableData, C::Appendable | C::AppendableData)
+            | (C::Appendable, C::Data | C::AppendableData) => Some(C::AppendableData),
+            _ => None,
+        }
+    }
+
+    /// Whether a type with this outermost constructor satisfies the constraint
+    /// (for `Data`, what is inside is checked apart).
     pub fn admits(self, constructor: &str) -> bool {
         match self {
             Constraint::None => true,
             Constraint::Number => matches!(constructor, "Int" | "Float"),
             Constraint::Comparable => matches!(constructor, "Int" | "Float" | "String" | "Char"),
-            Constraint::Appendable => matches!(constructor, "String" | "List"),
+            Constraint::Appendable | Constraint::AppendableData => matches!(constructor, "String" | "List"),
+            Constraint::Data => true,
         }
     }
 }
@@ -197,7 +231,7 @@ impl fmt::Display for Type {
 
 /// Parses a type as written in the standard library table:
 /// `fn(List<a>, fn(a) -> b) -> List<b>`. Lower-case names are generics,
-/// numbered in order of appearance; `number` and `comparable` carry constraints.
+/// numbered in order of appearance; `number`, `comparable` and `data` carry constraints.
 pub fn parse_signature(text: &str) -> Result<Scheme, String> {
     let tokens = tokenize(text);
     let mut parser = SignatureParser { tokens, position: 0, generics: Vec::new() };
@@ -211,6 +245,7 @@ pub fn parse_signature(text: &str) -> Result<Scheme, String> {
         .map(|name| match name.as_str() {
             "number" => Constraint::Number,
             "comparable" => Constraint::Comparable,
+            "data" => Constraint::Data,
             _ => Constraint::None,
         })
         .collect();

@@ -1,0 +1,390 @@
+//! Inference variables, unification and generalisation.
+//!
+//! A variable carries a [`Constraint`] and a level; a variable created deeper
+//! than the current `let` is generalised when the `let` ends. `Data` differs
+//! from the other constraints: it holds for everything inside a type, so
+//! binding a `Data` variable passes the constraint to the variables within
+//! the type, and a function, datastore or worker anywhere inside is an error.
+//! A *poisoned* variable stands for the type of an expression already
+//! reported as wrong: it unifies with anything and is never bound, so one
+//! mistake gives one error.
+
+use super::check::Checker;
+use super::error::{NotDataKind, TypeError};
+use super::table::TypeDefKind;
+use super::ty::{Constraint, Scheme, Type, TypePrinter};
+use crate::syntax::ast::Span;
+use std::collections::HashSet;
+
+#[derive(Debug, Clone)]
+pub(super) struct VarState {
+    binding: Option<Type>,
+    level: u32,
+    constraint: Constraint,
+    poisoned: bool,
+}
+
+pub(super) enum UnifyError {
+    Mismatch,
+    Occurs(u32, Type),
+    Constraint(Constraint, Type),
+    NotData(Box<DataViolation>),
+}
+
+/// The part of a type that keeps it from being data.
+pub(super) struct DataViolation {
+    /// The type that was required to be data.
+    whole: Type,
+    part: Type,
+    kind: NotDataKind,
+    /// Where the part sits when it comes from a declaration: "field `run` of `Job`".
+    via: Option<String>,
+}
+
+/// A part that is not data: the part, what it is, where it is declared.
+type Violation = (Type, NotDataKind, Option<String>);
+
+/// Type names the language gives no JSON form.
+fn not_data_kind(name: &str) -> Option<NotDataKind> {
+    match name {
+        "Datastore" => Some(NotDataKind::Datastore),
+        "Worker" => Some(NotDataKind::Worker),
+        // A rigid type variable of an annotated function (see `check_functions`).
+        _ if name.starts_with(|c: char| c.is_lowercase()) => Some(NotDataKind::TypeVariable),
+        _ => None,
+    }
+}
+
+impl Checker<'_> {
+    pub(super) fn fresh(&mut self) -> Type {
+        self.fresh_constrained(Constraint::None)
+    }
+
+    pub(super) fn fresh_constrained(&mut self, constraint: Constraint) -> Type {
+        self.vars.push(VarState { binding: None, level: self.level, constraint, poisoned: false });
+        Type::Var(self.vars.len() as u32 - 1)
+    }
+
+    /// The type of an expression whose error is already reported: it agrees
+    /// with every use, so the uses report nothing more.
+    pub(super) fn poison(&mut self) -> Type {
+        let ty = self.fresh();
+        if let Type::Var(var) = ty {
+            self.vars[var as usize].poisoned = true;
+        }
+        ty
+    }
+
+    pub(super) fn is_poisoned(&self, ty: &Type) -> bool {
+        matches!(self.shallow(ty), Type::Var(var) if self.vars[var as usize].poisoned)
+    }
+
+    /// Whether a poisoned variable occurs anywhere in the type.
+    pub(super) fn contains_poison(&self, ty: &Type) -> bool {
+        match self.shallow(ty) {
+            Type::Var(var) => self.vars[var as usize].poisoned,
+            Type::Con(_, args) => args.iter().any(|arg| self.contains_poison(arg)),
+            Type::Fn(params, result) => {
+                params.iter().any(|param| self.contains_poison(param)) || self.contains_poison(&result)
+            }
+            Type::Generic(_) => false,
+        }
+    }
+
+    /// Follows variable bindings at the top of a type.
+    pub(super) fn shallow(&self, ty: &Type) -> Type {
+        let mut ty = ty.clone();
+        while let Type::Var(var) = ty {
+            match &self.vars[var as usize].binding {
+                Some(bound) => ty = bound.clone(),
+                None => break,
+            }
+        }
+        ty
+    }
+
+    /// Applies every binding, all the way down.
+    pub(super) fn zonk(&self, ty: &Type) -> Type {
+        match self.shallow(ty) {
+            Type::Con(name, args) => Type::Con(name, args.iter().map(|arg| self.zonk(arg)).collect()),
+            Type::Fn(params, result) => {
+                Type::Fn(params.iter().map(|param| self.zonk(param)).collect(), Box::new(self.zonk(&result)))
+            }
+            other => other,
+        }
+    }
+
+    pub(super) fn unify(&mut self, a: &Type, b: &Type) -> Result<(), UnifyError> {
+        let a = self.shallow(a);
+        let b = self.shallow(b);
+        if self.is_poisoned(&a) || self.is_poisoned(&b) {
+            return Ok(());
+        }
+        match (&a, &b) {
+            (Type::Var(x), Type::Var(y)) if x == y => Ok(()),
+            (Type::Var(x), Type::Var(y)) => {
+                let (cx, cy) = (self.vars[*x as usize].constraint, self.vars[*y as usize].constraint);
+                let combined = match cx.meet(cy) {
+                    Some(combined) => combined,
+                    None if matches!(
+                        (cx, cy),
+                        (Constraint::Comparable, Constraint::Appendable | Constraint::AppendableData)
+                            | (Constraint::Appendable | Constraint::AppendableData, Constraint::Comparable)
+                    ) =>
+                    {
+                        self.bind(*y, Type::string())?;
+                        return self.bind(*x, Type::string());
+                    }
+                    None => return Err(UnifyError::Constraint(cx, b.clone())),
+                };
+                let level = self.vars[*x as usize].level.min(self.vars[*y as usize].level);
+                self.vars[*y as usize].constraint = combined;
+                self.vars[*y as usize].level = level;
+                self.vars[*x as usize].binding = Some(b.clone());
+                Ok(())
+            }
+            (Type::Var(x), other) | (other, Type::Var(x)) => self.bind(*x, other.clone()),
+            (Type::Con(n1, a1), Type::Con(n2, a2)) if n1 == n2 && a1.len() == a2.len() => {
+                for (x, y) in a1.iter().zip(a2) {
+                    self.unify(x, y)?;
+                }
+                Ok(())
+            }
+            (Type::Fn(p1, r1), Type::Fn(p2, r2)) if p1.len() == p2.len() => {
+                for (x, y) in p1.iter().zip(p2) {
+                    self.unify(x, y)?;
+                }
+                self.unify(r1, r2)
+            }
+            _ => Err(UnifyError::Mismatch),
+        }
+    }
+
+    fn bind(&mut self, var: u32, ty: Type) -> Result<(), UnifyError> {
+        if let Type::Var(other) = self.shallow(&ty)
+            && other == var
+        {
+            return Ok(());
+        }
+        let constraint = self.vars[var as usize].constraint;
+        if !matches!(constraint, Constraint::None | Constraint::Data) {
+            let admitted = match self.shallow(&ty) {
+                Type::Con(name, _) => constraint.admits(&name),
+                _ => false,
+            };
+            if !admitted {
+                return Err(UnifyError::Constraint(constraint, ty));
+            }
+        }
+        if constraint.requires_data()
+            && let Err(violation) = self.require_data(&ty)
+        {
+            // Reported once, here: the variable's other uses agree with anything.
+            self.vars[var as usize].poisoned = true;
+            return Err(UnifyError::NotData(violation));
+        }
+        let level = self.vars[var as usize].level;
+        if self.occurs_and_adjust(var, level, &ty) {
+            return Err(UnifyError::Occurs(var, ty));
+        }
+        self.vars[var as usize].binding = Some(ty);
+        Ok(())
+    }
+
+    /// Requires the type to be data: its variables become `Data`; a
+    /// function, datastore, worker or rigid type variable inside is an error.
+    pub(super) fn require_data(&mut self, ty: &Type) -> Result<(), Box<DataViolation>> {
+        self.require_data_in(ty, &mut HashSet::new())
+            .map_err(|(part, kind, via)| Box::new(DataViolation { whole: self.zonk(ty), part, kind, via }))
+    }
+
+    fn require_data_in(&mut self, ty: &Type, expanded: &mut HashSet<String>) -> Result<(), Violation> {
+        match self.shallow(ty) {
+            Type::Var(var) => {
+                let state = &mut self.vars[var as usize];
+                if !state.poisoned {
+                    state.constraint = state.constraint.meet(Constraint::Data).unwrap_or(state.constraint);
+                }
+                Ok(())
+            }
+            Type::Generic(_) => Ok(()),
+            function @ Type::Fn(..) => Err((self.zonk(&function), NotDataKind::Function, None)),
+            Type::Con(name, args) => {
+                if let Some(kind) = not_data_kind(&name) {
+                    return Err((self.zonk(ty), kind, None));
+                }
+                for arg in &args {
+                    self.require_data_in(arg, expanded)?;
+                }
+                match self.declared_violation(&name, expanded) {
+                    Some(violation) => Err(violation),
+                    None => Ok(()),
+                }
+            }
+        }
+    }
+
+    /// What keeps a declared type from being data whatever its arguments
+    /// (a field or payload that is a function), if anything. Its parameters
+    /// are checked where it is used, with the type arguments.
+    fn declared_violation(&self, name: &str, expanded: &mut HashSet<String>) -> Option<Violation> {
+        if !expanded.insert(name.to_string()) {
+            return None;
+        }
+        let def = self.table.get(name)?;
+        let parts: Vec<(String, &Type)> = match &def.kind {
+            TypeDefKind::Record(fields) => {
+                fields.iter().map(|(field, ty)| (format!("field `{field}` of `{name}`"), ty)).collect()
+            }
+            TypeDefKind::Variant(cases) => cases
+                .iter()
+                .flat_map(|(case, payload)| payload.iter().map(move |ty| (format!("the payload of `{case}`"), ty)))
+                .collect(),
+            TypeDefKind::Opaque => Vec::new(),
+        };
+        parts
+            .into_iter()
+            .find_map(|(via, ty)| self.written_violation(ty, expanded).map(|(part, kind)| (part, kind, Some(via))))
+    }
+
+    /// A function, datastore or worker in a type as declared (`Generic`s
+    /// stand for the declaration's parameters, which are fine here).
+    fn written_violation(&self, ty: &Type, expanded: &mut HashSet<String>) -> Option<(Type, NotDataKind)> {
+        match ty {
+            Type::Fn(..) => Some((ty.clone(), NotDataKind::Function)),
+            Type::Con(name, args) => {
+                if let Some(kind) = not_data_kind(name) {
+                    return Some((ty.clone(), kind));
+                }
+                args.iter()
+                    .find_map(|arg| self.written_violation(arg, expanded))
+                    .or_else(|| self.declared_violation(name, expanded).map(|(part, kind, _)| (part, kind)))
+            }
+            Type::Var(_) | Type::Generic(_) => None,
+        }
+    }
+
+    /// Whether `var` occurs in `ty`; lowers the level of `ty`'s variables to `level`.
+    fn occurs_and_adjust(&mut self, var: u32, level: u32, ty: &Type) -> bool {
+        match self.shallow(ty) {
+            Type::Var(other) => {
+                if other == var {
+                    return true;
+                }
+                let state = &mut self.vars[other as usize];
+                state.level = state.level.min(level);
+                false
+            }
+            Type::Con(_, args) => args.iter().any(|arg| self.occurs_and_adjust(var, level, arg)),
+            Type::Fn(params, result) => {
+                params.iter().any(|param| self.occurs_and_adjust(var, level, param))
+                    || self.occurs_and_adjust(var, level, &result)
+            }
+            Type::Generic(_) => false,
+        }
+    }
+
+    /// Unifies and reports a mismatch at `span`, in terms of what was expected
+    /// there. Returns whether the types agreed.
+    pub(super) fn expect(&mut self, expected: &Type, found: &Type, span: Span, context: Option<&str>) -> bool {
+        let Err(error) = self.unify(expected, found) else { return true };
+        let mut printer = TypePrinter::default();
+        let error = match error {
+            UnifyError::Mismatch => TypeError::Mismatch {
+                span,
+                expected: printer.print(&self.zonk(expected)),
+                found: printer.print(&self.zonk(found)),
+                context: context.map(str::to_string),
+            },
+            UnifyError::Occurs(var, ty) => TypeError::InfiniteType {
+                span,
+                variable: printer.print(&Type::Var(var)),
+                ty: printer.print(&self.zonk(&ty)),
+            },
+            UnifyError::Constraint(constraint, ty) => {
+                TypeError::Constraint { span, constraint: constraint.describe(), found: printer.print(&self.zonk(&ty)) }
+            }
+            UnifyError::NotData(violation) => Self::not_data_error(&mut printer, *violation, span, None),
+        };
+        self.errors.push(error);
+        false
+    }
+
+    /// Requires a value's type to be data, reporting at `span` why not; `why`
+    /// says what happens to the value.
+    pub(super) fn expect_data(&mut self, ty: &Type, span: Span, why: &'static str) {
+        if let Err(violation) = self.require_data(ty) {
+            let error = Self::not_data_error(&mut TypePrinter::default(), *violation, span, Some(why));
+            self.errors.push(error);
+        }
+    }
+
+    fn not_data_error(
+        printer: &mut TypePrinter,
+        violation: DataViolation,
+        span: Span,
+        why: Option<&'static str>,
+    ) -> TypeError {
+        let is_whole = violation.whole == violation.part && violation.via.is_none();
+        TypeError::NotData {
+            span,
+            ty: printer.print(&violation.whole),
+            part: (!is_whole).then(|| printer.print(&violation.part)),
+            via: violation.via,
+            kind: violation.kind,
+            why,
+        }
+    }
+
+    pub(super) fn print(&self, ty: &Type) -> String {
+        TypePrinter::default().print(&self.zonk(ty))
+    }
+
+    pub(super) fn generalize(&mut self, ty: &Type) -> Scheme {
+        let ty = self.zonk(ty);
+        let mut generics: Vec<(u32, Constraint)> = Vec::new();
+        self.collect_generalizable(&ty, &mut generics);
+        let ty = self.replace_vars(&ty, &generics);
+        Scheme { generics: generics.iter().map(|(_, constraint)| *constraint).collect(), ty }
+    }
+
+    fn collect_generalizable(&self, ty: &Type, out: &mut Vec<(u32, Constraint)>) {
+        match ty {
+            Type::Var(var) => {
+                let state = &self.vars[*var as usize];
+                // A poisoned variable stays one variable: every use agrees with it.
+                if state.level > self.level && !state.poisoned && !out.iter().any(|(v, _)| v == var) {
+                    out.push((*var, state.constraint));
+                }
+            }
+            Type::Con(_, args) => args.iter().for_each(|arg| self.collect_generalizable(arg, out)),
+            Type::Fn(params, result) => {
+                params.iter().for_each(|param| self.collect_generalizable(param, out));
+                self.collect_generalizable(result, out);
+            }
+            Type::Generic(_) => {}
+        }
+    }
+
+    fn replace_vars(&self, ty: &Type, generics: &[(u32, Constraint)]) -> Type {
+        match ty {
+            Type::Var(var) => match generics.iter().position(|(v, _)| v == var) {
+                Some(index) => Type::Generic(index as u32),
+                None => ty.clone(),
+            },
+            Type::Con(name, args) => {
+                Type::Con(name.clone(), args.iter().map(|arg| self.replace_vars(arg, generics)).collect())
+            }
+            Type::Fn(params, result) => Type::Fn(
+                params.iter().map(|param| self.replace_vars(param, generics)).collect(),
+                Box::new(self.replace_vars(result, generics)),
+            ),
+            Type::Generic(_) => ty.clone(),
+        }
+    }
+
+    pub(super) fn instantiate(&mut self, scheme: &Scheme) -> Type {
+        let fresh: Vec<Type> = scheme.generics.iter().map(|constraint| self.fresh_constrained(*constraint)).collect();
+        scheme.ty.instantiate(&fresh)
+    }
+}
