@@ -332,9 +332,20 @@ module.exports = grammar({
 
     // ---- literals -------------------------------------------------------
 
-    integer: (_) => token(/[0-9][0-9_]*/),
+    // A number-like word is one token, letters included (`1e3`, `0x10`,
+    // `12abc`): lowering decodes it (decimal, `0x`/`0o`/`0b`, an exponent
+    // makes a Float) or reports it whole, so it never splits into a number
+    // and a name.
+    integer: (_) => token(/[0-9][0-9a-zA-Z_]*/),
 
-    float: (_) => token(/[0-9][0-9_]*\.[0-9][0-9_]*([eE][+-]?[0-9]+)?/),
+    // A `.` between digits, or an exponent with a sign (`1e-3`).
+    float: (_) =>
+      token(
+        choice(
+          /[0-9][0-9_]*\.[0-9][0-9a-zA-Z_]*([eE][+-][0-9][0-9a-zA-Z_]*)?/,
+          /[0-9][0-9_]*[eE][+-][0-9][0-9a-zA-Z_]*/,
+        ),
+      ),
 
     boolean: (_) => choice('true', 'false'),
 

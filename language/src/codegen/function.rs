@@ -263,7 +263,13 @@ impl<'b, 'a> FunctionCompiler<'b, 'a> {
     }
 
     /// Compiles `expr`; returns the representation it left on the stack.
+    /// The host stack grows as needed: chains (`a + b + …`, `let` sequences)
+    /// are deeper trees than the nesting limit bounds.
     fn emit(&mut self, expr: &'a Expr) -> Result<Rep, CodegenError> {
+        crate::stack::grow(64 * 1024, 1024 * 1024, || self.emit_here(expr))
+    }
+
+    fn emit_here(&mut self, expr: &'a Expr) -> Result<Rep, CodegenError> {
         self.charge(expr.id);
         Ok(match &expr.kind {
             ExprKind::Int(value) => {
@@ -1015,6 +1021,10 @@ fn is_comparison(op: BinaryOp) -> bool {
 
 /// Names a body uses that it does not bind itself.
 fn free_variables(expr: &Expr, bound: &mut Vec<String>, free: &mut Vec<String>) {
+    crate::stack::grow(64 * 1024, 1024 * 1024, || free_variables_here(expr, bound, free))
+}
+
+fn free_variables_here(expr: &Expr, bound: &mut Vec<String>, free: &mut Vec<String>) {
     match &expr.kind {
         ExprKind::Variable(name) => {
             if !bound.contains(name) && !free.contains(name) {

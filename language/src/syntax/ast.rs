@@ -404,7 +404,15 @@ pub enum PatternKind {
 
 impl Expr {
     /// Calls `visit` on each direct sub-expression, in source order.
-    pub fn for_each_child<'a>(&'a self, mut visit: impl FnMut(&'a Expr)) {
+    ///
+    /// Walks that recurse through here are stack-safe: the stack grows (on
+    /// the host) before each level, since long chains (`a + b + …`, `let`
+    /// sequences) make trees far deeper than their nesting limit.
+    pub fn for_each_child<'a>(&'a self, visit: impl FnMut(&'a Expr)) {
+        crate::stack::grow(64 * 1024, 1024 * 1024, || self.for_each_child_here(visit))
+    }
+
+    fn for_each_child_here<'a>(&'a self, mut visit: impl FnMut(&'a Expr)) {
         match &self.kind {
             ExprKind::Int(_)
             | ExprKind::Float(_)
@@ -458,6 +466,92 @@ impl Expr {
                 visit(right);
             }
             ExprKind::Unary { operand, .. } | ExprKind::Try(operand) => visit(operand),
+        }
+    }
+}
+
+/// Long chains (`a + b + …`, `let` sequences) make trees deeper than the
+/// nesting limit bounds; dropping them recursively could overflow the stack,
+/// so a module takes its expressions apart one node at a time.
+impl Drop for Module {
+    fn drop(&mut self) {
+        let mut pending: Vec<Expr> = Vec::new();
+        for item in &mut self.items {
+            let body = match &mut item.kind {
+                ItemKind::Function(decl) => &mut decl.body,
+                ItemKind::Handler(decl) => &mut decl.body,
+                ItemKind::Worker(decl) => &mut decl.body,
+                ItemKind::Cron(decl) => &mut decl.body,
+                ItemKind::Type(_) | ItemKind::Datastore(_) => continue,
+            };
+            pending.push(std::mem::replace(body, Expr::hole()));
+        }
+        while let Some(mut expr) = pending.pop() {
+            expr.take_children(&mut pending);
+        }
+    }
+}
+
+impl Expr {
+    /// A placeholder left where a sub-expression was taken out.
+    fn hole() -> Expr {
+        Expr { id: ExprId(0), span: Span::default(), kind: ExprKind::Error }
+    }
+
+    /// Moves every direct sub-expression into `out`, leaving holes.
+    fn take_children(&mut self, out: &mut Vec<Expr>) {
+        let mut take = |expr: &mut Expr| out.push(std::mem::replace(expr, Expr::hole()));
+        match &mut self.kind {
+            ExprKind::String(parts) => parts.iter_mut().for_each(|part| {
+                if let StringPart::Interpolation(expr) = part {
+                    take(expr);
+                }
+            }),
+            ExprKind::List(items) | ExprKind::Sequence(items) => items.iter_mut().for_each(take),
+            ExprKind::Record { fields, .. } => fields.iter_mut().for_each(|field| take(&mut field.value)),
+            ExprKind::Dict(entries) => entries.iter_mut().for_each(|(_, value)| take(value)),
+            ExprKind::RecordUpdate { record, fields } => {
+                take(record);
+                fields.iter_mut().for_each(|field| take(&mut field.value));
+            }
+            ExprKind::Call { callee, arguments, .. } => {
+                take(callee);
+                arguments.iter_mut().for_each(take);
+            }
+            ExprKind::Field { value, .. } => take(value),
+            ExprKind::Let { value, body, .. } => {
+                take(value);
+                take(body);
+            }
+            ExprKind::If { condition, then_branch, else_branch } => {
+                take(condition);
+                take(then_branch);
+                take(else_branch);
+            }
+            ExprKind::Match { scrutinee, arms } => {
+                take(scrutinee);
+                for arm in arms {
+                    if let Some(guard) = &mut arm.guard {
+                        take(guard);
+                    }
+                    take(&mut arm.body);
+                }
+            }
+            ExprKind::Lambda { body, .. } => take(body),
+            ExprKind::Binary { left, right, .. } | ExprKind::Pipe { left, right } => {
+                take(left);
+                take(right);
+            }
+            ExprKind::Unary { operand, .. } | ExprKind::Try(operand) => take(operand),
+            ExprKind::Int(_)
+            | ExprKind::Float(_)
+            | ExprKind::Char(_)
+            | ExprKind::Bool(_)
+            | ExprKind::Unit
+            | ExprKind::Variable(_)
+            | ExprKind::Qualified { .. }
+            | ExprKind::Constructor(_)
+            | ExprKind::Error => {}
         }
     }
 }

@@ -10,98 +10,105 @@
 //! to an enclosing match (see `arm_column`).
 
 use super::ast::*;
-use thiserror::Error;
+use super::error::MAX_NESTING;
+pub use super::error::SyntaxError;
+use super::literal::{self, BadNumber, Number};
+use super::recovery;
 use tree_sitter::Node;
 
-/// A problem found while turning source into an AST.
-#[derive(Debug, Clone, PartialEq, Error)]
-pub enum SyntaxError {
-    #[error("syntax error: unexpected {found}{}", expected.as_ref().map(|e| format!("; expected {e}")).unwrap_or_default())]
-    Unexpected { found: String, expected: Option<String>, span: Span },
-    #[error("syntax error: this ends too early{}", expected.as_ref().map(|e| format!("; expected {e} after it")).unwrap_or_default())]
-    Incomplete { expected: Option<String>, span: Span },
-    #[error("syntax error: missing {expected}")]
-    Missing { expected: String, span: Span },
-    #[error("integer literal `{text}` does not fit in a 64-bit Int")]
-    IntegerTooLarge { text: String, span: Span },
-    #[error("invalid escape sequence `{text}`")]
-    InvalidEscape { text: String, span: Span },
-    #[error("dict keys must be plain strings, without `${{...}}`")]
-    InterpolatedKey { span: Span },
-    #[error("this match arm is less indented than the first arm of its match")]
-    MisalignedArm { span: Span },
-    #[error("a worker takes exactly one parameter, the event")]
-    WorkerArity { span: Span },
-    #[error("this is nested more than {MAX_NESTING} levels deep")]
-    TooDeep { span: Span },
-}
-
-/// How deeply expressions and patterns may nest. Bounding the tree here keeps
-/// every later stage (checking, evaluation, dropping the tree) within the stack.
-pub const MAX_NESTING: u32 = 1000;
-
-impl SyntaxError {
-    pub fn span(&self) -> Span {
-        match self {
-            SyntaxError::Unexpected { span, .. }
-            | SyntaxError::Incomplete { span, .. }
-            | SyntaxError::Missing { span, .. }
-            | SyntaxError::IntegerTooLarge { span, .. }
-            | SyntaxError::InvalidEscape { span, .. }
-            | SyntaxError::InterpolatedKey { span }
-            | SyntaxError::MisalignedArm { span }
-            | SyntaxError::WorkerArity { span }
-            | SyntaxError::TooDeep { span } => *span,
-        }
-    }
-
-    pub fn code(&self) -> &'static str {
-        match self {
-            SyntaxError::Unexpected { .. } | SyntaxError::Incomplete { .. } | SyntaxError::Missing { .. } => "syntax",
-            SyntaxError::IntegerTooLarge { .. } => "integer-too-large",
-            SyntaxError::InvalidEscape { .. } => "invalid-escape",
-            SyntaxError::InterpolatedKey { .. } => "interpolated-key",
-            SyntaxError::MisalignedArm { .. } => "misaligned-arm",
-            SyntaxError::WorkerArity { .. } => "worker-arity",
-            SyntaxError::TooDeep { .. } => "too-deep",
-        }
-    }
-
-    fn hint(&self) -> Option<&'static str> {
-        match self {
-            SyntaxError::MisalignedArm { .. } => {
-                Some("help: align the `|` of each arm with the first arm of the match it belongs to")
-            }
-            SyntaxError::IntegerTooLarge { .. } => {
-                Some("help: Int is 64-bit: from -9223372036854775808 to 9223372036854775807")
-            }
-            _ => None,
-        }
-    }
-}
-
-impl From<&SyntaxError> for crate::Diagnostic {
-    fn from(error: &SyntaxError) -> crate::Diagnostic {
-        let diagnostic = crate::Diagnostic::error(error.code(), error.to_string(), error.span());
-        match error.hint() {
-            Some(hint) => diagnostic.with_note(hint),
-            None => diagnostic,
-        }
-    }
-}
-
-/// Lowers a whole parse tree.
+/// Lowers a whole parse tree. A file with a syntax error is lowered again one
+/// declaration at a time (`recovery::declaration_ranges`), each parsed on its
+/// own: a mistake never reaches past its declaration, and every other
+/// declaration is lowered and checked as if it were alone.
 pub fn lower(source: &str, tree: &tree_sitter::Tree) -> (Module, Vec<SyntaxError>) {
-    let mut lowerer = Lowerer::new(source, 0, None, 0);
-    lowerer.report_tree_errors(tree.root_node());
-    let mut items = Vec::new();
-    let mut cursor = tree.root_node().walk();
-    for node in tree.root_node().named_children(&mut cursor) {
-        let item = if node.is_error() { lowerer.repaired_item(node) } else { lowerer.item(node) };
-        items.extend(item);
+    if !tree.root_node().has_error() {
+        let mut lowerer = Lowerer::new(source, 0, None, 0);
+        let items = lowerer.items(tree.root_node());
+        return (Module { items, expr_count: lowerer.next_id }, lowerer.errors);
     }
-    let module = Module { items, expr_count: lowerer.next_id };
-    (module, lowerer.errors)
+    let mut items = Vec::new();
+    let mut errors = Vec::new();
+    let mut next_id = 0;
+    for range in recovery::declaration_ranges(source) {
+        let text = &source[range.clone()];
+        let tree = super::parse_tree(text);
+        let (declaration, declaration_errors, ids) = lower_declaration(text, range.start, &tree, next_id);
+        items.extend(declaration);
+        errors.extend(declaration_errors);
+        next_id = ids;
+    }
+    (Module { items, expr_count: next_id }, errors)
+}
+
+/// Lowers one declaration parsed on its own (`text` starts at `offset` in the
+/// file), with ids from `next_id` on. A broken declaration gets one syntax
+/// error. One that ends too early (the code being typed) is still lowered up
+/// to where it stops, so it can be checked and run; any other keeps only its
+/// name, parameters and types, with an error hole for a body, so that its
+/// callers are still checked and nothing in it cascades.
+fn lower_declaration(
+    text: &str,
+    offset: usize,
+    tree: &tree_sitter::Tree,
+    next_id: u32,
+) -> (Vec<Item>, Vec<SyntaxError>, u32) {
+    let root = tree.root_node();
+    let mut lowerer = Lowerer::new(text, offset, None, next_id);
+    lowerer.report_tree_errors(root);
+    let items = lowerer.items(root);
+    let is_parse_error = |error: &SyntaxError| {
+        matches!(error, SyntaxError::Unexpected { .. } | SyntaxError::Incomplete { .. } | SyntaxError::Missing { .. })
+    };
+    let (parse_errors, other_errors): (Vec<SyntaxError>, Vec<SyntaxError>) =
+        lowerer.errors.into_iter().partition(|error| is_parse_error(error));
+    let Some(first) = parse_errors.into_iter().min_by_key(|error| error.span().start) else {
+        return (items, other_errors, lowerer.next_id);
+    };
+    let first_at = (first.span().start as usize).saturating_sub(offset);
+    if let Some(error) = recovery::diagnose(text, offset, first_at) {
+        return header_only(text, offset, next_id, error);
+    }
+    let ends_early = match first {
+        SyntaxError::Incomplete { .. } => true,
+        SyntaxError::Missing { span, .. } => span.start as usize >= offset + text.trim_end().len(),
+        _ => false,
+    };
+    if ends_early {
+        let mut errors = vec![first];
+        errors.extend(other_errors);
+        return (items, errors, lowerer.next_id);
+    }
+    header_only(text, offset, next_id, first)
+}
+
+/// A broken declaration as its header (`fn name(params) -> Type =`) with an
+/// error hole for a body, reported by `error` alone; nothing when even the
+/// header does not parse.
+fn header_only(text: &str, offset: usize, next_id: u32, error: SyntaxError) -> (Vec<Item>, Vec<SyntaxError>, u32) {
+    let tokens = recovery::tokens(text);
+    let mut depth = 0i32;
+    let equals = tokens.iter().find(|token| {
+        match token.text {
+            "(" | "[" | "{" | "<" => depth += 1,
+            ")" | "]" | "}" | ">" => depth -= 1,
+            _ => {}
+        }
+        depth == 0 && token.text == "=" && token.kind == recovery::TokenKind::Punctuation
+    });
+    let header_end = match equals {
+        Some(equals) if recovery::declares_body(&tokens) => equals.start + 1,
+        _ => return (Vec::new(), vec![error], next_id),
+    };
+    let repaired = format!("{} ()", &text[..header_end]);
+    let tree = super::parse_tree(&repaired);
+    if tree.root_node().has_error() {
+        return (Vec::new(), vec![error], next_id);
+    }
+    let mut lowerer = Lowerer::new(&repaired, offset, Some(header_end), next_id);
+    let items = lowerer.items(tree.root_node());
+    let mut errors = vec![error];
+    errors.extend(lowerer.errors);
+    (items, errors, lowerer.next_id)
 }
 
 /// Keywords that start a declaration.
@@ -183,6 +190,18 @@ impl<'s> Lowerer<'s> {
         }
     }
 
+    /// The declarations under `root`; those that end too early are repaired.
+    fn items(&mut self, root: Node<'s>) -> Vec<Item> {
+        let mut items = Vec::new();
+        let mut cursor = root.walk();
+        let children: Vec<Node<'s>> = root.named_children(&mut cursor).collect();
+        for node in children {
+            let item = if node.is_error() { self.repaired_item(node) } else { self.item(node) };
+            items.extend(item);
+        }
+        items
+    }
+
     /// Says what the declaration that was just reported as ending too early
     /// was missing, from the completion that made it parse.
     fn describe_incompleteness(&mut self, completion: &str) {
@@ -204,7 +223,7 @@ impl<'s> Lowerer<'s> {
     /// reported, and the rest of the declaration can still be checked and run.
     fn repaired_item(&mut self, error: Node) -> Option<Item> {
         let first = error.child(0)?;
-        if !DECLARATION_KEYWORDS.contains(&first.kind()) || culprit(error).is_some() {
+        if !DECLARATION_KEYWORDS.contains(&first.kind()) || recovery::culprit(error).is_some() {
             return None;
         }
         let text = &self.source[error.byte_range()];
@@ -256,20 +275,19 @@ impl<'s> Lowerer<'s> {
         let mut pending = vec![root];
         while let Some(node) = pending.pop() {
             if node.is_missing() {
+                let language: tree_sitter::Language = tree_sitter_gloam::LANGUAGE.into();
                 let expected = if node.kind() == "identifier" {
                     // Error recovery inserts the cheapest token; in practice an expression is missing.
                     "an expression".to_string()
-                } else if node.is_named() {
-                    node.kind().replace('_', " ")
                 } else {
-                    format!("`{}`", node.kind())
+                    recovery::describe_symbol(&language, node.kind_id()).unwrap_or_else(|| "more code".to_string())
                 };
                 self.errors.push(SyntaxError::Missing { expected, span: self.span(node) });
             } else if node.is_error() {
-                let Some((node, state)) = culprit(node) else {
+                let Some((node, state)) = recovery::culprit(node) else {
                     // Every token parsed: the declaration stopped before it was complete.
                     let last = node.child(node.child_count().saturating_sub(1)).unwrap_or(node);
-                    let expected = expected_at(last.next_parse_state());
+                    let expected = recovery::expected_at(last.next_parse_state());
                     self.errors.push(SyntaxError::Incomplete { expected, span: self.span(last) });
                     continue;
                 };
@@ -277,8 +295,9 @@ impl<'s> Lowerer<'s> {
                     .find(|c: char| !c.is_alphanumeric() && c != '_')
                     .map_or(self.source.len(), |offset| node.end_byte() + offset);
                 // A token split by recovery (`I` of `Int`) is shown whole.
-                let node_span = if node.is_error() { Span::new(node.start_byte(), word_end) } else { self.span(node) };
-                let text = self.source[node_span.range()].trim();
+                let local = if node.is_error() { node.start_byte()..word_end } else { node.byte_range() };
+                let node_span = Span::new(local.start + self.offset, local.end + self.offset);
+                let text = self.source[local].trim();
                 let found = if text.is_empty() {
                     "end of input".to_string()
                 } else {
@@ -287,7 +306,7 @@ impl<'s> Lowerer<'s> {
                     let ellipsis = if shown.len() < text.len() { "…" } else { "" };
                     format!("`{shown}{ellipsis}`")
                 };
-                let expected = expected_at(state);
+                let expected = recovery::expected_at(state);
                 self.errors.push(SyntaxError::Unexpected { found, expected, span: node_span });
             } else if node.has_error() {
                 let mut cursor = node.walk();
@@ -304,12 +323,12 @@ impl<'s> Lowerer<'s> {
                 name: self.name(node.child_by_field_name("name")?),
                 parameters: self.parameters(node),
                 return_type: node.child_by_field_name("return_type").map(|ty| self.type_expr(ty)),
-                body: self.field_expr(node, "body"),
+                body: self.body(node),
             }),
             "handler_declaration" => ItemKind::Handler(HandlerDecl {
                 method: self.text(node.child_by_field_name("method")?).to_string(),
                 route: self.name(node.child_by_field_name("path")?),
-                body: self.field_expr(node, "body"),
+                body: self.body(node),
             }),
             "datastore_declaration" => ItemKind::Datastore(DatastoreDecl {
                 name: self.name(node.child_by_field_name("name")?),
@@ -324,7 +343,7 @@ impl<'s> Lowerer<'s> {
                 ItemKind::Worker(WorkerDecl {
                     name: self.name(node.child_by_field_name("name")?),
                     parameters,
-                    body: self.field_expr(node, "body"),
+                    body: self.body(node),
                 })
             }
             "cron_declaration" => {
@@ -333,7 +352,7 @@ impl<'s> Lowerer<'s> {
                 ItemKind::Cron(CronDecl {
                     schedule: Name { text, span: self.span(schedule) },
                     name: self.name(node.child_by_field_name("name")?),
-                    body: self.field_expr(node, "body"),
+                    body: self.body(node),
                 })
             }
             _ => return None,
@@ -388,6 +407,11 @@ impl<'s> Lowerer<'s> {
     }
 
     fn type_expr(&mut self, node: Node<'s>) -> TypeExpr {
+        self.nested(node, 1, |this| this.type_expr_inner(node))
+            .unwrap_or(TypeExpr { kind: TypeExprKind::Error, span: self.span(node) })
+    }
+
+    fn type_expr_inner(&mut self, node: Node<'s>) -> TypeExpr {
         let kind = match node.kind() {
             "type_application" => match node.child_by_field_name("name") {
                 Some(name) => TypeExprKind::Named {
@@ -413,10 +437,20 @@ impl<'s> Lowerer<'s> {
         TypeExpr { kind, span: self.span(node) }
     }
 
+    /// The body of a declaration, at nesting level 0.
+    fn body(&mut self, node: Node<'s>) -> Expr {
+        self.field_at(node, "body", 0)
+    }
+
+    /// A field's expression, one level deeper than `node`.
     fn field_expr(&mut self, node: Node<'s>, field: &str) -> Expr {
+        self.field_at(node, field, 1)
+    }
+
+    fn field_at(&mut self, node: Node<'s>, field: &str, levels: u32) -> Expr {
         match node.child_by_field_name(field) {
-            Some(child) if !child.is_missing() => self.expr(child),
-            _ => self.error_expr(Span::new(node.end_byte(), node.end_byte())),
+            Some(child) if !child.is_missing() => self.expr_at(child, levels),
+            _ => self.error_expr(Span::new(node.end_byte() + self.offset, node.end_byte() + self.offset)),
         }
     }
 
@@ -424,24 +458,34 @@ impl<'s> Lowerer<'s> {
         Expr { id: self.fresh_id(), span, kind: ExprKind::Error }
     }
 
-    /// Runs `lower` one level deeper, or reports the nesting limit (once per
-    /// outermost offender) and returns `None`.
-    fn nested<T>(&mut self, node: Node<'s>, lower: impl FnOnce(&mut Self) -> T) -> Option<T> {
-        if self.nesting >= MAX_NESTING {
+    /// Runs `lower` `levels` deeper (see [`MAX_NESTING`] for what a level is),
+    /// or reports the nesting limit (once per outermost offender) and returns
+    /// `None`. The stack grows as needed: chains are not levels but are deep trees.
+    fn nested<T>(&mut self, node: Node<'s>, levels: u32, lower: impl FnOnce(&mut Self) -> T) -> Option<T> {
+        if self.nesting + levels > MAX_NESTING {
             if !matches!(self.errors.last(), Some(SyntaxError::TooDeep { .. })) {
                 self.errors.push(SyntaxError::TooDeep { span: self.span(node) });
             }
             return None;
         }
-        self.nesting += 1;
-        // Within the limit, the host stack still has to hold 1000 levels.
+        self.nesting += levels;
         let result = crate::stack::grow(64 * 1024, 1024 * 1024, || lower(self));
-        self.nesting -= 1;
+        self.nesting -= levels;
         Some(result)
     }
 
+    /// An expression one level deeper than its parent.
     fn expr(&mut self, node: Node<'s>) -> Expr {
-        match self.nested(node, |this| this.expr_inner(node)) {
+        self.expr_at(node, 1)
+    }
+
+    /// An expression that continues its parent's chain, at the same level.
+    fn chained(&mut self, node: Node<'s>) -> Expr {
+        self.expr_at(node, 0)
+    }
+
+    fn expr_at(&mut self, node: Node<'s>, levels: u32) -> Expr {
+        match self.nested(node, levels, |this| this.expr_inner(node)) {
             Some(expr) => expr,
             None => self.error_expr(self.span(node)),
         }
@@ -456,7 +500,9 @@ impl<'s> Lowerer<'s> {
             return match statements.len() {
                 0 => self.error_expr(self.span(node)),
                 1 => {
-                    let mut expr = self.expr(statements[0]);
+                    // A block continues its parent; parentheses nest.
+                    let levels = if node.kind() == "parenthesized_expression" { 1 } else { 0 };
+                    let mut expr = self.expr_at(statements[0], levels);
                     if node.kind() == "parenthesized_expression" {
                         expr.span = self.span(node);
                     }
@@ -464,7 +510,7 @@ impl<'s> Lowerer<'s> {
                 }
                 _ => {
                     let id = self.fresh_id();
-                    let items = statements.into_iter().map(|s| self.expr(s)).collect();
+                    let items = statements.into_iter().map(|s| self.chained(s)).collect();
                     Expr { id, span: self.span(node), kind: ExprKind::Sequence(items) }
                 }
             };
@@ -478,12 +524,16 @@ impl<'s> Lowerer<'s> {
         Box::new(self.field_expr(node, field))
     }
 
+    fn boxed_chained(&mut self, node: Node<'s>, field: &str) -> Box<Expr> {
+        Box::new(self.field_at(node, field, 0))
+    }
+
     fn expr_kind(&mut self, node: Node<'s>) -> ExprKind {
         match node.kind() {
-            "integer" => self.integer(node, false),
-            "float" => match self.text(node).replace('_', "").parse::<f64>() {
-                Ok(value) => ExprKind::Float(value),
-                Err(_) => ExprKind::Error,
+            "integer" | "float" => match self.number(node, false) {
+                Some(Number::Int(value)) => ExprKind::Int(value),
+                Some(Number::Float(value)) => ExprKind::Float(value),
+                None => ExprKind::Error,
             },
             "string" => ExprKind::String(self.string_parts(node)),
             "char" => match self.char_literal(node) {
@@ -521,7 +571,7 @@ impl<'s> Lowerer<'s> {
                 ExprKind::RecordUpdate { record: self.boxed(node, "record"), fields: self.field_inits(node) }
             }
             "call_expression" => ExprKind::Call {
-                callee: self.boxed(node, "function"),
+                callee: self.boxed_chained(node, "function"),
                 type_arguments: node
                     .child_by_field_name("type_arguments")
                     .map(|args| named_children(args).into_iter().map(|ty| self.type_expr(ty)).collect())
@@ -534,19 +584,30 @@ impl<'s> Lowerer<'s> {
             "field_expression" => match node.child_by_field_name("field") {
                 Some(field) => {
                     let field = self.name(field);
-                    ExprKind::Field { value: self.boxed(node, "value"), field }
+                    ExprKind::Field { value: self.boxed_chained(node, "value"), field }
                 }
                 None => ExprKind::Error,
             },
             "let_expression" => {
                 let pattern = self.field_pattern(node, "pattern");
                 let annotation = node.child_by_field_name("type").map(|ty| self.type_expr(ty));
-                ExprKind::Let { pattern, annotation, value: self.boxed(node, "value"), body: self.boxed(node, "body") }
+                ExprKind::Let {
+                    pattern,
+                    annotation,
+                    value: self.boxed(node, "value"),
+                    body: self.boxed_chained(node, "body"),
+                }
             }
             "if_expression" => ExprKind::If {
                 condition: self.boxed(node, "condition"),
                 then_branch: self.boxed(node, "consequence"),
-                else_branch: self.boxed(node, "alternative"),
+                // `else if` chains stay at one level.
+                else_branch: match node.child_by_field_name("alternative") {
+                    Some(alternative) if alternative.kind() == "if_expression" => {
+                        self.boxed_chained(node, "alternative")
+                    }
+                    _ => self.boxed(node, "alternative"),
+                },
             },
             "match_expression" => self.match_expression(node),
             "lambda" => ExprKind::Lambda {
@@ -556,19 +617,28 @@ impl<'s> Lowerer<'s> {
             "binary_expression" => {
                 let op = node.child_by_field_name("operator").and_then(|op| BinaryOp::from_symbol(self.text(op)));
                 match op {
-                    Some(op) => {
-                        ExprKind::Binary { op, left: self.boxed(node, "left"), right: self.boxed(node, "right") }
-                    }
+                    Some(op) => ExprKind::Binary {
+                        op,
+                        left: self.boxed_chained(node, "left"),
+                        right: self.boxed_chained(node, "right"),
+                    },
                     None => ExprKind::Error,
                 }
             }
-            "pipe_expression" => ExprKind::Pipe { left: self.boxed(node, "left"), right: self.boxed(node, "right") },
+            "pipe_expression" => {
+                ExprKind::Pipe { left: self.boxed_chained(node, "left"), right: self.boxed_chained(node, "right") }
+            }
             "unary_expression" => {
                 let operand = node.child_by_field_name("operand");
                 let is_negation = node.child_by_field_name("operator").is_some_and(|op| self.text(op) == "-");
                 match operand {
                     // `-9223372036854775808` is an Int literal, not the negation of one.
-                    Some(literal) if is_negation && literal.kind() == "integer" => self.integer(literal, true),
+                    Some(literal) if is_negation && self.is_int_literal(literal) => {
+                        self.number(literal, true).map_or(ExprKind::Error, |number| match number {
+                            Number::Int(value) => ExprKind::Int(value),
+                            Number::Float(value) => ExprKind::Float(value),
+                        })
+                    }
                     _ => ExprKind::Unary {
                         op: if is_negation { UnaryOp::Negate } else { UnaryOp::Not },
                         operand: self.boxed(node, "operand"),
@@ -580,14 +650,25 @@ impl<'s> Lowerer<'s> {
         }
     }
 
-    fn integer(&mut self, node: Node<'s>, negative: bool) -> ExprKind {
-        let digits = self.text(node).replace('_', "");
-        let text = if negative { format!("-{digits}") } else { digits };
-        match text.parse::<i64>() {
-            Ok(value) => ExprKind::Int(value),
-            Err(_) => {
+    /// Whether a number token is an Int literal (decimal, `0x`, `0o`, `0b`).
+    fn is_int_literal(&self, node: Node<'s>) -> bool {
+        node.kind() == "integer"
+            && matches!(literal::number(self.text(node), false), Ok(Number::Int(_)) | Err(BadNumber::IntTooLarge))
+    }
+
+    /// A number token's value, negated when `negative`, or its error reported.
+    fn number(&mut self, node: Node<'s>, negative: bool) -> Option<Number> {
+        let text = self.text(node);
+        match literal::number(text, negative) {
+            Ok(number) => Some(number),
+            Err(BadNumber::IntTooLarge) => {
+                let text = format!("{}{}", if negative { "-" } else { "" }, text.replace('_', ""));
                 self.errors.push(SyntaxError::IntegerTooLarge { text, span: self.span(node) });
-                ExprKind::Error
+                None
+            }
+            Err(BadNumber::Invalid(problem)) => {
+                self.errors.push(SyntaxError::InvalidNumber { text: text.to_string(), problem, span: self.span(node) });
+                None
             }
         }
     }
@@ -659,18 +740,21 @@ impl<'s> Lowerer<'s> {
         let pattern = self.field_pattern(node, "pattern");
         let guard = node.child_by_field_name("guard").map(|guard| self.expr(guard));
         let body = self.field_expr(node, "body");
-        MatchArm { pattern, guard, span: Span::new(node.start_byte(), body.span.end as usize), body }
+        MatchArm { pattern, guard, span: Span::new(self.span(node).start as usize, body.span.end as usize), body }
     }
 
     fn field_pattern(&mut self, node: Node<'s>, field: &str) -> Pattern {
         match node.child_by_field_name(field) {
             Some(child) if !child.is_missing() => self.pattern(child),
-            _ => Pattern { kind: PatternKind::Error, span: Span::new(node.end_byte(), node.end_byte()) },
+            _ => {
+                let end = node.end_byte() + self.offset;
+                Pattern { kind: PatternKind::Error, span: Span::new(end, end) }
+            }
         }
     }
 
     fn pattern(&mut self, node: Node<'s>) -> Pattern {
-        self.nested(node, |this| this.pattern_inner(node))
+        self.nested(node, 1, |this| this.pattern_inner(node))
             .unwrap_or(Pattern { kind: PatternKind::Error, span: self.span(node) })
     }
 
@@ -681,20 +765,14 @@ impl<'s> Lowerer<'s> {
         let kind = match node.kind() {
             "wildcard_pattern" => PatternKind::Wildcard,
             "identifier" => PatternKind::Variable(self.text(node).to_string()),
-            "integer_pattern" => {
-                let text = self.text(node).replace(['_', ' ', '\t', '\n'], "");
-                match text.parse::<i64>() {
-                    Ok(value) => PatternKind::Int(value),
-                    Err(_) => {
-                        self.errors.push(SyntaxError::IntegerTooLarge { text, span: self.span(node) });
-                        PatternKind::Error
-                    }
+            "integer_pattern" | "float_pattern" => {
+                let negative = node.child(0).is_some_and(|first| first.kind() == "-");
+                match named_children(node).first().and_then(|number| self.number(*number, negative)) {
+                    Some(Number::Int(value)) => PatternKind::Int(value),
+                    Some(Number::Float(value)) => PatternKind::Float(value),
+                    None => PatternKind::Error,
                 }
             }
-            "float_pattern" => match self.text(node).replace(['_', ' ', '\t', '\n'], "").parse::<f64>() {
-                Ok(value) => PatternKind::Float(value),
-                Err(_) => PatternKind::Error,
-            },
             "string" => {
                 if named_children(node).iter().any(|part| part.kind() == "interpolation") {
                     self.errors.push(SyntaxError::InterpolatedKey { span: self.span(node) });
@@ -734,7 +812,7 @@ impl<'s> Lowerer<'s> {
         for child in named_children(node) {
             match child.kind() {
                 "string_fragment" => literal.push_str(self.text(child)),
-                "escape_sequence" => match decode_escape(self.text(child)) {
+                "escape_sequence" => match literal::escape(self.text(child)) {
                     Some(c) => literal.push(c),
                     None => self.errors.push(SyntaxError::InvalidEscape {
                         text: self.text(child).to_string(),
@@ -770,122 +848,10 @@ impl<'s> Lowerer<'s> {
     fn char_literal(&mut self, node: Node<'s>) -> Option<char> {
         let text = self.text(node);
         let inner = &text[1..text.len() - 1];
-        let decoded = if inner.starts_with('\\') { decode_escape(inner) } else { inner.chars().next() };
+        let decoded = if inner.starts_with('\\') { literal::escape(inner) } else { inner.chars().next() };
         if decoded.is_none() {
             self.errors.push(SyntaxError::InvalidEscape { text: text.to_string(), span: self.span(node) });
         }
         decoded
-    }
-}
-
-fn decode_escape(text: &str) -> Option<char> {
-    let body = text.strip_prefix('\\')?;
-    match body {
-        "n" => Some('\n'),
-        "r" => Some('\r'),
-        "t" => Some('\t'),
-        "0" => Some('\0'),
-        "\\" => Some('\\'),
-        "\"" => Some('"'),
-        "'" => Some('\''),
-        "$" => Some('$'),
-        _ => {
-            let hex = body.strip_prefix("u{")?.strip_suffix('}')?;
-            char::from_u32(u32::from_str_radix(hex, 16).ok()?)
-        }
-    }
-}
-
-/// Where inside an ERROR node parsing went wrong, and the parse state there.
-/// The children of an ERROR node keep the states they were parsed in up to the
-/// failure: the first nested ERROR (or stateless token) is the culprit, or the
-/// token before it when the culprit has no state of its own. `None` when every
-/// child parsed: the input stopped early.
-fn culprit(error: Node) -> Option<(Node, u16)> {
-    let mut cursor = error.walk();
-    let children: Vec<Node> = error.children(&mut cursor).collect();
-    for (i, child) in children.iter().enumerate().skip(1) {
-        if child.is_error() || child.parse_state() == 0 {
-            if child.parse_state() != 0 {
-                return Some((*child, child.parse_state()));
-            }
-            return Some((children[i - 1], children[i - 1].parse_state()));
-        }
-    }
-    if children.len() > 1 {
-        return None;
-    }
-    let mut leaf = error;
-    while let Some(first) = leaf.child(0) {
-        leaf = first;
-    }
-    Some((error, leaf.parse_state()))
-}
-
-/// What the parser could have accepted in a state, in words, when that is
-/// short enough to help ("an expression", "`)`").
-fn expected_at(state: u16) -> Option<String> {
-    let language: tree_sitter::Language = tree_sitter_gloam::LANGUAGE.into();
-    let lookahead = language.lookahead_iterator(state)?;
-    // Tokens only: anonymous ones, and the named tokens listed here.
-    const NAMED_TOKENS: &[&str] =
-        &["identifier", "type_identifier", "integer", "float", "char", "http_method", "route"];
-    let names: Vec<&str> = lookahead
-        .filter_map(|symbol| {
-            let name = language.node_kind_for_id(symbol)?;
-            // Hidden rules (`_expression`) are neither named nor tokens.
-            let hidden = name.starts_with('_') && name.len() > 1;
-            let is_token = (!language.node_kind_is_named(symbol) && !hidden) || NAMED_TOKENS.contains(&name);
-            is_token.then_some(name)
-        })
-        .collect();
-    const EXPRESSION_STARTS: &[&str] = &[
-        "identifier",
-        "integer",
-        "float",
-        "\"",
-        "char",
-        "(",
-        "[",
-        "{",
-        "\\",
-        "-",
-        "!",
-        "true",
-        "false",
-        "let",
-        "if",
-        "match",
-        "type_identifier",
-    ];
-    let expects_expression = names.contains(&"identifier") && names.contains(&"integer");
-    let mut described: Vec<String> = Vec::new();
-    if expects_expression {
-        described.push("an expression".to_string());
-    }
-    for name in names {
-        if (expects_expression && EXPRESSION_STARTS.contains(&name)) || matches!(name, "ERROR" | "comment" | "end") {
-            continue;
-        }
-        let text = match name {
-            "identifier" => "a name".to_string(),
-            "type_identifier" => "a type name".to_string(),
-            "http_method" => "an HTTP method".to_string(),
-            "route" => "a route such as `/todos/:id`".to_string(),
-            "integer" | "float" | "char" => format!("a {name}"),
-            "\"" => "a string".to_string(),
-            other => format!("`{other}`"),
-        };
-        if !described.contains(&text) {
-            described.push(text);
-        }
-    }
-    match described.len() {
-        0 => None,
-        1..=4 => {
-            let last = described.pop()?;
-            Some(if described.is_empty() { last } else { format!("{} or {last}", described.join(", ")) })
-        }
-        _ => None,
     }
 }

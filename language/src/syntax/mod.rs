@@ -2,11 +2,17 @@
 
 pub mod ast;
 #[cfg(not(target_arch = "wasm32"))]
+mod error;
+#[cfg(not(target_arch = "wasm32"))]
+mod literal;
+#[cfg(not(target_arch = "wasm32"))]
 mod lower;
 pub mod pretty;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod recovery;
 
 #[cfg(not(target_arch = "wasm32"))]
-pub use lower::SyntaxError;
+pub use error::{MAX_NESTING, NumberProblem, SyntaxError};
 
 /// The result of parsing: always a module, plus the syntax errors found.
 #[cfg(not(target_arch = "wasm32"))]

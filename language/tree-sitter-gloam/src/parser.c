@@ -1799,170 +1799,170 @@ static bool ts_lex(TSLexer *lexer, TSStateId state) {
   eof = lexer->eof(lexer);
   switch (state) {
     case 0:
-      if (eof) ADVANCE(55);
+      if (eof) ADVANCE(54);
       ADVANCE_MAP(
-        '!', 91,
-        '"', 101,
-        '$', 106,
-        '%', 89,
+        '!', 90,
+        '"', 103,
+        '$', 108,
+        '%', 88,
         '&', 4,
         '\'', 34,
-        '(', 94,
-        ')', 70,
-        '*', 87,
-        '+', 85,
-        ',', 62,
-        '-', 86,
-        '.', 76,
-        '/', 88,
-        ':', 67,
-        '<', 93,
-        '=', 59,
-        '>', 64,
-        '?', 92,
+        '(', 93,
+        ')', 69,
+        '*', 86,
+        '+', 84,
+        ',', 61,
+        '-', 85,
+        '.', 75,
+        '/', 87,
+        ':', 66,
+        '<', 92,
+        '=', 58,
+        '>', 63,
+        '?', 91,
         'D', 17,
         'G', 18,
         'H', 19,
         'O', 27,
         'P', 14,
-        '[', 95,
-        '\\', 77,
-        ']', 96,
-        '{', 65,
-        '|', 68,
-        '}', 66,
+        '[', 94,
+        '\\', 76,
+        ']', 95,
+        '{', 64,
+        '|', 67,
+        '}', 65,
       );
       if (('\t' <= lookahead && lookahead <= '\r') ||
-          lookahead == ' ') SKIP(50);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(97);
+          lookahead == ' ') SKIP(49);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(96);
       if (lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(112);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(114);
       END_STATE();
     case 1:
       ADVANCE_MAP(
-        '!', 91,
-        '"', 100,
-        '%', 89,
+        '!', 90,
+        '"', 102,
+        '%', 88,
         '&', 4,
         '\'', 34,
-        '(', 94,
-        ')', 70,
-        '*', 87,
-        '+', 85,
-        ',', 62,
-        '-', 86,
-        '.', 75,
-        '/', 88,
-        ':', 67,
-        '<', 93,
-        '=', 59,
-        '>', 64,
-        '?', 92,
-        '[', 95,
-        '\\', 77,
-        ']', 96,
-        '{', 65,
-        '|', 68,
-        '}', 66,
+        '(', 93,
+        ')', 69,
+        '*', 86,
+        '+', 84,
+        ',', 61,
+        '-', 85,
+        '.', 74,
+        '/', 87,
+        ':', 66,
+        '<', 92,
+        '=', 58,
+        '>', 63,
+        '?', 91,
+        '[', 94,
+        '\\', 76,
+        ']', 95,
+        '{', 64,
+        '|', 67,
+        '}', 65,
       );
       if (('\t' <= lookahead && lookahead <= '\r') ||
           lookahead == ' ') SKIP(2);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(97);
-      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(113);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(96);
+      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(115);
       if (lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(112);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(114);
       END_STATE();
     case 2:
       ADVANCE_MAP(
-        '!', 91,
-        '"', 100,
-        '%', 89,
+        '!', 90,
+        '"', 102,
+        '%', 88,
         '&', 4,
         '\'', 34,
-        '(', 69,
-        ')', 70,
-        '*', 87,
-        '+', 85,
-        ',', 62,
-        '-', 86,
-        '/', 88,
-        ':', 67,
-        '<', 61,
-        '=', 59,
-        '>', 64,
-        '?', 92,
-        '[', 95,
-        '\\', 77,
-        ']', 96,
-        '{', 65,
-        '|', 68,
-        '}', 66,
+        '(', 68,
+        ')', 69,
+        '*', 86,
+        '+', 84,
+        ',', 61,
+        '-', 85,
+        '/', 87,
+        ':', 66,
+        '<', 60,
+        '=', 58,
+        '>', 63,
+        '?', 91,
+        '[', 94,
+        '\\', 76,
+        ']', 95,
+        '{', 64,
+        '|', 67,
+        '}', 65,
       );
       if (('\t' <= lookahead && lookahead <= '\r') ||
           lookahead == ' ') SKIP(2);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(97);
-      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(113);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(96);
+      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(115);
       if (lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(112);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(114);
       END_STATE();
     case 3:
-      if (lookahead == '"') ADVANCE(101);
-      if (lookahead == '$') ADVANCE(106);
-      if (lookahead == '/') ADVANCE(104);
+      if (lookahead == '"') ADVANCE(103);
+      if (lookahead == '$') ADVANCE(108);
+      if (lookahead == '/') ADVANCE(106);
       if (lookahead == '\\') ADVANCE(36);
       if (('\t' <= lookahead && lookahead <= '\r') ||
-          lookahead == ' ') ADVANCE(103);
-      if (lookahead != 0) ADVANCE(105);
+          lookahead == ' ') ADVANCE(105);
+      if (lookahead != 0) ADVANCE(107);
       END_STATE();
     case 4:
-      if (lookahead == '&') ADVANCE(79);
+      if (lookahead == '&') ADVANCE(78);
       END_STATE();
     case 5:
-      if (lookahead == '\'') ADVANCE(110);
+      if (lookahead == '\'') ADVANCE(112);
       END_STATE();
     case 6:
       ADVANCE_MAP(
-        '(', 94,
-        ')', 70,
-        ',', 62,
+        '(', 93,
+        ')', 69,
+        ',', 61,
         '-', 12,
         '/', 10,
-        ':', 67,
-        '=', 58,
-        ']', 96,
+        ':', 66,
+        '=', 57,
+        ']', 95,
       );
       if (('\t' <= lookahead && lookahead <= '\r') ||
           lookahead == ' ') SKIP(7);
       if (lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(112);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(114);
       END_STATE();
     case 7:
-      if (lookahead == ')') ADVANCE(70);
-      if (lookahead == ',') ADVANCE(62);
+      if (lookahead == ')') ADVANCE(69);
+      if (lookahead == ',') ADVANCE(61);
       if (lookahead == '-') ADVANCE(12);
       if (lookahead == '/') ADVANCE(10);
-      if (lookahead == ':') ADVANCE(67);
-      if (lookahead == '=') ADVANCE(58);
-      if (lookahead == ']') ADVANCE(96);
+      if (lookahead == ':') ADVANCE(66);
+      if (lookahead == '=') ADVANCE(57);
+      if (lookahead == ']') ADVANCE(95);
       if (('\t' <= lookahead && lookahead <= '\r') ||
           lookahead == ' ') SKIP(7);
       if (lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(112);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(114);
       END_STATE();
     case 8:
       if (lookahead == '.') ADVANCE(9);
       END_STATE();
     case 9:
-      if (lookahead == '.') ADVANCE(111);
+      if (lookahead == '.') ADVANCE(113);
       END_STATE();
     case 10:
-      if (lookahead == '/') ADVANCE(57);
+      if (lookahead == '/') ADVANCE(56);
       END_STATE();
     case 11:
-      if (lookahead == '=') ADVANCE(80);
+      if (lookahead == '=') ADVANCE(79);
       END_STATE();
     case 12:
-      if (lookahead == '>') ADVANCE(71);
+      if (lookahead == '>') ADVANCE(70);
       END_STATE();
     case 13:
       if (lookahead == 'A') ADVANCE(16);
@@ -1976,7 +1976,7 @@ static bool ts_lex(TSLexer *lexer, TSStateId state) {
       if (lookahead == 'C') ADVANCE(22);
       END_STATE();
     case 16:
-      if (lookahead == 'D') ADVANCE(72);
+      if (lookahead == 'D') ADVANCE(71);
       END_STATE();
     case 17:
       if (lookahead == 'E') ADVANCE(24);
@@ -1988,13 +1988,13 @@ static bool ts_lex(TSLexer *lexer, TSStateId state) {
       if (lookahead == 'E') ADVANCE(13);
       END_STATE();
     case 20:
-      if (lookahead == 'E') ADVANCE(72);
+      if (lookahead == 'E') ADVANCE(71);
       END_STATE();
     case 21:
       if (lookahead == 'E') ADVANCE(33);
       END_STATE();
     case 22:
-      if (lookahead == 'H') ADVANCE(72);
+      if (lookahead == 'H') ADVANCE(71);
       END_STATE();
     case 23:
       if (lookahead == 'I') ADVANCE(26);
@@ -2015,10 +2015,10 @@ static bool ts_lex(TSLexer *lexer, TSStateId state) {
       if (lookahead == 'S') ADVANCE(30);
       END_STATE();
     case 29:
-      if (lookahead == 'S') ADVANCE(72);
+      if (lookahead == 'S') ADVANCE(71);
       END_STATE();
     case 30:
-      if (lookahead == 'T') ADVANCE(72);
+      if (lookahead == 'T') ADVANCE(71);
       END_STATE();
     case 31:
       if (lookahead == 'T') ADVANCE(23);
@@ -2047,11 +2047,11 @@ static bool ts_lex(TSLexer *lexer, TSStateId state) {
       );
       END_STATE();
     case 36:
-      if (lookahead == 'u') ADVANCE(108);
-      if (lookahead != 0) ADVANCE(107);
+      if (lookahead == 'u') ADVANCE(110);
+      if (lookahead != 0) ADVANCE(109);
       END_STATE();
     case 37:
-      if (lookahead == '{') ADVANCE(48);
+      if (lookahead == '{') ADVANCE(47);
       END_STATE();
     case 38:
       if (lookahead == '}') ADVANCE(5);
@@ -2087,455 +2087,486 @@ static bool ts_lex(TSLexer *lexer, TSStateId state) {
           ('a' <= lookahead && lookahead <= 'f')) ADVANCE(42);
       END_STATE();
     case 44:
-      if (lookahead == '}') ADVANCE(107);
+      if (lookahead == '}') ADVANCE(109);
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'F') ||
           ('a' <= lookahead && lookahead <= 'f')) ADVANCE(44);
       END_STATE();
     case 45:
-      if (lookahead == '+' ||
-          lookahead == '-') ADVANCE(47);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(99);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(100);
       END_STATE();
     case 46:
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(98);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(101);
       END_STATE();
     case 47:
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(99);
-      END_STATE();
-    case 48:
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'F') ||
           ('a' <= lookahead && lookahead <= 'f')) ADVANCE(43);
       END_STATE();
-    case 49:
-      if (eof) ADVANCE(55);
+    case 48:
+      if (eof) ADVANCE(54);
       ADVANCE_MAP(
-        '!', 91,
-        '"', 100,
-        '%', 89,
+        '!', 90,
+        '"', 102,
+        '%', 88,
         '&', 4,
         '\'', 34,
-        '(', 94,
-        ')', 70,
-        '*', 87,
-        '+', 85,
-        ',', 62,
-        '-', 86,
-        '.', 75,
-        '/', 88,
-        ':', 67,
-        '<', 93,
+        '(', 93,
+        ')', 69,
+        '*', 86,
+        '+', 84,
+        ',', 61,
+        '-', 85,
+        '.', 74,
+        '/', 87,
+        ':', 66,
+        '<', 92,
         '=', 11,
-        '>', 64,
-        '?', 92,
-        '[', 95,
-        '\\', 77,
-        ']', 96,
-        '{', 65,
-        '|', 68,
-        '}', 66,
+        '>', 63,
+        '?', 91,
+        '[', 94,
+        '\\', 76,
+        ']', 95,
+        '{', 64,
+        '|', 67,
+        '}', 65,
       );
       if (('\t' <= lookahead && lookahead <= '\r') ||
-          lookahead == ' ') SKIP(52);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(97);
-      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(113);
+          lookahead == ' ') SKIP(51);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(96);
+      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(115);
       if (lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(112);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(114);
       END_STATE();
-    case 50:
-      if (eof) ADVANCE(55);
+    case 49:
+      if (eof) ADVANCE(54);
       ADVANCE_MAP(
-        '!', 91,
-        '"', 100,
-        '%', 89,
+        '!', 90,
+        '"', 102,
+        '%', 88,
         '&', 4,
         '\'', 34,
-        '(', 69,
-        ')', 70,
-        '*', 87,
-        '+', 85,
-        ',', 62,
-        '-', 86,
+        '(', 68,
+        ')', 69,
+        '*', 86,
+        '+', 84,
+        ',', 61,
+        '-', 85,
         '.', 8,
-        '/', 88,
-        ':', 67,
-        '<', 61,
-        '=', 59,
-        '>', 64,
-        '?', 92,
+        '/', 87,
+        ':', 66,
+        '<', 60,
+        '=', 58,
+        '>', 63,
+        '?', 91,
         'D', 17,
         'G', 18,
         'H', 19,
         'O', 27,
         'P', 14,
-        '[', 95,
-        '\\', 77,
-        ']', 96,
-        '{', 65,
-        '|', 68,
-        '}', 66,
+        '[', 94,
+        '\\', 76,
+        ']', 95,
+        '{', 64,
+        '|', 67,
+        '}', 65,
+      );
+      if (('\t' <= lookahead && lookahead <= '\r') ||
+          lookahead == ' ') SKIP(49);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(96);
+      if (lookahead == '_' ||
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(114);
+      END_STATE();
+    case 50:
+      if (eof) ADVANCE(54);
+      ADVANCE_MAP(
+        '!', 90,
+        '"', 102,
+        '%', 88,
+        '&', 4,
+        '\'', 34,
+        '(', 68,
+        ')', 69,
+        '*', 86,
+        '+', 84,
+        ',', 61,
+        '-', 85,
+        '.', 8,
+        '/', 87,
+        '<', 60,
+        '=', 11,
+        '>', 63,
+        '?', 91,
+        '[', 94,
+        '\\', 76,
+        ']', 95,
+        '{', 64,
+        '|', 67,
+        '}', 65,
       );
       if (('\t' <= lookahead && lookahead <= '\r') ||
           lookahead == ' ') SKIP(50);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(97);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(96);
+      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(115);
       if (lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(112);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(114);
       END_STATE();
     case 51:
-      if (eof) ADVANCE(55);
+      if (eof) ADVANCE(54);
       ADVANCE_MAP(
-        '!', 91,
-        '"', 100,
-        '%', 89,
+        '!', 90,
+        '"', 102,
+        '%', 88,
         '&', 4,
         '\'', 34,
-        '(', 69,
-        ')', 70,
-        '*', 87,
-        '+', 85,
-        ',', 62,
-        '-', 86,
-        '.', 8,
-        '/', 88,
-        '<', 61,
+        '(', 68,
+        ')', 69,
+        '*', 86,
+        '+', 84,
+        ',', 61,
+        '-', 85,
+        '/', 87,
+        ':', 66,
+        '<', 60,
         '=', 11,
-        '>', 64,
-        '?', 92,
-        '[', 95,
-        '\\', 77,
-        ']', 96,
-        '{', 65,
-        '|', 68,
-        '}', 66,
+        '>', 63,
+        '?', 91,
+        '[', 94,
+        '\\', 76,
+        ']', 95,
+        '{', 64,
+        '|', 67,
+        '}', 65,
       );
       if (('\t' <= lookahead && lookahead <= '\r') ||
           lookahead == ' ') SKIP(51);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(97);
-      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(113);
+      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(96);
+      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(115);
       if (lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(112);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(114);
       END_STATE();
     case 52:
-      if (eof) ADVANCE(55);
+      if (eof) ADVANCE(54);
       ADVANCE_MAP(
-        '!', 91,
-        '"', 100,
-        '%', 89,
-        '&', 4,
-        '\'', 34,
-        '(', 69,
-        ')', 70,
-        '*', 87,
-        '+', 85,
-        ',', 62,
-        '-', 86,
-        '/', 88,
-        ':', 67,
-        '<', 61,
-        '=', 11,
-        '>', 64,
-        '?', 92,
-        '[', 95,
-        '\\', 77,
-        ']', 96,
-        '{', 65,
-        '|', 68,
-        '}', 66,
+        '(', 68,
+        ')', 69,
+        ',', 61,
+        '-', 12,
+        '.', 74,
+        '/', 72,
+        ':', 66,
+        '<', 59,
+        '=', 57,
+        '>', 62,
+        ']', 95,
+        '}', 65,
       );
       if (('\t' <= lookahead && lookahead <= '\r') ||
-          lookahead == ' ') SKIP(52);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(97);
-      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(113);
+          lookahead == ' ') SKIP(53);
+      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(115);
       if (lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(112);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(114);
       END_STATE();
     case 53:
-      if (eof) ADVANCE(55);
+      if (eof) ADVANCE(54);
       ADVANCE_MAP(
-        '(', 69,
-        ')', 70,
-        ',', 62,
+        '(', 68,
+        ')', 69,
+        ',', 61,
         '-', 12,
-        '.', 75,
-        '/', 73,
-        ':', 67,
-        '<', 60,
-        '=', 58,
-        '>', 63,
-        ']', 96,
-        '}', 66,
+        '/', 72,
+        ':', 66,
+        '<', 59,
+        '=', 57,
+        '>', 62,
+        ']', 95,
+        '}', 65,
       );
       if (('\t' <= lookahead && lookahead <= '\r') ||
-          lookahead == ' ') SKIP(54);
-      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(113);
+          lookahead == ' ') SKIP(53);
+      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(115);
       if (lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(112);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(114);
       END_STATE();
     case 54:
-      if (eof) ADVANCE(55);
-      ADVANCE_MAP(
-        '(', 69,
-        ')', 70,
-        ',', 62,
-        '-', 12,
-        '/', 73,
-        ':', 67,
-        '<', 60,
-        '=', 58,
-        '>', 63,
-        ']', 96,
-        '}', 66,
-      );
-      if (('\t' <= lookahead && lookahead <= '\r') ||
-          lookahead == ' ') SKIP(54);
-      if (('A' <= lookahead && lookahead <= 'Z')) ADVANCE(113);
-      if (lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(112);
-      END_STATE();
-    case 55:
       ACCEPT_TOKEN(ts_builtin_sym_end);
       END_STATE();
-    case 56:
+    case 55:
       ACCEPT_TOKEN(sym_comment);
       if (lookahead == '\t' ||
           (0x0b <= lookahead && lookahead <= '\r') ||
           lookahead == ' ' ||
-          lookahead == '=') ADVANCE(57);
+          lookahead == '=') ADVANCE(56);
       if (lookahead != 0 &&
-          (lookahead < '\t' || '\r' < lookahead)) ADVANCE(56);
+          (lookahead < '\t' || '\r' < lookahead)) ADVANCE(55);
       END_STATE();
-    case 57:
+    case 56:
       ACCEPT_TOKEN(sym_comment);
       if (lookahead != 0 &&
-          lookahead != '\n') ADVANCE(57);
+          lookahead != '\n') ADVANCE(56);
+      END_STATE();
+    case 57:
+      ACCEPT_TOKEN(anon_sym_EQ);
       END_STATE();
     case 58:
       ACCEPT_TOKEN(anon_sym_EQ);
+      if (lookahead == '=') ADVANCE(79);
       END_STATE();
     case 59:
-      ACCEPT_TOKEN(anon_sym_EQ);
-      if (lookahead == '=') ADVANCE(80);
+      ACCEPT_TOKEN(anon_sym_LT);
       END_STATE();
     case 60:
       ACCEPT_TOKEN(anon_sym_LT);
+      if (lookahead == '=') ADVANCE(81);
       END_STATE();
     case 61:
-      ACCEPT_TOKEN(anon_sym_LT);
-      if (lookahead == '=') ADVANCE(82);
+      ACCEPT_TOKEN(anon_sym_COMMA);
       END_STATE();
     case 62:
-      ACCEPT_TOKEN(anon_sym_COMMA);
+      ACCEPT_TOKEN(anon_sym_GT);
       END_STATE();
     case 63:
       ACCEPT_TOKEN(anon_sym_GT);
+      if (lookahead == '=') ADVANCE(82);
       END_STATE();
     case 64:
-      ACCEPT_TOKEN(anon_sym_GT);
-      if (lookahead == '=') ADVANCE(83);
-      END_STATE();
-    case 65:
       ACCEPT_TOKEN(anon_sym_LBRACE);
       END_STATE();
-    case 66:
+    case 65:
       ACCEPT_TOKEN(anon_sym_RBRACE);
       END_STATE();
-    case 67:
+    case 66:
       ACCEPT_TOKEN(anon_sym_COLON);
       END_STATE();
-    case 68:
+    case 67:
       ACCEPT_TOKEN(anon_sym_PIPE);
-      if (lookahead == '>') ADVANCE(90);
-      if (lookahead == '|') ADVANCE(78);
+      if (lookahead == '>') ADVANCE(89);
+      if (lookahead == '|') ADVANCE(77);
       END_STATE();
-    case 69:
+    case 68:
       ACCEPT_TOKEN(anon_sym_LPAREN);
       END_STATE();
-    case 70:
+    case 69:
       ACCEPT_TOKEN(anon_sym_RPAREN);
       END_STATE();
-    case 71:
+    case 70:
       ACCEPT_TOKEN(anon_sym_DASH_GT);
       END_STATE();
-    case 72:
+    case 71:
       ACCEPT_TOKEN(sym_http_method);
+      END_STATE();
+    case 72:
+      ACCEPT_TOKEN(sym_route);
+      if (lookahead == '/') ADVANCE(55);
+      if (lookahead != 0 &&
+          (lookahead < '\t' || '\r' < lookahead) &&
+          lookahead != ' ' &&
+          lookahead != '=') ADVANCE(73);
       END_STATE();
     case 73:
       ACCEPT_TOKEN(sym_route);
-      if (lookahead == '/') ADVANCE(56);
       if (lookahead != 0 &&
           (lookahead < '\t' || '\r' < lookahead) &&
           lookahead != ' ' &&
-          lookahead != '=') ADVANCE(74);
+          lookahead != '=') ADVANCE(73);
       END_STATE();
     case 74:
-      ACCEPT_TOKEN(sym_route);
-      if (lookahead != 0 &&
-          (lookahead < '\t' || '\r' < lookahead) &&
-          lookahead != ' ' &&
-          lookahead != '=') ADVANCE(74);
+      ACCEPT_TOKEN(anon_sym_DOT);
       END_STATE();
     case 75:
       ACCEPT_TOKEN(anon_sym_DOT);
-      END_STATE();
-    case 76:
-      ACCEPT_TOKEN(anon_sym_DOT);
       if (lookahead == '.') ADVANCE(9);
       END_STATE();
-    case 77:
+    case 76:
       ACCEPT_TOKEN(anon_sym_BSLASH);
       END_STATE();
-    case 78:
+    case 77:
       ACCEPT_TOKEN(anon_sym_PIPE_PIPE);
       END_STATE();
-    case 79:
+    case 78:
       ACCEPT_TOKEN(anon_sym_AMP_AMP);
       END_STATE();
-    case 80:
+    case 79:
       ACCEPT_TOKEN(anon_sym_EQ_EQ);
       END_STATE();
-    case 81:
+    case 80:
       ACCEPT_TOKEN(anon_sym_BANG_EQ);
       END_STATE();
-    case 82:
+    case 81:
       ACCEPT_TOKEN(anon_sym_LT_EQ);
       END_STATE();
-    case 83:
+    case 82:
       ACCEPT_TOKEN(anon_sym_GT_EQ);
       END_STATE();
-    case 84:
+    case 83:
       ACCEPT_TOKEN(anon_sym_PLUS_PLUS);
       END_STATE();
-    case 85:
+    case 84:
       ACCEPT_TOKEN(anon_sym_PLUS);
-      if (lookahead == '+') ADVANCE(84);
+      if (lookahead == '+') ADVANCE(83);
+      END_STATE();
+    case 85:
+      ACCEPT_TOKEN(anon_sym_DASH);
+      if (lookahead == '>') ADVANCE(70);
       END_STATE();
     case 86:
-      ACCEPT_TOKEN(anon_sym_DASH);
-      if (lookahead == '>') ADVANCE(71);
-      END_STATE();
-    case 87:
       ACCEPT_TOKEN(anon_sym_STAR);
       END_STATE();
-    case 88:
+    case 87:
       ACCEPT_TOKEN(anon_sym_SLASH);
-      if (lookahead == '/') ADVANCE(57);
+      if (lookahead == '/') ADVANCE(56);
       END_STATE();
-    case 89:
+    case 88:
       ACCEPT_TOKEN(anon_sym_PERCENT);
       END_STATE();
-    case 90:
+    case 89:
       ACCEPT_TOKEN(anon_sym_PIPE_GT);
       END_STATE();
-    case 91:
+    case 90:
       ACCEPT_TOKEN(anon_sym_BANG);
-      if (lookahead == '=') ADVANCE(81);
+      if (lookahead == '=') ADVANCE(80);
       END_STATE();
-    case 92:
+    case 91:
       ACCEPT_TOKEN(anon_sym_QMARK);
       END_STATE();
-    case 93:
+    case 92:
       ACCEPT_TOKEN(anon_sym_LT2);
-      if (lookahead == '=') ADVANCE(82);
+      if (lookahead == '=') ADVANCE(81);
       END_STATE();
-    case 94:
+    case 93:
       ACCEPT_TOKEN(anon_sym_LPAREN2);
       END_STATE();
-    case 95:
+    case 94:
       ACCEPT_TOKEN(anon_sym_LBRACK);
       END_STATE();
-    case 96:
+    case 95:
       ACCEPT_TOKEN(anon_sym_RBRACK);
+      END_STATE();
+    case 96:
+      ACCEPT_TOKEN(sym_integer);
+      if (lookahead == '.') ADVANCE(45);
+      if (lookahead == 'E' ||
+          lookahead == 'e') ADVANCE(97);
+      if (('0' <= lookahead && lookahead <= '9') ||
+          lookahead == '_') ADVANCE(96);
+      if (('A' <= lookahead && lookahead <= 'Z') ||
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(98);
       END_STATE();
     case 97:
       ACCEPT_TOKEN(sym_integer);
-      if (lookahead == '.') ADVANCE(46);
+      if (lookahead == '+' ||
+          lookahead == '-') ADVANCE(46);
       if (('0' <= lookahead && lookahead <= '9') ||
-          lookahead == '_') ADVANCE(97);
+          ('A' <= lookahead && lookahead <= 'Z') ||
+          lookahead == '_' ||
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(98);
       END_STATE();
     case 98:
-      ACCEPT_TOKEN(sym_float);
-      if (lookahead == 'E' ||
-          lookahead == 'e') ADVANCE(45);
+      ACCEPT_TOKEN(sym_integer);
       if (('0' <= lookahead && lookahead <= '9') ||
-          lookahead == '_') ADVANCE(98);
+          ('A' <= lookahead && lookahead <= 'Z') ||
+          lookahead == '_' ||
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(98);
       END_STATE();
     case 99:
       ACCEPT_TOKEN(sym_float);
-      if (('0' <= lookahead && lookahead <= '9')) ADVANCE(99);
+      if (lookahead == '+' ||
+          lookahead == '-') ADVANCE(46);
+      if (lookahead == 'E' ||
+          lookahead == 'e') ADVANCE(99);
+      if (('0' <= lookahead && lookahead <= '9') ||
+          ('A' <= lookahead && lookahead <= 'Z') ||
+          lookahead == '_' ||
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(100);
       END_STATE();
     case 100:
-      ACCEPT_TOKEN(anon_sym_DQUOTE);
+      ACCEPT_TOKEN(sym_float);
+      if (lookahead == 'E' ||
+          lookahead == 'e') ADVANCE(99);
+      if (('0' <= lookahead && lookahead <= '9') ||
+          ('A' <= lookahead && lookahead <= 'Z') ||
+          lookahead == '_' ||
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(100);
       END_STATE();
     case 101:
-      ACCEPT_TOKEN(anon_sym_DQUOTE2);
+      ACCEPT_TOKEN(sym_float);
+      if (('0' <= lookahead && lookahead <= '9') ||
+          ('A' <= lookahead && lookahead <= 'Z') ||
+          lookahead == '_' ||
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(101);
       END_STATE();
     case 102:
-      ACCEPT_TOKEN(aux_sym_string_fragment_token1);
-      if (lookahead == '\n') ADVANCE(105);
-      if (lookahead != 0 &&
-          lookahead != '"' &&
-          lookahead != '$' &&
-          lookahead != '\\') ADVANCE(102);
+      ACCEPT_TOKEN(anon_sym_DQUOTE);
       END_STATE();
     case 103:
-      ACCEPT_TOKEN(aux_sym_string_fragment_token1);
-      if (lookahead == '/') ADVANCE(104);
-      if (('\t' <= lookahead && lookahead <= '\r') ||
-          lookahead == ' ') ADVANCE(103);
-      if (lookahead != 0 &&
-          lookahead != '"' &&
-          lookahead != '$' &&
-          lookahead != '\\') ADVANCE(105);
+      ACCEPT_TOKEN(anon_sym_DQUOTE2);
       END_STATE();
     case 104:
       ACCEPT_TOKEN(aux_sym_string_fragment_token1);
-      if (lookahead == '/') ADVANCE(102);
+      if (lookahead == '\n') ADVANCE(107);
       if (lookahead != 0 &&
           lookahead != '"' &&
           lookahead != '$' &&
-          lookahead != '\\') ADVANCE(105);
+          lookahead != '\\') ADVANCE(104);
       END_STATE();
     case 105:
+      ACCEPT_TOKEN(aux_sym_string_fragment_token1);
+      if (lookahead == '/') ADVANCE(106);
+      if (('\t' <= lookahead && lookahead <= '\r') ||
+          lookahead == ' ') ADVANCE(105);
+      if (lookahead != 0 &&
+          lookahead != '"' &&
+          lookahead != '$' &&
+          lookahead != '\\') ADVANCE(107);
+      END_STATE();
+    case 106:
+      ACCEPT_TOKEN(aux_sym_string_fragment_token1);
+      if (lookahead == '/') ADVANCE(104);
+      if (lookahead != 0 &&
+          lookahead != '"' &&
+          lookahead != '$' &&
+          lookahead != '\\') ADVANCE(107);
+      END_STATE();
+    case 107:
       ACCEPT_TOKEN(aux_sym_string_fragment_token1);
       if (lookahead != 0 &&
           lookahead != '"' &&
           lookahead != '$' &&
-          lookahead != '\\') ADVANCE(105);
-      END_STATE();
-    case 106:
-      ACCEPT_TOKEN(anon_sym_DOLLAR);
-      if (lookahead == '{') ADVANCE(109);
-      END_STATE();
-    case 107:
-      ACCEPT_TOKEN(sym_escape_sequence);
+          lookahead != '\\') ADVANCE(107);
       END_STATE();
     case 108:
+      ACCEPT_TOKEN(anon_sym_DOLLAR);
+      if (lookahead == '{') ADVANCE(111);
+      END_STATE();
+    case 109:
+      ACCEPT_TOKEN(sym_escape_sequence);
+      END_STATE();
+    case 110:
       ACCEPT_TOKEN(sym_escape_sequence);
       if (lookahead == '{') ADVANCE(44);
       END_STATE();
-    case 109:
+    case 111:
       ACCEPT_TOKEN(anon_sym_DOLLAR_LBRACE);
       END_STATE();
-    case 110:
+    case 112:
       ACCEPT_TOKEN(sym_char);
       END_STATE();
-    case 111:
+    case 113:
       ACCEPT_TOKEN(anon_sym_DOT_DOT_DOT);
       END_STATE();
-    case 112:
+    case 114:
       ACCEPT_TOKEN(sym_identifier);
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(112);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(114);
       END_STATE();
-    case 113:
+    case 115:
       ACCEPT_TOKEN(sym_type_identifier);
       if (('0' <= lookahead && lookahead <= '9') ||
           ('A' <= lookahead && lookahead <= 'Z') ||
           lookahead == '_' ||
-          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(113);
+          ('a' <= lookahead && lookahead <= 'z')) ADVANCE(115);
       END_STATE();
     default:
       return false;
@@ -2744,265 +2775,265 @@ static bool ts_lex_keywords(TSLexer *lexer, TSStateId state) {
 static const TSLexerMode ts_lex_modes[STATE_COUNT] = {
   [0] = {.lex_state = 0},
   [1] = {.lex_state = 0},
-  [2] = {.lex_state = 51, .reserved_word_set_id = 1},
-  [3] = {.lex_state = 51, .reserved_word_set_id = 1},
-  [4] = {.lex_state = 51, .reserved_word_set_id = 2},
-  [5] = {.lex_state = 51, .reserved_word_set_id = 2},
+  [2] = {.lex_state = 50, .reserved_word_set_id = 1},
+  [3] = {.lex_state = 50, .reserved_word_set_id = 1},
+  [4] = {.lex_state = 50, .reserved_word_set_id = 2},
+  [5] = {.lex_state = 50, .reserved_word_set_id = 2},
   [6] = {.lex_state = 1, .reserved_word_set_id = 3},
   [7] = {.lex_state = 1, .reserved_word_set_id = 3},
   [8] = {.lex_state = 1, .reserved_word_set_id = 3},
   [9] = {.lex_state = 1, .reserved_word_set_id = 3},
-  [10] = {.lex_state = 49, .reserved_word_set_id = 1},
-  [11] = {.lex_state = 49, .reserved_word_set_id = 2},
-  [12] = {.lex_state = 49, .reserved_word_set_id = 1},
-  [13] = {.lex_state = 49, .reserved_word_set_id = 1},
-  [14] = {.lex_state = 49, .reserved_word_set_id = 1},
-  [15] = {.lex_state = 49, .reserved_word_set_id = 1},
-  [16] = {.lex_state = 49, .reserved_word_set_id = 1},
-  [17] = {.lex_state = 49, .reserved_word_set_id = 1},
-  [18] = {.lex_state = 49, .reserved_word_set_id = 1},
-  [19] = {.lex_state = 49, .reserved_word_set_id = 1},
-  [20] = {.lex_state = 49, .reserved_word_set_id = 1},
-  [21] = {.lex_state = 49, .reserved_word_set_id = 1},
-  [22] = {.lex_state = 49, .reserved_word_set_id = 1},
-  [23] = {.lex_state = 49, .reserved_word_set_id = 1},
-  [24] = {.lex_state = 49, .reserved_word_set_id = 1},
-  [25] = {.lex_state = 49, .reserved_word_set_id = 1},
-  [26] = {.lex_state = 49, .reserved_word_set_id = 1},
-  [27] = {.lex_state = 49, .reserved_word_set_id = 1},
-  [28] = {.lex_state = 49, .reserved_word_set_id = 1},
-  [29] = {.lex_state = 49, .reserved_word_set_id = 1},
-  [30] = {.lex_state = 49, .reserved_word_set_id = 1},
-  [31] = {.lex_state = 49, .reserved_word_set_id = 1},
-  [32] = {.lex_state = 49, .reserved_word_set_id = 1},
-  [33] = {.lex_state = 49, .reserved_word_set_id = 1},
-  [34] = {.lex_state = 49, .reserved_word_set_id = 1},
-  [35] = {.lex_state = 49, .reserved_word_set_id = 1},
-  [36] = {.lex_state = 49, .reserved_word_set_id = 1},
-  [37] = {.lex_state = 49, .reserved_word_set_id = 1},
-  [38] = {.lex_state = 49, .reserved_word_set_id = 1},
-  [39] = {.lex_state = 49, .reserved_word_set_id = 2},
-  [40] = {.lex_state = 49, .reserved_word_set_id = 2},
-  [41] = {.lex_state = 51, .reserved_word_set_id = 1},
-  [42] = {.lex_state = 51, .reserved_word_set_id = 1},
-  [43] = {.lex_state = 49, .reserved_word_set_id = 2},
-  [44] = {.lex_state = 49, .reserved_word_set_id = 2},
-  [45] = {.lex_state = 49, .reserved_word_set_id = 2},
-  [46] = {.lex_state = 49, .reserved_word_set_id = 2},
-  [47] = {.lex_state = 49, .reserved_word_set_id = 2},
-  [48] = {.lex_state = 49, .reserved_word_set_id = 2},
-  [49] = {.lex_state = 49, .reserved_word_set_id = 2},
-  [50] = {.lex_state = 49, .reserved_word_set_id = 2},
-  [51] = {.lex_state = 49, .reserved_word_set_id = 2},
-  [52] = {.lex_state = 49, .reserved_word_set_id = 2},
-  [53] = {.lex_state = 49, .reserved_word_set_id = 2},
-  [54] = {.lex_state = 49, .reserved_word_set_id = 2},
-  [55] = {.lex_state = 49, .reserved_word_set_id = 2},
-  [56] = {.lex_state = 49, .reserved_word_set_id = 2},
-  [57] = {.lex_state = 49, .reserved_word_set_id = 2},
-  [58] = {.lex_state = 49, .reserved_word_set_id = 2},
-  [59] = {.lex_state = 49, .reserved_word_set_id = 2},
-  [60] = {.lex_state = 49, .reserved_word_set_id = 2},
-  [61] = {.lex_state = 49, .reserved_word_set_id = 2},
-  [62] = {.lex_state = 49, .reserved_word_set_id = 2},
-  [63] = {.lex_state = 49, .reserved_word_set_id = 2},
-  [64] = {.lex_state = 49, .reserved_word_set_id = 2},
-  [65] = {.lex_state = 49, .reserved_word_set_id = 2},
-  [66] = {.lex_state = 49, .reserved_word_set_id = 2},
-  [67] = {.lex_state = 49, .reserved_word_set_id = 2},
-  [68] = {.lex_state = 49, .reserved_word_set_id = 2},
-  [69] = {.lex_state = 49, .reserved_word_set_id = 2},
-  [70] = {.lex_state = 49, .reserved_word_set_id = 2},
-  [71] = {.lex_state = 49, .reserved_word_set_id = 2},
-  [72] = {.lex_state = 51, .reserved_word_set_id = 4},
-  [73] = {.lex_state = 51, .reserved_word_set_id = 4},
-  [74] = {.lex_state = 51, .reserved_word_set_id = 2},
-  [75] = {.lex_state = 51, .reserved_word_set_id = 4},
-  [76] = {.lex_state = 51, .reserved_word_set_id = 5},
-  [77] = {.lex_state = 51, .reserved_word_set_id = 4},
-  [78] = {.lex_state = 51, .reserved_word_set_id = 4},
-  [79] = {.lex_state = 51, .reserved_word_set_id = 1},
-  [80] = {.lex_state = 51, .reserved_word_set_id = 1},
-  [81] = {.lex_state = 51, .reserved_word_set_id = 1},
-  [82] = {.lex_state = 51, .reserved_word_set_id = 1},
-  [83] = {.lex_state = 51, .reserved_word_set_id = 1},
-  [84] = {.lex_state = 51, .reserved_word_set_id = 1},
-  [85] = {.lex_state = 51, .reserved_word_set_id = 1},
-  [86] = {.lex_state = 51, .reserved_word_set_id = 4},
-  [87] = {.lex_state = 51, .reserved_word_set_id = 1},
-  [88] = {.lex_state = 51, .reserved_word_set_id = 4},
-  [89] = {.lex_state = 51, .reserved_word_set_id = 1},
-  [90] = {.lex_state = 51, .reserved_word_set_id = 1},
-  [91] = {.lex_state = 51, .reserved_word_set_id = 1},
-  [92] = {.lex_state = 51, .reserved_word_set_id = 5},
-  [93] = {.lex_state = 51, .reserved_word_set_id = 1},
-  [94] = {.lex_state = 51, .reserved_word_set_id = 1},
-  [95] = {.lex_state = 51, .reserved_word_set_id = 1},
-  [96] = {.lex_state = 51, .reserved_word_set_id = 1},
-  [97] = {.lex_state = 51, .reserved_word_set_id = 1},
-  [98] = {.lex_state = 51, .reserved_word_set_id = 5},
-  [99] = {.lex_state = 51, .reserved_word_set_id = 4},
-  [100] = {.lex_state = 51, .reserved_word_set_id = 5},
-  [101] = {.lex_state = 51, .reserved_word_set_id = 5},
-  [102] = {.lex_state = 51, .reserved_word_set_id = 1},
-  [103] = {.lex_state = 51, .reserved_word_set_id = 5},
-  [104] = {.lex_state = 51, .reserved_word_set_id = 5},
-  [105] = {.lex_state = 51, .reserved_word_set_id = 1},
-  [106] = {.lex_state = 51, .reserved_word_set_id = 1},
-  [107] = {.lex_state = 51, .reserved_word_set_id = 4},
-  [108] = {.lex_state = 51, .reserved_word_set_id = 4},
-  [109] = {.lex_state = 51, .reserved_word_set_id = 4},
-  [110] = {.lex_state = 51, .reserved_word_set_id = 4},
-  [111] = {.lex_state = 51, .reserved_word_set_id = 4},
-  [112] = {.lex_state = 51, .reserved_word_set_id = 4},
-  [113] = {.lex_state = 51, .reserved_word_set_id = 4},
-  [114] = {.lex_state = 51, .reserved_word_set_id = 4},
-  [115] = {.lex_state = 51, .reserved_word_set_id = 2},
-  [116] = {.lex_state = 51, .reserved_word_set_id = 2},
-  [117] = {.lex_state = 51, .reserved_word_set_id = 2},
-  [118] = {.lex_state = 51, .reserved_word_set_id = 2},
-  [119] = {.lex_state = 51, .reserved_word_set_id = 2},
-  [120] = {.lex_state = 51, .reserved_word_set_id = 2},
-  [121] = {.lex_state = 51, .reserved_word_set_id = 2},
-  [122] = {.lex_state = 51, .reserved_word_set_id = 2},
-  [123] = {.lex_state = 51, .reserved_word_set_id = 4},
-  [124] = {.lex_state = 51, .reserved_word_set_id = 2},
-  [125] = {.lex_state = 51, .reserved_word_set_id = 2},
-  [126] = {.lex_state = 51, .reserved_word_set_id = 2},
-  [127] = {.lex_state = 51, .reserved_word_set_id = 2},
-  [128] = {.lex_state = 51, .reserved_word_set_id = 2},
-  [129] = {.lex_state = 51, .reserved_word_set_id = 2},
-  [130] = {.lex_state = 51, .reserved_word_set_id = 2},
-  [131] = {.lex_state = 51, .reserved_word_set_id = 2},
-  [132] = {.lex_state = 51, .reserved_word_set_id = 5},
-  [133] = {.lex_state = 51, .reserved_word_set_id = 5},
-  [134] = {.lex_state = 51, .reserved_word_set_id = 4},
-  [135] = {.lex_state = 51, .reserved_word_set_id = 4},
-  [136] = {.lex_state = 51, .reserved_word_set_id = 4},
-  [137] = {.lex_state = 51, .reserved_word_set_id = 4},
-  [138] = {.lex_state = 51, .reserved_word_set_id = 4},
-  [139] = {.lex_state = 51, .reserved_word_set_id = 4},
-  [140] = {.lex_state = 51, .reserved_word_set_id = 4},
-  [141] = {.lex_state = 51, .reserved_word_set_id = 2},
-  [142] = {.lex_state = 51, .reserved_word_set_id = 4},
-  [143] = {.lex_state = 51, .reserved_word_set_id = 5},
-  [144] = {.lex_state = 51, .reserved_word_set_id = 4},
-  [145] = {.lex_state = 51, .reserved_word_set_id = 4},
-  [146] = {.lex_state = 51, .reserved_word_set_id = 4},
-  [147] = {.lex_state = 51, .reserved_word_set_id = 4},
-  [148] = {.lex_state = 51, .reserved_word_set_id = 4},
-  [149] = {.lex_state = 51, .reserved_word_set_id = 4},
-  [150] = {.lex_state = 51, .reserved_word_set_id = 4},
-  [151] = {.lex_state = 51, .reserved_word_set_id = 4},
-  [152] = {.lex_state = 51, .reserved_word_set_id = 4},
-  [153] = {.lex_state = 51, .reserved_word_set_id = 4},
-  [154] = {.lex_state = 51, .reserved_word_set_id = 4},
-  [155] = {.lex_state = 51, .reserved_word_set_id = 4},
-  [156] = {.lex_state = 51, .reserved_word_set_id = 4},
-  [157] = {.lex_state = 51, .reserved_word_set_id = 4},
-  [158] = {.lex_state = 51, .reserved_word_set_id = 4},
-  [159] = {.lex_state = 51, .reserved_word_set_id = 4},
-  [160] = {.lex_state = 51, .reserved_word_set_id = 4},
-  [161] = {.lex_state = 51, .reserved_word_set_id = 4},
-  [162] = {.lex_state = 51, .reserved_word_set_id = 4},
-  [163] = {.lex_state = 51, .reserved_word_set_id = 4},
-  [164] = {.lex_state = 51, .reserved_word_set_id = 4},
-  [165] = {.lex_state = 51, .reserved_word_set_id = 4},
-  [166] = {.lex_state = 51, .reserved_word_set_id = 4},
-  [167] = {.lex_state = 51, .reserved_word_set_id = 4},
-  [168] = {.lex_state = 51, .reserved_word_set_id = 4},
-  [169] = {.lex_state = 51, .reserved_word_set_id = 5},
-  [170] = {.lex_state = 51, .reserved_word_set_id = 4},
-  [171] = {.lex_state = 51, .reserved_word_set_id = 4},
-  [172] = {.lex_state = 51, .reserved_word_set_id = 5},
-  [173] = {.lex_state = 51, .reserved_word_set_id = 4},
-  [174] = {.lex_state = 51, .reserved_word_set_id = 5},
-  [175] = {.lex_state = 51, .reserved_word_set_id = 4},
-  [176] = {.lex_state = 51, .reserved_word_set_id = 5},
-  [177] = {.lex_state = 51, .reserved_word_set_id = 4},
-  [178] = {.lex_state = 51, .reserved_word_set_id = 4},
-  [179] = {.lex_state = 51, .reserved_word_set_id = 4},
-  [180] = {.lex_state = 51, .reserved_word_set_id = 4},
-  [181] = {.lex_state = 51, .reserved_word_set_id = 4},
-  [182] = {.lex_state = 51, .reserved_word_set_id = 4},
-  [183] = {.lex_state = 51, .reserved_word_set_id = 5},
-  [184] = {.lex_state = 51, .reserved_word_set_id = 6},
-  [185] = {.lex_state = 51, .reserved_word_set_id = 6},
-  [186] = {.lex_state = 51, .reserved_word_set_id = 6},
-  [187] = {.lex_state = 49},
-  [188] = {.lex_state = 49},
-  [189] = {.lex_state = 51, .reserved_word_set_id = 6},
-  [190] = {.lex_state = 51, .reserved_word_set_id = 6},
-  [191] = {.lex_state = 51, .reserved_word_set_id = 6},
-  [192] = {.lex_state = 51, .reserved_word_set_id = 6},
-  [193] = {.lex_state = 51, .reserved_word_set_id = 5},
-  [194] = {.lex_state = 51, .reserved_word_set_id = 5},
-  [195] = {.lex_state = 51, .reserved_word_set_id = 6},
-  [196] = {.lex_state = 51, .reserved_word_set_id = 5},
-  [197] = {.lex_state = 51, .reserved_word_set_id = 6},
-  [198] = {.lex_state = 51},
-  [199] = {.lex_state = 51},
-  [200] = {.lex_state = 51},
-  [201] = {.lex_state = 51},
-  [202] = {.lex_state = 51},
-  [203] = {.lex_state = 51},
-  [204] = {.lex_state = 51},
-  [205] = {.lex_state = 51},
-  [206] = {.lex_state = 51},
-  [207] = {.lex_state = 51},
-  [208] = {.lex_state = 51},
-  [209] = {.lex_state = 51},
-  [210] = {.lex_state = 51},
-  [211] = {.lex_state = 51},
-  [212] = {.lex_state = 51},
-  [213] = {.lex_state = 51},
-  [214] = {.lex_state = 51},
+  [10] = {.lex_state = 48, .reserved_word_set_id = 1},
+  [11] = {.lex_state = 48, .reserved_word_set_id = 2},
+  [12] = {.lex_state = 48, .reserved_word_set_id = 1},
+  [13] = {.lex_state = 48, .reserved_word_set_id = 1},
+  [14] = {.lex_state = 48, .reserved_word_set_id = 1},
+  [15] = {.lex_state = 48, .reserved_word_set_id = 1},
+  [16] = {.lex_state = 48, .reserved_word_set_id = 1},
+  [17] = {.lex_state = 48, .reserved_word_set_id = 1},
+  [18] = {.lex_state = 48, .reserved_word_set_id = 1},
+  [19] = {.lex_state = 48, .reserved_word_set_id = 1},
+  [20] = {.lex_state = 48, .reserved_word_set_id = 1},
+  [21] = {.lex_state = 48, .reserved_word_set_id = 1},
+  [22] = {.lex_state = 48, .reserved_word_set_id = 1},
+  [23] = {.lex_state = 48, .reserved_word_set_id = 1},
+  [24] = {.lex_state = 48, .reserved_word_set_id = 1},
+  [25] = {.lex_state = 48, .reserved_word_set_id = 1},
+  [26] = {.lex_state = 48, .reserved_word_set_id = 1},
+  [27] = {.lex_state = 48, .reserved_word_set_id = 1},
+  [28] = {.lex_state = 48, .reserved_word_set_id = 1},
+  [29] = {.lex_state = 48, .reserved_word_set_id = 1},
+  [30] = {.lex_state = 48, .reserved_word_set_id = 1},
+  [31] = {.lex_state = 48, .reserved_word_set_id = 1},
+  [32] = {.lex_state = 48, .reserved_word_set_id = 1},
+  [33] = {.lex_state = 48, .reserved_word_set_id = 1},
+  [34] = {.lex_state = 48, .reserved_word_set_id = 1},
+  [35] = {.lex_state = 48, .reserved_word_set_id = 1},
+  [36] = {.lex_state = 48, .reserved_word_set_id = 1},
+  [37] = {.lex_state = 48, .reserved_word_set_id = 1},
+  [38] = {.lex_state = 48, .reserved_word_set_id = 1},
+  [39] = {.lex_state = 48, .reserved_word_set_id = 2},
+  [40] = {.lex_state = 48, .reserved_word_set_id = 2},
+  [41] = {.lex_state = 50, .reserved_word_set_id = 1},
+  [42] = {.lex_state = 50, .reserved_word_set_id = 1},
+  [43] = {.lex_state = 48, .reserved_word_set_id = 2},
+  [44] = {.lex_state = 48, .reserved_word_set_id = 2},
+  [45] = {.lex_state = 48, .reserved_word_set_id = 2},
+  [46] = {.lex_state = 48, .reserved_word_set_id = 2},
+  [47] = {.lex_state = 48, .reserved_word_set_id = 2},
+  [48] = {.lex_state = 48, .reserved_word_set_id = 2},
+  [49] = {.lex_state = 48, .reserved_word_set_id = 2},
+  [50] = {.lex_state = 48, .reserved_word_set_id = 2},
+  [51] = {.lex_state = 48, .reserved_word_set_id = 2},
+  [52] = {.lex_state = 48, .reserved_word_set_id = 2},
+  [53] = {.lex_state = 48, .reserved_word_set_id = 2},
+  [54] = {.lex_state = 48, .reserved_word_set_id = 2},
+  [55] = {.lex_state = 48, .reserved_word_set_id = 2},
+  [56] = {.lex_state = 48, .reserved_word_set_id = 2},
+  [57] = {.lex_state = 48, .reserved_word_set_id = 2},
+  [58] = {.lex_state = 48, .reserved_word_set_id = 2},
+  [59] = {.lex_state = 48, .reserved_word_set_id = 2},
+  [60] = {.lex_state = 48, .reserved_word_set_id = 2},
+  [61] = {.lex_state = 48, .reserved_word_set_id = 2},
+  [62] = {.lex_state = 48, .reserved_word_set_id = 2},
+  [63] = {.lex_state = 48, .reserved_word_set_id = 2},
+  [64] = {.lex_state = 48, .reserved_word_set_id = 2},
+  [65] = {.lex_state = 48, .reserved_word_set_id = 2},
+  [66] = {.lex_state = 48, .reserved_word_set_id = 2},
+  [67] = {.lex_state = 48, .reserved_word_set_id = 2},
+  [68] = {.lex_state = 48, .reserved_word_set_id = 2},
+  [69] = {.lex_state = 48, .reserved_word_set_id = 2},
+  [70] = {.lex_state = 48, .reserved_word_set_id = 2},
+  [71] = {.lex_state = 48, .reserved_word_set_id = 2},
+  [72] = {.lex_state = 50, .reserved_word_set_id = 4},
+  [73] = {.lex_state = 50, .reserved_word_set_id = 4},
+  [74] = {.lex_state = 50, .reserved_word_set_id = 2},
+  [75] = {.lex_state = 50, .reserved_word_set_id = 4},
+  [76] = {.lex_state = 50, .reserved_word_set_id = 5},
+  [77] = {.lex_state = 50, .reserved_word_set_id = 4},
+  [78] = {.lex_state = 50, .reserved_word_set_id = 4},
+  [79] = {.lex_state = 50, .reserved_word_set_id = 1},
+  [80] = {.lex_state = 50, .reserved_word_set_id = 1},
+  [81] = {.lex_state = 50, .reserved_word_set_id = 1},
+  [82] = {.lex_state = 50, .reserved_word_set_id = 1},
+  [83] = {.lex_state = 50, .reserved_word_set_id = 1},
+  [84] = {.lex_state = 50, .reserved_word_set_id = 1},
+  [85] = {.lex_state = 50, .reserved_word_set_id = 1},
+  [86] = {.lex_state = 50, .reserved_word_set_id = 4},
+  [87] = {.lex_state = 50, .reserved_word_set_id = 1},
+  [88] = {.lex_state = 50, .reserved_word_set_id = 4},
+  [89] = {.lex_state = 50, .reserved_word_set_id = 1},
+  [90] = {.lex_state = 50, .reserved_word_set_id = 1},
+  [91] = {.lex_state = 50, .reserved_word_set_id = 1},
+  [92] = {.lex_state = 50, .reserved_word_set_id = 5},
+  [93] = {.lex_state = 50, .reserved_word_set_id = 1},
+  [94] = {.lex_state = 50, .reserved_word_set_id = 1},
+  [95] = {.lex_state = 50, .reserved_word_set_id = 1},
+  [96] = {.lex_state = 50, .reserved_word_set_id = 1},
+  [97] = {.lex_state = 50, .reserved_word_set_id = 1},
+  [98] = {.lex_state = 50, .reserved_word_set_id = 5},
+  [99] = {.lex_state = 50, .reserved_word_set_id = 4},
+  [100] = {.lex_state = 50, .reserved_word_set_id = 5},
+  [101] = {.lex_state = 50, .reserved_word_set_id = 5},
+  [102] = {.lex_state = 50, .reserved_word_set_id = 1},
+  [103] = {.lex_state = 50, .reserved_word_set_id = 5},
+  [104] = {.lex_state = 50, .reserved_word_set_id = 5},
+  [105] = {.lex_state = 50, .reserved_word_set_id = 1},
+  [106] = {.lex_state = 50, .reserved_word_set_id = 1},
+  [107] = {.lex_state = 50, .reserved_word_set_id = 4},
+  [108] = {.lex_state = 50, .reserved_word_set_id = 4},
+  [109] = {.lex_state = 50, .reserved_word_set_id = 4},
+  [110] = {.lex_state = 50, .reserved_word_set_id = 4},
+  [111] = {.lex_state = 50, .reserved_word_set_id = 4},
+  [112] = {.lex_state = 50, .reserved_word_set_id = 4},
+  [113] = {.lex_state = 50, .reserved_word_set_id = 4},
+  [114] = {.lex_state = 50, .reserved_word_set_id = 4},
+  [115] = {.lex_state = 50, .reserved_word_set_id = 2},
+  [116] = {.lex_state = 50, .reserved_word_set_id = 2},
+  [117] = {.lex_state = 50, .reserved_word_set_id = 2},
+  [118] = {.lex_state = 50, .reserved_word_set_id = 2},
+  [119] = {.lex_state = 50, .reserved_word_set_id = 2},
+  [120] = {.lex_state = 50, .reserved_word_set_id = 2},
+  [121] = {.lex_state = 50, .reserved_word_set_id = 2},
+  [122] = {.lex_state = 50, .reserved_word_set_id = 2},
+  [123] = {.lex_state = 50, .reserved_word_set_id = 4},
+  [124] = {.lex_state = 50, .reserved_word_set_id = 2},
+  [125] = {.lex_state = 50, .reserved_word_set_id = 2},
+  [126] = {.lex_state = 50, .reserved_word_set_id = 2},
+  [127] = {.lex_state = 50, .reserved_word_set_id = 2},
+  [128] = {.lex_state = 50, .reserved_word_set_id = 2},
+  [129] = {.lex_state = 50, .reserved_word_set_id = 2},
+  [130] = {.lex_state = 50, .reserved_word_set_id = 2},
+  [131] = {.lex_state = 50, .reserved_word_set_id = 2},
+  [132] = {.lex_state = 50, .reserved_word_set_id = 5},
+  [133] = {.lex_state = 50, .reserved_word_set_id = 5},
+  [134] = {.lex_state = 50, .reserved_word_set_id = 4},
+  [135] = {.lex_state = 50, .reserved_word_set_id = 4},
+  [136] = {.lex_state = 50, .reserved_word_set_id = 4},
+  [137] = {.lex_state = 50, .reserved_word_set_id = 4},
+  [138] = {.lex_state = 50, .reserved_word_set_id = 4},
+  [139] = {.lex_state = 50, .reserved_word_set_id = 4},
+  [140] = {.lex_state = 50, .reserved_word_set_id = 4},
+  [141] = {.lex_state = 50, .reserved_word_set_id = 2},
+  [142] = {.lex_state = 50, .reserved_word_set_id = 4},
+  [143] = {.lex_state = 50, .reserved_word_set_id = 5},
+  [144] = {.lex_state = 50, .reserved_word_set_id = 4},
+  [145] = {.lex_state = 50, .reserved_word_set_id = 4},
+  [146] = {.lex_state = 50, .reserved_word_set_id = 4},
+  [147] = {.lex_state = 50, .reserved_word_set_id = 4},
+  [148] = {.lex_state = 50, .reserved_word_set_id = 4},
+  [149] = {.lex_state = 50, .reserved_word_set_id = 4},
+  [150] = {.lex_state = 50, .reserved_word_set_id = 4},
+  [151] = {.lex_state = 50, .reserved_word_set_id = 4},
+  [152] = {.lex_state = 50, .reserved_word_set_id = 4},
+  [153] = {.lex_state = 50, .reserved_word_set_id = 4},
+  [154] = {.lex_state = 50, .reserved_word_set_id = 4},
+  [155] = {.lex_state = 50, .reserved_word_set_id = 4},
+  [156] = {.lex_state = 50, .reserved_word_set_id = 4},
+  [157] = {.lex_state = 50, .reserved_word_set_id = 4},
+  [158] = {.lex_state = 50, .reserved_word_set_id = 4},
+  [159] = {.lex_state = 50, .reserved_word_set_id = 4},
+  [160] = {.lex_state = 50, .reserved_word_set_id = 4},
+  [161] = {.lex_state = 50, .reserved_word_set_id = 4},
+  [162] = {.lex_state = 50, .reserved_word_set_id = 4},
+  [163] = {.lex_state = 50, .reserved_word_set_id = 4},
+  [164] = {.lex_state = 50, .reserved_word_set_id = 4},
+  [165] = {.lex_state = 50, .reserved_word_set_id = 4},
+  [166] = {.lex_state = 50, .reserved_word_set_id = 4},
+  [167] = {.lex_state = 50, .reserved_word_set_id = 4},
+  [168] = {.lex_state = 50, .reserved_word_set_id = 4},
+  [169] = {.lex_state = 50, .reserved_word_set_id = 5},
+  [170] = {.lex_state = 50, .reserved_word_set_id = 4},
+  [171] = {.lex_state = 50, .reserved_word_set_id = 4},
+  [172] = {.lex_state = 50, .reserved_word_set_id = 5},
+  [173] = {.lex_state = 50, .reserved_word_set_id = 4},
+  [174] = {.lex_state = 50, .reserved_word_set_id = 5},
+  [175] = {.lex_state = 50, .reserved_word_set_id = 4},
+  [176] = {.lex_state = 50, .reserved_word_set_id = 5},
+  [177] = {.lex_state = 50, .reserved_word_set_id = 4},
+  [178] = {.lex_state = 50, .reserved_word_set_id = 4},
+  [179] = {.lex_state = 50, .reserved_word_set_id = 4},
+  [180] = {.lex_state = 50, .reserved_word_set_id = 4},
+  [181] = {.lex_state = 50, .reserved_word_set_id = 4},
+  [182] = {.lex_state = 50, .reserved_word_set_id = 4},
+  [183] = {.lex_state = 50, .reserved_word_set_id = 5},
+  [184] = {.lex_state = 50, .reserved_word_set_id = 6},
+  [185] = {.lex_state = 50, .reserved_word_set_id = 6},
+  [186] = {.lex_state = 50, .reserved_word_set_id = 6},
+  [187] = {.lex_state = 48},
+  [188] = {.lex_state = 48},
+  [189] = {.lex_state = 50, .reserved_word_set_id = 6},
+  [190] = {.lex_state = 50, .reserved_word_set_id = 6},
+  [191] = {.lex_state = 50, .reserved_word_set_id = 6},
+  [192] = {.lex_state = 50, .reserved_word_set_id = 6},
+  [193] = {.lex_state = 50, .reserved_word_set_id = 5},
+  [194] = {.lex_state = 50, .reserved_word_set_id = 5},
+  [195] = {.lex_state = 50, .reserved_word_set_id = 6},
+  [196] = {.lex_state = 50, .reserved_word_set_id = 5},
+  [197] = {.lex_state = 50, .reserved_word_set_id = 6},
+  [198] = {.lex_state = 50},
+  [199] = {.lex_state = 50},
+  [200] = {.lex_state = 50},
+  [201] = {.lex_state = 50},
+  [202] = {.lex_state = 50},
+  [203] = {.lex_state = 50},
+  [204] = {.lex_state = 50},
+  [205] = {.lex_state = 50},
+  [206] = {.lex_state = 50},
+  [207] = {.lex_state = 50},
+  [208] = {.lex_state = 50},
+  [209] = {.lex_state = 50},
+  [210] = {.lex_state = 50},
+  [211] = {.lex_state = 50},
+  [212] = {.lex_state = 50},
+  [213] = {.lex_state = 50},
+  [214] = {.lex_state = 50},
   [215] = {.lex_state = 0},
   [216] = {.lex_state = 0},
-  [217] = {.lex_state = 53},
-  [218] = {.lex_state = 53},
-  [219] = {.lex_state = 53},
-  [220] = {.lex_state = 53},
-  [221] = {.lex_state = 53},
-  [222] = {.lex_state = 53},
-  [223] = {.lex_state = 53},
-  [224] = {.lex_state = 53},
-  [225] = {.lex_state = 53},
-  [226] = {.lex_state = 53},
-  [227] = {.lex_state = 53},
-  [228] = {.lex_state = 53},
-  [229] = {.lex_state = 53},
-  [230] = {.lex_state = 53},
-  [231] = {.lex_state = 51, .reserved_word_set_id = 7},
-  [232] = {.lex_state = 53, .reserved_word_set_id = 5},
-  [233] = {.lex_state = 53, .reserved_word_set_id = 7},
-  [234] = {.lex_state = 51, .reserved_word_set_id = 5},
-  [235] = {.lex_state = 53, .reserved_word_set_id = 5},
-  [236] = {.lex_state = 51, .reserved_word_set_id = 7},
-  [237] = {.lex_state = 51, .reserved_word_set_id = 7},
-  [238] = {.lex_state = 51, .reserved_word_set_id = 5},
-  [239] = {.lex_state = 53, .reserved_word_set_id = 7},
-  [240] = {.lex_state = 51, .reserved_word_set_id = 5},
-  [241] = {.lex_state = 51, .reserved_word_set_id = 5},
-  [242] = {.lex_state = 51, .reserved_word_set_id = 5},
-  [243] = {.lex_state = 51, .reserved_word_set_id = 7},
-  [244] = {.lex_state = 51, .reserved_word_set_id = 5},
-  [245] = {.lex_state = 51, .reserved_word_set_id = 5},
-  [246] = {.lex_state = 51, .reserved_word_set_id = 7},
-  [247] = {.lex_state = 51, .reserved_word_set_id = 7},
-  [248] = {.lex_state = 51, .reserved_word_set_id = 7},
-  [249] = {.lex_state = 51, .reserved_word_set_id = 7},
-  [250] = {.lex_state = 51, .reserved_word_set_id = 5},
-  [251] = {.lex_state = 51, .reserved_word_set_id = 5},
-  [252] = {.lex_state = 51, .reserved_word_set_id = 5},
-  [253] = {.lex_state = 51, .reserved_word_set_id = 7},
-  [254] = {.lex_state = 51, .reserved_word_set_id = 7},
-  [255] = {.lex_state = 51, .reserved_word_set_id = 5},
-  [256] = {.lex_state = 51, .reserved_word_set_id = 5},
-  [257] = {.lex_state = 51, .reserved_word_set_id = 7},
+  [217] = {.lex_state = 52},
+  [218] = {.lex_state = 52},
+  [219] = {.lex_state = 52},
+  [220] = {.lex_state = 52},
+  [221] = {.lex_state = 52},
+  [222] = {.lex_state = 52},
+  [223] = {.lex_state = 52},
+  [224] = {.lex_state = 52},
+  [225] = {.lex_state = 52},
+  [226] = {.lex_state = 52},
+  [227] = {.lex_state = 52},
+  [228] = {.lex_state = 52},
+  [229] = {.lex_state = 52},
+  [230] = {.lex_state = 52},
+  [231] = {.lex_state = 50, .reserved_word_set_id = 7},
+  [232] = {.lex_state = 52, .reserved_word_set_id = 5},
+  [233] = {.lex_state = 52, .reserved_word_set_id = 7},
+  [234] = {.lex_state = 50, .reserved_word_set_id = 5},
+  [235] = {.lex_state = 52, .reserved_word_set_id = 5},
+  [236] = {.lex_state = 50, .reserved_word_set_id = 7},
+  [237] = {.lex_state = 50, .reserved_word_set_id = 7},
+  [238] = {.lex_state = 50, .reserved_word_set_id = 5},
+  [239] = {.lex_state = 52, .reserved_word_set_id = 7},
+  [240] = {.lex_state = 50, .reserved_word_set_id = 5},
+  [241] = {.lex_state = 50, .reserved_word_set_id = 5},
+  [242] = {.lex_state = 50, .reserved_word_set_id = 5},
+  [243] = {.lex_state = 50, .reserved_word_set_id = 7},
+  [244] = {.lex_state = 50, .reserved_word_set_id = 5},
+  [245] = {.lex_state = 50, .reserved_word_set_id = 5},
+  [246] = {.lex_state = 50, .reserved_word_set_id = 7},
+  [247] = {.lex_state = 50, .reserved_word_set_id = 7},
+  [248] = {.lex_state = 50, .reserved_word_set_id = 7},
+  [249] = {.lex_state = 50, .reserved_word_set_id = 7},
+  [250] = {.lex_state = 50, .reserved_word_set_id = 5},
+  [251] = {.lex_state = 50, .reserved_word_set_id = 5},
+  [252] = {.lex_state = 50, .reserved_word_set_id = 5},
+  [253] = {.lex_state = 50, .reserved_word_set_id = 7},
+  [254] = {.lex_state = 50, .reserved_word_set_id = 7},
+  [255] = {.lex_state = 50, .reserved_word_set_id = 5},
+  [256] = {.lex_state = 50, .reserved_word_set_id = 5},
+  [257] = {.lex_state = 50, .reserved_word_set_id = 7},
   [258] = {.lex_state = 0},
   [259] = {.lex_state = 0},
-  [260] = {.lex_state = 51},
+  [260] = {.lex_state = 50},
   [261] = {.lex_state = 0},
   [262] = {.lex_state = 0},
   [263] = {.lex_state = 0},
@@ -3017,56 +3048,56 @@ static const TSLexerMode ts_lex_modes[STATE_COUNT] = {
   [272] = {.lex_state = 6},
   [273] = {.lex_state = 3},
   [274] = {.lex_state = 0},
-  [275] = {.lex_state = 53},
+  [275] = {.lex_state = 52},
   [276] = {.lex_state = 0},
   [277] = {.lex_state = 0},
   [278] = {.lex_state = 0},
   [279] = {.lex_state = 0},
-  [280] = {.lex_state = 53},
+  [280] = {.lex_state = 52},
   [281] = {.lex_state = 0},
-  [282] = {.lex_state = 53},
-  [283] = {.lex_state = 53},
+  [282] = {.lex_state = 52},
+  [283] = {.lex_state = 52},
   [284] = {.lex_state = 0},
-  [285] = {.lex_state = 53},
-  [286] = {.lex_state = 53},
-  [287] = {.lex_state = 53},
+  [285] = {.lex_state = 52},
+  [286] = {.lex_state = 52},
+  [287] = {.lex_state = 52},
   [288] = {.lex_state = 0},
   [289] = {.lex_state = 0},
-  [290] = {.lex_state = 53},
-  [291] = {.lex_state = 53},
-  [292] = {.lex_state = 53},
-  [293] = {.lex_state = 53},
+  [290] = {.lex_state = 52},
+  [291] = {.lex_state = 52},
+  [292] = {.lex_state = 52},
+  [293] = {.lex_state = 52},
   [294] = {.lex_state = 0},
-  [295] = {.lex_state = 53},
-  [296] = {.lex_state = 53},
-  [297] = {.lex_state = 53},
-  [298] = {.lex_state = 53},
+  [295] = {.lex_state = 52},
+  [296] = {.lex_state = 52},
+  [297] = {.lex_state = 52},
+  [298] = {.lex_state = 52},
   [299] = {.lex_state = 0},
-  [300] = {.lex_state = 53},
-  [301] = {.lex_state = 53},
-  [302] = {.lex_state = 53},
+  [300] = {.lex_state = 52},
+  [301] = {.lex_state = 52},
+  [302] = {.lex_state = 52},
   [303] = {.lex_state = 0},
-  [304] = {.lex_state = 51},
-  [305] = {.lex_state = 51},
+  [304] = {.lex_state = 50},
+  [305] = {.lex_state = 50},
   [306] = {.lex_state = 3},
   [307] = {.lex_state = 3},
-  [308] = {.lex_state = 51},
-  [309] = {.lex_state = 51},
-  [310] = {.lex_state = 51},
-  [311] = {.lex_state = 51},
+  [308] = {.lex_state = 50},
+  [309] = {.lex_state = 50},
+  [310] = {.lex_state = 50},
+  [311] = {.lex_state = 50},
   [312] = {.lex_state = 0},
   [313] = {.lex_state = 0},
   [314] = {.lex_state = 0, .reserved_word_set_id = 5},
-  [315] = {.lex_state = 53},
+  [315] = {.lex_state = 52},
   [316] = {.lex_state = 0},
   [317] = {.lex_state = 0},
-  [318] = {.lex_state = 53},
+  [318] = {.lex_state = 52},
   [319] = {.lex_state = 0},
   [320] = {.lex_state = 0},
   [321] = {.lex_state = 0, .reserved_word_set_id = 5},
   [322] = {.lex_state = 0},
   [323] = {.lex_state = 0},
-  [324] = {.lex_state = 53},
+  [324] = {.lex_state = 52},
   [325] = {.lex_state = 0},
   [326] = {.lex_state = 0},
   [327] = {.lex_state = 0},
@@ -3074,7 +3105,7 @@ static const TSLexerMode ts_lex_modes[STATE_COUNT] = {
   [329] = {.lex_state = 0},
   [330] = {.lex_state = 0, .reserved_word_set_id = 5},
   [331] = {.lex_state = 0},
-  [332] = {.lex_state = 53},
+  [332] = {.lex_state = 52},
   [333] = {.lex_state = 0},
   [334] = {.lex_state = 0, .reserved_word_set_id = 5},
   [335] = {.lex_state = 0},
@@ -3085,7 +3116,7 @@ static const TSLexerMode ts_lex_modes[STATE_COUNT] = {
   [340] = {.lex_state = 0, .reserved_word_set_id = 5},
   [341] = {.lex_state = 0, .reserved_word_set_id = 5},
   [342] = {.lex_state = 0},
-  [343] = {.lex_state = 53},
+  [343] = {.lex_state = 52},
   [344] = {.lex_state = 0, .reserved_word_set_id = 5},
   [345] = {.lex_state = 0},
   [346] = {.lex_state = 0},
@@ -3093,14 +3124,14 @@ static const TSLexerMode ts_lex_modes[STATE_COUNT] = {
   [348] = {.lex_state = 0},
   [349] = {.lex_state = 0},
   [350] = {.lex_state = 0},
-  [351] = {.lex_state = 53},
+  [351] = {.lex_state = 52},
   [352] = {.lex_state = 0},
   [353] = {.lex_state = 0},
   [354] = {.lex_state = 0},
-  [355] = {.lex_state = 53},
+  [355] = {.lex_state = 52},
   [356] = {.lex_state = 0, .reserved_word_set_id = 5},
   [357] = {.lex_state = 0},
-  [358] = {.lex_state = 51},
+  [358] = {.lex_state = 50},
   [359] = {.lex_state = 0},
   [360] = {.lex_state = 0},
   [361] = {.lex_state = 0},
@@ -3111,7 +3142,7 @@ static const TSLexerMode ts_lex_modes[STATE_COUNT] = {
   [366] = {.lex_state = 0},
   [367] = {.lex_state = 0},
   [368] = {.lex_state = 0},
-  [369] = {.lex_state = 53},
+  [369] = {.lex_state = 52},
   [370] = {.lex_state = 0},
   [371] = {.lex_state = 0},
   [372] = {.lex_state = 0},
@@ -3119,7 +3150,7 @@ static const TSLexerMode ts_lex_modes[STATE_COUNT] = {
   [374] = {.lex_state = 0},
   [375] = {.lex_state = 0},
   [376] = {.lex_state = 0, .reserved_word_set_id = 5},
-  [377] = {.lex_state = 53},
+  [377] = {.lex_state = 52},
   [378] = {.lex_state = 0, .reserved_word_set_id = 5},
   [379] = {.lex_state = 0},
   [380] = {.lex_state = 0},
@@ -3129,60 +3160,60 @@ static const TSLexerMode ts_lex_modes[STATE_COUNT] = {
   [384] = {.lex_state = 0, .reserved_word_set_id = 5},
   [385] = {.lex_state = 0, .reserved_word_set_id = 5},
   [386] = {.lex_state = 0, .reserved_word_set_id = 5},
-  [387] = {.lex_state = 53},
+  [387] = {.lex_state = 52},
   [388] = {.lex_state = 0, .reserved_word_set_id = 5},
   [389] = {.lex_state = 0},
-  [390] = {.lex_state = 53},
+  [390] = {.lex_state = 52},
   [391] = {.lex_state = 0, .reserved_word_set_id = 5},
   [392] = {.lex_state = 0, .reserved_word_set_id = 5},
   [393] = {.lex_state = 0},
-  [394] = {.lex_state = 53},
-  [395] = {.lex_state = 51},
+  [394] = {.lex_state = 52},
+  [395] = {.lex_state = 50},
   [396] = {.lex_state = 0},
   [397] = {.lex_state = 0},
-  [398] = {.lex_state = 53, .reserved_word_set_id = 5},
+  [398] = {.lex_state = 52, .reserved_word_set_id = 5},
   [399] = {.lex_state = 0},
   [400] = {.lex_state = 0},
-  [401] = {.lex_state = 53},
+  [401] = {.lex_state = 52},
   [402] = {.lex_state = 0, .reserved_word_set_id = 5},
   [403] = {.lex_state = 0},
-  [404] = {.lex_state = 53},
-  [405] = {.lex_state = 53},
+  [404] = {.lex_state = 52},
+  [405] = {.lex_state = 52},
   [406] = {.lex_state = 0, .reserved_word_set_id = 5},
   [407] = {.lex_state = 0, .reserved_word_set_id = 5},
-  [408] = {.lex_state = 51},
+  [408] = {.lex_state = 50},
   [409] = {.lex_state = 0},
   [410] = {.lex_state = 0},
-  [411] = {.lex_state = 53},
-  [412] = {.lex_state = 51},
-  [413] = {.lex_state = 53, .reserved_word_set_id = 5},
+  [411] = {.lex_state = 52},
+  [412] = {.lex_state = 50},
+  [413] = {.lex_state = 52, .reserved_word_set_id = 5},
   [414] = {.lex_state = 0},
   [415] = {.lex_state = 0},
   [416] = {.lex_state = 0, .reserved_word_set_id = 5},
   [417] = {.lex_state = 0},
   [418] = {.lex_state = 0, .reserved_word_set_id = 5},
   [419] = {.lex_state = 0, .reserved_word_set_id = 5},
-  [420] = {.lex_state = 51},
+  [420] = {.lex_state = 50},
   [421] = {.lex_state = 0},
-  [422] = {.lex_state = 51},
-  [423] = {.lex_state = 53},
+  [422] = {.lex_state = 50},
+  [423] = {.lex_state = 52},
   [424] = {.lex_state = 0, .reserved_word_set_id = 5},
   [425] = {.lex_state = 0},
   [426] = {.lex_state = 0},
   [427] = {.lex_state = 0, .reserved_word_set_id = 5},
   [428] = {.lex_state = 0},
   [429] = {.lex_state = 0},
-  [430] = {.lex_state = 53},
-  [431] = {.lex_state = 53},
+  [430] = {.lex_state = 52},
+  [431] = {.lex_state = 52},
   [432] = {.lex_state = 0, .reserved_word_set_id = 5},
   [433] = {.lex_state = 0, .reserved_word_set_id = 5},
   [434] = {.lex_state = 0},
   [435] = {.lex_state = 0},
-  [436] = {.lex_state = 53},
+  [436] = {.lex_state = 52},
   [437] = {.lex_state = 0},
   [438] = {.lex_state = 0},
-  [439] = {.lex_state = 53},
-  [440] = {.lex_state = 53},
+  [439] = {.lex_state = 52},
+  [440] = {.lex_state = 52},
   [441] = {.lex_state = 0},
   [442] = {.lex_state = 0},
   [443] = {.lex_state = 0, .reserved_word_set_id = 5},
@@ -3190,7 +3221,7 @@ static const TSLexerMode ts_lex_modes[STATE_COUNT] = {
   [445] = {.lex_state = 0, .reserved_word_set_id = 5},
   [446] = {.lex_state = 0},
   [447] = {.lex_state = 0},
-  [448] = {.lex_state = 51},
+  [448] = {.lex_state = 50},
   [449] = {.lex_state = 0, .reserved_word_set_id = 5},
   [450] = {.lex_state = 0},
   [451] = {.lex_state = 0},
@@ -3198,20 +3229,20 @@ static const TSLexerMode ts_lex_modes[STATE_COUNT] = {
   [453] = {.lex_state = 0, .reserved_word_set_id = 5},
   [454] = {.lex_state = 0},
   [455] = {.lex_state = 0, .reserved_word_set_id = 5},
-  [456] = {.lex_state = 53},
-  [457] = {.lex_state = 53},
+  [456] = {.lex_state = 52},
+  [457] = {.lex_state = 52},
   [458] = {.lex_state = 0},
-  [459] = {.lex_state = 53},
-  [460] = {.lex_state = 53},
+  [459] = {.lex_state = 52},
+  [460] = {.lex_state = 52},
   [461] = {.lex_state = 0, .reserved_word_set_id = 5},
   [462] = {.lex_state = 0},
-  [463] = {.lex_state = 53},
-  [464] = {.lex_state = 53},
+  [463] = {.lex_state = 52},
+  [464] = {.lex_state = 52},
   [465] = {.lex_state = 0},
   [466] = {.lex_state = 0, .reserved_word_set_id = 5},
-  [467] = {.lex_state = 51},
-  [468] = {.lex_state = 51},
-  [469] = {.lex_state = 53},
+  [467] = {.lex_state = 50},
+  [468] = {.lex_state = 50},
+  [469] = {.lex_state = 52},
   [470] = {.lex_state = 0},
   [471] = {.lex_state = 0},
   [472] = {.lex_state = 0, .reserved_word_set_id = 5},
@@ -3220,10 +3251,10 @@ static const TSLexerMode ts_lex_modes[STATE_COUNT] = {
   [475] = {.lex_state = 0},
   [476] = {.lex_state = 0},
   [477] = {.lex_state = 0},
-  [478] = {.lex_state = 53},
+  [478] = {.lex_state = 52},
   [479] = {.lex_state = 0},
   [480] = {.lex_state = 0, .reserved_word_set_id = 5},
-  [481] = {.lex_state = 53},
+  [481] = {.lex_state = 52},
   [482] = {.lex_state = 0},
   [483] = {.lex_state = 0},
   [484] = {.lex_state = 0, .reserved_word_set_id = 5},
