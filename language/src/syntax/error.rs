@@ -50,6 +50,8 @@ pub enum SyntaxError {
     FatArrow { span: Span },
     #[error("syntax error: Gloam has no tuples")]
     Tuple { span: Span },
+    #[error("syntax error: a Char holds exactly one character")]
+    LongChar { span: Span },
     #[error("syntax error: this line starts with `-`, so it continues the line before it")]
     LeadingMinus { span: Span },
     #[error("{}", number_message(text, problem))]
@@ -89,6 +91,7 @@ impl SyntaxError {
             | SyntaxError::LambdaWithoutArrow { span }
             | SyntaxError::FatArrow { span }
             | SyntaxError::Tuple { span }
+            | SyntaxError::LongChar { span }
             | SyntaxError::LeadingMinus { span }
             | SyntaxError::InvalidNumber { span, .. }
             | SyntaxError::IntegerTooLarge { span, .. }
@@ -112,6 +115,7 @@ impl SyntaxError {
             | SyntaxError::LambdaWithoutArrow { .. }
             | SyntaxError::FatArrow { .. }
             | SyntaxError::Tuple { .. }
+            | SyntaxError::LongChar { .. }
             | SyntaxError::LeadingMinus { .. } => "syntax",
             SyntaxError::InvalidNumber { .. } => "invalid-number",
             SyntaxError::IntegerTooLarge { .. } => "integer-too-large",
@@ -144,6 +148,7 @@ impl SyntaxError {
                 "help: use a record (`{ first: a, second: b }`) or, for values of one type, a list (`[a, b]`)"
                     .to_string()
             }
+            SyntaxError::LongChar { .. } => "help: write text in double quotes, as a String: `\"ab\"`".to_string(),
             SyntaxError::LeadingMinus { .. } => {
                 "help: `a` then a line `- b` is `a - b`; to start a statement with a negation, write `(-b)`".to_string()
             }

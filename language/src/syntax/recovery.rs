@@ -189,7 +189,7 @@ fn string_end(text: &str, from: usize) -> (usize, bool) {
 pub fn diagnose(text: &str, offset: usize, first_error: usize) -> Option<SyntaxError> {
     let tokens = tokens(text);
     unclosed_string(text, &tokens, offset).or_else(|| {
-        [keyword_as_name, fat_arrow, lambda_without_arrow, tuple, if_without_then, match_without_arms]
+        [keyword_as_name, fat_arrow, lambda_without_arrow, tuple, if_without_then, match_without_arms, long_char]
             .iter()
             .filter_map(|detect| detect(&tokens, offset))
             .min_by_key(|error| error.span().start)
@@ -229,6 +229,18 @@ fn keyword_as_name(tokens: &[Token], offset: usize) -> Option<SyntaxError> {
         let labelled = ["{", ",", "(", "with"].iter().any(|b| before.is(b)) && before_colon;
         (keyword.is_keyword() && (binder || labelled))
             .then(|| SyntaxError::KeywordAsName { keyword: keyword.text.to_string(), span: keyword.span(offset) })
+    })
+}
+
+/// `'ab'`: a quote that did not make a Char, closed later on its line.
+fn long_char(tokens: &[Token], offset: usize) -> Option<SyntaxError> {
+    tokens.iter().enumerate().find_map(|(i, open)| {
+        if !open.is("'") {
+            return None;
+        }
+        let line = tokens[i + 1..].iter().take_while(|t| !t.text.contains('\n'));
+        let close = line.take(8).find(|t| t.is("'") || (t.kind == TokenKind::Char && t.text.ends_with('\'')))?;
+        Some(SyntaxError::LongChar { span: Span::new(open.start + offset, close.end() + offset) })
     })
 }
 
