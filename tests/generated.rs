@@ -117,6 +117,100 @@ fn program() -> impl Strategy<Value = String> {
     ]
 }
 
+/// The shape of a stored value: every kind that nests, `Option`s of
+/// `Option`s and of `Json` (whose JSON could be `null`) included.
+#[derive(Clone, Debug)]
+enum Shape {
+    Int,
+    Str,
+    Json,
+    Opt(Box<Shape>),
+    List(Box<Shape>),
+    Dict(Box<Shape>),
+}
+
+fn shape() -> impl Strategy<Value = Shape> {
+    prop_oneof![Just(Shape::Int), Just(Shape::Str), Just(Shape::Json)].prop_recursive(4, 12, 1, |inner| {
+        prop_oneof![
+            inner.clone().prop_map(|s| Shape::Opt(Box::new(s))),
+            inner.clone().prop_map(|s| Shape::List(Box::new(s))),
+            inner.prop_map(|s| Shape::Dict(Box::new(s))),
+        ]
+    })
+}
+
+fn type_text(shape: &Shape) -> String {
+    match shape {
+        Shape::Int => "Int".into(),
+        Shape::Str => "String".into(),
+        Shape::Json => "Json".into(),
+        Shape::Opt(inner) => format!("Option<{}>", type_text(inner)),
+        Shape::List(inner) => format!("List<{}>", type_text(inner)),
+        Shape::Dict(inner) => format!("Dict<{}>", type_text(inner)),
+    }
+}
+
+/// An expression of `shape` (the `let` it is bound by gives its type).
+fn value_of(shape: &Shape, depth: u32) -> BoxedStrategy<String> {
+    let inner = |s: &Shape| value_of(s, depth.saturating_sub(1));
+    match shape.clone() {
+        Shape::Int => (-5i64..5).prop_map(|n| format!("({n})")).boxed(),
+        Shape::Str => "[a-z\"]{0,3}".prop_map(|s| format!("{s:?}")).boxed(),
+        Shape::Json if depth == 0 => prop_oneof![Just("JsonNull".to_string()), (0i64..3).prop_map(|n| format!("JsonInt({n})"))].boxed(),
+        Shape::Json => prop_oneof![
+            Just("JsonNull".to_string()),
+            (0i64..3).prop_map(|n| format!("JsonInt({n})")),
+            prop::collection::vec(inner(&Shape::Json), 0..3).prop_map(|items| format!("JsonList([{}])", items.join(", "))),
+            prop::collection::vec(inner(&Shape::Json), 0..3).prop_map(|items| format!("JsonObject({})", entries(&items))),
+        ]
+        .boxed(),
+        Shape::Opt(payload) => prop_oneof![Just("None".to_string()), inner(&payload).prop_map(|v| format!("Some({v})"))].boxed(),
+        Shape::List(element) => {
+            prop::collection::vec(inner(&element), 0..3).prop_map(|items| format!("[{}]", items.join(", "))).boxed()
+        }
+        Shape::Dict(element) => prop::collection::vec(inner(&element), 0..3).prop_map(|items| entries(&items)).boxed(),
+    }
+}
+
+/// A dict of `items` under the keys `k0`, `k1`, …
+fn entries(items: &[String]) -> String {
+    let entries: Vec<String> =
+        items.iter().enumerate().map(|(i, v)| format!("Entry {{ key: \"k{i}\", value: {v} }}")).collect();
+    format!("Dict.fromEntries([{}])", entries.join(", "))
+}
+
+/// Programs that store, load, encode and decode values, nest them as deep
+/// as the limits allow (and past), and walk long lists with `[x, ...rest]`.
+fn value_program() -> impl Strategy<Value = String> {
+    let round_trip = shape().prop_flat_map(|shape| {
+        let ty = type_text(&shape);
+        value_of(&shape, 3).prop_map(move |value| {
+            format!(
+                "db rows: {ty}\n\nfn same(ok: Bool) -> String = if ok then \"ok\" else \"CHANGED\"\n\n\
+                 fn main() =\n  let v: {ty} = {value}\n  DB.set(rows, \"k\", v)\n  \
+                 [Json.encode(v), same(DB.get(rows, \"k\") == Some(v)), same(Json.decode<{ty}>(Json.encode(v)) == Ok(v))]\n"
+            )
+        })
+    });
+    let deep = (0u32..1_200, prop::sample::select(vec!["JsonList([acc])", "JsonObject({ \"k\": acc })"])).prop_map(
+        |(depth, wrap)| {
+            format!(
+                "db rows: Json\n\nfn nest(n: Int, acc: Json) -> Json = if n == 0 then acc else nest(n - 1, {wrap})\n\n\
+                 fn main() =\n  let v = nest({depth}, JsonInt(1))\n  \
+                 let text = Json.encode(v)\n  let back = Json.decode<Json>(text)\n  DB.set(rows, \"k\", v)\n  \
+                 [back == Ok(v), DB.get(rows, \"k\") == Some(v)]\n"
+            )
+        },
+    );
+    let long = (0u32..16_000).prop_map(|n| {
+        format!(
+            "fn count(items: List<Int>) -> Int =\n  match items with\n  | [] -> 0\n  | [_, ...rest] -> 1 + count(rest)\n\n\
+             fn main() = count(List.range(1, {n}))\n"
+        )
+    });
+    prop_oneof![3 => round_trip, 1 => deep, 1 => long]
+}
+
 proptest! {
     #![proptest_config(ProptestConfig {
         cases: std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(256),
@@ -140,6 +234,15 @@ proptest! {
     fn compiled_programs_agree_with_the_interpreter(source in program()) {
         let source = format!("// max-steps: 200000\n{source}");
         let interpreted = run_program_on(&source, "generated.gloam", Engine::InterpreterOnly);
+        let compiled = run_program_on(&source, "generated.gloam", Engine::Compiled);
+        prop_assert_eq!(&interpreted, &compiled, "the engines disagree on:\n{}", source);
+    }
+
+    #[test]
+    fn stored_and_encoded_values_come_back_the_same_on_both_engines(source in value_program()) {
+        let interpreted = run_program_on(&source, "generated.gloam", Engine::InterpreterOnly);
+        prop_assert!(!interpreted.contains("CHANGED") && !interpreted.contains("false"), "{source}\n{interpreted}");
+        prop_assert!(!interpreted.contains("internal error"), "{source}\n{interpreted}");
         let compiled = run_program_on(&source, "generated.gloam", Engine::Compiled);
         prop_assert_eq!(&interpreted, &compiled, "the engines disagree on:\n{}", source);
     }

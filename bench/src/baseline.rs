@@ -58,6 +58,17 @@ pub fn fizzcount(n: i64) -> i64 {
     (1..=n).filter(|i| i % 15 == 0 || i % 3 == 0 || i % 5 == 0).count() as i64
 }
 
+/// The native twins of the canvas's `GET /pushes/:n` and `GET /dictsets/:n`.
+pub fn pushes(n: i64) -> String {
+    let items: Vec<i64> = (1..=n).collect();
+    items.len().to_string()
+}
+
+pub fn dict_sets(n: i64) -> String {
+    let entries: std::collections::BTreeMap<String, i64> = (1..=n).map(|i| (i.to_string(), i)).collect();
+    entries.len().to_string()
+}
+
 pub fn router() -> Router {
     Router::new()
         .route("/hello/{name}", get(|Path(name): Path<String>| async move { format!("Hello, {name}.") }))
@@ -68,6 +79,8 @@ pub fn router() -> Router {
                 ([(axum::http::header::CONTENT_TYPE, "application/json")], fizzbuzz_json(n))
             }),
         )
+        .route("/pushes/{n}", get(|Path(n): Path<i64>| async move { pushes(n) }))
+        .route("/dictsets/{n}", get(|Path(n): Path<i64>| async move { dict_sets(n) }))
 }
 
 /// The upstream of fizzboom-with-I/O: answers "FizzBuzz" after `?ms=` milliseconds.

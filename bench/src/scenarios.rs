@@ -37,9 +37,10 @@ pub fn run_all(plan: &Plan, gloam: &Path, output: &Path) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     let mut rows = Vec::new();
 
-    say("in-process: fizzbuzz on the interpreter, compiled and native; preemption on and off");
+    say("in-process: fizzbuzz and accumulation on the interpreter, compiled and native; preemption on and off");
     let engines = Engines::new()?;
     rows.extend(engines.fizzbuzz_rows(plan.rounds_small, plan.rounds_large));
+    rows.extend(engines.accumulation_rows(plan.rounds_large.min(10)));
     let preemption = engines.preemption_rows(plan.rounds_large * 3)?;
     drop(engines);
     if plan.only_in_process {

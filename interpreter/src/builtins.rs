@@ -18,7 +18,7 @@
 
 use crate::error::{ErrorKind, RuntimeError};
 use crate::json::{from_json, json_tree, to_json, to_json_text};
-use crate::value::{Value, format_float};
+use crate::value::{Dict, List, Value, format_float};
 use gloam_language::Builtin;
 use gloam_language::schedule::civil_from_days;
 use gloam_language::types::table::TypeTable;
@@ -185,14 +185,14 @@ impl Args {
         }
     }
 
-    fn list(&self, index: usize) -> Result<&Arc<Vec<Value>>, RuntimeError> {
+    fn list(&self, index: usize) -> Result<&List, RuntimeError> {
         match self.get(index)? {
             Value::List(items) => Ok(items),
             _ => Err(self.wrong(index, "a List")),
         }
     }
 
-    fn dict(&self, index: usize) -> Result<&Arc<BTreeMap<String, Value>>, RuntimeError> {
+    fn dict(&self, index: usize) -> Result<&Dict, RuntimeError> {
         match self.get(index)? {
             Value::Dict(entries) => Ok(entries),
             _ => Err(self.wrong(index, "a Dict")),
@@ -248,7 +248,7 @@ fn json_text(builtin: Builtin, value: &Value, callbacks: &mut dyn Callbacks) -> 
 }
 
 /// Number of nodes of a JSON tree, for charging (its depth is bounded by
-/// `json::MAX_DEPTH` or serde_json's parser).
+/// `json::MAX_DEPTH`).
 fn json_nodes(json: &serde_json::Value) -> usize {
     match json {
         serde_json::Value::Array(items) => 1 + items.iter().map(json_nodes).sum::<usize>(),
@@ -258,7 +258,7 @@ fn json_nodes(json: &serde_json::Value) -> usize {
 }
 
 fn parse_json(text: &str) -> Result<serde_json::Value, String> {
-    serde_json::from_str::<serde_json::Value>(text).map_err(|error| error.to_string())
+    crate::json_text::parse(text.as_bytes(), crate::json::MAX_DEPTH).map_err(|error| error.to_string())
 }
 
 fn response(status: i64, content_type: Option<&str>, body: String) -> Value {
@@ -280,17 +280,21 @@ fn entry(key: &str, value: Value) -> Value {
     Value::record("Entry", vec![("key".into(), Value::string(key)), ("value".into(), value)])
 }
 
-/// RFC 3339 UTC text of milliseconds since the epoch. Years outside 0000–9999
-/// are written with a sign and at least six digits (ISO 8601's expanded form,
-/// as JavaScript's `toISOString` does).
-fn iso_time(milliseconds: i64) -> String {
+/// The milliseconds since the epoch RFC 3339 can write: years 0000 to 9999.
+const ISO_RANGE: std::ops::RangeInclusive<i64> = -62_167_219_200_000..=253_402_300_799_999;
+
+/// RFC 3339 UTC text of milliseconds since the epoch; `None` outside the
+/// years 0000–9999, which RFC 3339 cannot write.
+fn iso_time(milliseconds: i64) -> Option<String> {
+    if !ISO_RANGE.contains(&milliseconds) {
+        return None;
+    }
     let days = milliseconds.div_euclid(86_400_000);
     let in_day = milliseconds.rem_euclid(86_400_000);
     let (year, month, day) = civil_from_days(days);
     let (hours, minutes) = (in_day / 3_600_000, in_day / 60_000 % 60);
     let (seconds, millis) = (in_day / 1000 % 60, in_day % 1000);
-    let year = if (0..=9999).contains(&year) { format!("{year:04}") } else { format!("{year:+07}") };
-    format!("{year}-{month:02}-{day:02}T{hours:02}:{minutes:02}:{seconds:02}.{millis:03}Z")
+    Some(format!("{year:04}-{month:02}-{day:02}T{hours:02}:{minutes:02}:{seconds:02}.{millis:03}Z"))
 }
 
 /// The `Ok` type of a call site's `Result<a, String>` result: the type to decode into.
@@ -394,9 +398,7 @@ fn with_header(args: &Args, name: &str, value: &str) -> Result<Value, RuntimeErr
         return Err(args.wrong(0, "an Http.Response"));
     };
     let Value::Dict(headers) = slot else { return Err(args.wrong(0, "an Http.Response")) };
-    let mut headers = (**headers).clone();
-    headers.insert(name.to_lowercase(), Value::string(value));
-    *slot = Value::dict(headers);
+    *slot = Value::Dict(headers.with(&name.to_lowercase(), Value::string(value)));
     Ok(Value::Record(Arc::new(updated)))
 }
 
@@ -653,12 +655,12 @@ pub fn call_pure(
         // ---- List ----
         B::ListLength => Value::Int(args.list(0)?.len() as i64),
         B::ListIsEmpty => Value::Bool(args.list(0)?.is_empty()),
-        B::ListHead => Value::option(args.list(0)?.first().cloned()),
-        B::ListTail => match args.list(0)?.split_first() {
-            Some((_, rest)) => Value::some(Value::list(rest.to_vec())),
-            None => Value::none(),
-        },
-        B::ListLast => Value::option(args.list(0)?.last().cloned()),
+        B::ListHead => Value::option(args.list(0)?.front().cloned()),
+        B::ListTail => {
+            let items = args.list(0)?;
+            if items.is_empty() { Value::none() } else { Value::some(Value::List(items.from_index(1))) }
+        }
+        B::ListLast => Value::option(args.list(0)?.back().cloned()),
         B::ListGet => {
             let (items, index) = (args.list(0)?, args.int(1)?);
             Value::option(usize::try_from(index).ok().and_then(|i| items.get(i)).cloned())
@@ -666,16 +668,13 @@ pub fn call_pure(
         B::ListPush => {
             let items = args.list(0)?;
             check_size(items.len() + 1)?;
-            let mut pushed = Vec::with_capacity(items.len() + 1);
-            pushed.extend(items.iter().cloned());
-            pushed.push(args.get(1)?.clone());
-            Value::list(pushed)
+            Value::List(items.pushed(args.get(1)?.clone()))
         }
         B::ListAppend => {
             let (first, second) = (args.list(0)?, args.list(1)?);
             check_size(first.len() + second.len())?;
             charge(callbacks, first.len() + second.len())?;
-            Value::list(first.iter().chain(second.iter()).cloned().collect())
+            Value::List(first.concat(second))
         }
         B::ListConcat => {
             let lists = args.list(0)?;
@@ -817,18 +816,18 @@ pub fn call_pure(
             let (items, count) = (args.list(0)?, args.int(1)?);
             let count = usize::try_from(count).unwrap_or(0).min(items.len());
             charge(callbacks, count)?;
-            Value::list(items[..count].to_vec())
+            Value::List(items.first_items(count))
         }
         B::ListDrop => {
             let (items, count) = (args.list(0)?, args.int(1)?);
             let count = usize::try_from(count).unwrap_or(0).min(items.len());
             charge(callbacks, items.len() - count)?;
-            Value::list(items[count..].to_vec())
+            Value::List(items.from_index(count))
         }
         B::ListSum => {
             let items = args.list(0)?;
             charge(callbacks, items.len())?;
-            let floats = match items.first() {
+            let floats = match items.front() {
                 Some(first) => matches!(first, Value::Float(_)),
                 // `List.sum([])` is `0` or `0.0` by the type it was checked at.
                 None => matches!(site.result_type, Type::Con(name, _) if name == "Float"),
@@ -898,16 +897,12 @@ pub fn call_pure(
             if !entries.contains_key(key) {
                 check_size(entries.len() + 1)?;
             }
-            let mut entries = (**entries).clone();
-            entries.insert(key.to_string(), args.get(2)?.clone());
-            Value::dict(entries)
+            Value::Dict(entries.with(key, args.get(2)?.clone()))
         }
         B::DictRemove => {
             let (entries, key) = (args.dict(0)?, args.string(1)?);
             if entries.contains_key(key) {
-                let mut entries = (**entries).clone();
-                entries.remove(key);
-                Value::dict(entries)
+                Value::Dict(entries.without_key(key))
             } else {
                 args.get(0)?.clone()
             }
@@ -968,9 +963,9 @@ pub fn call_pure(
             let added = second.keys().filter(|key| !first.contains_key(*key)).count();
             check_size(first.len() + added)?;
             charge(callbacks, second.len())?;
-            let mut merged = (**first).clone();
+            let mut merged = imbl::OrdMap::clone(first);
             merged.extend(second.iter().map(|(k, v)| (k.clone(), v.clone())));
-            Value::dict(merged)
+            Value::Dict(Dict::from(merged))
         }
 
         // ---- Option and Result ----
@@ -1060,7 +1055,17 @@ pub fn call_pure(
         B::HttpWithHeader => with_header(&args, args.string(1)?, args.string(2)?)?,
 
         // ---- Time ----
-        B::TimeToIso => Value::string(iso_time(args.int(0)?)),
+        B::TimeToIso => {
+            let milliseconds = args.int(0)?;
+            Value::string(iso_time(milliseconds).ok_or_else(|| ErrorKind::Builtin {
+                function: "Time.toIso",
+                message: format!(
+                    "{milliseconds} ms is outside the years 0000 to 9999 that RFC 3339 can write ({} to {})",
+                    ISO_RANGE.start(),
+                    ISO_RANGE.end()
+                ),
+            })?)
+        }
 
         B::DbGet
         | B::DbSet
@@ -1533,23 +1538,30 @@ mod tests {
 
     #[test]
     fn iso_time_handles_epoch_leap_years_and_negative_times() {
-        assert_eq!(iso_time(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(iso_time(951_782_400_000), "2000-02-29T00:00:00.000Z");
-        assert_eq!(iso_time(-1), "1969-12-31T23:59:59.999Z");
-        assert_eq!(iso_time(1_767_225_600_123), "2026-01-01T00:00:00.123Z");
-        assert_eq!(iso_time(1_709_210_096_789), "2024-02-29T12:34:56.789Z");
-        assert_eq!(iso_time(-2_203_891_200_000), "1900-03-01T00:00:00.000Z");
-        assert_eq!(iso_time(-2_203_891_200_001), "1900-02-28T23:59:59.999Z");
-        assert_eq!(iso_time(-11_670_998_400_000), "1600-02-29T00:00:00.000Z");
-        assert_eq!(iso_time(-14_182_940_000), "1969-07-20T20:17:40.000Z");
-        assert_eq!(iso_time(-62_135_596_800_000), "0001-01-01T00:00:00.000Z");
-        assert_eq!(iso_time(253_402_300_799_999), "9999-12-31T23:59:59.999Z");
-        assert_eq!(iso_time(253_402_300_800_000), "+010000-01-01T00:00:00.000Z");
-        assert_eq!(iso_time(-62_167_219_200_000), "0000-01-01T00:00:00.000Z");
-        assert_eq!(iso_time(-62_198_755_200_000), "-000001-01-01T00:00:00.000Z");
-        // The extremes do not overflow.
-        assert!(iso_time(i64::MAX).starts_with("+292278994-08-17T07:12:55.807Z"));
-        assert!(iso_time(i64::MIN).starts_with("-292275055-05-16T16:47:04.192Z"));
+        for (milliseconds, text) in [
+            (0, "1970-01-01T00:00:00.000Z"),
+            (951_782_400_000, "2000-02-29T00:00:00.000Z"),
+            (-1, "1969-12-31T23:59:59.999Z"),
+            (1_767_225_600_123, "2026-01-01T00:00:00.123Z"),
+            (1_709_210_096_789, "2024-02-29T12:34:56.789Z"),
+            (-2_203_891_200_000, "1900-03-01T00:00:00.000Z"),
+            (-2_203_891_200_001, "1900-02-28T23:59:59.999Z"),
+            (-11_670_998_400_000, "1600-02-29T00:00:00.000Z"),
+            (-14_182_940_000, "1969-07-20T20:17:40.000Z"),
+            (-62_135_596_800_000, "0001-01-01T00:00:00.000Z"),
+            (253_402_300_799_999, "9999-12-31T23:59:59.999Z"),
+            (-62_167_219_200_000, "0000-01-01T00:00:00.000Z"),
+        ] {
+            assert_eq!(iso_time(milliseconds).as_deref(), Some(text), "{milliseconds}");
+        }
+        // Past the years RFC 3339 writes, and at the extremes: an error, not `+010000-…`.
+        for milliseconds in [253_402_300_800_000, -62_167_219_200_001, i64::MAX, i64::MIN] {
+            assert_eq!(iso_time(milliseconds), None, "{milliseconds}");
+            assert!(matches!(
+                kind(Builtin::TimeToIso, vec![int(milliseconds)]),
+                ErrorKind::Builtin { function: "Time.toIso", .. }
+            ));
+        }
         assert_eq!(ok(Builtin::TimeToIso, vec![int(0)]), s("1970-01-01T00:00:00.000Z"));
     }
 
@@ -1863,8 +1875,8 @@ mod tests {
         }
 
         #[test]
-        fn iso_time_reads_back(ms in -62_135_596_800_000i64..253_402_300_800_000) {
-            let text = iso_time(ms);
+        fn iso_time_reads_back(ms in -62_167_219_200_000i64..253_402_300_800_000) {
+            let text = iso_time(ms).expect("within the years RFC 3339 writes");
             prop_assert_eq!(text.len(), 24);
             let year: i64 = text[0..4].parse().expect("year");
             let month: i64 = text[5..7].parse().expect("month");

@@ -5,6 +5,7 @@
 //! [`MemoryEffects`] is a complete in-memory implementation for tests and the CLI.
 
 use crate::value::Value;
+use crate::wire;
 use gloam_language::Builtin;
 use gloam_language::ast::ExprId;
 use std::collections::BTreeMap;
@@ -34,7 +35,9 @@ pub struct EffectRecord {
 /// random generator, canned outbound HTTP responses. Records every call.
 #[derive(Debug, Clone)]
 pub struct MemoryEffects {
-    pub datastores: BTreeMap<String, BTreeMap<String, Value>>,
+    /// Rows in their stored form (`wire` text), as a real store keeps them,
+    /// so a value that cannot be stored or read back fails here too.
+    pub datastores: BTreeMap<String, BTreeMap<String, String>>,
     /// What `Time.now()` returns, in milliseconds since the epoch.
     pub now_ms: i64,
     pub random_state: u64,
@@ -93,12 +96,14 @@ impl MemoryEffects {
             Builtin::DbGet => {
                 let key = text(arg(1)?)?;
                 let store = self.datastores.get(datastore(arg(0)?)?);
-                Ok(Value::option(store.and_then(|rows| rows.get(key)).cloned()))
+                let row = store.and_then(|rows| rows.get(key));
+                Ok(Value::option(row.map(|row| wire::decode_text(row.as_bytes())).transpose()?))
             }
             Builtin::DbSet => {
                 let name = datastore(arg(0)?)?.to_string();
                 let key = text(arg(1)?)?.to_string();
-                self.datastores.entry(name).or_default().insert(key, arg(2)?.clone());
+                let row = wire::encode_text(arg(2)?)?;
+                self.datastores.entry(name).or_default().insert(key, row);
                 Ok(Value::Unit)
             }
             Builtin::DbDelete => {
@@ -109,8 +114,8 @@ impl MemoryEffects {
                 Ok(Value::Unit)
             }
             Builtin::DbGetAll => {
-                let rows = self.datastores.get(datastore(arg(0)?)?);
-                Ok(Value::list(rows.map(|rows| rows.values().cloned().collect()).unwrap_or_default()))
+                let rows = self.datastores.get(datastore(arg(0)?)?).into_iter().flat_map(|rows| rows.values());
+                Ok(Value::list(rows.map(|row| wire::decode_text(row.as_bytes())).collect::<Result<_, _>>()?))
             }
             Builtin::DbKeys => {
                 let rows = self.datastores.get(datastore(arg(0)?)?);

@@ -8,8 +8,8 @@ use thiserror::Error;
 pub enum ErrorKind {
     #[error("Int overflow in `{operation}`")]
     IntOverflow { operation: String },
-    #[error("division by zero")]
-    DivisionByZero,
+    #[error("division by zero in `{operation}`")]
+    DivisionByZero { operation: String },
     #[error("Float result is not a finite number")]
     NonFiniteFloat,
     #[error("step budget of {limit} steps exhausted (an infinite loop?)")]

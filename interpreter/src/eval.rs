@@ -9,7 +9,7 @@
 use crate::builtins::{self, CallSite, Callbacks};
 use crate::effects::{EffectCall, Effects};
 use crate::error::{ErrorKind, RuntimeError};
-use crate::value::{Environment, Function, Value};
+use crate::value::{Environment, Function, Value, format_float};
 use gloam_language::ast::*;
 use gloam_language::types::ty::Type;
 use gloam_language::{Builtin, Checked, Purity};
@@ -552,7 +552,7 @@ pub(crate) fn bind_pattern(pattern: &Pattern, value: &Value, env: &Environment) 
                 env = bind_pattern(item, value, &env)?;
             }
             if let Some(Some(name)) = rest {
-                env = env.bind(name.text.as_str(), Value::list(values[items.len()..].to_vec()));
+                env = env.bind(name.text.as_str(), Value::List(values.from_index(items.len())));
             }
             Some(env)
         }
@@ -566,7 +566,9 @@ fn int_op(op: BinaryOp, a: i64, b: i64) -> Result<Value, ErrorKind> {
         BinaryOp::Add => a.checked_add(b),
         BinaryOp::Sub => a.checked_sub(b),
         BinaryOp::Mul => a.checked_mul(b),
-        BinaryOp::Div | BinaryOp::Rem if b == 0 => return Err(ErrorKind::DivisionByZero),
+        BinaryOp::Div | BinaryOp::Rem if b == 0 => {
+            return Err(ErrorKind::DivisionByZero { operation: format!("{a} {} {b}", op.symbol()) });
+        }
         BinaryOp::Div => a.checked_div(b),
         BinaryOp::Rem => a.checked_rem(b),
         _ => return Err(ErrorKind::BrokenCode),
@@ -579,7 +581,9 @@ fn float_op(op: BinaryOp, a: f64, b: f64) -> Result<Value, ErrorKind> {
         BinaryOp::Add => a + b,
         BinaryOp::Sub => a - b,
         BinaryOp::Mul => a * b,
-        BinaryOp::Div if b == 0.0 => return Err(ErrorKind::DivisionByZero),
+        BinaryOp::Div if b == 0.0 => {
+            return Err(ErrorKind::DivisionByZero { operation: format!("{} / {}", format_float(a), format_float(b)) });
+        }
         BinaryOp::Div => a / b,
         _ => return Err(ErrorKind::BrokenCode),
     };
@@ -639,7 +643,7 @@ pub fn binary(op: BinaryOp, left: Value, right: Value) -> Result<Value, ErrorKin
                 if length > builtins::MAX_COLLECTION {
                     return Err(ErrorKind::SizeLimit { size: length, limit: builtins::MAX_COLLECTION });
                 }
-                Ok(Value::list(a.iter().chain(b.iter()).cloned().collect()))
+                Ok(Value::List(a.concat(&b)))
             }
             _ => Err(ErrorKind::BrokenCode),
         },

@@ -7,15 +7,20 @@
 //! | `()` | `null` |
 //! | List, Dict | array, object |
 //! | record | object, fields in declaration order |
-//! | `None` / `Some(x)` | `null` / `x` |
+//! | `None` / `Some(x)` | `null` / `x`, or `[x]` when `x`'s type can itself be `null` |
 //! | `Json` values | the JSON they describe |
 //! | other variants (`Result` too) | `"Case"`; `{"Case": x}`; `{"Case": [x, y]}` |
 //!
 //! Decoding is by type and is the inverse; a record field of an `Option` type
 //! may be absent, other fields are required, and unknown fields are ignored.
 //! An Int accepts any integral number that fits (`1`, `1.0`, `1e3`); a Float
-//! any number. `Some(None)` encodes as `null` and so decodes as `None`: nested
-//! options are the one place the mapping does not round-trip.
+//! any number. Every value that encodes decodes back to itself: the payload of
+//! `Some` is wrapped in a one-element array exactly when its type (`Option`,
+//! `()`, `Json`) has a value that encodes as `null`, so `Some(None)` is
+//! `[null]` and `Some(Some(1))` is `[1]`.
+//!
+//! Arrays and objects nest at most [`MAX_DEPTH`] levels, in what is written
+//! and in what is read, so every text `Json.encode` writes `Json.decode` reads.
 
 use crate::error::ErrorKind;
 use crate::value::{Value, Variant};
@@ -26,14 +31,32 @@ use serde_json::{Map, Number, Value as Json};
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 
-/// Values nested deeper than this are not encoded: serde_json serialises and
-/// drops its trees recursively, without `stacker`, so a deeper tree could
-/// overflow the host's stack. serde_json's parser stops at 128 levels, so only
-/// values built in Gloam (a long chain of variants) can get near it.
+/// How deep arrays and objects may nest in JSON that is written or read.
+/// A value whose JSON would nest deeper is refused when it is encoded, at the
+/// call; a text nesting deeper is refused when it is read.
 pub const MAX_DEPTH: usize = 1_000;
 
 fn encode_error(message: String) -> ErrorKind {
     ErrorKind::Builtin { function: "Json.encode", message }
+}
+
+fn too_deep() -> ErrorKind {
+    encode_error(format!("the value's JSON would nest arrays and objects more than {MAX_DEPTH} levels deep"))
+}
+
+/// The depth of an array or object opened inside `depth` others, if allowed.
+fn open(depth: usize) -> Result<usize, ErrorKind> {
+    if depth < MAX_DEPTH { Ok(depth + 1) } else { Err(too_deep()) }
+}
+
+/// Whether a value's type has a value that encodes as `null`, so that
+/// `Some` of it must be wrapped to stay apart from `None`.
+fn nullable(value: &Value) -> bool {
+    match value {
+        Value::Unit => true,
+        Value::Variant(variant) => matches!(variant.type_name.as_str(), "Option" | "Json"),
+        _ => false,
+    }
 }
 
 /// The JSON of a value. Errors (functions, datastores, workers, non-finite
@@ -42,15 +65,20 @@ pub fn to_json(value: &Value) -> Result<Json, ErrorKind> {
     to_json_at(value, 0)
 }
 
+/// `depth`: how many arrays and objects enclose the value's JSON.
 fn to_json_at(value: &Value, depth: usize) -> Result<Json, ErrorKind> {
-    if depth > MAX_DEPTH {
-        return Err(encode_error(format!("the value is nested more than {MAX_DEPTH} levels deep")));
-    }
     gloam_language::stack::grow(64 * 1024, 1024 * 1024, || to_json_inner(value, depth))
 }
 
 fn to_json_inner(value: &Value, depth: usize) -> Result<Json, ErrorKind> {
-    let inner = |value: &Value| to_json_at(value, depth + 1);
+    let items = |values: &mut dyn Iterator<Item = &Value>| -> Result<Vec<Json>, ErrorKind> {
+        let inside = open(depth)?;
+        values.map(|value| to_json_at(value, inside)).collect()
+    };
+    let fields = |pairs: &mut dyn Iterator<Item = (&String, &Value)>| -> Result<Map<String, Json>, ErrorKind> {
+        let inside = open(depth)?;
+        pairs.map(|(k, v)| Ok((k.clone(), to_json_at(v, inside)?))).collect()
+    };
     Ok(match value {
         Value::Int(n) => Json::from(*n),
         Value::Float(f) => Json::Number(Number::from_f64(*f).ok_or(ErrorKind::NonFiniteFloat)?),
@@ -58,13 +86,9 @@ fn to_json_inner(value: &Value, depth: usize) -> Result<Json, ErrorKind> {
         Value::String(s) => Json::String(s.to_string()),
         Value::Char(c) => Json::String(c.to_string()),
         Value::Unit => Json::Null,
-        Value::List(items) => Json::Array(items.iter().map(inner).collect::<Result<_, _>>()?),
-        Value::Dict(entries) => Json::Object(
-            entries.iter().map(|(k, v)| Ok((k.clone(), inner(v)?))).collect::<Result<Map<_, _>, ErrorKind>>()?,
-        ),
-        Value::Record(record) => Json::Object(
-            record.fields.iter().map(|(k, v)| Ok((k.clone(), inner(v)?))).collect::<Result<Map<_, _>, ErrorKind>>()?,
-        ),
+        Value::List(list) => Json::Array(items(&mut list.iter())?),
+        Value::Dict(entries) => Json::Object(fields(&mut entries.iter())?),
+        Value::Record(record) => Json::Object(fields(&mut record.fields.iter().map(|(k, v)| (k, v)))?),
         Value::Variant(variant) => variant_to_json(variant, depth)?,
         Value::Function(_) => return Err(encode_error("cannot encode a function as JSON".into())),
         Value::Datastore(name) => return Err(encode_error(format!("cannot encode the datastore `{name}` as JSON"))),
@@ -73,22 +97,23 @@ fn to_json_inner(value: &Value, depth: usize) -> Result<Json, ErrorKind> {
 }
 
 fn variant_to_json(variant: &Variant, depth: usize) -> Result<Json, ErrorKind> {
-    let inner = |value: &Value| to_json_at(value, depth + 1);
     match (variant.type_name.as_str(), variant.case.as_str(), variant.payload.as_slice()) {
         ("Option", "None", []) => Ok(Json::Null),
-        ("Option", "Some", [value]) => inner(value),
+        ("Option", "Some", [value]) if nullable(value) => Ok(Json::Array(vec![to_json_at(value, open(depth)?)?])),
+        ("Option", "Some", [value]) => to_json_at(value, depth),
         ("Json", "JsonNull", []) => Ok(Json::Null),
         // JsonBool(b), JsonInt(n), JsonFloat(f), JsonString(s), JsonList(items),
         // JsonObject(dict): the payload's own JSON is the JSON described.
         ("Json", "JsonBool" | "JsonInt" | "JsonFloat" | "JsonString" | "JsonList" | "JsonObject", [value]) => {
-            inner(value)
+            to_json_at(value, depth)
         }
         (_, case, []) => Ok(Json::String(case.to_string())),
-        (_, case, [value]) => Ok(Json::Object(Map::from_iter([(case.to_string(), inner(value)?)]))),
-        (_, case, many) => Ok(Json::Object(Map::from_iter([(
-            case.to_string(),
-            Json::Array(many.iter().map(inner).collect::<Result<_, _>>()?),
-        )]))),
+        (_, case, [value]) => Ok(Json::Object(Map::from_iter([(case.to_string(), to_json_at(value, open(depth)?)?)]))),
+        (_, case, many) => {
+            let inside = open(open(depth)?)?;
+            let items = many.iter().map(|item| to_json_at(item, inside)).collect::<Result<_, _>>()?;
+            Ok(Json::Object(Map::from_iter([(case.to_string(), Json::Array(items))])))
+        }
     }
 }
 
@@ -107,6 +132,7 @@ pub fn to_json_text(value: &Value) -> Result<(String, usize), ErrorKind> {
 /// A value seen as the JSON [`to_json`] makes of it.
 struct JsonView<'a> {
     value: &'a Value,
+    /// How many arrays and objects enclose this value's JSON.
     depth: usize,
     nodes: &'a Cell<usize>,
     /// Why serialising stopped, exactly as `to_json` would say it.
@@ -114,8 +140,14 @@ struct JsonView<'a> {
 }
 
 impl<'a> JsonView<'a> {
-    fn inner(&self, value: &'a Value) -> JsonView<'a> {
-        JsonView { value, depth: self.depth + 1, nodes: self.nodes, failure: self.failure }
+    /// The view of a value whose JSON sits `depth` arrays and objects deep.
+    fn at(&self, value: &'a Value, depth: usize) -> JsonView<'a> {
+        JsonView { value, depth, nodes: self.nodes, failure: self.failure }
+    }
+
+    /// The depth inside `count` more arrays or objects, if they are allowed.
+    fn open<E: serde::ser::Error>(&self, count: usize) -> Result<usize, E> {
+        (0..count).try_fold(self.depth, |depth, _| open(depth).map_err(|kind| self.fail::<E>(kind)))
     }
 
     fn fail<E: serde::ser::Error>(&self, kind: ErrorKind) -> E {
@@ -138,9 +170,6 @@ impl Serialize for JsonView<'_> {
 
 impl JsonView<'_> {
     fn serialize_here<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        if self.depth > MAX_DEPTH {
-            return Err(self.fail(encode_error(format!("the value is nested more than {MAX_DEPTH} levels deep"))));
-        }
         match self.value {
             Value::Variant(variant) => return self.serialize_variant(variant, serializer),
             _ => self.node(),
@@ -153,10 +182,17 @@ impl JsonView<'_> {
             Value::String(text) => serializer.serialize_str(text),
             Value::Char(c) => serializer.serialize_str(c.encode_utf8(&mut [0; 4])),
             Value::Unit => serializer.serialize_unit(),
-            Value::List(items) => serializer.collect_seq(items.iter().map(|item| self.inner(item))),
-            Value::Dict(entries) => serializer.collect_map(entries.iter().map(|(key, item)| (key, self.inner(item)))),
+            Value::List(items) => {
+                let inside = self.open(1)?;
+                serializer.collect_seq(items.iter().map(|item| self.at(item, inside)))
+            }
+            Value::Dict(entries) => {
+                let inside = self.open(1)?;
+                serializer.collect_map(entries.iter().map(|(key, item)| (key, self.at(item, inside))))
+            }
             Value::Record(record) => {
-                serializer.collect_map(record.fields.iter().map(|(name, item)| (name, self.inner(item))))
+                let inside = self.open(1)?;
+                serializer.collect_map(record.fields.iter().map(|(name, item)| (name, self.at(item, inside))))
             }
             Value::Variant(_) => unreachable!("variants are serialised above"),
             Value::Function(_) => Err(self.fail(encode_error("cannot encode a function as JSON".into()))),
@@ -176,9 +212,13 @@ impl JsonView<'_> {
                 self.node();
                 serializer.serialize_unit()
             }
+            ("Option", "Some", [value]) if nullable(value) => {
+                self.node();
+                serializer.collect_seq([self.at(value, self.open(1)?)])
+            }
             ("Option", "Some", [value])
             | ("Json", "JsonBool" | "JsonInt" | "JsonFloat" | "JsonString" | "JsonList" | "JsonObject", [value]) => {
-                self.inner(value).serialize(serializer)
+                self.at(value, self.depth).serialize(serializer)
             }
             (_, case, []) => {
                 self.node();
@@ -187,12 +227,13 @@ impl JsonView<'_> {
             (_, case, [value]) => {
                 self.node();
                 let mut object = serializer.serialize_map(Some(1))?;
-                object.serialize_entry(case, &self.inner(value))?;
+                object.serialize_entry(case, &self.at(value, self.open(1)?))?;
                 object.end()
             }
             (_, case, many) => {
                 self.nodes.set(self.nodes.get() + 2); // the object and its array
-                let items: Vec<JsonView> = many.iter().map(|item| self.inner(item)).collect();
+                let inside = self.open(2)?;
+                let items: Vec<JsonView> = many.iter().map(|item| self.at(item, inside)).collect();
                 let mut object = serializer.serialize_map(Some(1))?;
                 object.serialize_entry(case, &items)?;
                 object.end()
@@ -228,6 +269,11 @@ pub fn json_tree(json: &Json) -> Value {
 /// already maps `Json` values to the JSON they describe).
 pub fn tree_to_json(value: &Value) -> Result<Json, ErrorKind> {
     to_json(value)
+}
+
+/// Whether a type has a value that encodes as `null` (see [`nullable`]).
+fn can_be_null(ty: &Type) -> bool {
+    matches!(ty, Type::Con(name, _) if matches!(name.as_str(), "Option" | "Unit" | "Json"))
 }
 
 /// How a JSON value is named in an error: its kind, and the value if short.
@@ -293,9 +339,10 @@ struct Decoder<'t> {
 }
 
 impl Decoder<'_> {
+    /// `depth`: how many arrays and objects enclose `json`.
     fn decode(&self, json: &Json, ty: &Type, path: &str, depth: usize) -> Result<Value, String> {
-        if depth > MAX_DEPTH {
-            return Err(format!("at {path}: nested more than {MAX_DEPTH} levels deep"));
+        if matches!(json, Json::Array(_) | Json::Object(_)) && depth >= MAX_DEPTH {
+            return Err(format!("at {path}: arrays and objects nest more than {MAX_DEPTH} levels deep"));
         }
         gloam_language::stack::grow(64 * 1024, 1024 * 1024, || self.decode_inner(json, ty, path, depth))
     }
@@ -326,7 +373,18 @@ impl Decoder<'_> {
             ("Unit", _) => Err(mismatch("null (the unit value `()`)")),
             ("Json", _) => Ok(json_tree(json)),
             ("Option", Json::Null) => Ok(Value::none()),
-            ("Option", _) => Ok(Value::some(self.decode(json, element()?, path, depth + 1)?)),
+            ("Option", _) => {
+                let element = element()?;
+                if !can_be_null(element) {
+                    return Ok(Value::some(self.decode(json, element, path, depth)?));
+                }
+                match json {
+                    Json::Array(items) if items.len() == 1 => {
+                        Ok(Value::some(self.decode(&items[0], element, &format!("{path}[0]"), depth + 1)?))
+                    }
+                    _ => Err(mismatch(&format!("null or a one-element array (a `{ty}` holds a value that can be null)"))),
+                }
+            }
             ("List", Json::Array(items)) => {
                 let element = element()?;
                 Ok(Value::list(
@@ -414,7 +472,7 @@ impl Decoder<'_> {
                 .iter()
                 .zip(items)
                 .enumerate()
-                .map(|(i, (ty, item))| self.decode(item, ty, &format!("{case_path}[{i}]"), depth + 1))
+                .map(|(i, (ty, item))| self.decode(item, ty, &format!("{case_path}[{i}]"), depth + 2))
                 .collect::<Result<_, _>>()?,
             (many, Some(found)) if many.len() > 1 => {
                 return Err(format!(

@@ -8,6 +8,7 @@ pub mod effects;
 pub mod error;
 mod eval;
 pub mod json;
+pub mod json_text;
 pub mod request;
 pub mod value;
 pub mod wire;

@@ -25,7 +25,8 @@ pub struct HttpResponse {
 }
 
 /// Parses a request written as one line, `METHOD /path?query [body]`, as in
-/// example scripts and test directives. A body is sent as JSON.
+/// example scripts and test directives. A body is sent as JSON. The path and
+/// query are taken as a server takes them (see [`split_target`]).
 pub fn parse_request_line(line: &str) -> Result<HttpRequest, String> {
     let mut parts = line.trim().splitn(3, char::is_whitespace);
     let method = parts.next().filter(|m| !m.is_empty()).ok_or("empty request line")?.to_uppercase();
@@ -34,21 +35,33 @@ pub fn parse_request_line(line: &str) -> Result<HttpRequest, String> {
         return Err(format!("the path in `{line}` must start with `/`"));
     }
     let body = parts.next().unwrap_or("").trim().to_string();
-    let (path, query) = target.split_once('?').unwrap_or((target, ""));
-    let query = query
-        .split('&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-            (key.to_string(), value.to_string())
-        })
-        .collect();
+    let (path, query) = split_target(target);
     let headers = if body.is_empty() { vec![] } else { vec![("content-type".into(), "application/json".into())] };
-    Ok(HttpRequest { method, path: path.to_string(), query, headers, body })
+    Ok(HttpRequest { method, path, query, headers, body })
 }
 
-/// Matches a route such as `/todos/:id` against a path; returns the
-/// parameters when it matches. A trailing `/` is ignored on both.
+/// A request target (`/echo/a%2Fb?q=1+2`) as a request holds it: the path as
+/// it came, still percent-encoded (routes match its segments, then each
+/// parameter is decoded, so a parameter can hold `/`), and the query's pairs
+/// decoded (`+` is a space).
+pub fn split_target(target: &str) -> (String, Vec<(String, String)>) {
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    (path.to_string(), parse_query(query))
+}
+
+/// The decoded pairs of a query string (`a=1&b=x+y`).
+pub fn parse_query(query: &str) -> Vec<(String, String)> {
+    form_urlencoded::parse(query.as_bytes()).into_owned().collect()
+}
+
+/// A percent-encoded path or segment, decoded (invalid UTF-8 becomes U+FFFD).
+pub fn decode_path(path: &str) -> String {
+    percent_encoding::percent_decode_str(path).decode_utf8_lossy().into_owned()
+}
+
+/// Matches a route such as `/todos/:id` against a request's (percent-encoded)
+/// path, segment by segment, each segment decoded; returns the parameters
+/// when it matches. A trailing `/` is ignored on both.
 pub fn match_route(route: &str, path: &str) -> Option<Vec<(String, String)>> {
     let route_segments: Vec<&str> = route.trim_end_matches('/').split('/').collect();
     let path_segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
@@ -57,10 +70,11 @@ pub fn match_route(route: &str, path: &str) -> Option<Vec<(String, String)>> {
     }
     let mut params = Vec::new();
     for (route_segment, path_segment) in route_segments.iter().zip(&path_segments) {
+        let segment = decode_path(path_segment);
         match route_segment.strip_prefix(':') {
-            Some(name) if !path_segment.is_empty() => params.push((name.to_string(), path_segment.to_string())),
+            Some(name) if !segment.is_empty() => params.push((name.to_string(), segment)),
             Some(_) => return None,
-            None if route_segment == path_segment => {}
+            None if *route_segment == segment => {}
             None => return None,
         }
     }
@@ -81,7 +95,7 @@ pub fn request_value(route: &str, request: &HttpRequest) -> Value {
         "Request",
         vec![
             ("method".into(), Value::string(request.method.as_str())),
-            ("path".into(), Value::string(request.path.as_str())),
+            ("path".into(), Value::string(decode_path(&request.path))),
             (
                 "params".into(),
                 Value::record(
@@ -127,6 +141,16 @@ pub fn response_from_value(value: &Value) -> Result<HttpResponse, ErrorKind> {
             _ => 200,
         };
         let headers = value.field("headers").map_or_else(Vec::new, string_entries);
+        if let Some((name, value)) = headers.iter().find(|(name, value)| !header_is_valid(name, value)) {
+            return Err(ErrorKind::Builtin {
+                function: "Http.Response",
+                message: format!(
+                    "the header `{}: {}` cannot be sent: names are letters, digits and !#$%&'*+-.^_`|~; values are printable ASCII",
+                    name.escape_debug(),
+                    value.escape_debug()
+                ),
+            });
+        }
         let body = match value.field("body") {
             Some(Value::String(body)) => body.to_string(),
             _ => String::new(),
@@ -145,4 +169,13 @@ pub fn response_from_value(value: &Value) -> Result<HttpResponse, ErrorKind> {
         headers: vec![("content-type".into(), "application/json".into())],
         body: to_json(value)?.to_string(),
     })
+}
+
+/// Whether HTTP/1.1 can carry a header as it is: a name of token characters
+/// (RFC 9110 §5.1), a value of printable ASCII, spaces and tabs (no line breaks).
+fn header_is_valid(name: &str, value: &str) -> bool {
+    let token = |c: u8| c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&c);
+    !name.is_empty()
+        && name.bytes().all(token)
+        && value.bytes().all(|c| c == b'\t' || (b' '..=b'~').contains(&c))
 }

@@ -1,13 +1,129 @@
 //! Runtime values.
 //!
 //! Values are immutable and cheap to clone (shared with `Arc`), so that live
-//! values can keep every intermediate result without copying.
+//! values can keep every intermediate result without copying. Lists and
+//! dicts are persistent (imbl's RRB vector and B-tree map): a tail, a slice,
+//! a push or an insert shares the rest of the collection in O(log n) instead
+//! of copying it, so building one in a loop is not quadratic.
 
 use gloam_language::Builtin;
 use gloam_language::ast::ExprId;
 use std::collections::BTreeMap;
 use std::fmt;
+use std::ops::Deref;
 use std::sync::Arc;
+
+/// The elements of a list value: a persistent vector behind one pointer (so a
+/// `Value` stays two words).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct List(Arc<imbl::Vector<Value>>);
+
+/// The entries of a dict value, sorted by key.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Dict(Arc<imbl::OrdMap<String, Value>>);
+
+impl Deref for List {
+    type Target = imbl::Vector<Value>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl Deref for Dict {
+    type Target = imbl::OrdMap<String, Value>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl From<imbl::Vector<Value>> for List {
+    fn from(items: imbl::Vector<Value>) -> List {
+        List(Arc::new(items))
+    }
+}
+
+impl From<imbl::OrdMap<String, Value>> for Dict {
+    fn from(entries: imbl::OrdMap<String, Value>) -> Dict {
+        Dict(Arc::new(entries))
+    }
+}
+
+impl FromIterator<Value> for List {
+    fn from_iter<I: IntoIterator<Item = Value>>(items: I) -> List {
+        List::from(items.into_iter().collect::<imbl::Vector<Value>>())
+    }
+}
+
+impl FromIterator<(String, Value)> for Dict {
+    fn from_iter<I: IntoIterator<Item = (String, Value)>>(entries: I) -> Dict {
+        Dict::from(entries.into_iter().collect::<imbl::OrdMap<String, Value>>())
+    }
+}
+
+impl List {
+    /// The list with `item` added at the end; shares the rest.
+    pub fn pushed(&self, item: Value) -> List {
+        let mut items = imbl::Vector::clone(self);
+        items.push_back(item);
+        List::from(items)
+    }
+
+    /// The elements from `index` on (none when past the end); shares them.
+    pub fn from_index(&self, index: usize) -> List {
+        if index == 0 {
+            return self.clone();
+        }
+        List::from(if index >= self.len() { imbl::Vector::new() } else { self.skip(index) })
+    }
+
+    /// The first `count` elements (all when fewer); shares them.
+    pub fn first_items(&self, count: usize) -> List {
+        if count >= self.len() { self.clone() } else { List::from(self.take(count)) }
+    }
+
+    /// This list followed by `other`; shares both.
+    pub fn concat(&self, other: &List) -> List {
+        let mut items = imbl::Vector::clone(self);
+        items.append(imbl::Vector::clone(other));
+        List::from(items)
+    }
+
+    pub fn to_vec(&self) -> Vec<Value> {
+        self.iter().cloned().collect()
+    }
+}
+
+impl Dict {
+    /// The dict with `key` set to `value`; shares the rest.
+    pub fn with(&self, key: &str, value: Value) -> Dict {
+        Dict::from(self.update(key.to_string(), value))
+    }
+
+    /// The dict without `key`; shares the rest.
+    pub fn without_key(&self, key: &str) -> Dict {
+        Dict::from(self.without(key))
+    }
+}
+
+/// Lists and dicts nest as deep as a program builds them: the last owner
+/// drops their elements on a stack that grows (as for records and variants).
+impl Drop for List {
+    fn drop(&mut self) {
+        if let Some(items) = Arc::get_mut(&mut self.0) {
+            let items = std::mem::take(items);
+            gloam_language::stack::grow(64 * 1024, 1024 * 1024, move || drop(items));
+        }
+    }
+}
+
+impl Drop for Dict {
+    fn drop(&mut self) {
+        if let Some(entries) = Arc::get_mut(&mut self.0) {
+            let entries = std::mem::take(entries);
+            gloam_language::stack::grow(64 * 1024, 1024 * 1024, move || drop(entries));
+        }
+    }
+}
 
 #[derive(Debug, Clone)]
 pub enum Value {
@@ -17,9 +133,9 @@ pub enum Value {
     String(Arc<str>),
     Char(char),
     Unit,
-    List(Arc<Vec<Value>>),
+    List(List),
     /// Keys are kept sorted.
-    Dict(Arc<BTreeMap<String, Value>>),
+    Dict(Dict),
     Record(Arc<Record>),
     Variant(Arc<Variant>),
     Function(Arc<Function>),
@@ -120,11 +236,11 @@ impl Value {
     }
 
     pub fn list(items: Vec<Value>) -> Value {
-        Value::List(Arc::new(items))
+        Value::List(items.into_iter().collect())
     }
 
     pub fn dict(entries: BTreeMap<String, Value>) -> Value {
-        Value::Dict(Arc::new(entries))
+        Value::Dict(entries.into_iter().collect())
     }
 
     pub fn variant(type_name: &str, case: &str, payload: Vec<Value>) -> Value {

@@ -5,8 +5,10 @@
 //! be stored.
 
 use crate::Value;
+use crate::json_text;
 use crate::value::{Record, Variant};
 use serde::{Deserialize, Serialize};
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -26,8 +28,40 @@ enum Wire {
     Worker(String),
 }
 
-fn to_wire(value: &Value) -> Result<Wire, String> {
-    let all = |values: &[Value]| values.iter().map(to_wire).collect::<Result<Vec<Wire>, String>>();
+/// How deep a value may nest to be stored or to cross the sandbox's wall (a
+/// list in a list is two levels). Deeper values are refused when they are
+/// encoded, at the call that stores them.
+pub const MAX_DEPTH: usize = 1_000;
+
+/// Arrays and objects of the wire's JSON per level of a value (a record's
+/// field sits in `{"Record": {"fields": [["name", …]]}}`).
+const TEXT_LEVELS_PER_VALUE: usize = 4;
+
+/// How deep the wire's JSON of a value nesting `depth` levels nests, at most.
+const fn text_depth(depth: usize) -> usize {
+    TEXT_LEVELS_PER_VALUE * (depth + 1)
+}
+
+const MAX_TEXT_DEPTH: usize = text_depth(MAX_DEPTH);
+
+/// The wire form of a value, and how deep it nests.
+fn to_wire(value: &Value) -> Result<(Wire, usize), String> {
+    let deepest = Cell::new(0);
+    Ok((wire_at(value, 0, &deepest)?, deepest.get()))
+}
+
+fn wire_at(value: &Value, depth: usize, deepest: &Cell<usize>) -> Result<Wire, String> {
+    if depth > MAX_DEPTH {
+        return Err(format!("the value is nested more than {MAX_DEPTH} levels deep, too deep to be stored"));
+    }
+    deepest.set(deepest.get().max(depth));
+    gloam_language::stack::grow(64 * 1024, 1024 * 1024, || wire_here(value, depth + 1, deepest))
+}
+
+/// `inner`: the depth of the value's parts.
+fn wire_here(value: &Value, inner: usize, deepest: &Cell<usize>) -> Result<Wire, String> {
+    let to_wire = |value: &Value| wire_at(value, inner, deepest);
+    let all = |values: &mut dyn Iterator<Item = &Value>| values.map(&to_wire).collect::<Result<Vec<Wire>, String>>();
     Ok(match value {
         Value::Int(n) => Wire::Int(*n),
         Value::Float(x) => Wire::Float(*x),
@@ -35,9 +69,12 @@ fn to_wire(value: &Value) -> Result<Wire, String> {
         Value::String(text) => Wire::String(text.to_string()),
         Value::Char(c) => Wire::Char(*c),
         Value::Unit => Wire::Unit,
-        Value::List(items) => Wire::List(all(items)?),
+        Value::List(items) => Wire::List(all(&mut items.iter())?),
         Value::Dict(entries) => Wire::Dict(
-            entries.iter().map(|(key, value)| Ok((key.clone(), to_wire(value)?))).collect::<Result<_, String>>()?,
+            entries
+                .iter()
+                .map(|(key, value)| Ok((key.clone(), to_wire(value)?)))
+                .collect::<Result<_, String>>()?,
         ),
         Value::Record(record) => Wire::Record {
             type_name: record.type_name.clone(),
@@ -50,7 +87,7 @@ fn to_wire(value: &Value) -> Result<Wire, String> {
         Value::Variant(variant) => Wire::Variant {
             type_name: variant.type_name.clone(),
             case: variant.case.clone(),
-            payload: all(&variant.payload)?,
+            payload: all(&mut variant.payload.iter())?,
         },
         Value::Datastore(name) => Wire::Datastore(name.to_string()),
         Value::Worker(name) => Wire::Worker(name.to_string()),
@@ -59,6 +96,10 @@ fn to_wire(value: &Value) -> Result<Wire, String> {
 }
 
 fn from_wire(wire: Wire) -> Value {
+    gloam_language::stack::grow(64 * 1024, 1024 * 1024, || from_wire_here(wire))
+}
+
+fn from_wire_here(wire: Wire) -> Value {
     match wire {
         Wire::Int(n) => Value::Int(n),
         Wire::Float(x) => Value::Float(x),
@@ -82,24 +123,34 @@ fn from_wire(wire: Wire) -> Value {
 
 /// The stored form of a value.
 pub fn encode(value: &Value) -> Result<serde_json::Value, String> {
-    serde_json::to_value(to_wire(value)?).map_err(|error| error.to_string())
+    let (wire, depth) = to_wire(value)?;
+    // serde recurses once per level of the wire's JSON: on a stack that fits it.
+    grow_for_text(text_depth(depth), || serde_json::to_value(wire).map_err(|error| error.to_string()))
 }
 
 /// The stored form of a value, as text.
 pub fn encode_text(value: &Value) -> Result<String, String> {
-    serde_json::to_string(&to_wire(value)?).map_err(|error| error.to_string())
+    let (wire, depth) = to_wire(value)?;
+    grow_for_text(text_depth(depth), || serde_json::to_string(&wire).map_err(|error| error.to_string()))
 }
 
 /// A value back from its stored form as text.
 pub fn decode_text(text: &[u8]) -> Result<Value, String> {
-    serde_json::from_slice::<Wire>(text)
+    json_text::parse::<Wire>(text, MAX_TEXT_DEPTH)
         .map(from_wire)
         .map_err(|error| format!("stored value does not decode: {error}"))
 }
 
 /// A value back from its stored form.
 pub fn decode(json: &serde_json::Value) -> Result<Value, String> {
-    Wire::deserialize(json).map(from_wire).map_err(|error| format!("stored value does not decode: {error}"))
+    grow_for_text(json_text::tree_nesting(json), || Wire::deserialize(json))
+        .map(from_wire)
+        .map_err(|error| format!("stored value does not decode: {error}"))
+}
+
+fn grow_for_text<R>(nesting: usize, work: impl FnOnce() -> R) -> R {
+    let stack = json_text::stack_for(nesting);
+    gloam_language::stack::grow(stack, stack, work)
 }
 
 #[cfg(test)]

@@ -2,12 +2,13 @@
 //! at the edge; the libraries below return typed errors.
 
 use crate::client::Remote;
-use crate::engine::EngineKind;
+use crate::canvas::{self, CanvasCode, ToplevelSource};
+use crate::engine::{EngineKind, Failure, Interpreter, Task, response_of};
 use crate::redact::Redaction;
 use crate::server::{self, editor, state::AppState, state::Config};
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
-use gloam_interpreter::{MemoryEffects, Options, Program};
+use gloam_interpreter::{MemoryEffects, Options};
 use gloam_language::Diagnostic;
 use gloam_language::ast::Span;
 use gloam_trace_store::{Retention, Store, TraceSummary};
@@ -35,7 +36,8 @@ enum Command {
     ///
     /// Requests come from `--request "METHOD /path [body]"` (repeatable) or a
     /// script file of such lines (`#` starts a comment). Datastore contents carry
-    /// over from one request to the next.
+    /// over from one request to the next. Without requests, prints the value of
+    /// `fn main()`.
     Run {
         path: PathBuf,
         #[arg(long = "request", short = 'r')]
@@ -206,6 +208,19 @@ impl Sources {
         (name, &self.text[*start..end], relative)
     }
 
+    /// The files' declarations as a canvas's toplevels, as `gloam serve --load` takes them.
+    fn toplevels(&self) -> Vec<ToplevelSource> {
+        let mut toplevels = Vec::new();
+        for (index, (name, start)) in self.files.iter().enumerate() {
+            let end = self.files.get(index + 1).map_or(self.text.len(), |(_, next)| *next);
+            for source in canvas::split_declarations(&self.text[*start..end]) {
+                let toplevel_id = toplevels.len() as i64 + 1;
+                toplevels.push(ToplevelSource { toplevel_id, source, file: name.clone() });
+            }
+        }
+        toplevels
+    }
+
     fn render(&self, diagnostics: &[Diagnostic]) -> String {
         let mut sorted: Vec<&Diagnostic> = diagnostics.iter().collect();
         sorted.sort_by_key(|diagnostic| (diagnostic.span.start, diagnostic.span.end));
@@ -269,28 +284,29 @@ fn run(path: &Path, mut requests: Vec<String>, script: Option<&Path>) -> anyhow:
             text.lines().map(str::trim).filter(|line| !line.is_empty() && !line.starts_with('#')).map(String::from),
         );
     }
-    if requests.is_empty() {
-        bail!("no requests: give --request \"GET /path\" or --script FILE");
-    }
-    let program = Program { module: &analysis.module, checked: &analysis.checked };
+    // The canvas `gloam serve --load` makes of the same files: requests are
+    // routed, run, checked and their failures placed by the server's own code.
+    let code = CanvasCode::assemble(0, sources.toplevels());
+    let interpreter = Interpreter { options: Options::default() };
     let mut effects = MemoryEffects::default();
+    if requests.is_empty() {
+        return run_main(&code, &mut effects);
+    }
     let mut failed = false;
     for line in &requests {
         let request = gloam_interpreter::request::parse_request_line(line).map_err(anyhow::Error::msg)?;
         println!("> {line}");
-        let Some(handler) = program.find_handler(&request.method, &request.path) else {
+        let Some(handler) = code.route(&request.method, &request.path) else {
             println!("< 404 (no handler for {} {})\n", request.method, request.path);
             continue;
         };
         let logs_before = effects.logs.len();
-        let run = program.run_handler(handler, &request, &mut effects, Options::default());
+        let task = Task::Handler { key: canvas::handler_key(handler), request };
+        let execution = interpreter.run(&code, &task, &mut effects);
         for (level, message) in &effects.logs[logs_before..] {
             println!("  [{level}] {message}");
         }
-        let response = run.result.map_err(|error| error.to_string()).and_then(|value| {
-            gloam_interpreter::request::response_from_value(&value).map_err(|error| error.to_string())
-        });
-        match response {
+        match response_of(&code, handler, execution.result) {
             Ok(response) => {
                 println!("< {}", response.status);
                 for (name, value) in &response.headers {
@@ -298,13 +314,33 @@ fn run(path: &Path, mut requests: Vec<String>, script: Option<&Path>) -> anyhow:
                 }
                 println!("{}\n", response.body);
             }
-            Err(message) => {
+            Err(failure) => {
                 failed = true;
-                println!("< 500 {message}\n");
+                println!("< 500 {}\n", failure.describe(&code));
             }
         }
     }
     Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+/// `gloam run FILE` without requests: the value of `fn main()`.
+fn run_main(code: &CanvasCode, effects: &mut MemoryEffects) -> anyhow::Result<ExitCode> {
+    let Some(run) = code.program().call_function("main", Vec::new(), effects, Options::default()) else {
+        bail!("no requests and no `fn main()`: give --request \"GET /path\", --script FILE, or define `fn main() = …`");
+    };
+    for (level, message) in &effects.logs {
+        println!("  [{level}] {message}");
+    }
+    match run.result {
+        Ok(value) => {
+            println!("{value}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(error) => {
+            println!("error: {}", Failure::at(code, error.kind.to_string(), error.span).describe(code));
+            Ok(ExitCode::FAILURE)
+        }
+    }
 }
 
 async fn remote_command(command: Command) -> anyhow::Result<ExitCode> {

@@ -105,9 +105,7 @@ fn datastore(call: &EffectCall) -> Result<&str, String> {
 }
 
 fn decode_row(text: &str) -> Result<Value, String> {
-    let json: serde_json::Value =
-        serde_json::from_str(text).map_err(|error| format!("stored row is not JSON: {error}"))?;
-    wire::decode(&json)
+    wire::decode_text(text.as_bytes())
 }
 
 fn is_write(builtin: Builtin) -> bool {
@@ -166,7 +164,7 @@ impl HostEffects {
                 Ok(Value::option(row.as_deref().map(decode_row).transpose()?))
             }
             Builtin::DbSet => {
-                let row = wire::encode(argument(call, 2)?)?.to_string();
+                let row = wire::encode_text(argument(call, 2)?)?;
                 store.db_set(canvas, datastore(call)?, text(call, 1)?, &row).await.map_err(Self::store_error)?;
                 Ok(Value::Unit)
             }

@@ -29,7 +29,7 @@ impl Failure {
     }
 
     /// A failure at a span of the canvas text.
-    fn at(code: &CanvasCode, message: String, span: Option<Span>) -> Failure {
+    pub fn at(code: &CanvasCode, message: String, span: Option<Span>) -> Failure {
         let place = span.and_then(|span| code.locate(span));
         Failure { message, toplevel_id: place.map(|(id, _)| id), span: place.map(|(_, span)| span) }
     }

@@ -427,7 +427,7 @@ fn define_host_functions(linker: &mut Linker<Run>) -> wasmtime::Result<()> {
                     .get(builtin as usize)
                     .ok_or_else(|| wasmtime::format_err!("no builtin has index {builtin}"))?;
                 let arguments = match wire::decode_text(&bytes).map_err(|message| wasmtime::format_err!("{message}"))? {
-                    Value::List(items) => items.as_ref().clone(),
+                    Value::List(items) => items.to_vec(),
                     _ => return Err(wasmtime::format_err!("effect arguments are not a list")),
                 };
                 let call = EffectCall { site: ExprId(site), builtin, arguments };
@@ -484,6 +484,11 @@ fn explain(run: &Run, error: &wasmtime::Error, limits: SandboxLimits) -> Sandbox
         )),
         Some(Trap::StackOverflow) => SandboxFailure::new("stack overflow: recursion too deep for the sandbox's stack"),
         Some(trap) => SandboxFailure::new(format!("the sandbox stopped the handler: {trap}")),
-        None => SandboxFailure::new(format!("the sandbox failed: {error}")),
+        // A host function's own error (a bug): the details, with the wasm
+        // backtrace wasmtime attaches, go to the log, the cause to the user.
+        None => {
+            eprintln!("gloam: a compiled run failed inside the sandbox: {error:?}");
+            SandboxFailure::new(format!("internal error in the sandbox: {}", error.root_cause()))
+        }
     }
 }

@@ -95,3 +95,41 @@ fn check_of_a_folder_points_into_the_right_file() {
     let json = stdout(&gloam(&["check", "--json", dir.to_str().expect("utf-8 path")]));
     assert!(json.contains("b_handlers.gloam\"") && json.contains("\"line\": 3"), "{json}");
 }
+
+#[test]
+fn run_decodes_and_answers_as_the_server_does() {
+    let path = temp_file(
+        "server_parity.gloam",
+        r#"handler GET /echo/:text = Http.text("${request.params.text}|${Option.withDefault(Dict.get(request.query, "q"), "")}", 200)
+handler GET /bad = Http.withHeader(Http.text("hi", 200), "x-note", "a\nb")
+handler GET /fn = Http.json(Json.encode([1, 2]), 200)
+handler GET /none = Http.empty(204)
+"#,
+    );
+    let path = path.to_str().expect("utf-8 path");
+    let output = gloam(&["run", path, "-r", "GET /echo/a%2Fb?q=x+y%26z", "-r", "GET /none", "-r", "GET /bad"]);
+    let text = stdout(&output);
+    // Percent-decoded after routing, the query decoded: as the server does.
+    assert!(text.contains("< 200\n< content-type: text/plain; charset=utf-8\na/b|x y&z\n"), "{text}");
+    // No content type the handler did not give.
+    assert!(text.contains("> GET /none\n< 204\n\n"), "{text}");
+    // A header HTTP cannot carry is a 500 with its place, as on the server.
+    assert!(text.contains("< 500 Http.Response: the header `x-note: a\\nb` cannot be sent"), "{text}");
+    assert!(text.contains("(in GET /bad, line 1, column 17)"), "{text}");
+    assert_eq!(output.status.code(), Some(1), "{text}");
+}
+
+#[test]
+fn run_without_requests_prints_main() {
+    let path = temp_file("main.gloam", "fn main() = [1 + 2, 10 / 3]\n");
+    let output = gloam(&["run", path.to_str().expect("utf-8 path")]);
+    assert_eq!((output.status.code(), stdout(&output).as_str()), (Some(0), "[3, 3]\n"));
+    let failing = temp_file("failing.gloam", "fn main() =\n  let zero = 0\n  7 / zero\n");
+    let output = gloam(&["run", failing.to_str().expect("utf-8 path")]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(stdout(&output), "error: division by zero in `7 / 0` (in main, line 3, column 3)\n");
+    let neither = temp_file("neither.gloam", "fn f() = 1\n");
+    let output = gloam(&["run", neither.to_str().expect("utf-8 path")]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no requests and no `fn main()`"));
+}

@@ -886,13 +886,26 @@ impl EncodedTrace {
     }
 }
 
+/// Recorded values nest as deep as a program's storable values (the
+/// interpreter's `wire::MAX_DEPTH`), past serde_json's 128 levels: JSON columns
+/// are written and read on a stack that grows as deep as they go.
 fn encode_json<T: Serialize>(value: &T, what: &str) -> Result<String> {
-    serde_json::to_string(value).map_err(|error| StoreError::Encode(format!("{what} ({error})")))
+    let mut text = Vec::new();
+    let mut serializer = serde_json::Serializer::new(&mut text);
+    value
+        .serialize(serde_stacker::Serializer::new(&mut serializer))
+        .map_err(|error| StoreError::Encode(format!("{what} ({error})")))?;
+    String::from_utf8(text).map_err(|error| StoreError::Encode(format!("{what} ({error})")))
 }
 
 fn decode_json<T: DeserializeOwned>(row: &AnyRow, column: &str, whose: &str) -> Result<T> {
     let text: String = row.try_get(column)?;
-    serde_json::from_str(&text).map_err(|error| StoreError::Corrupt(format!("column {column} of {whose}: {error}")))
+    let corrupt = |error: serde_json::Error| StoreError::Corrupt(format!("column {column} of {whose}: {error}"));
+    let mut deserializer = serde_json::Deserializer::from_str(&text);
+    deserializer.disable_recursion_limit();
+    let value = T::deserialize(serde_stacker::Deserializer::new(&mut deserializer)).map_err(corrupt)?;
+    deserializer.end().map_err(corrupt)?;
+    Ok(value)
 }
 
 fn text_from_bytes(row: &AnyRow, column: &str, whose: &str) -> Result<String> {

@@ -31,6 +31,8 @@ pub mod fail {
     pub const RECURSION_LIMIT: i32 = 5;
     pub const NO_MATCH: i32 = 6;
     pub const BROKEN_CODE: i32 = 7;
+    /// `a / b` of Floats with `b` zero; `a` and `b` are their bits.
+    pub const FLOAT_DIVISION_BY_ZERO: i32 = 8;
 }
 
 macro_rules! runtime_functions {

@@ -766,7 +766,13 @@ impl<'b, 'a> FunctionCompiler<'b, 'a> {
         let (a, b) = self.operands(left, right, Rep::Float)?;
         if op == BinaryOp::Div {
             self.sink().local_get(b).f64_const(0.0.into()).f64_eq();
-            self.fail_if(fail::DIVISION_BY_ZERO, id, 0, None, None);
+            self.open_if(BlockType::Empty);
+            // The message shows both operands: they go over as bits.
+            let (a_bits, b_bits) = (self.local(ValType::I64), self.local(ValType::I64));
+            self.sink().local_get(a).i64_reinterpret_f64().local_set(a_bits);
+            self.sink().local_get(b).i64_reinterpret_f64().local_set(b_bits);
+            self.fail(fail::FLOAT_DIVISION_BY_ZERO, id, 0, Some(a_bits), Some(b_bits));
+            self.close();
         }
         self.sink().local_get(a).local_get(b);
         match op {

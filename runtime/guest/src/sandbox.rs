@@ -571,7 +571,7 @@ pub extern "C" fn rt_list_item(list: i32, index: i32) -> i32 {
 #[unsafe(no_mangle)]
 pub extern "C" fn rt_list_rest(list: i32, from: i32) -> i32 {
     match value(list) {
-        Value::List(items) => handle(Value::list(items.get(from as usize..).unwrap_or_default().to_vec())),
+        Value::List(items) => handle(Value::List(items.from_index(from as usize))),
         _ => fail(ErrorKind::BrokenCode, NO_SITE),
     }
 }
@@ -613,8 +613,9 @@ pub extern "C" fn rt_int_mul(a: i64, b: i64, site: u32) -> i64 {
 }
 
 /// Failures detected by compiled code. `kind`: 0 Int overflow of `a op b`,
-/// 1 of `-a`, 2 division by zero, 3 a non-finite Float, 4 the step budget,
-/// 5 the recursion limit, 6 no match for the value with handle `a`, 7 broken code.
+/// 1 of `-a`, 2 division by zero of Ints `a op b`, 3 a non-finite Float, 4 the
+/// step budget, 5 the recursion limit, 6 no match for the value with handle
+/// `a`, 7 broken code, 8 division by zero of Floats (`a` and `b` are their bits).
 #[unsafe(no_mangle)]
 pub extern "C" fn rt_fail(kind: i32, site: u32, op: i32, a: i64, b: i64) {
     // The interpreter's operators say what went wrong, in their words.
@@ -626,11 +627,19 @@ pub extern "C" fn rt_fail(kind: i32, site: u32, op: i32, a: i64, b: i64) {
             None => ErrorKind::BrokenCode,
         },
         1 => failed_with(unary(UnaryOp::Negate, Value::Int(a))),
-        2 => ErrorKind::DivisionByZero,
+        2 => match BinaryOp::ALL.get(op as usize) {
+            Some(op) => failed_with(binary(*op, Value::Int(a), Value::Int(b))),
+            None => ErrorKind::BrokenCode,
+        },
         3 => ErrorKind::NonFiniteFloat,
         4 => ErrorKind::StepLimit { limit: with(|state| state.max_steps) },
         5 => ErrorKind::RecursionLimit { limit: counters.max_depth as u32 },
         6 => ErrorKind::NoMatch { value: value(a as i32).to_string() },
+        8 => failed_with(binary(
+            BinaryOp::Div,
+            Value::Float(f64::from_bits(a as u64)),
+            Value::Float(f64::from_bits(b as u64)),
+        )),
         _ => ErrorKind::BrokenCode,
     };
     fail(kind, site)

@@ -469,12 +469,11 @@ pub fn curl_command(trace: &Trace, server: &str) -> String {
     let host = server;
     let prefix = format!("/@{}", trace.canvas);
     let query: String = form_urlencoded::Serializer::new(String::new()).extend_pairs(&request.query).finish();
-    let path: String = request
-        .path
-        .split('/')
-        .map(|segment| percent_encoding::utf8_percent_encode(segment, percent_encoding::NON_ALPHANUMERIC).to_string())
-        .collect::<Vec<_>>()
-        .join("/");
+    // Paths are stored as they came, percent-encoded (`%` stays); what a URL
+    // cannot hold as it is (spaces, `#`, `?`, older traces' decoded text) is encoded.
+    const NOT_IN_A_PATH: &percent_encoding::AsciiSet =
+        &percent_encoding::CONTROLS.add(b' ').add(b'"').add(b'#').add(b'<').add(b'>').add(b'?').add(b'`').add(b'{').add(b'}');
+    let path = percent_encoding::utf8_percent_encode(&request.path, NOT_IN_A_PATH).to_string();
     let url = if query.is_empty() {
         format!("http://{host}{prefix}{path}")
     } else {

@@ -58,10 +58,6 @@ fn no_canvas(state: &AppState, name: &str) -> String {
     format!("no canvas `{name}` on this server (canvases: {})", state.canvas_names().join(", "))
 }
 
-fn decode_path(path: &str) -> String {
-    percent_encoding::percent_decode_str(path).decode_utf8_lossy().into_owned()
-}
-
 /// Reads a body up to the limit; `None` when it is longer.
 async fn read_body(body: Body, limit: usize) -> Result<Option<Vec<u8>>, String> {
     let mut stream = body.into_data_stream();
@@ -97,8 +93,9 @@ async fn serve_to_the_end(state: AppState, request: Request) -> Response {
     };
     let mut request = TraceRequest {
         method: parts.method.as_str().to_string(),
-        path: decode_path(&path),
-        query: form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes()).into_owned().collect(),
+        // Kept percent-encoded: routes match its segments, then decode each parameter.
+        path,
+        query: gloam_interpreter::request::parse_query(parts.uri.query().unwrap_or("")),
         headers: parts
             .headers
             .iter()
@@ -142,7 +139,7 @@ async fn serve_to_the_end(state: AppState, request: Request) -> Response {
             let task = Task::Handler { key: handler_key.clone(), request: http_request(&request) };
             let live = run_live(&state, &canvas.name, code.clone(), task, |code, result| {
                 let handler = code.handler(&handler_key).ok_or(format!("handler {handler_key} disappeared"))?;
-                response_of(code, handler, result).map_err(|failure| failure.describe(code)).and_then(valid_for_http)
+                response_of(code, handler, result).map_err(|failure| failure.describe(code))
             })
             .await;
             if live.result.is_err() {
@@ -341,17 +338,8 @@ pub fn summary(trace: &Trace) -> TraceSummary {
     }
 }
 
-/// The response when HTTP can carry it; otherwise what it cannot carry.
-fn valid_for_http(response: HttpResponse) -> Result<HttpResponse, String> {
-    for (name, value) in &response.headers {
-        if HeaderName::try_from(name.as_str()).is_err() || HeaderValue::try_from(value.as_str()).is_err() {
-            return Err(format!("the response has an invalid header `{name}: {value}`"));
-        }
-    }
-    Ok(response)
-}
-
-/// `response` has passed `valid_for_http` or is one of Gloam's own pages.
+/// `response` came through `response_from_value` (which refuses headers HTTP
+/// cannot carry) or is one of Gloam's own pages.
 fn into_response(response: HttpResponse, trace_id: Option<&str>) -> Response {
     let headers: HeaderMap = response
         .headers
@@ -361,7 +349,9 @@ fn into_response(response: HttpResponse, trace_id: Option<&str>) -> Response {
         })
         .collect();
     let status = StatusCode::from_u16(response.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut response = (status, headers, response.body).into_response();
+    // A `Body`, not a `String`: a String would add `content-type: text/plain`
+    // to responses that chose to have none (`Http.empty`, `Http.redirect`).
+    let mut response = (status, headers, axum::body::Body::from(response.body)).into_response();
     if let Some(value) = trace_id.and_then(|id| HeaderValue::try_from(id).ok()) {
         response.headers_mut().insert(TRACE_HEADER, value);
     }
