@@ -156,15 +156,21 @@ fn value_of(shape: &Shape, depth: u32) -> BoxedStrategy<String> {
     match shape.clone() {
         Shape::Int => (-5i64..5).prop_map(|n| format!("({n})")).boxed(),
         Shape::Str => "[a-z\"]{0,3}".prop_map(|s| format!("{s:?}")).boxed(),
-        Shape::Json if depth == 0 => prop_oneof![Just("JsonNull".to_string()), (0i64..3).prop_map(|n| format!("JsonInt({n})"))].boxed(),
+        Shape::Json if depth == 0 => {
+            prop_oneof![Just("JsonNull".to_string()), (0i64..3).prop_map(|n| format!("JsonInt({n})"))].boxed()
+        }
         Shape::Json => prop_oneof![
             Just("JsonNull".to_string()),
             (0i64..3).prop_map(|n| format!("JsonInt({n})")),
-            prop::collection::vec(inner(&Shape::Json), 0..3).prop_map(|items| format!("JsonList([{}])", items.join(", "))),
-            prop::collection::vec(inner(&Shape::Json), 0..3).prop_map(|items| format!("JsonObject({})", entries(&items))),
+            prop::collection::vec(inner(&Shape::Json), 0..3)
+                .prop_map(|items| format!("JsonList([{}])", items.join(", "))),
+            prop::collection::vec(inner(&Shape::Json), 0..3)
+                .prop_map(|items| format!("JsonObject({})", entries(&items))),
         ]
         .boxed(),
-        Shape::Opt(payload) => prop_oneof![Just("None".to_string()), inner(&payload).prop_map(|v| format!("Some({v})"))].boxed(),
+        Shape::Opt(payload) => {
+            prop_oneof![Just("None".to_string()), inner(&payload).prop_map(|v| format!("Some({v})"))].boxed()
+        }
         Shape::List(element) => {
             prop::collection::vec(inner(&element), 0..3).prop_map(|items| format!("[{}]", items.join(", "))).boxed()
         }

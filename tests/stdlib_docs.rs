@@ -11,7 +11,10 @@ fn render() -> String {
          (`cargo xtask test --update` regenerates it). The language is described in\n\
          [`language.md`](language.md).\n\n\
          Functions marked **effect** are host calls: their arguments and results are recorded\n\
-         in the trace, and replay uses the recorded results.\n",
+         in the trace, and replay uses the recorded results.\n\n\
+         In types, `number` is `Int` or `Float`, `comparable` is `Int`, `Float`, `String` or\n\
+         `Char`, and `data` is any type without functions, datastores or workers inside: what\n\
+         can be encoded as JSON, stored, queued or sent as a response.\n",
     );
     for module in Builtin::modules() {
         let _ = write!(out, "\n## {module}\n\n| function | type | |\n| --- | --- | --- |\n");

@@ -901,11 +901,7 @@ pub fn call_pure(
         }
         B::DictRemove => {
             let (entries, key) = (args.dict(0)?, args.string(1)?);
-            if entries.contains_key(key) {
-                Value::Dict(entries.without_key(key))
-            } else {
-                args.get(0)?.clone()
-            }
+            if entries.contains_key(key) { Value::Dict(entries.without_key(key)) } else { args.get(0)?.clone() }
         }
         B::DictHas => Value::Bool(args.dict(0)?.contains_key(args.string(1)?)),
         B::DictKeys => {

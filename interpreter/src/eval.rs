@@ -10,6 +10,7 @@ use crate::builtins::{self, CallSite, Callbacks};
 use crate::effects::{EffectCall, Effects};
 use crate::error::{ErrorKind, RuntimeError};
 use crate::value::{Environment, Function, Value, format_float};
+use crate::wire;
 use gloam_language::ast::*;
 use gloam_language::types::ty::Type;
 use gloam_language::{Builtin, Checked, Purity};
@@ -475,10 +476,10 @@ impl<'a, 'e> Evaluator<'a, 'e> {
     ) -> Result<Value, RuntimeError> {
         match builtin.purity() {
             Purity::Effect => {
+                let failed = |message| ErrorKind::Effect { function: builtin.name(), message }.into();
+                wire::check_arguments(&arguments).map_err(failed)?;
                 let call = EffectCall { site: site.unwrap_or(ExprId(u32::MAX)), builtin, arguments };
-                self.effects
-                    .call(&call)
-                    .map_err(|message| ErrorKind::Effect { function: builtin.name(), message }.into())
+                self.effects.call(&call).map_err(failed)
             }
             Purity::Pure => {
                 let unknown = Type::Var(u32::MAX);

@@ -382,7 +382,9 @@ impl Decoder<'_> {
                     Json::Array(items) if items.len() == 1 => {
                         Ok(Value::some(self.decode(&items[0], element, &format!("{path}[0]"), depth + 1)?))
                     }
-                    _ => Err(mismatch(&format!("null or a one-element array (a `{ty}` holds a value that can be null)"))),
+                    _ => {
+                        Err(mismatch(&format!("null or a one-element array (a `{ty}` holds a value that can be null)")))
+                    }
                 }
             }
             ("List", Json::Array(items)) => {

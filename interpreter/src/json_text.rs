@@ -94,13 +94,9 @@ mod tests {
 
     #[test]
     fn nesting_counts_brackets_outside_strings() {
-        for (text, depth) in [
-            ("1", 0),
-            ("[]", 1),
-            (r#"{"a": [1, {"b": []}]}"#, 4),
-            (r#"["[[[", "\"[["]"#, 1),
-            (r#"[[], [[]]]"#, 3),
-        ] {
+        for (text, depth) in
+            [("1", 0), ("[]", 1), (r#"{"a": [1, {"b": []}]}"#, 4), (r#"["[[[", "\"[["]"#, 1), (r#"[[], [[]]]"#, 3)]
+        {
             assert_eq!(nesting(text.as_bytes()), depth, "{text}");
         }
     }

@@ -175,7 +175,5 @@ pub fn response_from_value(value: &Value) -> Result<HttpResponse, ErrorKind> {
 /// (RFC 9110 §5.1), a value of printable ASCII, spaces and tabs (no line breaks).
 fn header_is_valid(name: &str, value: &str) -> bool {
     let token = |c: u8| c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&c);
-    !name.is_empty()
-        && name.bytes().all(token)
-        && value.bytes().all(|c| c == b'\t' || (b' '..=b'~').contains(&c))
+    !name.is_empty() && name.bytes().all(token) && value.bytes().all(|c| c == b'\t' || (b' '..=b'~').contains(&c))
 }

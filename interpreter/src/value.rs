@@ -348,6 +348,13 @@ pub fn format_float(value: f64) -> String {
 /// Values print as Gloam source: `Todo { id: 1 }`, `Some("x")`, `[1, 2]`.
 impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Values nest as deep as a program builds them.
+        gloam_language::stack::grow(64 * 1024, 1024 * 1024, || self.write(f))
+    }
+}
+
+impl Value {
+    fn write(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Value::Int(value) => write!(f, "{value}"),
             Value::Float(value) => f.write_str(&format_float(*value)),

@@ -42,57 +42,70 @@ const fn text_depth(depth: usize) -> usize {
     TEXT_LEVELS_PER_VALUE * (depth + 1)
 }
 
-const MAX_TEXT_DEPTH: usize = text_depth(MAX_DEPTH);
+/// How deep an effect's answer, or what records it, may nest: a stored value
+/// inside one more list or option (`DB.get`, `DB.getAll`). What is stored is
+/// held to `MAX_DEPTH` when the call is made (`check_arguments`,
+/// `encode_arguments`).
+const ANSWER_DEPTH: usize = MAX_DEPTH + 1;
 
-/// The wire form of a value, and how deep it nests.
-fn to_wire(value: &Value) -> Result<(Wire, usize), String> {
-    let deepest = Cell::new(0);
-    Ok((wire_at(value, 0, &deepest)?, deepest.get()))
+/// The deepest wire text: an answer, or an effect's arguments in their list.
+const MAX_TEXT_DEPTH: usize = text_depth(ANSWER_DEPTH);
+
+/// The wire form of a value nesting at most `limit` levels, and how deep it nests.
+fn to_wire(value: &Value, limit: usize) -> Result<(Wire, usize), String> {
+    let walk = Walk { limit, deepest: Cell::new(0) };
+    Ok((walk.at(value, 0)?, walk.deepest.get()))
 }
 
-fn wire_at(value: &Value, depth: usize, deepest: &Cell<usize>) -> Result<Wire, String> {
-    if depth > MAX_DEPTH {
-        return Err(format!("the value is nested more than {MAX_DEPTH} levels deep, too deep to be stored"));
+/// One value's walk into its wire form.
+struct Walk {
+    limit: usize,
+    deepest: Cell<usize>,
+}
+
+impl Walk {
+    fn at(&self, value: &Value, depth: usize) -> Result<Wire, String> {
+        if depth > self.limit {
+            return Err(format!("the value is nested more than {MAX_DEPTH} levels deep, too deep to be stored"));
+        }
+        self.deepest.set(self.deepest.get().max(depth));
+        gloam_language::stack::grow(64 * 1024, 1024 * 1024, || self.here(value, depth + 1))
     }
-    deepest.set(deepest.get().max(depth));
-    gloam_language::stack::grow(64 * 1024, 1024 * 1024, || wire_here(value, depth + 1, deepest))
-}
 
-/// `inner`: the depth of the value's parts.
-fn wire_here(value: &Value, inner: usize, deepest: &Cell<usize>) -> Result<Wire, String> {
-    let to_wire = |value: &Value| wire_at(value, inner, deepest);
-    let all = |values: &mut dyn Iterator<Item = &Value>| values.map(&to_wire).collect::<Result<Vec<Wire>, String>>();
-    Ok(match value {
-        Value::Int(n) => Wire::Int(*n),
-        Value::Float(x) => Wire::Float(*x),
-        Value::Bool(b) => Wire::Bool(*b),
-        Value::String(text) => Wire::String(text.to_string()),
-        Value::Char(c) => Wire::Char(*c),
-        Value::Unit => Wire::Unit,
-        Value::List(items) => Wire::List(all(&mut items.iter())?),
-        Value::Dict(entries) => Wire::Dict(
-            entries
-                .iter()
-                .map(|(key, value)| Ok((key.clone(), to_wire(value)?)))
-                .collect::<Result<_, String>>()?,
-        ),
-        Value::Record(record) => Wire::Record {
-            type_name: record.type_name.clone(),
-            fields: record
-                .fields
-                .iter()
-                .map(|(name, value)| Ok((name.clone(), to_wire(value)?)))
-                .collect::<Result<_, String>>()?,
-        },
-        Value::Variant(variant) => Wire::Variant {
-            type_name: variant.type_name.clone(),
-            case: variant.case.clone(),
-            payload: all(&mut variant.payload.iter())?,
-        },
-        Value::Datastore(name) => Wire::Datastore(name.to_string()),
-        Value::Worker(name) => Wire::Worker(name.to_string()),
-        Value::Function(_) => return Err("a function cannot be stored".into()),
-    })
+    /// `inner`: the depth of the value's parts.
+    fn here(&self, value: &Value, inner: usize) -> Result<Wire, String> {
+        let to_wire = |value: &Value| self.at(value, inner);
+        let all =
+            |values: &mut dyn Iterator<Item = &Value>| values.map(&to_wire).collect::<Result<Vec<Wire>, String>>();
+        Ok(match value {
+            Value::Int(n) => Wire::Int(*n),
+            Value::Float(x) => Wire::Float(*x),
+            Value::Bool(b) => Wire::Bool(*b),
+            Value::String(text) => Wire::String(text.to_string()),
+            Value::Char(c) => Wire::Char(*c),
+            Value::Unit => Wire::Unit,
+            Value::List(items) => Wire::List(all(&mut items.iter())?),
+            Value::Dict(entries) => Wire::Dict(
+                entries.iter().map(|(key, value)| Ok((key.clone(), to_wire(value)?))).collect::<Result<_, String>>()?,
+            ),
+            Value::Record(record) => Wire::Record {
+                type_name: record.type_name.clone(),
+                fields: record
+                    .fields
+                    .iter()
+                    .map(|(name, value)| Ok((name.clone(), to_wire(value)?)))
+                    .collect::<Result<_, String>>()?,
+            },
+            Value::Variant(variant) => Wire::Variant {
+                type_name: variant.type_name.clone(),
+                case: variant.case.clone(),
+                payload: all(&mut variant.payload.iter())?,
+            },
+            Value::Datastore(name) => Wire::Datastore(name.to_string()),
+            Value::Worker(name) => Wire::Worker(name.to_string()),
+            Value::Function(_) => return Err("a function cannot be stored".into()),
+        })
+    }
 }
 
 fn from_wire(wire: Wire) -> Value {
@@ -123,15 +136,44 @@ fn from_wire_here(wire: Wire) -> Value {
 
 /// The stored form of a value.
 pub fn encode(value: &Value) -> Result<serde_json::Value, String> {
-    let (wire, depth) = to_wire(value)?;
+    let (wire, depth) = to_wire(value, ANSWER_DEPTH)?;
     // serde recurses once per level of the wire's JSON: on a stack that fits it.
     grow_for_text(text_depth(depth), || serde_json::to_value(wire).map_err(|error| error.to_string()))
 }
 
 /// The stored form of a value, as text.
 pub fn encode_text(value: &Value) -> Result<String, String> {
-    let (wire, depth) = to_wire(value)?;
+    let (wire, depth) = to_wire(value, ANSWER_DEPTH)?;
     grow_for_text(text_depth(depth), || serde_json::to_string(&wire).map_err(|error| error.to_string()))
+}
+
+/// An effect call's arguments as one text (a list of each argument's stored
+/// form): how compiled code hands them to the host. Each argument may nest
+/// as deep as a stored value may.
+pub fn encode_arguments(arguments: &[Value]) -> Result<String, String> {
+    let mut deepest = 0;
+    let mut wires = Vec::with_capacity(arguments.len());
+    for argument in arguments {
+        let (wire, depth) = to_wire(argument, MAX_DEPTH)?;
+        deepest = deepest.max(depth + 1);
+        wires.push(wire);
+    }
+    let list = Wire::List(wires);
+    grow_for_text(text_depth(deepest), || serde_json::to_string(&list).map_err(|error| error.to_string()))
+}
+
+/// Whether an effect call's arguments can be handed over (stored, sent,
+/// recorded): the interpreter asks before it makes the call, so that it
+/// refuses what compiled code cannot encode, at the same call, in the same words.
+pub fn check_arguments(arguments: &[Value]) -> Result<(), String> {
+    arguments.iter().try_for_each(|argument| to_wire(argument, MAX_DEPTH).map(drop))
+}
+
+/// A JSON document that holds stored values inside a few levels of its own
+/// (a trace, a replay, an editor API answer), read at any depth they reach.
+pub fn parse_document<T: serde::de::DeserializeOwned>(text: &[u8]) -> Result<T, json_text::TextError> {
+    const ENVELOPE: usize = 32;
+    json_text::parse(text, MAX_TEXT_DEPTH + ENVELOPE)
 }
 
 /// A value back from its stored form as text.

@@ -180,7 +180,7 @@ builtins! {
     pure HttpWithHeader = "Http.withHeader" : "fn(Http.Response, String, String) -> Http.Response", "`Http.withHeader(response, name, value)` sets a header (names are lower-cased).";
 
     // ---- Time (pure) ----
-    pure TimeToIso = "Time.toIso" : "fn(Int) -> String", "Milliseconds since the Unix epoch as RFC 3339 UTC text, e.g. `2026-01-02T03:04:05.006Z`.";
+    pure TimeToIso = "Time.toIso" : "fn(Int) -> String", "Milliseconds since the Unix epoch as RFC 3339 UTC text, e.g. `2026-01-02T03:04:05.006Z`. Fails outside the years 0000 to 9999, which RFC 3339 cannot write.";
 
     // ---- Effects ----
     effect DbGet = "DB.get" : "fn(Datastore<a>, String) -> Option<a>", "The value stored under a key.";

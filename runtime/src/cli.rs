@@ -1,8 +1,8 @@
 //! Subcommands. Errors become messages on stderr and a non-zero exit code here,
 //! at the edge; the libraries below return typed errors.
 
-use crate::client::Remote;
 use crate::canvas::{self, CanvasCode, ToplevelSource};
+use crate::client::Remote;
 use crate::engine::{EngineKind, Failure, Interpreter, Task, response_of};
 use crate::redact::Redaction;
 use crate::server::{self, editor, state::AppState, state::Config};

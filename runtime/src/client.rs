@@ -2,6 +2,7 @@
 //! call a running server exactly as the canvas UI does.
 
 use anyhow::{Context, bail};
+use gloam_interpreter::wire;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -35,7 +36,8 @@ impl Remote {
                 body["diagnostics"].as_array().into_iter().flatten().filter_map(|d| d["rendered"].as_str()).collect();
             bail!("{status}: {message}\n{}", rendered.join("\n"));
         }
-        serde_json::from_str(&text).with_context(|| format!("unexpected answer from the server: {text}"))
+        // Traces and replays hold recorded values, nested past serde_json's default limit.
+        wire::parse_document(text.as_bytes()).with_context(|| format!("unexpected answer from the server: {text}"))
     }
 
     pub async fn get<T: DeserializeOwned>(&self, path: &str) -> anyhow::Result<T> {

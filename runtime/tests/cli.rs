@@ -115,7 +115,7 @@ handler GET /none = Http.empty(204)
     assert!(text.contains("> GET /none\n< 204\n\n"), "{text}");
     // A header HTTP cannot carry is a 500 with its place, as on the server.
     assert!(text.contains("< 500 Http.Response: the header `x-note: a\\nb` cannot be sent"), "{text}");
-    assert!(text.contains("(in GET /bad, line 1, column 17)"), "{text}");
+    assert!(text.contains("(in GET /bad, line 1, column 20)"), "{text}");
     assert_eq!(output.status.code(), Some(1), "{text}");
 }
 

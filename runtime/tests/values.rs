@@ -68,7 +68,11 @@ async fn deep_values_store_load_trace_and_replay(url: String) {
         // Deeper than a stored value may nest: refused at the call, nothing written.
         let refused = server.user("POST", "/trees/1001", "").await;
         assert_eq!(refused.status, 500, "{engine:?}: {}", refused.body);
-        assert!(refused.body.contains("DB.set failed: the value is nested more than 1000 levels deep"), "{}", refused.body);
+        assert!(
+            refused.body.contains("DB.set failed: the value is nested more than 1000 levels deep"),
+            "{}",
+            refused.body
+        );
         assert!(refused.body.contains("(in POST /trees/:n, line 3, column 3)"), "{}", refused.body);
         assert_no_internals(&refused.body);
         assert_eq!(server.user("GET", "/trees/1001", "").await.body, "none");

@@ -239,7 +239,7 @@ fn call_builtin(
 
 fn call_effect(builtin: Builtin, arguments: Vec<Value>, site: u32) -> Result<Value, ErrorKind> {
     let failed = |message: String| ErrorKind::Effect { function: builtin.name(), message };
-    let request = wire::encode_text(&Value::list(arguments)).map_err(failed)?;
+    let request = wire::encode_arguments(&arguments).map_err(failed)?;
     let index = Builtin::ALL.iter().position(|candidate| *candidate == builtin).unwrap_or(usize::MAX) as u32;
     // SAFETY: the host reads the request before returning, then `take` writes
     // exactly the announced number of bytes into the buffer.

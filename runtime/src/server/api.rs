@@ -96,6 +96,25 @@ impl FromRequestParts<AppState> for Editor {
 
 type ApiResult<T> = Result<Json<T>, ApiError>;
 
+/// An answer that holds recorded values (see [`DeepJson`]).
+type DeepResult<T> = Result<DeepJson<T>, ApiError>;
+
+/// A JSON answer holding recorded values (a trace, a replay, live values,
+/// rows), which nest deeper than serde's recursion fits on a worker thread's
+/// stack: serialised on a stack that grows as deep as they go.
+struct DeepJson<T>(T);
+
+impl<T: Serialize> IntoResponse for DeepJson<T> {
+    fn into_response(self) -> Response {
+        let mut body = Vec::new();
+        let mut serializer = serde_json::Serializer::new(&mut body);
+        match self.0.serialize(serde_stacker::Serializer::new(&mut serializer)) {
+            Ok(()) => ([(header::CONTENT_TYPE, "application/json")], body).into_response(),
+            Err(error) => ApiError::Internal(format!("cannot write the answer as JSON: {error}")).into_response(),
+        }
+    }
+}
+
 /// A JSON request body; a malformed one is a 400 with the API's error body.
 pub struct Body<T>(pub T);
 
@@ -424,7 +443,7 @@ async fn trace(
     State(state): State<AppState>,
     Editor(canvas): Editor,
     Params(TracePath { id }): Params<TracePath>,
-) -> ApiResult<TraceView> {
+) -> DeepResult<TraceView> {
     let trace = replay::load_trace(&state, &canvas, &id).await?;
     let effects_shown = trace
         .effects
@@ -438,7 +457,7 @@ async fn trace(
             },
         })
         .collect();
-    Ok(Json(TraceView { trace, effects_shown }))
+    Ok(DeepJson(TraceView { trace, effects_shown }))
 }
 
 async fn delete_trace(
@@ -471,8 +490,16 @@ pub fn curl_command(trace: &Trace, server: &str) -> String {
     let query: String = form_urlencoded::Serializer::new(String::new()).extend_pairs(&request.query).finish();
     // Paths are stored as they came, percent-encoded (`%` stays); what a URL
     // cannot hold as it is (spaces, `#`, `?`, older traces' decoded text) is encoded.
-    const NOT_IN_A_PATH: &percent_encoding::AsciiSet =
-        &percent_encoding::CONTROLS.add(b' ').add(b'"').add(b'#').add(b'<').add(b'>').add(b'?').add(b'`').add(b'{').add(b'}');
+    const NOT_IN_A_PATH: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+        .add(b' ')
+        .add(b'"')
+        .add(b'#')
+        .add(b'<')
+        .add(b'>')
+        .add(b'?')
+        .add(b'`')
+        .add(b'{')
+        .add(b'}');
     let path = percent_encoding::utf8_percent_encode(&request.path, NOT_IN_A_PATH).to_string();
     let url = if query.is_empty() {
         format!("http://{host}{prefix}{path}")
@@ -510,7 +537,7 @@ async fn replay_trace(
     Editor(canvas): Editor,
     Params(TracePath { id }): Params<TracePath>,
     body: axum::body::Bytes,
-) -> ApiResult<ReplayResult> {
+) -> DeepResult<ReplayResult> {
     // The options are optional: `POST …/replay` with no body replays as recorded.
     let options = if body.iter().all(u8::is_ascii_whitespace) {
         ReplayRequest::default()
@@ -518,7 +545,7 @@ async fn replay_trace(
         serde_json::from_slice(&body).map_err(|error| ApiError::BadRequest(format!("replay options: {error}")))?
     };
     let trace = replay::load_trace(&state, &canvas, &id).await?;
-    Ok(Json(replay::replay(&state, &canvas, trace, options).await?))
+    Ok(DeepJson(replay::replay(&state, &canvas, trace, options).await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -544,8 +571,8 @@ async fn live_values(
     State(state): State<AppState>,
     Editor(canvas): Editor,
     Body(request): Body<LiveValuesRequest>,
-) -> ApiResult<LiveValuesResult> {
-    Ok(Json(replay::live_values(&state, &canvas, request).await?))
+) -> DeepResult<LiveValuesResult> {
+    Ok(DeepJson(replay::live_values(&state, &canvas, request).await?))
 }
 
 async fn events(Editor(canvas): Editor) -> Sse<impl Stream<Item = Result<sse::Event, std::convert::Infallible>>> {
@@ -579,12 +606,12 @@ async fn datastore_rows(
     State(state): State<AppState>,
     Editor(canvas): Editor,
     Params(NamePath { name }): Params<NamePath>,
-) -> ApiResult<Vec<Row>> {
+) -> DeepResult<Vec<Row>> {
     let rows = state.store.db_rows(&canvas.name, &name).await?;
-    Ok(Json(
+    Ok(DeepJson(
         rows.into_iter()
             .map(|(key, text)| {
-                let stored: serde_json::Value = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
+                let stored = wire::parse_document(text.as_bytes()).unwrap_or(serde_json::Value::String(text));
                 Row { key, value: show_stored(&stored), stored }
             })
             .collect(),

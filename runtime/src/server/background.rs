@@ -65,9 +65,7 @@ impl Job {
 
     fn request(&self) -> TraceRequest {
         let (method, name, body) = match self {
-            Job::Worker { worker, event } => {
-                (WORKER_METHOD, worker, wire::encode(event).map(|json| json.to_string()).unwrap_or_default())
-            }
+            Job::Worker { worker, event } => (WORKER_METHOD, worker, wire::encode_text(event).unwrap_or_default()),
             Job::Cron { cron } => (CRON_METHOD, cron, String::new()),
         };
         TraceRequest { method: method.to_string(), path: format!("/{name}"), body, ..TraceRequest::default() }

@@ -54,7 +54,8 @@ impl Reply {
     }
 
     pub fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|error| panic!("not JSON ({error}): {}", self.body))
+        gloam_interpreter::wire::parse_document(self.body.as_bytes())
+            .unwrap_or_else(|error| panic!("not JSON ({error}): {}", self.body))
     }
 }
 
