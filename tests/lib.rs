@@ -14,6 +14,7 @@
 //! A program with errors renders its diagnostics. Otherwise, when it has a
 //! `fn main()`, main is called; then each request is run.
 
+use gloam_interpreter::request::{response_from_value, response_value};
 use gloam_interpreter::{HttpRequest, LiveValues, MemoryEffects, Options, Program, Value};
 use gloam_language::ast::{Expr, ExprId, ExprKind, ItemKind, Module, Span};
 use gloam_language::diagnostic::{LineColumn, render_all};
@@ -194,7 +195,15 @@ impl<'a> Runner<'a> {
                     else {
                         unreachable!("handlers are found by position")
                     };
-                    self.program.run_handler(handler, &request, effects, self.options)
+                    // As the server does (`engine::response_of`): the response the
+                    // value stands for, or a failure at the handler's body.
+                    let run = self.program.run_handler(handler, &request, effects, self.options);
+                    let result = run.result.map_err(|error| (error.kind.to_string(), error.span)).and_then(|value| {
+                        response_from_value(&value)
+                            .map(|response| response_value(&response))
+                            .map_err(|kind| (kind.to_string(), Some(handler.body.span)))
+                    });
+                    return (result, run.live_values);
                 }
             };
             return (run.result.map_err(|error| (error.kind.to_string(), error.span)), run.live_values);
@@ -208,7 +217,7 @@ impl<'a> Runner<'a> {
                     unreachable!("handlers are found by position")
                 };
                 let request = gloam_interpreter::request::request_value(&handler.route.text, &request);
-                sandbox::Entry::Handler { item, request }
+                sandbox::Entry::Handler { item, request, body: handler.body.id }
             }
         };
         let given = Immediate(std::mem::take(effects));
@@ -305,16 +314,13 @@ pub fn run_program_on(source: &str, file_name: &str, engine: Engine) -> String {
             .position(|item| matches!(&item.kind, ItemKind::Handler(decl) if std::ptr::eq(decl, handler)))
             .expect("a found handler is one of the items");
         let (result, _) = runner.run(Entry::Handler { item, request }, &mut effects);
-        match &result {
-            Ok(value) => match gloam_interpreter::request::response_from_value(value) {
-                Ok(response) => {
-                    let headers: Vec<String> = response.headers.iter().map(|(k, v)| format!("{k}: {v}")).collect();
-                    let _ = writeln!(out, "{} [{}]\n{}", response.status, headers.join("; "), response.body);
-                }
-                Err(error) => {
-                    let _ = writeln!(out, "bad response: {error}");
-                }
-            },
+        // A run's value is the response its handler's value stands for.
+        match result.as_ref().map(response_from_value) {
+            Ok(Ok(response)) => {
+                let headers: Vec<String> = response.headers.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+                let _ = writeln!(out, "{} [{}]\n{}", response.status, headers.join("; "), response.body);
+            }
+            Ok(Err(error)) => unreachable!("a response record always stands for itself: {error}"),
             Err(_) => describe_result(&mut out, &result, source),
         }
     }

@@ -63,7 +63,8 @@ impl Engines {
     /// The response body of `GET /{route}/{n}` compiled, in `sandbox`.
     pub fn compiled(&self, sandbox: &Sandbox, compiled: &CompiledProgram, route: &str, n: i64) -> String {
         let (item, handler) = self.handler(route);
-        let entry = Entry::Handler { item, request: request_value(&handler.route.text, &request(route, n)) };
+        let request = request_value(&handler.route.text, &request(route, n));
+        let entry = Entry::Handler { item, request, body: handler.body.id };
         let effects = Immediate(MemoryEffects::default());
         let (result, _) = self.runtime.block_on(sandbox.run(compiled, entry, effects, SandboxLimits::default()));
         let value = result.unwrap_or_else(|failure| panic!("the compiled code fails {route}/{n}: {failure:?}"));

@@ -13,6 +13,9 @@
 //!
 //! Decoding is by type and is the inverse; a record field of an `Option` type
 //! may be absent, other fields are required, and unknown fields are ignored.
+//! For an `Option` of a nullable type, any JSON other than `null` and a
+//! one-element array is read as the payload itself (so `Option<Json>` takes
+//! free-form JSON from elsewhere).
 //! An Int accepts any integral number that fits (`1`, `1.0`, `1e3`); a Float
 //! any number. Every value that encodes decodes back to itself: the payload of
 //! `Some` is wrapped in a one-element array exactly when its type (`Option`,
@@ -375,16 +378,14 @@ impl Decoder<'_> {
             ("Option", Json::Null) => Ok(Value::none()),
             ("Option", _) => {
                 let element = element()?;
-                if !can_be_null(element) {
-                    return Ok(Value::some(self.decode(json, element, path, depth)?));
-                }
                 match json {
-                    Json::Array(items) if items.len() == 1 => {
+                    // What `Some` of a nullable payload encodes as.
+                    Json::Array(items) if can_be_null(element) && items.len() == 1 => {
                         Ok(Value::some(self.decode(&items[0], element, &format!("{path}[0]"), depth + 1)?))
                     }
-                    _ => {
-                        Err(mismatch(&format!("null or a one-element array (a `{ty}` holds a value that can be null)")))
-                    }
+                    // Any other JSON (for a nullable payload: JSON from elsewhere, such
+                    // as a free-form optional field) is the payload itself.
+                    _ => Ok(Value::some(self.decode(json, element, path, depth)?)),
                 }
             }
             ("List", Json::Array(items)) => {

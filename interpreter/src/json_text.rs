@@ -1,18 +1,17 @@
-//! Reading JSON text nested as deep as Gloam's own limits allow.
+//! JSON text read and written as deep as Gloam's own limits allow.
 //!
 //! serde_json's parser stops at 128 levels, far below what a program can
 //! build and store, so every JSON text of Gloam's (a `Json.decode`, a stored
-//! row, a value crossing the sandbox's wall) is read here instead: its
-//! nesting is measured first, in one pass without recursion, and a text
-//! deeper than the caller's limit is refused with a plain message; a text
-//! within it is parsed without serde_json's limit on a stack grown to fit
-//! (on the host; the sandbox's stack is sized for the limits).
+//! row, a value crossing the sandbox's wall, a trace) is read here instead:
+//! its nesting is measured first, in one pass without recursion, and a text
+//! deeper than the caller's limit is refused with a plain message (so a
+//! hostile body cannot make the parser grow a stack without end); a text
+//! within it is parsed without serde_json's limit, on the host through
+//! `serde_stacker`, which grows the stack as deep as serde recurses. Inside
+//! the sandbox there is no stacker: its stack is sized for the limits.
 
-use serde::de::DeserializeOwned;
-
-/// Stack reserved per level of nesting while parsing: serde's frames for one
-/// level (a map, a sequence, a tagged enum) stay well within it.
-const STACK_PER_LEVEL: usize = 4 * 1024;
+use serde::Serialize;
+use serde::de::{Deserialize, DeserializeOwned, Deserializer};
 
 /// How deep the arrays and objects of a JSON text nest (0 for a scalar).
 /// Brackets inside strings do not count; the text need not be valid JSON.
@@ -41,27 +40,6 @@ pub fn nesting(text: &[u8]) -> usize {
     deepest
 }
 
-/// How deep the arrays and objects of a JSON tree nest, walked without recursion.
-pub fn tree_nesting(json: &serde_json::Value) -> usize {
-    let mut deepest = 0;
-    let mut pending = vec![(json, 0usize)];
-    while let Some((json, depth)) = pending.pop() {
-        let children: Box<dyn Iterator<Item = &serde_json::Value>> = match json {
-            serde_json::Value::Array(items) => Box::new(items.iter()),
-            serde_json::Value::Object(fields) => Box::new(fields.values()),
-            _ => continue,
-        };
-        deepest = deepest.max(depth + 1);
-        pending.extend(children.map(|child| (child, depth + 1)));
-    }
-    deepest
-}
-
-/// The stack that serde's recursion over JSON nested `nesting` levels needs.
-pub fn stack_for(nesting: usize) -> usize {
-    256 * 1024 + nesting * STACK_PER_LEVEL
-}
-
 /// Why a text was not read.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum TextError {
@@ -77,15 +55,41 @@ pub fn parse<T: DeserializeOwned>(text: &[u8], limit: usize) -> Result<T, TextEr
     if found > limit {
         return Err(TextError::TooDeep { found, limit });
     }
-    let stack = stack_for(found);
-    gloam_language::stack::grow(stack, stack, || {
-        let mut deserializer = serde_json::Deserializer::from_slice(text);
-        deserializer.disable_recursion_limit();
-        let value = T::deserialize(&mut deserializer)?;
-        deserializer.end()?;
-        Ok(value)
-    })
-    .map_err(|error: serde_json::Error| TextError::Invalid(error.to_string()))
+    let invalid = |error: serde_json::Error| TextError::Invalid(error.to_string());
+    let mut deserializer = serde_json::Deserializer::from_slice(text);
+    deserializer.disable_recursion_limit();
+    let value = deserialize_deep(&mut deserializer).map_err(invalid)?;
+    deserializer.end().map_err(invalid)?;
+    Ok(value)
+}
+
+/// A `T` from a deserializer that may recurse as deep as its input nests
+/// (bounded by the caller, as [`parse`] bounds it).
+pub fn deserialize_deep<'de, T: Deserialize<'de>, D: Deserializer<'de>>(deserializer: D) -> Result<T, D::Error> {
+    #[cfg(not(target_arch = "wasm32"))]
+    return T::deserialize(serde_stacker::Deserializer::new(deserializer));
+    #[cfg(target_arch = "wasm32")]
+    return T::deserialize(deserializer);
+}
+
+/// The JSON text of `value`, which may nest as deep as the limits allow.
+pub fn to_text<T: Serialize + ?Sized>(value: &T) -> Result<String, serde_json::Error> {
+    let mut text = Vec::new();
+    let mut serializer = serde_json::Serializer::new(&mut text);
+    #[cfg(not(target_arch = "wasm32"))]
+    value.serialize(serde_stacker::Serializer::new(&mut serializer))?;
+    #[cfg(target_arch = "wasm32")]
+    value.serialize(&mut serializer)?;
+    // serde_json writes only valid UTF-8.
+    Ok(String::from_utf8(text).unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned()))
+}
+
+/// The JSON tree of `value`, which may nest as deep as the limits allow.
+pub fn to_tree<T: Serialize + ?Sized>(value: &T) -> Result<serde_json::Value, serde_json::Error> {
+    #[cfg(not(target_arch = "wasm32"))]
+    return value.serialize(serde_stacker::Serializer::new(serde_json::value::Serializer));
+    #[cfg(target_arch = "wasm32")]
+    return value.serialize(serde_json::value::Serializer);
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! HTTP requests and responses as values: what a handler receives and returns.
 
 use crate::error::ErrorKind;
-use crate::json::to_json;
+use crate::json::to_json_text;
 use crate::value::Value;
 use gloam_language::types::table::params_type_name;
 use std::collections::BTreeMap;
@@ -74,7 +74,8 @@ pub fn match_route(route: &str, path: &str) -> Option<Vec<(String, String)>> {
         match route_segment.strip_prefix(':') {
             Some(name) if !segment.is_empty() => params.push((name.to_string(), segment)),
             Some(_) => return None,
-            None if *route_segment == segment => {}
+            // A literal segment matches however it is written (`caf%C3%A9` is `café`).
+            None if decode_path(route_segment) == segment => {}
             None => return None,
         }
     }
@@ -124,6 +125,20 @@ pub fn string_entries(dict: &Value) -> Vec<(String, String)> {
     }
 }
 
+/// A response as the `Http.Response` record that stands for it
+/// (`response_from_value` gives it back unchanged).
+pub fn response_value(response: &HttpResponse) -> Value {
+    let headers = response.headers.iter().map(|(name, value)| (name.clone(), Value::string(value.as_str())));
+    Value::record(
+        "Http.Response",
+        vec![
+            ("status".into(), Value::Int(i64::from(response.status))),
+            ("headers".into(), Value::Dict(headers.collect())),
+            ("body".into(), Value::string(response.body.as_str())),
+        ],
+    )
+}
+
 /// A handler's value as a response: an `Http.Response` as it is, a String as
 /// `text/plain`, anything else as JSON; all with status 200 unless given.
 pub fn response_from_value(value: &Value) -> Result<HttpResponse, ErrorKind> {
@@ -145,7 +160,7 @@ pub fn response_from_value(value: &Value) -> Result<HttpResponse, ErrorKind> {
             return Err(ErrorKind::Builtin {
                 function: "Http.Response",
                 message: format!(
-                    "the header `{}: {}` cannot be sent: names are letters, digits and !#$%&'*+-.^_`|~; values are printable ASCII",
+                    "the header `{}: {}` cannot be sent: names are letters, digits and !#$%&'*+-.^_`|~; values have no control characters",
                     name.escape_debug(),
                     value.escape_debug()
                 ),
@@ -167,13 +182,14 @@ pub fn response_from_value(value: &Value) -> Result<HttpResponse, ErrorKind> {
     Ok(HttpResponse {
         status: 200,
         headers: vec![("content-type".into(), "application/json".into())],
-        body: to_json(value)?.to_string(),
+        body: to_json_text(value)?.0,
     })
 }
 
 /// Whether HTTP/1.1 can carry a header as it is: a name of token characters
-/// (RFC 9110 §5.1), a value of printable ASCII, spaces and tabs (no line breaks).
+/// (RFC 9110 §5.1), a value without control characters (no line breaks, no
+/// NUL; tabs and UTF-8 text are fine) — what the `http` crate accepts.
 fn header_is_valid(name: &str, value: &str) -> bool {
     let token = |c: u8| c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&c);
-    !name.is_empty() && name.bytes().all(token) && value.bytes().all(|c| c == b'\t' || (b' '..=b'~').contains(&c))
+    !name.is_empty() && name.bytes().all(token) && value.bytes().all(|c| c == b'\t' || (c >= b' ' && c != 0x7f))
 }

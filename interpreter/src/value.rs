@@ -303,6 +303,13 @@ impl Value {
 /// compared; the evaluator reports an error before calling this on them).
 impl PartialEq for Value {
     fn eq(&self, other: &Value) -> bool {
+        // Values nest as deep as a program builds them.
+        gloam_language::stack::grow(64 * 1024, 1024 * 1024, || self.equals(other))
+    }
+}
+
+impl Value {
+    fn equals(&self, other: &Value) -> bool {
         match (self, other) {
             (Value::Int(a), Value::Int(b)) => a == b,
             (Value::Float(a), Value::Float(b)) => a == b,
@@ -323,6 +330,10 @@ impl PartialEq for Value {
 impl Value {
     /// Whether the value contains a function anywhere (such values cannot be compared or encoded).
     pub fn contains_function(&self) -> bool {
+        gloam_language::stack::grow(64 * 1024, 1024 * 1024, || self.has_function_here())
+    }
+
+    fn has_function_here(&self) -> bool {
         match self {
             Value::Function(_) => true,
             Value::List(items) => items.iter().any(Value::contains_function),

@@ -8,7 +8,6 @@ use crate::Value;
 use crate::json_text;
 use crate::value::{Record, Variant};
 use serde::{Deserialize, Serialize};
-use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -37,38 +36,31 @@ pub const MAX_DEPTH: usize = 1_000;
 /// field sits in `{"Record": {"fields": [["name", …]]}}`).
 const TEXT_LEVELS_PER_VALUE: usize = 4;
 
-/// How deep the wire's JSON of a value nesting `depth` levels nests, at most.
-const fn text_depth(depth: usize) -> usize {
-    TEXT_LEVELS_PER_VALUE * (depth + 1)
-}
-
 /// How deep an effect's answer, or what records it, may nest: a stored value
 /// inside one more list or option (`DB.get`, `DB.getAll`). What is stored is
 /// held to `MAX_DEPTH` when the call is made (`check_arguments`,
 /// `encode_arguments`).
 const ANSWER_DEPTH: usize = MAX_DEPTH + 1;
 
-/// The deepest wire text: an answer, or an effect's arguments in their list.
-const MAX_TEXT_DEPTH: usize = text_depth(ANSWER_DEPTH);
+/// How deep the wire text of an answer, or of an effect's arguments in their
+/// list, can nest.
+const MAX_TEXT_DEPTH: usize = TEXT_LEVELS_PER_VALUE * (ANSWER_DEPTH + 1);
 
-/// The wire form of a value nesting at most `limit` levels, and how deep it nests.
-fn to_wire(value: &Value, limit: usize) -> Result<(Wire, usize), String> {
-    let walk = Walk { limit, deepest: Cell::new(0) };
-    Ok((walk.at(value, 0)?, walk.deepest.get()))
+/// The wire form of a value nesting at most `limit` levels.
+fn to_wire(value: &Value, limit: usize) -> Result<Wire, String> {
+    Walk { limit }.at(value, 0)
 }
 
 /// One value's walk into its wire form.
 struct Walk {
     limit: usize,
-    deepest: Cell<usize>,
 }
 
 impl Walk {
     fn at(&self, value: &Value, depth: usize) -> Result<Wire, String> {
         if depth > self.limit {
-            return Err(format!("the value is nested more than {MAX_DEPTH} levels deep, too deep to be stored"));
+            return Err(too_deep());
         }
-        self.deepest.set(self.deepest.get().max(depth));
         gloam_language::stack::grow(64 * 1024, 1024 * 1024, || self.here(value, depth + 1))
     }
 
@@ -103,7 +95,7 @@ impl Walk {
             },
             Value::Datastore(name) => Wire::Datastore(name.to_string()),
             Value::Worker(name) => Wire::Worker(name.to_string()),
-            Value::Function(_) => return Err("a function cannot be stored".into()),
+            Value::Function(_) => return Err(FUNCTION_NOT_STORED.into()),
         })
     }
 }
@@ -136,38 +128,50 @@ fn from_wire_here(wire: Wire) -> Value {
 
 /// The stored form of a value.
 pub fn encode(value: &Value) -> Result<serde_json::Value, String> {
-    let (wire, depth) = to_wire(value, ANSWER_DEPTH)?;
-    // serde recurses once per level of the wire's JSON: on a stack that fits it.
-    grow_for_text(text_depth(depth), || serde_json::to_value(wire).map_err(|error| error.to_string()))
+    json_text::to_tree(&to_wire(value, ANSWER_DEPTH)?).map_err(|error| error.to_string())
 }
 
 /// The stored form of a value, as text.
 pub fn encode_text(value: &Value) -> Result<String, String> {
-    let (wire, depth) = to_wire(value, ANSWER_DEPTH)?;
-    grow_for_text(text_depth(depth), || serde_json::to_string(&wire).map_err(|error| error.to_string()))
+    json_text::to_text(&to_wire(value, ANSWER_DEPTH)?).map_err(|error| error.to_string())
 }
 
 /// An effect call's arguments as one text (a list of each argument's stored
 /// form): how compiled code hands them to the host. Each argument may nest
 /// as deep as a stored value may.
 pub fn encode_arguments(arguments: &[Value]) -> Result<String, String> {
-    let mut deepest = 0;
-    let mut wires = Vec::with_capacity(arguments.len());
-    for argument in arguments {
-        let (wire, depth) = to_wire(argument, MAX_DEPTH)?;
-        deepest = deepest.max(depth + 1);
-        wires.push(wire);
-    }
-    let list = Wire::List(wires);
-    grow_for_text(text_depth(deepest), || serde_json::to_string(&list).map_err(|error| error.to_string()))
+    let wires = arguments.iter().map(|argument| to_wire(argument, MAX_DEPTH)).collect::<Result<Vec<Wire>, String>>()?;
+    json_text::to_text(&Wire::List(wires)).map_err(|error| error.to_string())
 }
 
 /// Whether an effect call's arguments can be handed over (stored, sent,
 /// recorded): the interpreter asks before it makes the call, so that it
 /// refuses what compiled code cannot encode, at the same call, in the same words.
 pub fn check_arguments(arguments: &[Value]) -> Result<(), String> {
-    arguments.iter().try_for_each(|argument| to_wire(argument, MAX_DEPTH).map(drop))
+    arguments.iter().try_for_each(|argument| check_storable(argument, 0))
 }
+
+/// What [`to_wire`] would refuse of a stored value, without building its wire form.
+fn check_storable(value: &Value, depth: usize) -> Result<(), String> {
+    if depth > MAX_DEPTH {
+        return Err(too_deep());
+    }
+    let inner = |value: &Value| check_storable(value, depth + 1);
+    gloam_language::stack::grow(64 * 1024, 1024 * 1024, || match value {
+        Value::List(items) => items.iter().try_for_each(inner),
+        Value::Dict(entries) => entries.values().try_for_each(inner),
+        Value::Record(record) => record.fields.iter().try_for_each(|(_, value)| inner(value)),
+        Value::Variant(variant) => variant.payload.iter().try_for_each(inner),
+        Value::Function(_) => Err(FUNCTION_NOT_STORED.into()),
+        _ => Ok(()),
+    })
+}
+
+fn too_deep() -> String {
+    format!("the value is nested more than {MAX_DEPTH} levels deep, too deep to be stored")
+}
+
+const FUNCTION_NOT_STORED: &str = "a function cannot be stored";
 
 /// A JSON document that holds stored values inside a few levels of its own
 /// (a trace, a replay, an editor API answer), read at any depth they reach.
@@ -185,14 +189,9 @@ pub fn decode_text(text: &[u8]) -> Result<Value, String> {
 
 /// A value back from its stored form.
 pub fn decode(json: &serde_json::Value) -> Result<Value, String> {
-    grow_for_text(json_text::tree_nesting(json), || Wire::deserialize(json))
+    json_text::deserialize_deep::<Wire, _>(json)
         .map(from_wire)
         .map_err(|error| format!("stored value does not decode: {error}"))
-}
-
-fn grow_for_text<R>(nesting: usize, work: impl FnOnce() -> R) -> R {
-    let stack = json_text::stack_for(nesting);
-    gloam_language::stack::grow(stack, stack, work)
 }
 
 #[cfg(test)]

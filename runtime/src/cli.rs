@@ -10,6 +10,7 @@ use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use gloam_interpreter::{MemoryEffects, Options};
 use gloam_language::Diagnostic;
+use gloam_language::ast::ItemKind;
 use gloam_language::ast::Span;
 use gloam_trace_store::{Retention, Store, TraceSummary};
 use std::collections::BTreeMap;
@@ -325,8 +326,21 @@ fn run(path: &Path, mut requests: Vec<String>, script: Option<&Path>) -> anyhow:
 
 /// `gloam run FILE` without requests: the value of `fn main()`.
 fn run_main(code: &CanvasCode, effects: &mut MemoryEffects) -> anyhow::Result<ExitCode> {
+    let main = code.analysis.module.items.iter().find_map(|item| match &item.kind {
+        ItemKind::Function(decl) if decl.name.text == "main" => Some(decl),
+        _ => None,
+    });
+    match main {
+        None => bail!(
+            "no requests and no `fn main()`: give --request \"GET /path\", --script FILE, or define `fn main() = …`"
+        ),
+        Some(main) if !main.parameters.is_empty() => {
+            bail!("`fn main` takes {} parameter(s); `gloam run` calls it with none", main.parameters.len())
+        }
+        Some(_) => {}
+    }
     let Some(run) = code.program().call_function("main", Vec::new(), effects, Options::default()) else {
-        bail!("no requests and no `fn main()`: give --request \"GET /path\", --script FILE, or define `fn main() = …`");
+        bail!("`fn main` cannot be called");
     };
     for (level, message) in &effects.logs {
         println!("  [{level}] {message}");

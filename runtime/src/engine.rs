@@ -236,9 +236,11 @@ impl Engine {
                     _ => None,
                 });
                 match handler {
-                    Some((item, decl)) => {
-                        sandbox::Entry::Handler { item, request: request_value(&decl.route.text, request) }
-                    }
+                    Some((item, decl)) => sandbox::Entry::Handler {
+                        item,
+                        request: request_value(&decl.route.text, request),
+                        body: decl.body.id,
+                    },
                     None => return (failed(format!("there is no handler {key}")), effects),
                 }
             }

@@ -4,6 +4,7 @@
 //! (effect arguments, logs, the response). The handler sees the request as it
 //! came; the trace, and so replays and live values, see `<redacted>`.
 
+use gloam_interpreter::{json, json_text};
 use gloam_trace_store::{LogLine, RecordedEffect, Trace};
 
 /// Credential headers, redacted unless told otherwise.
@@ -96,16 +97,30 @@ impl Redaction {
         if self.json_paths.is_empty() {
             return;
         }
-        let Ok(mut json) = serde_json::from_str::<serde_json::Value>(body) else { return };
+        let mut json = match json_text::parse::<serde_json::Value>(body.as_bytes(), MAX_REDACTED_DEPTH) {
+            Ok(json) => json,
+            // Too deep to look into: nothing of it may reach the store.
+            Err(json_text::TextError::TooDeep { found, .. }) => {
+                *body =
+                    format!("{REDACTED} (a JSON body nested {found} levels deep, too deep to redact field by field)");
+                return;
+            }
+            // Not JSON: it has no fields to redact.
+            Err(json_text::TextError::Invalid(_)) => return,
+        };
         let mut changed = false;
         for path in &self.json_paths {
             changed |= redact_path(&mut json, path);
         }
-        if changed {
-            *body = json.to_string();
+        if changed && let Ok(text) = json_text::to_text(&json) {
+            *body = text;
         }
     }
 }
+
+/// JSON bodies nested deeper than this are stored as [`REDACTED`] whole when
+/// fields are to be redacted: deeper than any JSON Gloam reads or writes.
+const MAX_REDACTED_DEPTH: usize = 4 * json::MAX_DEPTH;
 
 /// Secrets shorter than this are not searched for: a one-character secret
 /// would redact that character everywhere.
@@ -253,6 +268,29 @@ mod tests {
         assert_eq!(
             trace.request.body,
             r#"{"user":"ada","password":"<redacted>","cards":[{"number":"<redacted>","exp":"12/30"}]}"#
+        );
+    }
+
+    #[test]
+    fn fields_are_redacted_at_any_depth_and_deeper_bodies_whole() {
+        let redaction = Redaction::new(Vec::<String>::new(), ["password"]);
+        // Past serde_json's 128 levels, within what Gloam reads: field by field.
+        let nested = |depth: usize| format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+        let deep = format!(r#"{{"password":"hunter2","x":{}}}"#, nested(2_000));
+        let mut within = trace(vec![], &deep);
+        redaction.apply(&mut within, &SecretValues::default());
+        assert!(
+            within.request.body.starts_with(r#"{"password":"<redacted>","x":[[["#),
+            "{}",
+            &within.request.body[..40]
+        );
+        // Deeper than that: nothing of it is stored.
+        let hostile = format!(r#"{{"password":"hunter2","x":{}}}"#, nested(100_000));
+        let mut past = trace(vec![], &hostile);
+        redaction.apply(&mut past, &SecretValues::default());
+        assert_eq!(
+            past.request.body,
+            "<redacted> (a JSON body nested 100001 levels deep, too deep to redact field by field)"
         );
     }
 

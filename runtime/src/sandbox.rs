@@ -90,10 +90,14 @@ impl SandboxFailure {
 
 /// What a run calls.
 pub enum Entry<'a> {
-    /// The handler at position `item` of the module's items, with its request value.
+    /// The handler at position `item` of the module's items, with its request
+    /// value and its body's expression: the run answers the response the
+    /// handler's value stands for (an `Http.Response` record), or fails at the
+    /// body when the value stands for none — as `engine::response_of` does.
     Handler {
         item: usize,
         request: Value,
+        body: ExprId,
     },
     Worker {
         name: &'a str,
@@ -108,6 +112,10 @@ pub enum Entry<'a> {
         arguments: Vec<Value>,
     },
 }
+
+/// `rt_main`'s `output` for a value handed back as it is, and for none.
+const OUTPUT_VALUE: i32 = -1;
+const OUTPUT_NOTHING: i32 = -2;
 
 /// One code version, compiled.
 pub struct CompiledProgram {
@@ -347,18 +355,22 @@ impl Sandbox {
                 .map(|slot| base as i32 + *slot as i32)
                 .ok_or_else(|| wasmtime::format_err!("no entry {key}"))
         };
-        let (entry, input, spread) = match entry {
-            Entry::Handler { item, request } => (slot(&codegen::handler_entry(item))?, request, false),
-            Entry::Worker { name, event } => (slot(&codegen::worker_entry(name))?, event, false),
-            Entry::Cron { name } => (slot(&codegen::cron_entry(name))?, Value::Unit, false),
+        // What the guest hands back: a handler's response, nothing of a worker
+        // or a cron (their values are not used), a function's value.
+        let (entry, input, spread, output) = match entry {
+            Entry::Handler { item, request, body } => {
+                (slot(&codegen::handler_entry(item))?, request, false, body.0 as i32)
+            }
+            Entry::Worker { name, event } => (slot(&codegen::worker_entry(name))?, event, false, OUTPUT_NOTHING),
+            Entry::Cron { name } => (slot(&codegen::cron_entry(name))?, Value::Unit, false, OUTPUT_NOTHING),
             Entry::Function { name, arguments } => {
-                (slot(&codegen::function_entry(name))?, Value::list(arguments), true)
+                (slot(&codegen::function_entry(name))?, Value::list(arguments), true, OUTPUT_VALUE)
             }
         };
         let input = wire::encode_text(&input).map_err(|message| wasmtime::format_err!("{message}"))?;
         let input_length = i32::try_from(input.len()).map_err(|_| wasmtime::format_err!("the input is too large"))?;
         store.data_mut().input = input.into_bytes();
-        let main: TypedFunc<(i32, i32, i32, i64, i32, i32), i64> = guest.get_typed_func(&mut *store, "rt_main")?;
+        let main: TypedFunc<(i32, i32, i32, i64, i32, i32, i32), i64> = guest.get_typed_func(&mut *store, "rt_main")?;
         let steps = limits.steps;
         let arguments = (
             slot(codegen::INIT_ENTRY)?,
@@ -367,6 +379,7 @@ impl Sandbox {
             i64::try_from(steps.max_steps).unwrap_or(i64::MAX),
             steps.max_call_depth.min(i32::MAX as u32) as i32,
             input_length,
+            output,
         );
         // Epochs stop running code; this stops a run waiting on an effect.
         let deadline = tokio::time::Instant::from_std(store.data().deadline);

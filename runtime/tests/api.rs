@@ -261,7 +261,8 @@ async fn malformed_code_and_requests_get_precise_errors(url: String) {
     assert_eq!(created.json()["state"], "live");
     let bad = server.user("GET", "/bad", "").await;
     assert_status(&bad, StatusCode::INTERNAL_SERVER_ERROR);
-    assert!(bad.body.contains("invalid header `bad name: v`"), "{}", bad.body);
+    assert!(bad.body.contains("the header `bad name: v` cannot be sent"), "{}", bad.body);
+    assert!(bad.body.contains("(in GET /bad, line 2, column 3)"), "{}", bad.body);
 }
 
 async fn live_values_of_a_draft_on_a_trace(url: String) {

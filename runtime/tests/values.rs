@@ -9,7 +9,7 @@ mod support;
 on_both_stores!(
     deep_values_store_load_trace_and_replay,
     route_parameters_are_decoded_after_routing,
-    empty_and_redirect_responses_carry_no_content_type,
+    responses_carry_exactly_the_headers_given,
 );
 
 use gloam_runtime::engine::EngineKind;
@@ -41,6 +41,25 @@ handler GET /trees/:n =
   match DB.get(trees, request.params.n) with
   | Some(t) -> Http.text("depth ${Int.toString(depth(t))}", 200)
   | None -> Http.text("none", 404)
+
+type Box = { inner: Option<Box>, label: String }
+
+db boxes: Box
+
+fn boxed(n: Int) -> Box = List.fold(List.range(1, n), Box { inner: None, label: "in" }, \b, _ -> Box { inner: Some(b), label: "box" })
+
+fn size(b: Box) -> Int =
+  match b.inner with
+  | Some(inner) -> 1 + size(inner)
+  | None -> 1
+
+handler POST /boxes/:n =
+  DB.set(boxes, request.params.n, boxed(Result.withDefault(Int.parse(request.params.n), 0)))
+  match DB.get(boxes, request.params.n) with
+  | Some(b) -> Http.text("boxes ${Int.toString(size(b))}", 200)
+  | None -> Http.text("none", 404)
+
+handler POST /echo = Result.withDefault(Json.parse(request.body), JsonNull)
 
 handler GET /json/:n =
   let t = List.fold(List.range(1, Result.withDefault(Int.parse(request.params.n), 0)), Leaf, insert)
@@ -84,6 +103,17 @@ async fn deep_values_store_load_trace_and_replay(url: String) {
         assert_eq!(too_deep.status, 500, "{engine:?}: {}", too_deep.body);
         assert!(too_deep.body.contains("more than 1000 levels deep"), "{}", too_deep.body);
         assert_no_internals(&too_deep.body);
+
+        // Records take the most room per level in their stored form (a box and
+        // its `Some` are two levels).
+        let boxes = server.user("POST", "/boxes/499", "").await;
+        assert_eq!((boxes.status, boxes.body.as_str()), (200, "boxes 500"), "{engine:?}");
+        // A handler's value of any depth becomes its response inside the run.
+        let nested = |depth: usize| format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+        let echoed = server.user("POST", "/echo", &nested(1000)).await;
+        assert_eq!((echoed.status, echoed.body.as_str()), (200, nested(1000).as_str()), "{engine:?}");
+        let refused = server.user("POST", "/echo", &nested(1001)).await;
+        assert_eq!((refused.status, refused.body.as_str()), (200, "null"), "{engine:?}");
 
         // The deepest stored value is in the trace, which reads back and replays.
         let trace = server.newest_trace("GET /trees/:n").await;
@@ -135,15 +165,19 @@ const RESPONSES: &str = r#"
 handler GET /empty = Http.empty(204)
 handler GET /gone = Http.redirect("/there")
 handler GET /accepted = Http.empty(202)
+handler GET /file = Http.withHeader(Http.text("x", 200), "content-disposition", "attachment; filename=\"résumé.pdf\"")
 "#;
 
-async fn empty_and_redirect_responses_carry_no_content_type(url: String) {
+async fn responses_carry_exactly_the_headers_given(url: String) {
     let server = TestServer::new(&url, RESPONSES).await;
     for (path, status) in [("/empty", 204), ("/gone", 302), ("/accepted", 202)] {
         let reply = server.user("GET", path, "").await;
         assert_eq!(reply.status, status, "{path}: {}", reply.body);
         assert_eq!(reply.header("content-type"), None, "{path}: {:?}", reply.headers);
     }
+    // Header values may hold UTF-8 text, as HTTP allows.
+    let file = server.user("GET", "/file", "").await;
+    assert_eq!(file.header("content-disposition"), Some("attachment; filename=\"résumé.pdf\""), "{}", file.body);
     let redirect = server.user("GET", "/gone", "").await;
     assert_eq!(redirect.header("location"), Some("/there"));
     assert_eq!(json!(redirect.body), json!(""));

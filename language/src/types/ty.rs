@@ -56,7 +56,8 @@ impl Type {
 
     /// Replaces `Generic(i)` with `arguments[i]`.
     pub fn instantiate(&self, arguments: &[Type]) -> Type {
-        match self {
+        // Types nest as deep as the code that makes them: grow the stack.
+        crate::stack::grow(64 * 1024, 1024 * 1024, || match self {
             Type::Generic(index) => arguments.get(*index as usize).cloned().unwrap_or_else(|| self.clone()),
             Type::Con(name, args) => {
                 Type::Con(name.clone(), args.iter().map(|arg| arg.instantiate(arguments)).collect())
@@ -66,7 +67,7 @@ impl Type {
                 Box::new(result.instantiate(arguments)),
             ),
             Type::Var(_) => self.clone(),
-        }
+        })
     }
 
     /// Whether any inference variable or generic remains.
@@ -189,7 +190,7 @@ impl TypePrinter {
     }
 
     fn write(&mut self, ty: &Type, out: &mut String) {
-        match ty {
+        crate::stack::grow(64 * 1024, 1024 * 1024, || match ty {
             Type::Con(name, args) if name == "Unit" && args.is_empty() => out.push_str("()"),
             Type::Con(name, args) => {
                 out.push_str(name);
@@ -219,7 +220,7 @@ impl TypePrinter {
                 let name = self.variable_name(ty, None);
                 out.push_str(&name);
             }
-        }
+        })
     }
 }
 

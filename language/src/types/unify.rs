@@ -7,7 +7,8 @@
 //! the type, and a function, datastore or worker anywhere inside is an error.
 //! A *poisoned* variable stands for the type of an expression already
 //! reported as wrong: it unifies with anything and is never bound, so one
-//! mistake gives one error.
+//! mistake gives one error. Types nest as deep as the code that makes them
+//! (a thousand nested lambdas), so every walk over a type grows the stack.
 
 use super::check::Checker;
 use super::error::{NotDataKind, TypeError};
@@ -81,14 +82,14 @@ impl Checker<'_> {
 
     /// Whether a poisoned variable occurs anywhere in the type.
     pub(super) fn contains_poison(&self, ty: &Type) -> bool {
-        match self.shallow(ty) {
+        crate::stack::grow(64 * 1024, 1024 * 1024, || match self.shallow(ty) {
             Type::Var(var) => self.vars[var as usize].poisoned,
             Type::Con(_, args) => args.iter().any(|arg| self.contains_poison(arg)),
             Type::Fn(params, result) => {
                 params.iter().any(|param| self.contains_poison(param)) || self.contains_poison(&result)
             }
             Type::Generic(_) => false,
-        }
+        })
     }
 
     /// Follows variable bindings at the top of a type.
@@ -105,59 +106,61 @@ impl Checker<'_> {
 
     /// Applies every binding, all the way down.
     pub(super) fn zonk(&self, ty: &Type) -> Type {
-        match self.shallow(ty) {
+        crate::stack::grow(64 * 1024, 1024 * 1024, || match self.shallow(ty) {
             Type::Con(name, args) => Type::Con(name, args.iter().map(|arg| self.zonk(arg)).collect()),
             Type::Fn(params, result) => {
                 Type::Fn(params.iter().map(|param| self.zonk(param)).collect(), Box::new(self.zonk(&result)))
             }
             other => other,
-        }
+        })
     }
 
     pub(super) fn unify(&mut self, a: &Type, b: &Type) -> Result<(), UnifyError> {
-        let a = self.shallow(a);
-        let b = self.shallow(b);
-        if self.is_poisoned(&a) || self.is_poisoned(&b) {
-            return Ok(());
-        }
-        match (&a, &b) {
-            (Type::Var(x), Type::Var(y)) if x == y => Ok(()),
-            (Type::Var(x), Type::Var(y)) => {
-                let (cx, cy) = (self.vars[*x as usize].constraint, self.vars[*y as usize].constraint);
-                let combined = match cx.meet(cy) {
-                    Some(combined) => combined,
-                    None if matches!(
-                        (cx, cy),
-                        (Constraint::Comparable, Constraint::Appendable | Constraint::AppendableData)
-                            | (Constraint::Appendable | Constraint::AppendableData, Constraint::Comparable)
-                    ) =>
-                    {
-                        self.bind(*y, Type::string())?;
-                        return self.bind(*x, Type::string());
+        crate::stack::grow(64 * 1024, 1024 * 1024, || {
+            let a = self.shallow(a);
+            let b = self.shallow(b);
+            if self.is_poisoned(&a) || self.is_poisoned(&b) {
+                return Ok(());
+            }
+            match (&a, &b) {
+                (Type::Var(x), Type::Var(y)) if x == y => Ok(()),
+                (Type::Var(x), Type::Var(y)) => {
+                    let (cx, cy) = (self.vars[*x as usize].constraint, self.vars[*y as usize].constraint);
+                    let combined = match cx.meet(cy) {
+                        Some(combined) => combined,
+                        None if matches!(
+                            (cx, cy),
+                            (Constraint::Comparable, Constraint::Appendable | Constraint::AppendableData)
+                                | (Constraint::Appendable | Constraint::AppendableData, Constraint::Comparable)
+                        ) =>
+                        {
+                            self.bind(*y, Type::string())?;
+                            return self.bind(*x, Type::string());
+                        }
+                        None => return Err(UnifyError::Constraint(cx, b.clone())),
+                    };
+                    let level = self.vars[*x as usize].level.min(self.vars[*y as usize].level);
+                    self.vars[*y as usize].constraint = combined;
+                    self.vars[*y as usize].level = level;
+                    self.vars[*x as usize].binding = Some(b.clone());
+                    Ok(())
+                }
+                (Type::Var(x), other) | (other, Type::Var(x)) => self.bind(*x, other.clone()),
+                (Type::Con(n1, a1), Type::Con(n2, a2)) if n1 == n2 && a1.len() == a2.len() => {
+                    for (x, y) in a1.iter().zip(a2) {
+                        self.unify(x, y)?;
                     }
-                    None => return Err(UnifyError::Constraint(cx, b.clone())),
-                };
-                let level = self.vars[*x as usize].level.min(self.vars[*y as usize].level);
-                self.vars[*y as usize].constraint = combined;
-                self.vars[*y as usize].level = level;
-                self.vars[*x as usize].binding = Some(b.clone());
-                Ok(())
-            }
-            (Type::Var(x), other) | (other, Type::Var(x)) => self.bind(*x, other.clone()),
-            (Type::Con(n1, a1), Type::Con(n2, a2)) if n1 == n2 && a1.len() == a2.len() => {
-                for (x, y) in a1.iter().zip(a2) {
-                    self.unify(x, y)?;
+                    Ok(())
                 }
-                Ok(())
-            }
-            (Type::Fn(p1, r1), Type::Fn(p2, r2)) if p1.len() == p2.len() => {
-                for (x, y) in p1.iter().zip(p2) {
-                    self.unify(x, y)?;
+                (Type::Fn(p1, r1), Type::Fn(p2, r2)) if p1.len() == p2.len() => {
+                    for (x, y) in p1.iter().zip(p2) {
+                        self.unify(x, y)?;
+                    }
+                    self.unify(r1, r2)
                 }
-                self.unify(r1, r2)
+                _ => Err(UnifyError::Mismatch),
             }
-            _ => Err(UnifyError::Mismatch),
-        }
+        })
     }
 
     fn bind(&mut self, var: u32, ty: Type) -> Result<(), UnifyError> {
@@ -199,7 +202,7 @@ impl Checker<'_> {
     }
 
     fn require_data_in(&mut self, ty: &Type, expanded: &mut HashSet<String>) -> Result<(), Violation> {
-        match self.shallow(ty) {
+        crate::stack::grow(64 * 1024, 1024 * 1024, || match self.shallow(ty) {
             Type::Var(var) => {
                 let state = &mut self.vars[var as usize];
                 if !state.poisoned {
@@ -221,7 +224,7 @@ impl Checker<'_> {
                     None => Ok(()),
                 }
             }
-        }
+        })
     }
 
     /// What keeps a declared type from being data whatever its arguments
@@ -266,7 +269,7 @@ impl Checker<'_> {
 
     /// Whether `var` occurs in `ty`; lowers the level of `ty`'s variables to `level`.
     fn occurs_and_adjust(&mut self, var: u32, level: u32, ty: &Type) -> bool {
-        match self.shallow(ty) {
+        crate::stack::grow(64 * 1024, 1024 * 1024, || match self.shallow(ty) {
             Type::Var(other) => {
                 if other == var {
                     return true;
@@ -281,7 +284,7 @@ impl Checker<'_> {
                     || self.occurs_and_adjust(var, level, &result)
             }
             Type::Generic(_) => false,
-        }
+        })
     }
 
     /// Unifies and reports a mismatch at `span`, in terms of what was expected
@@ -349,25 +352,27 @@ impl Checker<'_> {
     }
 
     fn collect_generalizable(&self, ty: &Type, out: &mut Vec<(u32, Constraint)>) {
-        match ty {
-            Type::Var(var) => {
-                let state = &self.vars[*var as usize];
-                // A poisoned variable stays one variable: every use agrees with it.
-                if state.level > self.level && !state.poisoned && !out.iter().any(|(v, _)| v == var) {
-                    out.push((*var, state.constraint));
+        crate::stack::grow(64 * 1024, 1024 * 1024, || {
+            match ty {
+                Type::Var(var) => {
+                    let state = &self.vars[*var as usize];
+                    // A poisoned variable stays one variable: every use agrees with it.
+                    if state.level > self.level && !state.poisoned && !out.iter().any(|(v, _)| v == var) {
+                        out.push((*var, state.constraint));
+                    }
                 }
+                Type::Con(_, args) => args.iter().for_each(|arg| self.collect_generalizable(arg, out)),
+                Type::Fn(params, result) => {
+                    params.iter().for_each(|param| self.collect_generalizable(param, out));
+                    self.collect_generalizable(result, out);
+                }
+                Type::Generic(_) => {}
             }
-            Type::Con(_, args) => args.iter().for_each(|arg| self.collect_generalizable(arg, out)),
-            Type::Fn(params, result) => {
-                params.iter().for_each(|param| self.collect_generalizable(param, out));
-                self.collect_generalizable(result, out);
-            }
-            Type::Generic(_) => {}
-        }
+        })
     }
 
     fn replace_vars(&self, ty: &Type, generics: &[(u32, Constraint)]) -> Type {
-        match ty {
+        crate::stack::grow(64 * 1024, 1024 * 1024, || match ty {
             Type::Var(var) => match generics.iter().position(|(v, _)| v == var) {
                 Some(index) => Type::Generic(index as u32),
                 None => ty.clone(),
@@ -380,7 +385,7 @@ impl Checker<'_> {
                 Box::new(self.replace_vars(result, generics)),
             ),
             Type::Generic(_) => ty.clone(),
-        }
+        })
     }
 
     pub(super) fn instantiate(&mut self, scheme: &Scheme) -> Type {

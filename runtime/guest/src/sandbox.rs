@@ -7,7 +7,7 @@
 
 use gloam_interpreter::builtins::{self, CallSite, Callbacks};
 use gloam_interpreter::value::Function;
-use gloam_interpreter::{ErrorKind, RuntimeError, Value, binary, unary, wire};
+use gloam_interpreter::{ErrorKind, RuntimeError, Value, binary, request, unary, wire};
 use gloam_language::Builtin;
 use gloam_language::Purity;
 use gloam_language::ast::{BinaryOp, UnaryOp};
@@ -263,7 +263,11 @@ fn or_fail<T>(result: Result<T, RuntimeError>, site: u32) -> T {
 /// program's `init`, decodes the input (`input_length` bytes from
 /// `host.input`) and calls `entry` with it — as its argument, or, when
 /// `spread` is set, as a list of arguments pushed on the argument stack — and
-/// returns the wire form of the entry's value as `(ptr << 32) | length`.
+/// returns the wire form of what `output` asks for as `(ptr << 32) | length`:
+/// the entry's value (-1), `()` (-2: a worker's or cron's value is not used),
+/// or, for a handler, the `Http.Response` its value stands for (`output` is
+/// the handler body's expression, where a value that stands for none fails),
+/// so that only a response crosses the wall, however deep the value.
 /// `init` and `entry` are slots of the function table.
 #[unsafe(no_mangle)]
 pub extern "C" fn rt_main(
@@ -273,6 +277,7 @@ pub extern "C" fn rt_main(
     max_steps: i64,
     max_depth: i32,
     input_length: i32,
+    output: i32,
 ) -> i64 {
     *counters() = Counters { remaining_steps: max_steps, depth: 0, max_depth };
     with(|state| state.max_steps = max_steps as u64);
@@ -294,6 +299,14 @@ pub extern "C" fn rt_main(
         (true, _) => fail(ErrorKind::Internal("arguments must come as a list".into()), NO_SITE),
     };
     let result = value(call_slot(entry, argument));
+    let result = match output {
+        -1 => result,
+        -2 => Value::Unit,
+        body => match request::response_from_value(&result) {
+            Ok(response) => request::response_value(&response),
+            Err(kind) => fail(kind, body as u32),
+        },
+    };
     match wire::encode_text(&result) {
         Ok(text) => {
             let text = std::mem::ManuallyDrop::new(text.into_bytes());

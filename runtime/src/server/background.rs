@@ -49,9 +49,7 @@ impl Job {
             return Some(Ok(Job::Cron { cron: cron.to_string() }));
         }
         let worker = key.strip_prefix(WORKER_METHOD)?.strip_prefix(' ')?;
-        let event = serde_json::from_str(&request.body)
-            .map_err(|error| format!("the stored event is not JSON: {error}"))
-            .and_then(|json| wire::decode(&json));
+        let event = wire::decode_text(request.body.as_bytes());
         Some(event.map(|event| Job::Worker { worker: worker.to_string(), event }))
     }
 

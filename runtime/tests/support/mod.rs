@@ -99,7 +99,7 @@ impl TestServer {
         let headers = response
             .headers()
             .iter()
-            .map(|(name, value)| (name.as_str().to_string(), value.to_str().unwrap_or("").to_string()))
+            .map(|(name, value)| (name.as_str().to_string(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
             .collect();
         let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.expect("body");
         Reply { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
