@@ -113,6 +113,9 @@ pub enum Entry<'a> {
     },
 }
 
+/// `rt_main`'s arguments: init and entry slots, spread, steps, depth, input length, output.
+type MainArguments = (i32, i32, i32, i64, i32, i32, i32);
+
 /// `rt_main`'s `output` for a value handed back as it is, and for none.
 const OUTPUT_VALUE: i32 = -1;
 const OUTPUT_NOTHING: i32 = -2;
@@ -370,7 +373,7 @@ impl Sandbox {
         let input = wire::encode_text(&input).map_err(|message| wasmtime::format_err!("{message}"))?;
         let input_length = i32::try_from(input.len()).map_err(|_| wasmtime::format_err!("the input is too large"))?;
         store.data_mut().input = input.into_bytes();
-        let main: TypedFunc<(i32, i32, i32, i64, i32, i32, i32), i64> = guest.get_typed_func(&mut *store, "rt_main")?;
+        let main: TypedFunc<MainArguments, i64> = guest.get_typed_func(&mut *store, "rt_main")?;
         let steps = limits.steps;
         let arguments = (
             slot(codegen::INIT_ENTRY)?,
