@@ -64,6 +64,15 @@ impl Default for MemoryEffects {
     }
 }
 
+/// A datastore key as every store can keep it: PostgreSQL text holds no
+/// NUL, so no store takes one (the stores must agree).
+pub fn datastore_key(key: &str) -> Result<&str, String> {
+    match key.contains('\0') {
+        true => Err("a datastore key cannot contain the NUL character (U+0000)".into()),
+        false => Ok(key),
+    }
+}
+
 fn text(value: &Value) -> Result<&str, String> {
     match value {
         Value::String(text) => Ok(text),
@@ -94,20 +103,20 @@ impl MemoryEffects {
         let arg = |i: usize| args.get(i).ok_or_else(|| format!("missing argument {}", i + 1));
         match call.builtin {
             Builtin::DbGet => {
-                let key = text(arg(1)?)?;
+                let key = datastore_key(text(arg(1)?)?)?;
                 let store = self.datastores.get(datastore(arg(0)?)?);
                 let row = store.and_then(|rows| rows.get(key));
                 Ok(Value::option(row.map(|row| wire::decode_text(row.as_bytes())).transpose()?))
             }
             Builtin::DbSet => {
                 let name = datastore(arg(0)?)?.to_string();
-                let key = text(arg(1)?)?.to_string();
+                let key = datastore_key(text(arg(1)?)?)?.to_string();
                 let row = wire::encode_text(arg(2)?)?;
                 self.datastores.entry(name).or_default().insert(key, row);
                 Ok(Value::Unit)
             }
             Builtin::DbDelete => {
-                let key = text(arg(1)?)?.to_string();
+                let key = datastore_key(text(arg(1)?)?)?.to_string();
                 if let Some(rows) = self.datastores.get_mut(datastore(arg(0)?)?) {
                     rows.remove(&key);
                 }

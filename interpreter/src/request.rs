@@ -145,31 +145,37 @@ pub fn response_from_value(value: &Value) -> Result<HttpResponse, ErrorKind> {
     if let Value::Record(record) = value
         && record.type_name == "Http.Response"
     {
+        let refuse = |message: String| ErrorKind::Builtin { function: "Http.Response", message };
         let status = match value.field("status") {
-            Some(Value::Int(status)) if (100..=599).contains(status) => *status as u16,
+            Some(Value::Int(status)) if (200..=599).contains(status) => *status as u16,
+            // 1xx are interim answers the server gives itself, never a handler's final one.
             Some(Value::Int(status)) => {
-                return Err(ErrorKind::Builtin {
-                    function: "Http.Response",
-                    message: format!("status {status} is not between 100 and 599"),
-                });
+                return Err(refuse(format!("status {status} is not a final status: give one from 200 to 599")));
             }
             _ => 200,
         };
         let headers = value.field("headers").map_or_else(Vec::new, string_entries);
         if let Some((name, value)) = headers.iter().find(|(name, value)| !header_is_valid(name, value)) {
-            return Err(ErrorKind::Builtin {
-                function: "Http.Response",
-                message: format!(
-                    "the header `{}: {}` cannot be sent: names are letters, digits and !#$%&'*+-.^_`|~; values have no control characters",
-                    name.escape_debug(),
-                    value.escape_debug()
-                ),
-            });
+            return Err(refuse(format!(
+                "the header `{}: {}` cannot be sent: names are letters, digits and !#$%&'*+-.^_`|~; values have no control characters",
+                name.escape_debug(),
+                value.escape_debug()
+            )));
+        }
+        if let Some((name, _)) =
+            headers.iter().find(|(name, _)| FRAMING_HEADERS.contains(&name.to_ascii_lowercase().as_str()))
+        {
+            return Err(refuse(format!(
+                "the header `{name}` is the server's: it says how the response is framed and sent, and the server sets it"
+            )));
         }
         let body = match value.field("body") {
             Some(Value::String(body)) => body.to_string(),
             _ => String::new(),
         };
+        if matches!(status, 204 | 304) && !body.is_empty() {
+            return Err(refuse(format!("a {status} response has no body; this one has {} bytes", body.len())));
+        }
         return Ok(HttpResponse { status, headers, body });
     }
     if let Value::String(text) = value {
@@ -185,6 +191,12 @@ pub fn response_from_value(value: &Value) -> Result<HttpResponse, ErrorKind> {
         body: to_json_text(value)?.0,
     })
 }
+
+/// Headers that frame a response or manage the connection: the server sets
+/// them (RFC 9110 §6.4, §7.6.1); one from a handler would contradict the body
+/// it sent or the connection it runs on.
+const FRAMING_HEADERS: [&str; 8] =
+    ["content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "te", "trailer", "proxy-connection"];
 
 /// Whether HTTP/1.1 can carry a header as it is: a name of token characters
 /// (RFC 9110 §5.1), a value without control characters (no line breaks, no

@@ -81,10 +81,28 @@ impl List {
         if count >= self.len() { self.clone() } else { List::from(self.take(count)) }
     }
 
-    /// This list followed by `other`; shares both.
+    /// This list followed by `other`; shares both. A few elements on either
+    /// side are pushed one by one: imbl's general append rebalances the tree,
+    /// which costs far more than a push (`acc ++ [x]` in a loop).
     pub fn concat(&self, other: &List) -> List {
-        let mut items = imbl::Vector::clone(self);
-        items.append(imbl::Vector::clone(other));
+        const FEW: usize = 64;
+        if other.is_empty() {
+            return self.clone();
+        }
+        if self.is_empty() {
+            return other.clone();
+        }
+        let mut items;
+        if other.len() <= FEW {
+            items = imbl::Vector::clone(self);
+            other.iter().for_each(|item| items.push_back(item.clone()));
+        } else if self.len() <= FEW {
+            items = imbl::Vector::clone(other);
+            self.iter().rev().for_each(|item| items.push_front(item.clone()));
+        } else {
+            items = imbl::Vector::clone(self);
+            items.append(imbl::Vector::clone(other));
+        }
         List::from(items)
     }
 

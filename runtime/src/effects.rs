@@ -8,6 +8,7 @@
 //! with `Handle::block_on`.
 
 use crate::redact::{REDACTED, SecretValues};
+use gloam_interpreter::effects::datastore_key;
 use gloam_interpreter::request::string_entries;
 use gloam_interpreter::wire;
 use gloam_interpreter::{EffectCall, Effects, Value};
@@ -160,16 +161,25 @@ impl HostEffects {
         }
         match call.builtin {
             Builtin::DbGet => {
-                let row = store.db_get(canvas, datastore(call)?, text(call, 1)?).await.map_err(Self::store_error)?;
+                let row = store
+                    .db_get(canvas, datastore(call)?, datastore_key(text(call, 1)?)?)
+                    .await
+                    .map_err(Self::store_error)?;
                 Ok(Value::option(row.as_deref().map(decode_row).transpose()?))
             }
             Builtin::DbSet => {
                 let row = wire::encode_text(argument(call, 2)?)?;
-                store.db_set(canvas, datastore(call)?, text(call, 1)?, &row).await.map_err(Self::store_error)?;
+                store
+                    .db_set(canvas, datastore(call)?, datastore_key(text(call, 1)?)?, &row)
+                    .await
+                    .map_err(Self::store_error)?;
                 Ok(Value::Unit)
             }
             Builtin::DbDelete => {
-                store.db_delete(canvas, datastore(call)?, text(call, 1)?).await.map_err(Self::store_error)?;
+                store
+                    .db_delete(canvas, datastore(call)?, datastore_key(text(call, 1)?)?)
+                    .await
+                    .map_err(Self::store_error)?;
                 Ok(Value::Unit)
             }
             Builtin::DbGetAll | Builtin::DbKeys => {

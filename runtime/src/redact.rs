@@ -105,6 +105,14 @@ impl Redaction {
                     format!("{REDACTED} (a JSON body nested {found} levels deep, too deep to redact field by field)");
                 return;
             }
+            // Half JSON (trailing text, a number out of range): its fields may be
+            // there, and cannot be found one by one.
+            Err(json_text::TextError::Invalid(_)) if looks_like_json(body) => {
+                *body = format!(
+                    "{REDACTED} (a body that looks like JSON but does not parse, so fields cannot be redacted)"
+                );
+                return;
+            }
             // Not JSON: it has no fields to redact.
             Err(json_text::TextError::Invalid(_)) => return,
         };
@@ -116,6 +124,11 @@ impl Redaction {
             *body = text;
         }
     }
+}
+
+/// Whether a body starts as a JSON object or array does (after a byte-order mark).
+fn looks_like_json(body: &str) -> bool {
+    body.trim_start_matches('\u{feff}').trim_start().starts_with(['{', '['])
 }
 
 /// JSON bodies nested deeper than this are stored as [`REDACTED`] whole when
@@ -292,6 +305,18 @@ mod tests {
             past.request.body,
             "<redacted> (a JSON body nested 100001 levels deep, too deep to redact field by field)"
         );
+        // Half JSON fails closed too; plain text is left alone.
+        for broken in
+            [r#"{"password":"hunter2"}x"#, "\u{feff}{\"password\":\"hunter2\"}", r#"[{"password":"x","n":1e400}]"#]
+        {
+            let mut half = trace(vec![], broken);
+            redaction.apply(&mut half, &SecretValues::default());
+            assert!(
+                half.request.body.starts_with("<redacted> (a body that looks like JSON"),
+                "{broken}: {}",
+                half.request.body
+            );
+        }
     }
 
     #[test]

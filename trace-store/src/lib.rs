@@ -319,74 +319,78 @@ impl Store {
         }
         let _guard = self.write_guard().await;
         let mut tx = self.pool.begin().await?;
-        // SQLite has one writer at a time already; PostgreSQL needs the row lock.
-        let lock = match self.backend {
-            Backend::Postgres => "SELECT name FROM canvases WHERE name = $1 FOR UPDATE",
-            Backend::Sqlite => "SELECT name FROM canvases WHERE name = $1",
-        };
-        let exists = sqlx::query(lock).bind(canvas).fetch_optional(&mut *tx).await?;
-        if exists.is_none() {
-            return Err(StoreError::NotFound(format!("canvas {canvas:?}")));
-        }
-        // Drafts too: their diagnostics were computed against `based_on`.
-        let latest = sqlx::query(LATEST_VERSION).bind(canvas).fetch_one(&mut *tx).await?;
-        let latest = latest.try_get::<Option<i64>, _>("id")?.unwrap_or(0);
-        if latest != based_on {
-            return Err(StoreError::Conflict { canvas: canvas.to_string(), expected: based_on, found: latest });
-        }
-        let mut stored = Vec::with_capacity(prepared.len());
-        for (version, diagnostics) in prepared {
-            let toplevel_id = match version.toplevel_id {
-                Some(id) => {
-                    let owner = sqlx::query("SELECT canvas FROM toplevels WHERE id = $1")
-                        .bind(id)
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                    let owner: Option<String> = owner.map(|row| row.try_get("canvas")).transpose()?;
-                    if owner.as_deref() != Some(canvas) {
-                        return Err(StoreError::NotFound(format!("toplevel {id} in canvas {canvas:?}")));
-                    }
-                    id
-                }
-                None => {
-                    let row = sqlx::query("INSERT INTO toplevels (canvas, created_at_ms) VALUES ($1, $2) RETURNING id")
-                        .bind(canvas)
-                        .bind(created_at_ms)
-                        .fetch_one(&mut *tx)
-                        .await?;
-                    row.try_get::<i64, _>("id")?
-                }
+        let result = async {
+            // SQLite has one writer at a time already; PostgreSQL needs the row lock.
+            let lock = match self.backend {
+                Backend::Postgres => "SELECT name FROM canvases WHERE name = $1 FOR UPDATE",
+                Backend::Sqlite => "SELECT name FROM canvases WHERE name = $1",
             };
-            let row = sqlx::query(
-                "INSERT INTO code_versions \
-                 (canvas, toplevel_id, source, state, key, kind, file, diagnostics, created_at_ms) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-            )
-            .bind(canvas)
-            .bind(toplevel_id)
-            .bind(&version.source)
-            .bind(version.state.as_str())
-            .bind(version.key.as_deref())
-            .bind(version.kind.as_deref())
-            .bind(&version.file)
-            .bind(diagnostics)
-            .bind(created_at_ms)
-            .fetch_one(&mut *tx)
-            .await?;
-            stored.push(CodeVersion {
-                id: row.try_get("id")?,
-                toplevel_id,
-                source: version.source,
-                state: version.state,
-                key: version.key,
-                kind: version.kind,
-                file: version.file,
-                diagnostics: version.diagnostics,
-                created_at_ms,
-            });
+            let exists = sqlx::query(lock).bind(canvas).fetch_optional(&mut *tx).await?;
+            if exists.is_none() {
+                return Err(StoreError::NotFound(format!("canvas {canvas:?}")));
+            }
+            // Drafts too: their diagnostics were computed against `based_on`.
+            let latest = sqlx::query(LATEST_VERSION).bind(canvas).fetch_one(&mut *tx).await?;
+            let latest = latest.try_get::<Option<i64>, _>("id")?.unwrap_or(0);
+            if latest != based_on {
+                return Err(StoreError::Conflict { canvas: canvas.to_string(), expected: based_on, found: latest });
+            }
+            let mut stored = Vec::with_capacity(prepared.len());
+            for (version, diagnostics) in prepared {
+                let toplevel_id = match version.toplevel_id {
+                    Some(id) => {
+                        let owner = sqlx::query("SELECT canvas FROM toplevels WHERE id = $1")
+                            .bind(id)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                        let owner: Option<String> = owner.map(|row| row.try_get("canvas")).transpose()?;
+                        if owner.as_deref() != Some(canvas) {
+                            return Err(StoreError::NotFound(format!("toplevel {id} in canvas {canvas:?}")));
+                        }
+                        id
+                    }
+                    None => {
+                        let row =
+                            sqlx::query("INSERT INTO toplevels (canvas, created_at_ms) VALUES ($1, $2) RETURNING id")
+                                .bind(canvas)
+                                .bind(created_at_ms)
+                                .fetch_one(&mut *tx)
+                                .await?;
+                        row.try_get::<i64, _>("id")?
+                    }
+                };
+                let row = sqlx::query(
+                    "INSERT INTO code_versions \
+                     (canvas, toplevel_id, source, state, key, kind, file, diagnostics, created_at_ms) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+                )
+                .bind(canvas)
+                .bind(toplevel_id)
+                .bind(&version.source)
+                .bind(version.state.as_str())
+                .bind(version.key.as_deref())
+                .bind(version.kind.as_deref())
+                .bind(&version.file)
+                .bind(diagnostics)
+                .bind(created_at_ms)
+                .fetch_one(&mut *tx)
+                .await?;
+                stored.push(CodeVersion {
+                    id: row.try_get("id")?,
+                    toplevel_id,
+                    source: version.source,
+                    state: version.state,
+                    key: version.key,
+                    kind: version.kind,
+                    file: version.file,
+                    diagnostics: version.diagnostics,
+                    created_at_ms,
+                });
+            }
+            Ok(stored)
         }
-        tx.commit().await?;
-        Ok(stored)
+        .await;
+        finish(tx, result).await
     }
 
     /// The canvas's toplevels as they stand, by id. A toplevel whose newest
@@ -518,57 +522,60 @@ impl Store {
         now_ms: i64,
     ) -> Result<u64> {
         let mut tx = connection.begin().await?;
-        // SQLite looks each named parameter (`$n`) up by a linear scan: with
-        // 1,152 of them per insert, binding was quadratic (5% of a loaded
-        // server's time). Its anonymous `?` parameters bind in order.
-        let placeholder = |n: usize| match self.backend {
-            Backend::Sqlite => "?".to_string(),
-            Backend::Postgres => format!("${n}"),
-        };
-        for chunk in rows.chunks(TRACES_PER_INSERT) {
-            let tuples: Vec<String> = (0..chunk.len())
-                .map(|row| {
-                    let first = row * TRACE_COLUMNS + 1;
-                    let params: Vec<String> = (first..first + TRACE_COLUMNS).map(placeholder).collect();
-                    format!("({})", params.join(", "))
-                })
-                .collect();
-            let sql = format!(
-                "INSERT INTO traces (id, canvas, handler_key, received_at_ms, code_version, method, path, query, \
-                 request_headers, request_body, request_body_truncated, status, response_headers, response_body, \
-                 duration_us, effects, logs, error) VALUES {} ON CONFLICT (id) DO NOTHING",
-                tuples.join(", ")
-            );
-            let mut query = sqlx::query(&sql);
-            for (trace, json) in chunk {
-                query = query
-                    .bind(without_nul(&trace.id))
-                    .bind(without_nul(&trace.canvas))
-                    .bind(without_nul(&trace.handler_key))
-                    .bind(trace.received_at_ms)
-                    .bind(trace.code_version)
-                    .bind(without_nul(&trace.request.method))
-                    .bind(without_nul(&trace.request.path))
-                    .bind(json.query.as_str())
-                    .bind(json.request_headers.as_str())
-                    .bind(trace.request.body.as_bytes())
-                    .bind(i64::from(trace.request.body_truncated))
-                    .bind(i64::from(trace.response.status))
-                    .bind(json.response_headers.as_str())
-                    .bind(trace.response.body.as_bytes())
-                    .bind(trace.duration_us)
-                    .bind(json.effects.as_str())
-                    .bind(json.logs.as_str())
-                    .bind(trace.error.as_deref().map(without_nul));
+        let result = async {
+            // SQLite looks each named parameter (`$n`) up by a linear scan: with
+            // 1,152 of them per insert, binding was quadratic (5% of a loaded
+            // server's time). Its anonymous `?` parameters bind in order.
+            let placeholder = |n: usize| match self.backend {
+                Backend::Sqlite => "?".to_string(),
+                Backend::Postgres => format!("${n}"),
+            };
+            for chunk in rows.chunks(TRACES_PER_INSERT) {
+                let tuples: Vec<String> = (0..chunk.len())
+                    .map(|row| {
+                        let first = row * TRACE_COLUMNS + 1;
+                        let params: Vec<String> = (first..first + TRACE_COLUMNS).map(placeholder).collect();
+                        format!("({})", params.join(", "))
+                    })
+                    .collect();
+                let sql = format!(
+                    "INSERT INTO traces (id, canvas, handler_key, received_at_ms, code_version, method, path, query, \
+                     request_headers, request_body, request_body_truncated, status, response_headers, response_body, \
+                     duration_us, effects, logs, error) VALUES {} ON CONFLICT (id) DO NOTHING",
+                    tuples.join(", ")
+                );
+                let mut query = sqlx::query(&sql);
+                for (trace, json) in chunk {
+                    query = query
+                        .bind(without_nul(&trace.id))
+                        .bind(without_nul(&trace.canvas))
+                        .bind(without_nul(&trace.handler_key))
+                        .bind(trace.received_at_ms)
+                        .bind(trace.code_version)
+                        .bind(without_nul(&trace.request.method))
+                        .bind(without_nul(&trace.request.path))
+                        .bind(json.query.as_str())
+                        .bind(json.request_headers.as_str())
+                        .bind(trace.request.body.as_bytes())
+                        .bind(i64::from(trace.request.body_truncated))
+                        .bind(i64::from(trace.response.status))
+                        .bind(json.response_headers.as_str())
+                        .bind(trace.response.body.as_bytes())
+                        .bind(trace.duration_us)
+                        .bind(json.effects.as_str())
+                        .bind(json.logs.as_str())
+                        .bind(trace.error.as_deref().map(without_nul));
+                }
+                query.execute(&mut *tx).await?;
             }
-            query.execute(&mut *tx).await?;
+            let mut deleted = 0;
+            for (canvas, handler_key) in trim {
+                deleted += retain(&mut tx, canvas, handler_key, retention, now_ms).await?;
+            }
+            Ok(deleted)
         }
-        let mut deleted = 0;
-        for (canvas, handler_key) in trim {
-            deleted += retain(&mut tx, canvas, handler_key, retention, now_ms).await?;
-        }
-        tx.commit().await?;
-        Ok(deleted)
+        .await;
+        finish(tx, result).await
     }
 
     pub async fn trace(&self, canvas: &str, id: &str) -> Result<Option<Trace>> {
@@ -744,9 +751,8 @@ impl Store {
     ) -> Result<u64> {
         let _guard = self.write_guard().await;
         let mut tx = self.pool.begin().await?;
-        let deleted = retain(&mut tx, canvas, handler_key, retention, now_ms).await?;
-        tx.commit().await?;
-        Ok(deleted)
+        let result = retain(&mut tx, canvas, handler_key, retention, now_ms).await;
+        finish(tx, result).await
     }
 
     /// Deletes every trace, of any canvas, received before `cutoff_ms`;
@@ -883,6 +889,24 @@ impl EncodedTrace {
             effects: encode_json(&trace.effects, "the recorded effects")?,
             logs: encode_json(&trace.logs, "the logs")?,
         })
+    }
+}
+
+/// Commits a transaction whose work succeeded; rolls back one whose work
+/// failed before returning, so the caller's write lock is released only after
+/// SQLite's (a dropped transaction rolls back later, and a writer coming in
+/// between would get `SQLITE_BUSY` at once).
+async fn finish<T>(tx: sqlx::Transaction<'_, sqlx::Any>, result: Result<T>) -> Result<T> {
+    match result {
+        Ok(value) => {
+            tx.commit().await?;
+            Ok(value)
+        }
+        Err(error) => {
+            // The work's error is the one to report; a failed rollback ends with the connection.
+            let _ = tx.rollback().await;
+            Err(error)
+        }
     }
 }
 
