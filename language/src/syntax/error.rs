@@ -73,7 +73,7 @@ pub enum SyntaxError {
 fn number_message(text: &str, problem: &NumberProblem) -> String {
     match problem {
         NumberProblem::TrailingLetters => format!("`{text}` is not a number: a number cannot be followed by letters"),
-        NumberProblem::BadDigits { base } => format!("`{text}` is not a {base} number"),
+        NumberProblem::BadDigits { base } => format!("`{text}` is not a valid {base} number"),
         NumberProblem::FloatOutOfRange => format!("`{text}` is too large for a Float"),
     }
 }
