@@ -18,7 +18,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use futures_util::{Stream, StreamExt};
-use gloam_interpreter::wire;
+use gloam_interpreter::{json_text, wire};
 use gloam_language::ast::ItemKind;
 use gloam_trace_store::{CodeVersion, NotFound, Trace, TraceFilter, TraceLogs, TraceSummary};
 use serde::{Deserialize, Serialize};
@@ -106,10 +106,8 @@ struct DeepJson<T>(T);
 
 impl<T: Serialize> IntoResponse for DeepJson<T> {
     fn into_response(self) -> Response {
-        let mut body = Vec::new();
-        let mut serializer = serde_json::Serializer::new(&mut body);
-        match self.0.serialize(serde_stacker::Serializer::new(&mut serializer)) {
-            Ok(()) => ([(header::CONTENT_TYPE, "application/json")], body).into_response(),
+        match json_text::to_text(&self.0) {
+            Ok(body) => ([(header::CONTENT_TYPE, "application/json")], body).into_response(),
             Err(error) => ApiError::Internal(format!("cannot write the answer as JSON: {error}")).into_response(),
         }
     }
