@@ -12,6 +12,7 @@ use super::early_return::PendingTry;
 use super::error::TypeError;
 use super::exhaustive::{self, PendingMatch};
 use super::names::similar_names;
+use super::shared::{MAX_TYPE_SIZE, Sizes};
 use super::statement::Discarded;
 use super::table::{TypeDef, TypeDefKind, TypeTable, params_type_name};
 use super::ty::{Constraint, Scheme, Type, TypePrinter};
@@ -116,9 +117,9 @@ impl<'m> Checker<'m> {
                     self.poison()
                 }
             }
-            TypeExprKind::Function { parameters, result } => Type::Fn(
+            TypeExprKind::Function { parameters, result } => Type::function(
                 parameters.iter().map(|param| self.type_from_expr(param, variables, allow_new)).collect(),
-                Box::new(self.type_from_expr(result, variables, allow_new)),
+                self.type_from_expr(result, variables, allow_new),
             ),
             TypeExprKind::Named { name, arguments } => {
                 let args: Vec<Type> =
@@ -137,7 +138,7 @@ impl<'m> Checker<'m> {
                     });
                     return self.poison();
                 }
-                Type::Con(name.text.clone(), args)
+                Type::app(&name.text, args)
             }
         }
     }
@@ -375,13 +376,13 @@ impl<'m> Checker<'m> {
             Some(ty) => self.type_from_expr(ty, variables, true),
             None => self.fresh(),
         };
-        Type::Fn(params, Box::new(result))
+        Type::function(params, result)
     }
 
     fn check_function_body(&mut self, decl: &FunctionDecl, ty: &Type) {
         let Type::Fn(params, result) = ty else { return };
         let mut seen = HashSet::new();
-        for (param, param_ty) in decl.parameters.iter().zip(params) {
+        for (param, param_ty) in decl.parameters.iter().zip(params.iter()) {
             if !seen.insert(&param.name.text) {
                 self.errors.push(TypeError::Duplicate {
                     span: param.name.span,
@@ -460,18 +461,53 @@ impl<'m> Checker<'m> {
                 self.errors.push(TypeError::UnknownDecodeTarget { span, ty: TypePrinter::default().print(&ty) });
             }
         }
-        let expr_types = self
-            .expr_types
-            .iter()
-            .map(|ty| match ty {
-                Some(ty) => self.zonk(ty),
-                None => Type::unit(),
-            })
-            .collect();
+        // One zonk for all: the expressions of a declaration share their types' parts.
+        let expr_types: Vec<Type> = {
+            let mut zonker = self.zonker();
+            self.expr_types
+                .iter()
+                .map(|ty| match ty {
+                    Some(ty) => zonker.ty(ty),
+                    None => Type::unit(),
+                })
+                .collect()
+        };
+        self.report_too_complex(&expr_types, &functions);
         self.discarded_value_warnings();
         self.errors.sort_by_key(|error| (error.span().start, error.span().end));
         self.errors.dedup();
         Checked { table: self.table, expr_types, functions, errors: self.errors }
+    }
+}
+
+impl Checker<'_> {
+    /// A `too-complex` error for each declaration with a type past
+    /// [`MAX_TYPE_SIZE`] nodes as a tree: at the expression with one that ends
+    /// first (where the type outgrew the limit), or else at the function's name.
+    fn report_too_complex(&mut self, expr_types: &[Type], functions: &BTreeMap<String, Scheme>) {
+        let mut sizes = Sizes::default();
+        for item in &self.module.items {
+            let (body, function) = match &item.kind {
+                ItemKind::Function(decl) => (&decl.body, Some(&decl.name)),
+                ItemKind::Handler(decl) => (&decl.body, None),
+                ItemKind::Worker(decl) => (&decl.body, None),
+                ItemKind::Cron(decl) => (&decl.body, None),
+                ItemKind::Type(_) | ItemKind::Datastore(_) => continue,
+            };
+            let mut first: Option<Span> = None;
+            for_each_expression(body, &mut |expr| {
+                let earlier = first.is_none_or(|span| (expr.span.end, span.start) < (span.end, expr.span.start));
+                if earlier && sizes.of(&expr_types[expr.id.index()]) > MAX_TYPE_SIZE {
+                    first = Some(expr.span);
+                }
+            });
+            let function_too_large = function
+                .and_then(|name| functions.get(&name.text))
+                .is_some_and(|scheme| sizes.of(&scheme.ty) > MAX_TYPE_SIZE);
+            if let Some(span) = first.or_else(|| function.filter(|_| function_too_large).map(|name| name.span)) {
+                self.errors.push(TypeError::TooComplex { span, limit: MAX_TYPE_SIZE });
+            }
+        }
     }
 }
 
@@ -558,6 +594,11 @@ fn result_span(body: &Expr) -> Span {
         ExprKind::Sequence(items) => items.last().map_or(body.span, result_span),
         _ => body.span,
     }
+}
+
+fn for_each_expression<'e>(expr: &'e Expr, visit: &mut impl FnMut(&'e Expr)) {
+    visit(expr);
+    expr.for_each_child(|child| for_each_expression(child, visit));
 }
 
 fn collect_variables(expr: &Expr, found: &mut impl FnMut(&str)) {

@@ -93,6 +93,10 @@ pub enum TypeError {
     UnknownRouteParameter { span: Span, name: String, route: String, parameters: Vec<String> },
     #[error("route parameter `{name}` appears twice")]
     DuplicateRouteParameter { span: Span, name: String },
+    /// A type past [`MAX_TYPE_SIZE`](super::MAX_TYPE_SIZE) nodes; `span` is
+    /// the first expression (or the function) that has one.
+    #[error("this declaration's types grew too large to check (more than {limit} type nodes)")]
+    TooComplex { span: Span, limit: usize },
 }
 
 /// What keeps a type from being data (from being stored or encoded as JSON).
@@ -192,7 +196,8 @@ impl TypeError {
             | TypeError::TypeArgumentCount { span, .. }
             | TypeError::InvalidSchedule { span, .. }
             | TypeError::UnknownRouteParameter { span, .. }
-            | TypeError::DuplicateRouteParameter { span, .. } => *span,
+            | TypeError::DuplicateRouteParameter { span, .. }
+            | TypeError::TooComplex { span, .. } => *span,
         }
     }
 
@@ -234,6 +239,7 @@ impl TypeError {
             TypeError::InvalidSchedule { .. } => "invalid-schedule",
             TypeError::UnknownRouteParameter { .. } => "unknown-route-parameter",
             TypeError::DuplicateRouteParameter { .. } => "duplicate-route-parameter",
+            TypeError::TooComplex { .. } => "too-complex",
         }
     }
 
@@ -374,6 +380,11 @@ impl From<&TypeError> for Diagnostic {
                     }
                 };
                 diagnostic = diagnostic.with_label("its value is discarded").with_note(hint);
+            }
+            TypeError::TooComplex { .. } => {
+                diagnostic = diagnostic
+                    .with_label("the type of this is past the limit")
+                    .with_note("help: split the declaration into smaller functions, or add type annotations");
             }
             _ => {}
         }

@@ -260,11 +260,11 @@ impl Checker<'_> {
         };
         let arity = self.table.get(&info.type_name).map_or(0, |def| def.parameters.len());
         let arguments: Vec<Type> = (0..arity).map(|_| self.fresh()).collect();
-        let result = Type::Con(info.type_name.clone(), arguments.clone());
+        let result = Type::app(&info.type_name, arguments.clone());
         if info.payload.is_empty() {
             result
         } else {
-            Type::Fn(info.payload.iter().map(|ty| ty.instantiate(&arguments)).collect(), Box::new(result))
+            Type::function(info.payload.iter().map(|ty| ty.instantiate(&arguments)).collect(), result)
         }
     }
 
@@ -285,7 +285,7 @@ impl Checker<'_> {
         self.expect(&result, &body_ty, body.span, None);
         self.pop_return();
         self.locals.truncate(scope);
-        Type::Fn(params, Box::new(result))
+        Type::function(params, result)
     }
 
     fn infer_call(
@@ -325,7 +325,7 @@ impl Checker<'_> {
                     for argument in arguments {
                         self.infer(argument);
                     }
-                    return *result;
+                    return (*result).clone();
                 }
                 let errors_before = self.errors.len();
                 let mut params = params.iter();
@@ -342,7 +342,7 @@ impl Checker<'_> {
                     // unknown, so that its uses do not report it again.
                     return self.poison();
                 }
-                *result
+                (*result).clone()
             }
             _ => {
                 let mut given: Vec<(Type, Span)> = piped.into_iter().collect();
@@ -370,7 +370,7 @@ impl Checker<'_> {
             Type::Var(_) => {
                 let result = self.fresh();
                 let params = arguments.iter().map(|(ty, _)| ty.clone()).collect();
-                self.expect(function, &Type::Fn(params, Box::new(result.clone())), callee_span, None);
+                self.expect(function, &Type::function(params, result.clone()), callee_span, None);
                 result
             }
             Type::Fn(params, result) => {
@@ -390,7 +390,7 @@ impl Checker<'_> {
                         return self.poison();
                     }
                 }
-                *result
+                (*result).clone()
             }
             other => {
                 let found = self.print(&other);

@@ -5,7 +5,7 @@
 //! `unify.rs` holds variables, unification and generalisation;
 //! `expression.rs`, `record.rs`, `pattern.rs`, `statement.rs` (blocks) and
 //! `early_return.rs` (`?`) infer what their names say; `names.rs` finds close names for hints; `error.rs` is
-//! what can go wrong.
+//! what can go wrong; `shared.rs` walks types as the graphs they are and bounds their size.
 
 mod check;
 mod early_return;
@@ -15,6 +15,7 @@ mod expression;
 mod names;
 mod pattern;
 mod record;
+mod shared;
 mod statement;
 pub mod table;
 pub mod ty;
@@ -23,6 +24,7 @@ mod unify;
 pub use check::{Checked, check};
 pub use error::{NotDataKind, TypeError, UnusedKind};
 pub use names::similar_names;
+pub use shared::MAX_TYPE_SIZE;
 
 #[cfg(test)]
 mod tests;

@@ -46,7 +46,7 @@ impl Checker<'_> {
                 };
                 let arity = self.table.get(&info.type_name).map_or(0, |def| def.parameters.len());
                 let type_arguments: Vec<Type> = (0..arity).map(|_| self.fresh()).collect();
-                let ty = Type::Con(info.type_name.clone(), type_arguments.clone());
+                let ty = Type::app(&info.type_name, type_arguments.clone());
                 self.expect(expected, &ty, pattern.span, Some("of the type of the value being matched"));
                 if arguments.len() != info.payload.len() {
                     self.errors.push(TypeError::ConstructorArity {

@@ -63,7 +63,7 @@ impl Checker<'_> {
         };
         let arity = self.table.get(&def_name).map_or(0, |def| def.parameters.len());
         let arguments: Vec<Type> = (0..arity).map(|_| self.fresh()).collect();
-        let ty = Type::Con(def_name, arguments);
+        let ty = Type::app(&def_name, arguments);
         let declared = self.table.record_fields(&ty).unwrap_or_default();
         self.check_field_inits(&ty, &declared, fields, true, span);
         ty
@@ -127,7 +127,7 @@ impl Checker<'_> {
                 let name = usable[0].clone();
                 let arity = self.table.get(&name).map_or(0, |def| def.parameters.len());
                 let arguments = (0..arity).map(|_| self.fresh()).collect();
-                self.expect(ty, &Type::Con(name, arguments), value_span, None);
+                self.expect(ty, &Type::app(&name, arguments), value_span, None);
                 return self.field_type(ty, field, value_span);
             }
             self.errors.push(TypeError::UnknownRecordType {

@@ -1,26 +1,39 @@
 //! Types, type schemes and their display.
 
+use super::shared::{Leaf, Rebuild, Seen};
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
+
+/// A type's arguments or a function's parameters. Shared: copying a type
+/// copies pointers, and a type that holds another twice (`Pair<t, t>`) holds
+/// it once (see `shared.rs`).
+pub type Types = Arc<Vec<Type>>;
 
 /// A type. `Var` is an inference variable; `Generic(i)` is the `i`-th
 /// quantified variable of the [`Scheme`] or type declaration it appears in.
+/// A type is a graph whose tree can be exponentially larger; a checked
+/// program's are at most [`MAX_TYPE_SIZE`](super::MAX_TYPE_SIZE) nodes as trees.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Type {
     /// A named type with its arguments: `Int`, `List<a>`, `Todo`, `Http.Response`.
-    Con(String, Vec<Type>),
-    Fn(Vec<Type>, Box<Type>),
+    Con(String, Types),
+    Fn(Types, Arc<Type>),
     Var(u32),
     Generic(u32),
 }
 
 impl Type {
     pub fn con(name: &str) -> Type {
-        Type::Con(name.to_string(), Vec::new())
+        Type::app(name, Vec::new())
     }
 
     pub fn app(name: &str, arguments: Vec<Type>) -> Type {
-        Type::Con(name.to_string(), arguments)
+        Type::Con(name.to_string(), Arc::new(arguments))
+    }
+
+    pub fn function(params: Vec<Type>, result: Type) -> Type {
+        Type::Fn(Arc::new(params), Arc::new(result))
     }
 
     pub fn int() -> Type {
@@ -56,27 +69,22 @@ impl Type {
 
     /// Replaces `Generic(i)` with `arguments[i]`.
     pub fn instantiate(&self, arguments: &[Type]) -> Type {
-        // Types nest as deep as the code that makes them: grow the stack.
-        crate::stack::grow(64 * 1024, 1024 * 1024, || match self {
-            Type::Generic(index) => arguments.get(*index as usize).cloned().unwrap_or_else(|| self.clone()),
-            Type::Con(name, args) => {
-                Type::Con(name.clone(), args.iter().map(|arg| arg.instantiate(arguments)).collect())
-            }
-            Type::Fn(params, result) => Type::Fn(
-                params.iter().map(|param| param.instantiate(arguments)).collect(),
-                Box::new(result.instantiate(arguments)),
-            ),
-            Type::Var(_) => self.clone(),
+        Rebuild::new(|leaf: &Type| match leaf {
+            Type::Generic(index) => arguments.get(*index as usize).map_or(Leaf::Keep, |ty| Leaf::Replace(ty.clone())),
+            _ => Leaf::Keep,
         })
+        .ty(self)
     }
 
     /// Whether any inference variable or generic remains.
     pub fn is_fully_known(&self) -> bool {
-        match self {
-            Type::Var(_) | Type::Generic(_) => false,
-            Type::Con(_, args) => args.iter().all(Type::is_fully_known),
-            Type::Fn(params, result) => params.iter().all(Type::is_fully_known) && result.is_fully_known(),
+        fn unknown_in(ty: &Type, seen: &mut Seen) -> bool {
+            crate::stack::grow(64 * 1024, 1024 * 1024, || match ty {
+                Type::Var(_) | Type::Generic(_) => true,
+                _ => seen.new_parts(ty).into_iter().any(|part| unknown_in(part, seen)),
+            })
         }
+        !unknown_in(self, &mut Seen::default())
     }
 }
 
@@ -160,16 +168,24 @@ impl Scheme {
     }
 }
 
+/// The most nodes of a type a message shows; the rest is written `…`. Far
+/// more than a readable type has, so that only the types of code built to
+/// grow them (a tree of thousands of nodes) are cut.
+pub const MAX_PRINTED_NODES: usize = 200;
+
 /// Displays types with variables named `a`, `b`, … in order of appearance,
 /// so one message names the same variable the same way throughout.
 #[derive(Default)]
 pub struct TypePrinter {
     names: HashMap<Type, String>,
+    /// Nodes the type being printed may still show.
+    left: usize,
 }
 
 impl TypePrinter {
     pub fn print(&mut self, ty: &Type) -> String {
         let mut out = String::new();
+        self.left = MAX_PRINTED_NODES;
         self.write(ty, &mut out);
         out
     }
@@ -190,29 +206,24 @@ impl TypePrinter {
     }
 
     fn write(&mut self, ty: &Type, out: &mut String) {
+        if self.left == 0 {
+            out.push('…');
+            return;
+        }
+        self.left -= 1;
         crate::stack::grow(64 * 1024, 1024 * 1024, || match ty {
             Type::Con(name, args) if name == "Unit" && args.is_empty() => out.push_str("()"),
             Type::Con(name, args) => {
                 out.push_str(name);
                 if !args.is_empty() {
                     out.push('<');
-                    for (i, arg) in args.iter().enumerate() {
-                        if i > 0 {
-                            out.push_str(", ");
-                        }
-                        self.write(arg, out);
-                    }
+                    self.write_list(args, out);
                     out.push('>');
                 }
             }
             Type::Fn(params, result) => {
                 out.push_str("fn(");
-                for (i, param) in params.iter().enumerate() {
-                    if i > 0 {
-                        out.push_str(", ");
-                    }
-                    self.write(param, out);
-                }
+                self.write_list(params, out);
                 out.push_str(") -> ");
                 self.write(result, out);
             }
@@ -221,6 +232,20 @@ impl TypePrinter {
                 out.push_str(&name);
             }
         })
+    }
+
+    /// Types separated by commas; one `…` for all those past the budget.
+    fn write_list(&mut self, types: &[Type], out: &mut String) {
+        for (i, ty) in types.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            if self.left == 0 {
+                out.push('…');
+                return;
+            }
+            self.write(ty, out);
+        }
     }
 }
 
@@ -324,7 +349,7 @@ impl SignatureParser {
                 self.expect("(")?;
                 let params = self.list(")")?;
                 self.expect("->")?;
-                Ok(Type::Fn(params, Box::new(self.ty()?)))
+                Ok(Type::function(params, self.ty()?))
             }
             "(" => {
                 self.expect(")")?;
@@ -347,7 +372,7 @@ impl SignatureParser {
                 } else {
                     Vec::new()
                 };
-                Ok(Type::Con(name.to_string(), args))
+                Ok(Type::app(name, args))
             }
         }
     }

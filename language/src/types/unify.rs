@@ -8,14 +8,20 @@
 //! A *poisoned* variable stands for the type of an expression already
 //! reported as wrong: it unifies with anything and is never bound, so one
 //! mistake gives one error. Types nest as deep as the code that makes them
-//! (a thousand nested lambdas), so every walk over a type grows the stack.
+//! (a thousand nested lambdas), so every walk over a type grows the stack;
+//! and they are graphs whose trees can be exponential, so every walk meets
+//! each shared part once (`shared.rs`): unification remembers the pairs it
+//! has unified, the other walks the parts they have seen.
 
 use super::check::Checker;
 use super::error::{NotDataKind, TypeError};
+use super::shared::{Leaf, Rebuild, Seen, address};
 use super::table::TypeDefKind;
-use super::ty::{Constraint, Scheme, Type, TypePrinter};
+use super::ty::{Constraint, Scheme, Type, TypePrinter, Types};
 use crate::syntax::ast::Span;
-use std::collections::HashSet;
+use std::any::Any;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 #[derive(Debug, Clone)]
 pub(super) struct VarState {
@@ -36,14 +42,36 @@ pub(super) enum UnifyError {
 pub(super) struct DataViolation {
     /// The type that was required to be data.
     whole: Type,
-    part: Type,
+    /// The part, when it is not the whole type.
+    part: Option<Type>,
     kind: NotDataKind,
     /// Where the part sits when it comes from a declaration: "field `run` of `Job`".
     via: Option<String>,
 }
 
-/// A part that is not data: the part, what it is, where it is declared.
-type Violation = (Type, NotDataKind, Option<String>);
+/// A part that is not data: the part (`None`: the whole type), what it
+/// is, where it is declared.
+type Violation = (Option<Type>, NotDataKind, Option<String>);
+
+/// The pairs of shared parts one unification has met: unified already, or
+/// being unified.
+#[derive(Default)]
+struct Unified {
+    pairs: HashSet<(usize, usize)>,
+    held: Seen,
+}
+
+impl Unified {
+    /// Whether the pair is met for the first time.
+    fn first<T: Any + Send + Sync>(&mut self, a: &Arc<T>, b: &Arc<T>) -> bool {
+        let first = self.pairs.insert((address(a), address(b)));
+        if first {
+            self.held.first(a);
+            self.held.first(b);
+        }
+        first
+    }
+}
 
 /// Type names the language gives no JSON form.
 fn not_data_kind(name: &str) -> Option<NotDataKind> {
@@ -54,6 +82,12 @@ fn not_data_kind(name: &str) -> Option<NotDataKind> {
         _ if name.starts_with(|c: char| c.is_lowercase()) => Some(NotDataKind::TypeVariable),
         _ => None,
     }
+}
+
+/// What a walk requiring data has met: declared types expanded, shared parts.
+struct DataWalk {
+    expanded: HashSet<String>,
+    seen: Seen,
 }
 
 impl Checker<'_> {
@@ -82,13 +116,13 @@ impl Checker<'_> {
 
     /// Whether a poisoned variable occurs anywhere in the type.
     pub(super) fn contains_poison(&self, ty: &Type) -> bool {
+        self.contains_poison_in(ty, &mut Seen::default())
+    }
+
+    fn contains_poison_in(&self, ty: &Type, seen: &mut Seen) -> bool {
         crate::stack::grow(64 * 1024, 1024 * 1024, || match self.shallow(ty) {
             Type::Var(var) => self.vars[var as usize].poisoned,
-            Type::Con(_, args) => args.iter().any(|arg| self.contains_poison(arg)),
-            Type::Fn(params, result) => {
-                params.iter().any(|param| self.contains_poison(param)) || self.contains_poison(&result)
-            }
-            Type::Generic(_) => false,
+            ty => seen.new_parts(&ty).into_iter().any(|part| self.contains_poison_in(part, seen)),
         })
     }
 
@@ -106,16 +140,23 @@ impl Checker<'_> {
 
     /// Applies every binding, all the way down.
     pub(super) fn zonk(&self, ty: &Type) -> Type {
-        crate::stack::grow(64 * 1024, 1024 * 1024, || match self.shallow(ty) {
-            Type::Con(name, args) => Type::Con(name, args.iter().map(|arg| self.zonk(arg)).collect()),
-            Type::Fn(params, result) => {
-                Type::Fn(params.iter().map(|param| self.zonk(param)).collect(), Box::new(self.zonk(&result)))
-            }
-            other => other,
+        self.zonker().ty(ty)
+    }
+
+    /// Applies bindings to types that share parts, each part once: valid
+    /// while no variable is bound.
+    pub(super) fn zonker(&self) -> Rebuild<impl FnMut(&Type) -> Leaf + '_> {
+        Rebuild::new(|leaf: &Type| match leaf {
+            Type::Var(var) => self.vars[*var as usize].binding.clone().map_or(Leaf::Keep, Leaf::Follow),
+            _ => Leaf::Keep,
         })
     }
 
     pub(super) fn unify(&mut self, a: &Type, b: &Type) -> Result<(), UnifyError> {
+        self.unify_in(a, b, &mut Unified::default())
+    }
+
+    fn unify_in(&mut self, a: &Type, b: &Type, unified: &mut Unified) -> Result<(), UnifyError> {
         crate::stack::grow(64 * 1024, 1024 * 1024, || {
             let a = self.shallow(a);
             let b = self.shallow(b);
@@ -147,20 +188,24 @@ impl Checker<'_> {
                 }
                 (Type::Var(x), other) | (other, Type::Var(x)) => self.bind(*x, other.clone()),
                 (Type::Con(n1, a1), Type::Con(n2, a2)) if n1 == n2 && a1.len() == a2.len() => {
-                    for (x, y) in a1.iter().zip(a2) {
-                        self.unify(x, y)?;
-                    }
-                    Ok(())
+                    self.unify_parts(a1, a2, unified)
                 }
                 (Type::Fn(p1, r1), Type::Fn(p2, r2)) if p1.len() == p2.len() => {
-                    for (x, y) in p1.iter().zip(p2) {
-                        self.unify(x, y)?;
-                    }
-                    self.unify(r1, r2)
+                    self.unify_parts(p1, p2, unified)?;
+                    if unified.first(r1, r2) { self.unify_in(r1, r2, unified) } else { Ok(()) }
                 }
                 _ => Err(UnifyError::Mismatch),
             }
         })
+    }
+
+    /// Unifies arguments or parameters pairwise, unless this pair of shared
+    /// parts is unified already (or being unified: the outcome is the same).
+    fn unify_parts(&mut self, a: &Types, b: &Types, unified: &mut Unified) -> Result<(), UnifyError> {
+        if !unified.first(a, b) {
+            return Ok(());
+        }
+        a.iter().zip(b.iter()).try_for_each(|(x, y)| self.unify_in(x, y, unified))
     }
 
     fn bind(&mut self, var: u32, ty: Type) -> Result<(), UnifyError> {
@@ -187,7 +232,7 @@ impl Checker<'_> {
             return Err(UnifyError::NotData(violation));
         }
         let level = self.vars[var as usize].level;
-        if self.occurs_and_adjust(var, level, &ty) {
+        if self.occurs_and_adjust(var, level, &ty, &mut Seen::default()) {
             return Err(UnifyError::Occurs(var, ty));
         }
         self.vars[var as usize].binding = Some(ty);
@@ -197,40 +242,45 @@ impl Checker<'_> {
     /// Requires the type to be data: its variables become `Data`; a
     /// function, datastore, worker or rigid type variable inside is an error.
     pub(super) fn require_data(&mut self, ty: &Type) -> Result<(), Box<DataViolation>> {
-        self.require_data_in(ty, &mut HashSet::new())
+        let mut walk = DataWalk { expanded: HashSet::new(), seen: Seen::default() };
+        self.require_data_in(ty, &mut walk, true)
             .map_err(|(part, kind, via)| Box::new(DataViolation { whole: self.zonk(ty), part, kind, via }))
     }
 
-    fn require_data_in(&mut self, ty: &Type, expanded: &mut HashSet<String>) -> Result<(), Violation> {
-        crate::stack::grow(64 * 1024, 1024 * 1024, || match self.shallow(ty) {
-            Type::Var(var) => {
-                let state = &mut self.vars[var as usize];
-                if !state.poisoned {
-                    state.constraint = state.constraint.meet(Constraint::Data).unwrap_or(state.constraint);
+    fn require_data_in(&mut self, ty: &Type, walk: &mut DataWalk, whole: bool) -> Result<(), Violation> {
+        crate::stack::grow(64 * 1024, 1024 * 1024, || {
+            let resolved = self.shallow(ty);
+            let kind = match &resolved {
+                Type::Var(var) => {
+                    let state = &mut self.vars[*var as usize];
+                    if !state.poisoned {
+                        state.constraint = state.constraint.meet(Constraint::Data).unwrap_or(state.constraint);
+                    }
+                    return Ok(());
                 }
-                Ok(())
-            }
-            Type::Generic(_) => Ok(()),
-            function @ Type::Fn(..) => Err((self.zonk(&function), NotDataKind::Function, None)),
-            Type::Con(name, args) => {
-                if let Some(kind) = not_data_kind(&name) {
-                    return Err((self.zonk(ty), kind, None));
-                }
-                for arg in &args {
-                    self.require_data_in(arg, expanded)?;
-                }
-                match self.declared_violation(&name, expanded) {
-                    Some(violation) => Err(violation),
-                    None => Ok(()),
-                }
-            }
+                Type::Generic(_) => return Ok(()),
+                Type::Fn(..) => NotDataKind::Function,
+                Type::Con(name, _) => match not_data_kind(name) {
+                    Some(kind) => kind,
+                    None => {
+                        for arg in walk.seen.new_parts(&resolved) {
+                            self.require_data_in(arg, walk, false)?;
+                        }
+                        return match self.declared_violation(name, &mut walk.expanded) {
+                            Some((part, kind, via)) => Err((Some(part), kind, via)),
+                            None => Ok(()),
+                        };
+                    }
+                },
+            };
+            Err(((!whole).then(|| self.zonk(&resolved)), kind, None))
         })
     }
 
     /// What keeps a declared type from being data whatever its arguments
     /// (a field or payload that is a function), if anything. Its parameters
     /// are checked where it is used, with the type arguments.
-    fn declared_violation(&self, name: &str, expanded: &mut HashSet<String>) -> Option<Violation> {
+    fn declared_violation(&self, name: &str, expanded: &mut HashSet<String>) -> Option<(Type, NotDataKind, Option<String>)> {
         if !expanded.insert(name.to_string()) {
             return None;
         }
@@ -268,7 +318,7 @@ impl Checker<'_> {
     }
 
     /// Whether `var` occurs in `ty`; lowers the level of `ty`'s variables to `level`.
-    fn occurs_and_adjust(&mut self, var: u32, level: u32, ty: &Type) -> bool {
+    fn occurs_and_adjust(&mut self, var: u32, level: u32, ty: &Type, seen: &mut Seen) -> bool {
         crate::stack::grow(64 * 1024, 1024 * 1024, || match self.shallow(ty) {
             Type::Var(other) => {
                 if other == var {
@@ -278,12 +328,7 @@ impl Checker<'_> {
                 state.level = state.level.min(level);
                 false
             }
-            Type::Con(_, args) => args.iter().any(|arg| self.occurs_and_adjust(var, level, arg)),
-            Type::Fn(params, result) => {
-                params.iter().any(|param| self.occurs_and_adjust(var, level, param))
-                    || self.occurs_and_adjust(var, level, &result)
-            }
-            Type::Generic(_) => false,
+            ty => seen.new_parts(&ty).into_iter().any(|part| self.occurs_and_adjust(var, level, part, seen)),
         })
     }
 
@@ -328,11 +373,10 @@ impl Checker<'_> {
         span: Span,
         why: Option<&'static str>,
     ) -> TypeError {
-        let is_whole = violation.whole == violation.part && violation.via.is_none();
         TypeError::NotData {
             span,
             ty: printer.print(&violation.whole),
-            part: (!is_whole).then(|| printer.print(&violation.part)),
+            part: violation.part.map(|part| printer.print(&part)),
             via: violation.via,
             kind: violation.kind,
             why,
@@ -346,49 +390,33 @@ impl Checker<'_> {
     pub(super) fn generalize(&mut self, ty: &Type) -> Scheme {
         let ty = self.zonk(ty);
         let mut generics: Vec<(u32, Constraint)> = Vec::new();
-        self.collect_generalizable(&ty, &mut generics);
-        let ty = self.replace_vars(&ty, &generics);
+        self.collect_generalizable(&ty, &mut generics, &mut Seen::default());
+        let index: HashMap<u32, u32> = generics.iter().enumerate().map(|(i, (var, _))| (*var, i as u32)).collect();
+        let ty = Rebuild::new(|leaf: &Type| match leaf {
+            Type::Var(var) => index.get(var).map_or(Leaf::Keep, |i| Leaf::Replace(Type::Generic(*i))),
+            _ => Leaf::Keep,
+        })
+        .ty(&ty);
         Scheme { generics: generics.iter().map(|(_, constraint)| *constraint).collect(), ty }
     }
 
-    fn collect_generalizable(&self, ty: &Type, out: &mut Vec<(u32, Constraint)>) {
-        crate::stack::grow(64 * 1024, 1024 * 1024, || {
-            match ty {
-                Type::Var(var) => {
-                    let state = &self.vars[*var as usize];
-                    // A poisoned variable stays one variable: every use agrees with it.
-                    if state.level > self.level && !state.poisoned && !out.iter().any(|(v, _)| v == var) {
-                        out.push((*var, state.constraint));
-                    }
-                }
-                Type::Con(_, args) => args.iter().for_each(|arg| self.collect_generalizable(arg, out)),
-                Type::Fn(params, result) => {
-                    params.iter().for_each(|param| self.collect_generalizable(param, out));
-                    self.collect_generalizable(result, out);
-                }
-                Type::Generic(_) => {}
-            }
-        })
-    }
-
-    fn replace_vars(&self, ty: &Type, generics: &[(u32, Constraint)]) -> Type {
+    fn collect_generalizable(&self, ty: &Type, out: &mut Vec<(u32, Constraint)>, seen: &mut Seen) {
         crate::stack::grow(64 * 1024, 1024 * 1024, || match ty {
-            Type::Var(var) => match generics.iter().position(|(v, _)| v == var) {
-                Some(index) => Type::Generic(index as u32),
-                None => ty.clone(),
-            },
-            Type::Con(name, args) => {
-                Type::Con(name.clone(), args.iter().map(|arg| self.replace_vars(arg, generics)).collect())
+            Type::Var(var) => {
+                let state = &self.vars[*var as usize];
+                // A poisoned variable stays one variable: every use agrees with it.
+                if state.level > self.level && !state.poisoned && !out.iter().any(|(v, _)| v == var) {
+                    out.push((*var, state.constraint));
+                }
             }
-            Type::Fn(params, result) => Type::Fn(
-                params.iter().map(|param| self.replace_vars(param, generics)).collect(),
-                Box::new(self.replace_vars(result, generics)),
-            ),
-            Type::Generic(_) => ty.clone(),
+            _ => seen.new_parts(ty).into_iter().for_each(|part| self.collect_generalizable(part, out, seen)),
         })
     }
 
     pub(super) fn instantiate(&mut self, scheme: &Scheme) -> Type {
+        if scheme.generics.is_empty() {
+            return scheme.ty.clone();
+        }
         let fresh: Vec<Type> = scheme.generics.iter().map(|constraint| self.fresh_constrained(*constraint)).collect();
         scheme.ty.instantiate(&fresh)
     }
