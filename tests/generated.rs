@@ -231,6 +231,7 @@ proptest! {
         let options = Options {
             limits: Limits { max_steps: 200_000, ..Limits::default() },
             record_live_values: true,
+            ..Options::default()
         };
         let run = program.call_function("main", Vec::new(), &mut MemoryEffects::default(), options);
         prop_assert!(run.is_some());

@@ -15,9 +15,13 @@
 //!   `Dict.remove`) and other constant-time functions charge nothing beyond the
 //!   call itself, although the copy they make is linear (a persistent
 //!   implementation would not be).
+//! - A result that can be far larger than the arguments (a repeat, a range, a
+//!   split, JSON text) is refused before it is built when the run's memory
+//!   [`Budget`] cannot hold it: the length limit first, then the memory.
 
 use crate::error::{ErrorKind, RuntimeError};
-use crate::json::{from_json, json_tree, to_json, to_json_text};
+use crate::json::{from_json, json_length, json_tree, to_json, to_json_text_within};
+use crate::memory::Budget;
 use crate::value::{Dict, List, Value, format_float};
 use gloam_language::Builtin;
 use gloam_language::schedule::civil_from_days;
@@ -38,6 +42,11 @@ pub trait Callbacks {
     fn call(&mut self, function: &Value, arguments: Vec<Value>) -> Result<Value, RuntimeError>;
     /// Charges steps to the budget; builtins that loop charge one per element.
     fn charge(&mut self, steps: u64) -> Result<(), RuntimeError>;
+    /// The run's memory budget. `None` where memory is capped otherwise: the
+    /// sandbox's guest fails when its linear memory cannot grow.
+    fn memory(&self) -> Option<Budget> {
+        None
+    }
 }
 
 /// The types a call was checked at, for functions whose behaviour depends on
@@ -77,6 +86,22 @@ fn check_size(size: usize) -> Result<(), RuntimeError> {
         return Err(ErrorKind::SizeLimit { size, limit: MAX_COLLECTION }.into());
     }
     Ok(())
+}
+
+/// Refuses to build a result of about `bytes` when the run's memory cannot
+/// hold it. `bytes` is only worked out where there is a budget.
+fn reserve(callbacks: &dyn Callbacks, bytes: impl FnOnce() -> usize) -> Result<(), RuntimeError> {
+    match callbacks.memory() {
+        Some(budget) => Ok(budget.reserve(bytes())?),
+        None => Ok(()),
+    }
+}
+
+/// Bytes a list of `count` values takes while it is built: a `Vec`, then
+/// the persistent vector it is copied into (about as large again). Also
+/// about what `count` short strings take.
+fn list_bytes(count: usize) -> usize {
+    count.saturating_mul(2 * std::mem::size_of::<Value>())
 }
 
 fn overflow(operation: String) -> RuntimeError {
@@ -227,7 +252,12 @@ fn byte_offset(text: &str, index: usize) -> usize {
 }
 
 /// The JSON of a value, with encoding errors naming the builtin that encoded.
-fn encode(builtin: Builtin, value: &Value) -> Result<serde_json::Value, RuntimeError> {
+/// Refused first when its text alone would not fit in the run's memory (the
+/// tree takes more than its text).
+fn encode(builtin: Builtin, value: &Value, callbacks: &dyn Callbacks) -> Result<serde_json::Value, RuntimeError> {
+    if let Some(budget) = callbacks.memory() {
+        budget.reserve(json_length(value, budget.left()))?;
+    }
     to_json(value).map_err(|kind| renamed(builtin, kind))
 }
 
@@ -241,7 +271,8 @@ fn renamed(builtin: Builtin, kind: ErrorKind) -> RuntimeError {
 
 /// Compact JSON text of a value, within the size limit.
 fn json_text(builtin: Builtin, value: &Value, callbacks: &mut dyn Callbacks) -> Result<String, RuntimeError> {
-    let (text, nodes) = to_json_text(value).map_err(|kind| renamed(builtin, kind))?;
+    let memory = callbacks.memory().unwrap_or_else(Budget::unlimited);
+    let (text, nodes) = to_json_text_within(value, &memory).map_err(|kind| renamed(builtin, kind))?;
     charge(callbacks, nodes)?;
     check_size(text.chars().count())?;
     Ok(text)
@@ -440,6 +471,11 @@ pub fn call_pure(
         B::StringSplit => {
             let (text, separator) = (args.string(0)?, args.string(1)?);
             charge(callbacks, text.len())?;
+            reserve(callbacks, || {
+                let parts =
+                    if separator.is_empty() { text.chars().count() } else { text.matches(separator).count() + 1 };
+                list_bytes(parts.saturating_mul(2)).saturating_add(text.len())
+            })?;
             let parts: Vec<Value> = if separator.is_empty() {
                 text.chars().map(|c| Value::string(c.to_string())).collect()
             } else {
@@ -458,6 +494,10 @@ pub fn call_pure(
             }
             check_size(size)?;
             charge(callbacks, parts.len().saturating_add(size))?;
+            reserve(callbacks, || {
+                let bytes = texts.iter().map(|text| text.len()).fold(0, usize::saturating_add);
+                separator.len().saturating_mul(texts.len()).saturating_add(bytes)
+            })?;
             Value::string(texts.join(separator))
         }
         B::StringReplace => {
@@ -470,6 +510,7 @@ pub fn call_pure(
             let removed = count.saturating_mul(from.chars().count());
             let added = count.saturating_mul(to.chars().count());
             check_size((text.chars().count() - removed).saturating_add(added))?;
+            reserve(callbacks, || text.len().saturating_add(count.saturating_mul(to.len())))?;
             Value::string(text.replace(from, to))
         }
         B::StringSlice => {
@@ -498,6 +539,7 @@ pub fn call_pure(
             };
             check_size(text.chars().count().saturating_mul(count))?;
             charge(callbacks, text.len().saturating_mul(count))?;
+            reserve(callbacks, || text.len().saturating_mul(count))?;
             Value::string(text.repeat(count))
         }
         B::StringIndexOf => {
@@ -508,6 +550,7 @@ pub fn call_pure(
         B::StringToChars => {
             let text = args.string(0)?;
             charge(callbacks, text.len())?;
+            reserve(callbacks, || list_bytes(text.chars().count()))?;
             Value::list(text.chars().map(Value::Char).collect())
         }
         B::StringFromChars => {
@@ -527,6 +570,10 @@ pub fn call_pure(
         B::StringLines => {
             let text = args.string(0)?;
             charge(callbacks, text.len())?;
+            reserve(callbacks, || {
+                let lines = text.bytes().filter(|byte| *byte == b'\n').count() + 1;
+                list_bytes(lines.saturating_mul(2)).saturating_add(text.len())
+            })?;
             Value::list(text.split('\n').map(|line| Value::string(line.strip_suffix('\r').unwrap_or(line))).collect())
         }
         B::StringPadLeft => {
@@ -536,6 +583,7 @@ pub fn call_pure(
             let missing = usize::try_from(width).unwrap_or(0).saturating_sub(length);
             check_size(length.saturating_add(missing))?;
             charge(callbacks, text.len().saturating_add(missing))?;
+            reserve(callbacks, || text.len().saturating_add(missing.saturating_mul(pad.len_utf8())))?;
             Value::string(std::iter::repeat_n(pad, missing).chain(text.chars()).collect::<String>())
         }
 
@@ -696,6 +744,7 @@ pub fn call_pure(
         B::ListMap => {
             let (items, function) = (args.list(0)?, args.get(1)?);
             charge(callbacks, items.len())?;
+            reserve(callbacks, || list_bytes(items.len()))?;
             let mut mapped = Vec::with_capacity(items.len());
             for item in items.iter() {
                 mapped.push(callbacks.call(function, vec![item.clone()])?);
@@ -705,6 +754,7 @@ pub fn call_pure(
         B::ListMapWithIndex => {
             let (items, function) = (args.list(0)?, args.get(1)?);
             charge(callbacks, items.len())?;
+            reserve(callbacks, || list_bytes(items.len()))?;
             let mut mapped = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
                 mapped.push(callbacks.call(function, vec![Value::Int(i as i64), item.clone()])?);
@@ -749,17 +799,21 @@ pub fn call_pure(
         B::ListReverse => {
             let items = args.list(0)?;
             charge(callbacks, items.len())?;
+            reserve(callbacks, || list_bytes(items.len()))?;
             Value::list(items.iter().rev().cloned().collect())
         }
         B::ListSort => {
-            let mut items = args.list(0)?.to_vec();
+            let items = args.list(0)?;
             charge(callbacks, sort_cost(items.len()))?;
+            reserve(callbacks, || list_bytes(items.len()))?;
+            let mut items = items.to_vec();
             items.sort_by(compare);
             Value::list(items)
         }
         B::ListSortBy => {
             let (items, function) = (args.list(0)?, args.get(1)?);
             charge(callbacks, sort_cost(items.len()))?;
+            reserve(callbacks, || list_bytes(items.len().saturating_mul(2)))?;
             let mut keyed = Vec::with_capacity(items.len());
             for item in items.iter() {
                 keyed.push((callbacks.call(function, vec![item.clone()])?, item.clone()));
@@ -776,6 +830,7 @@ pub fn call_pure(
                 let count = usize::try_from(count).unwrap_or(usize::MAX);
                 check_size(count)?;
                 charge(callbacks, count)?;
+                reserve(callbacks, || list_bytes(count))?;
                 Value::list((low..=high).map(Value::Int).collect())
             }
         }
@@ -855,6 +910,7 @@ pub fn call_pure(
             };
             check_size(count)?;
             charge(callbacks, count)?;
+            reserve(callbacks, || list_bytes(count))?;
             Value::list(vec![value.clone(); count])
         }
         B::ListUnique => {
@@ -907,11 +963,13 @@ pub fn call_pure(
         B::DictKeys => {
             let entries = args.dict(0)?;
             charge(callbacks, entries.len())?;
+            reserve(callbacks, || list_bytes(entries.len().saturating_mul(2)))?;
             Value::list(entries.keys().map(|k| Value::string(k.as_str())).collect())
         }
         B::DictValues => {
             let entries = args.dict(0)?;
             charge(callbacks, entries.len())?;
+            reserve(callbacks, || list_bytes(entries.len()))?;
             Value::list(entries.values().cloned().collect())
         }
         B::DictSize => Value::Int(args.dict(0)?.len() as i64),
@@ -1017,13 +1075,13 @@ pub fn call_pure(
             }
         }
         B::JsonToJson => {
-            let json = encode(builtin, args.get(0)?)?;
+            let json = encode(builtin, args.get(0)?, callbacks)?;
             charge(callbacks, json_nodes(&json))?;
             json_tree(&json)
         }
         B::JsonFromJson => {
             let target = decode_target(builtin, site)?;
-            let json = encode(builtin, args.get(0)?)?;
+            let json = encode(builtin, args.get(0)?, callbacks)?;
             charge(callbacks, json_nodes(&json))?;
             decoded(from_json(&json, target, site.table))
         }

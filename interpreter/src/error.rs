@@ -16,6 +16,9 @@ pub enum ErrorKind {
     StepLimit { limit: u64 },
     #[error("recursion deeper than {limit} calls")]
     RecursionLimit { limit: u32 },
+    /// The same words as the compiled engine's (its sandbox's memory cap).
+    #[error("memory limit of {} MiB exceeded (a value grew too large?)", limit / (1024 * 1024))]
+    MemoryLimit { limit: usize },
     #[error("{size} elements is more than the limit of {limit} for one list, dict or string")]
     SizeLimit { size: usize, limit: usize },
     #[error("cannot compare functions")]

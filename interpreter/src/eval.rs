@@ -9,6 +9,7 @@
 use crate::builtins::{self, CallSite, Callbacks};
 use crate::effects::{EffectCall, Effects};
 use crate::error::{ErrorKind, RuntimeError};
+use crate::memory::{Budget, DEFAULT_MAX_MEMORY_BYTES};
 use crate::value::{Environment, Function, Value, format_float};
 use crate::wire;
 use gloam_language::ast::*;
@@ -71,10 +72,20 @@ pub struct Run {
     pub steps: u64,
 }
 
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct Options {
     pub limits: Limits,
     pub record_live_values: bool,
+    /// Bytes the run may hold at once (its values, and what it records);
+    /// past it the run fails at the expression that allocated, as the
+    /// compiled engine does at its memory cap.
+    pub max_memory_bytes: usize,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options { limits: Limits::default(), record_live_values: false, max_memory_bytes: DEFAULT_MAX_MEMORY_BYTES }
+    }
 }
 
 /// Non-local exits: an error, or `?` returning early from the enclosing function.
@@ -111,6 +122,7 @@ pub(crate) struct Evaluator<'a, 'e> {
     globals: HashMap<&'a str, Value>,
     effects: &'e mut dyn Effects,
     options: Options,
+    memory: Budget,
     steps: u64,
     depth: u32,
     frames: Vec<Frame>,
@@ -121,6 +133,8 @@ pub(crate) struct Evaluator<'a, 'e> {
 
 impl<'a, 'e> Evaluator<'a, 'e> {
     pub(crate) fn new(program: Program<'a>, effects: &'e mut dyn Effects, options: Options) -> Self {
+        // Started first: the evaluator's own tables count, as the guest's do.
+        let memory = Budget::start(options.max_memory_bytes);
         let mut functions = HashMap::new();
         let mut globals = HashMap::new();
         for item in &program.module.items {
@@ -148,6 +162,7 @@ impl<'a, 'e> Evaluator<'a, 'e> {
             globals,
             effects,
             options,
+            memory,
             steps: 0,
             depth: 0,
             frames: Vec::new(),
@@ -185,6 +200,9 @@ impl<'a, 'e> Evaluator<'a, 'e> {
                     other => other,
                 }
             })?;
+        // Checked once the value is made, so a run that grows too large stops
+        // at the innermost expression that allocated.
+        self.memory.check().map_err(|kind| RuntimeError::new(kind).at(expr.span))?;
         if self.options.record_live_values {
             self.live.record(expr.id, &value);
         }
@@ -319,10 +337,12 @@ impl<'a, 'e> Evaluator<'a, 'e> {
                     // `&&` and `||` short-circuit.
                     (BinaryOp::And, Value::Bool(false)) => Value::Bool(false),
                     (BinaryOp::Or, Value::Bool(true)) => Value::Bool(true),
-                    _ => {
-                        let right = self.eval(right, env)?;
-                        binary(*op, left, right)?
-                    }
+                    _ => match (op, left, self.eval(right, env)?) {
+                        (BinaryOp::Concat, Value::String(a), Value::String(b)) => {
+                            concat_strings(&a, &b, Some(&self.memory))?
+                        }
+                        (_, left, right) => binary(*op, left, right)?,
+                    },
                 }
             }
             ExprKind::Unary { op, operand } => {
@@ -510,6 +530,10 @@ impl Callbacks for Evaluator<'_, '_> {
         }
         Ok(())
     }
+
+    fn memory(&self) -> Option<Budget> {
+        Some(self.memory)
+    }
 }
 
 fn index_lambdas<'a>(expr: &'a Expr, lambdas: &mut HashMap<ExprId, (&'a [Name], &'a Expr)>) {
@@ -559,6 +583,20 @@ pub(crate) fn bind_pattern(pattern: &Pattern, value: &Value, env: &Environment) 
         }
         _ => None,
     }
+}
+
+/// `a ++ b` on strings. The length limit is checked first, then the run's
+/// memory (where it has a [`Budget`]; the sandbox caps its own), before the
+/// copy is made.
+fn concat_strings(a: &str, b: &str, memory: Option<&Budget>) -> Result<Value, ErrorKind> {
+    let length = a.chars().count() + b.chars().count();
+    if length > builtins::MAX_COLLECTION {
+        return Err(ErrorKind::SizeLimit { size: length, limit: builtins::MAX_COLLECTION });
+    }
+    if let Some(memory) = memory {
+        memory.reserve(a.len() + b.len())?;
+    }
+    Ok(Value::string(format!("{a}{b}")))
 }
 
 fn int_op(op: BinaryOp, a: i64, b: i64) -> Result<Value, ErrorKind> {
@@ -632,13 +670,7 @@ pub fn binary(op: BinaryOp, left: Value, right: Value) -> Result<Value, ErrorKin
             }))
         }
         BinaryOp::Concat => match (left, right) {
-            (Value::String(a), Value::String(b)) => {
-                let length = a.chars().count() + b.chars().count();
-                if length > builtins::MAX_COLLECTION {
-                    return Err(ErrorKind::SizeLimit { size: length, limit: builtins::MAX_COLLECTION });
-                }
-                Ok(Value::string(format!("{a}{b}")))
-            }
+            (Value::String(a), Value::String(b)) => concat_strings(&a, &b, None),
             (Value::List(a), Value::List(b)) => {
                 let length = a.len() + b.len();
                 if length > builtins::MAX_COLLECTION {

@@ -26,6 +26,7 @@
 //! and in what is read, so every text `Json.encode` writes `Json.decode` reads.
 
 use crate::error::ErrorKind;
+use crate::memory::Budget;
 use crate::value::{Value, Variant};
 use gloam_language::types::table::TypeTable;
 use gloam_language::types::ty::Type;
@@ -33,6 +34,7 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Number, Value as Json};
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
+use std::io;
 
 /// How deep arrays and objects may nest in JSON that is written or read.
 /// A value whose JSON would nest deeper is refused when it is encoded, at the
@@ -124,11 +126,60 @@ fn variant_to_json(variant: &Variant, depth: usize) -> Result<Json, ErrorKind> {
 /// the number of nodes the tree of [`to_json`] would have: the same text and
 /// the same errors as `to_json(value)?.to_string()`, several times faster.
 pub fn to_json_text(value: &Value) -> Result<(String, usize), ErrorKind> {
+    to_json_text_within(value, &Budget::unlimited())
+}
+
+/// As [`to_json_text`], refused as soon as the text outgrows what the run's
+/// memory has left: a list can repeat one large value many times, so the
+/// text can dwarf the memory the value takes.
+pub fn to_json_text_within(value: &Value, memory: &Budget) -> Result<(String, usize), ErrorKind> {
+    let mut out = Capped { out: Vec::new(), written: 0, cap: memory.left() };
+    let nodes = write_json(value, &mut out)?.ok_or_else(|| memory.exceeded())?;
+    // serde_json writes only valid UTF-8.
+    let text = String::from_utf8(out.out).unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into());
+    Ok((text, nodes))
+}
+
+/// The length of a value's JSON text, counted without writing it, up to
+/// just past `cap`: what a JSON tree of the value costs at least. Encoding
+/// errors are left to whoever encodes it.
+pub fn json_length(value: &Value, cap: usize) -> usize {
+    let mut out = Capped { out: io::sink(), written: 0, cap };
+    let _ = write_json(value, &mut out);
+    out.written
+}
+
+/// Writes a value's JSON and returns its node count; `None` when the output
+/// passed its cap.
+fn write_json<W: io::Write>(value: &Value, out: &mut Capped<W>) -> Result<Option<usize>, ErrorKind> {
     let (nodes, failure) = (Cell::new(0), RefCell::new(None));
     let view = JsonView { value, depth: 0, nodes: &nodes, failure: &failure };
-    match serde_json::to_string(&view) {
-        Ok(text) => Ok((text, nodes.get())),
+    match serde_json::to_writer(&mut *out, &view) {
+        Ok(()) => Ok(Some(nodes.get())),
+        Err(_) if out.written > out.cap => Ok(None),
         Err(error) => Err(failure.take().unwrap_or_else(|| encode_error(error.to_string()))),
+    }
+}
+
+/// JSON text output that refuses to grow past `cap` bytes.
+struct Capped<W> {
+    out: W,
+    written: usize,
+    cap: usize,
+}
+
+impl<W: io::Write> io::Write for Capped<W> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.written = self.written.saturating_add(bytes.len());
+        if self.written > self.cap {
+            return Err(io::Error::other("the JSON text outgrew its cap"));
+        }
+        self.out.write_all(bytes)?;
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
     }
 }
 

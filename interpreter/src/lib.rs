@@ -9,6 +9,7 @@ pub mod error;
 mod eval;
 pub mod json;
 pub mod json_text;
+pub mod memory;
 pub mod request;
 pub mod value;
 pub mod wire;

@@ -135,7 +135,8 @@ impl Engine {
             EngineKind::Compiled => Some(Sandbox::shared()?),
             EngineKind::Interpreter => None,
         };
-        let options = Options { limits: limits.steps, record_live_values: false };
+        let max_memory_bytes = limits.memory_bytes.min(sandbox::MAX_MEMORY_BYTES);
+        let options = Options { limits: limits.steps, record_live_values: false, max_memory_bytes };
         Ok(Engine { kind, interpreter: Interpreter { options }, limits, sandbox })
     }
 

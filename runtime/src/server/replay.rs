@@ -343,7 +343,8 @@ pub async fn live_values(
             }
         };
         let mut effects = TraceEffects::new(trace.effects.clone(), Unrecorded::ReadOnly, &job_state.host, &canvas_name);
-        let interpreter = Interpreter { options: Options { limits, record_live_values: true } };
+        let max_memory_bytes = job_state.config.max_memory_bytes.min(crate::sandbox::MAX_MEMORY_BYTES);
+        let interpreter = Interpreter { options: Options { limits, record_live_values: true, max_memory_bytes } };
         let execution = interpreter.run(&code, &target.task(&trace), &mut effects);
         let result = target.response(&code, execution.result);
         // Secrets read while analysing are shown as `<redacted>`, like in traces.
