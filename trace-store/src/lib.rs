@@ -10,21 +10,27 @@
 //!
 //! Traces are written off the request path by the batching [`TraceWriter`].
 
+mod budget;
 mod cluster;
 pub mod model;
+mod not_found;
 mod writer;
 
 pub use cluster::CodeChange;
 pub use model::*;
 pub use writer::{TraceWriter, WriterConfig, WriterStats};
 
+use std::collections::HashSet;
 use std::sync::{Arc, Once};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use sqlx::any::{AnyPoolOptions, AnyRow};
-use sqlx::{AnyPool, Connection, Row};
+use sqlx::any::{AnyArguments, AnyPoolOptions, AnyRow};
+use sqlx::{Any, AnyPool, Connection, Row};
+
+use budget::Totals;
+use not_found::is_not_found_key;
 
 /// Everything that can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
@@ -93,39 +99,44 @@ impl Drop for RelaxedSync {
     }
 }
 
+/// A transaction of the store.
+type Tx<'c> = sqlx::Transaction<'c, Any>;
+
 /// Deletes a handler key's traces beyond its retention: older than the age
 /// limit, or past the newest `retention.newest`. Returns how many.
 async fn retain(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tx: &mut Tx<'_>,
+    totals: &mut Totals,
     canvas: &str,
     handler_key: &str,
     retention: Retention,
     now_ms: i64,
 ) -> Result<u64> {
     let cutoff = now_ms.saturating_sub(retention.max_age_ms);
-    let old = sqlx::query("DELETE FROM traces WHERE canvas = $1 AND handler_key = $2 AND received_at_ms < $3")
-        .bind(canvas)
-        .bind(handler_key)
-        .bind(cutoff)
-        .execute(&mut **tx)
+    let key = || [Param::Text(canvas.to_string()), Param::Text(handler_key.to_string())];
+    let old = totals
+        .delete(
+            tx,
+            "canvas = $1 AND handler_key = $2 AND received_at_ms < $3",
+            key().into_iter().chain([Param::Int(cutoff)]),
+        )
         .await?;
-    let surplus = sqlx::query(
-        "DELETE FROM traces WHERE canvas = $1 AND handler_key = $2 AND id NOT IN (\
-           SELECT id FROM traces WHERE canvas = $1 AND handler_key = $2 \
-           ORDER BY received_at_ms DESC, id DESC LIMIT $3\
-         )",
-    )
-    .bind(canvas)
-    .bind(handler_key)
-    .bind(i64::from(retention.newest))
-    .execute(&mut **tx)
-    .await?;
-    Ok(old.rows_affected() + surplus.rows_affected())
+    let surplus = totals
+        .delete(
+            tx,
+            "canvas = $1 AND handler_key = $2 AND id NOT IN (\
+               SELECT id FROM traces WHERE canvas = $1 AND handler_key = $2 \
+               ORDER BY received_at_ms DESC, id DESC LIMIT $3\
+             )",
+            key().into_iter().chain([Param::Int(i64::from(retention.newest))]),
+        )
+        .await?;
+    Ok(old + surplus)
 }
 
 /// Columns of a trace row, and rows per insert statement (SQLite takes at
 /// most 32,766 parameters in one statement, PostgreSQL 65,535).
-const TRACE_COLUMNS: usize = 18;
+const TRACE_COLUMNS: usize = 19;
 const TRACES_PER_INSERT: usize = 64;
 
 /// The latest live-or-deleted version id of a canvas (`id` is NULL when none).
@@ -254,6 +265,24 @@ impl Store {
         }
     }
 
+    /// How a transaction that writes begins. On SQLite it takes the write
+    /// lock at once (`IMMEDIATE`), waiting out the busy timeout when another
+    /// connection holds it: a deferred transaction that read first fails at
+    /// once with `database is locked` when it comes to write after another
+    /// connection wrote, whatever the timeout.
+    fn begin_sql(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite => "BEGIN IMMEDIATE",
+            Backend::Postgres => "BEGIN",
+        }
+    }
+
+    /// A transaction that writes, on a connection from the pool. Every one
+    /// ends through [`finish`].
+    async fn begin_write(&self) -> Result<Tx<'static>> {
+        Ok(self.pool.begin_with(self.begin_sql()).await?)
+    }
+
     // ---------------------------------------------------------------- canvases
 
     /// Creates a canvas with a fresh random API token; fails with
@@ -318,7 +347,7 @@ impl Store {
             prepared.push((version, diagnostics));
         }
         let _guard = self.write_guard().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let result = async {
             // SQLite has one writer at a time already; PostgreSQL needs the row lock.
             let lock = match self.backend {
@@ -474,22 +503,25 @@ impl Store {
     /// is skipped (the first one stays). NUL characters in the id, canvas,
     /// handler key, method, path and error become U+FFFD (PostgreSQL text
     /// cannot hold them); bodies and the JSON columns keep them.
+    /// The default [`TraceBudget`] applies.
     pub async fn insert_traces(&self, traces: &[Trace]) -> Result<()> {
-        self.write_traces(traces, &[], Retention::default(), 0).await.map(drop)
+        self.write_traces(traces, &[], Retention::default(), TraceBudget::default(), 0).await.map(drop)
     }
 
-    /// Stores traces and applies retention to the handler keys in `trim` —
-    /// one transaction, so one sync to disk for the whole batch. Rows go in
-    /// as multi-row inserts. Returns how many traces retention deleted.
+    /// Stores traces, applies retention to the handler keys in `trim`, and
+    /// keeps the canvases written to within `budget` — one transaction, so
+    /// one sync to disk for the whole batch. Rows go in as multi-row inserts.
+    /// Returns what was deleted to stay within the limits.
     pub async fn write_traces(
         &self,
         traces: &[Trace],
         trim: &[(String, String)],
         retention: Retention,
+        budget: TraceBudget,
         now_ms: i64,
-    ) -> Result<u64> {
+    ) -> Result<WriteOutcome> {
         if traces.is_empty() && trim.is_empty() {
-            return Ok(0);
+            return Ok(WriteOutcome::default());
         }
         let mut encoded = Vec::with_capacity(traces.len());
         for trace in traces {
@@ -506,7 +538,7 @@ impl Store {
         if sqlite {
             sqlx::query("PRAGMA synchronous=NORMAL").execute(connection.get()).await?;
         }
-        let written = self.insert_batch(connection.get(), &rows, trim, retention, now_ms).await;
+        let written = self.insert_batch(connection.get(), &rows, trim, retention, budget, now_ms).await;
         if !sqlite || sqlx::query("PRAGMA synchronous=FULL").execute(connection.get()).await.is_ok() {
             connection.restored();
         }
@@ -519,10 +551,15 @@ impl Store {
         rows: &[(&Trace, EncodedTrace)],
         trim: &[(String, String)],
         retention: Retention,
+        budget: TraceBudget,
         now_ms: i64,
-    ) -> Result<u64> {
-        let mut tx = connection.begin().await?;
+    ) -> Result<WriteOutcome> {
+        let mut tx = connection.begin_with(self.begin_sql()).await?;
         let result = async {
+            let trimmed: Vec<String> = trim.iter().map(|(canvas, _)| without_nul(canvas)).collect();
+            let canvases = rows.iter().map(|(_, row)| row.canvas.as_str()).chain(trimmed.iter().map(String::as_str));
+            let mut totals = Totals::lock(&mut tx, self.backend, canvases).await?;
+            let mut seen = not_found::Seen::default();
             // SQLite looks each named parameter (`$n`) up by a linear scan: with
             // 1,152 of them per insert, binding was quadratic (5% of a loaded
             // server's time). Its anonymous `?` parameters bind in order.
@@ -538,41 +575,59 @@ impl Store {
                         format!("({})", params.join(", "))
                     })
                     .collect();
+                // Only the rows inserted are counted: a stored id is skipped.
                 let sql = format!(
                     "INSERT INTO traces (id, canvas, handler_key, received_at_ms, code_version, method, path, query, \
                      request_headers, request_body, request_body_truncated, status, response_headers, response_body, \
-                     duration_us, effects, logs, error) VALUES {} ON CONFLICT (id) DO NOTHING",
+                     duration_us, effects, logs, error, stored_bytes) VALUES {} ON CONFLICT (id) DO NOTHING RETURNING id",
                     tuples.join(", ")
                 );
                 let mut query = sqlx::query(&sql);
-                for (trace, json) in chunk {
+                for (trace, row) in chunk {
                     query = query
-                        .bind(without_nul(&trace.id))
-                        .bind(without_nul(&trace.canvas))
-                        .bind(without_nul(&trace.handler_key))
+                        .bind(row.id.as_str())
+                        .bind(row.canvas.as_str())
+                        .bind(row.handler_key.as_str())
                         .bind(trace.received_at_ms)
                         .bind(trace.code_version)
-                        .bind(without_nul(&trace.request.method))
-                        .bind(without_nul(&trace.request.path))
-                        .bind(json.query.as_str())
-                        .bind(json.request_headers.as_str())
+                        .bind(row.method.as_str())
+                        .bind(row.path.as_str())
+                        .bind(row.query.as_str())
+                        .bind(row.request_headers.as_str())
                         .bind(trace.request.body.as_bytes())
                         .bind(i64::from(trace.request.body_truncated))
                         .bind(i64::from(trace.response.status))
-                        .bind(json.response_headers.as_str())
+                        .bind(row.response_headers.as_str())
                         .bind(trace.response.body.as_bytes())
                         .bind(trace.duration_us)
-                        .bind(json.effects.as_str())
-                        .bind(json.logs.as_str())
-                        .bind(trace.error.as_deref().map(without_nul));
+                        .bind(row.effects.as_str())
+                        .bind(row.logs.as_str())
+                        .bind(row.error.as_deref())
+                        .bind(row.stored_bytes);
                 }
-                query.execute(&mut *tx).await?;
+                let inserted = query.fetch_all(&mut *tx).await?;
+                let mut inserted: HashSet<String> =
+                    inserted.iter().map(|row| row.try_get("id")).collect::<std::result::Result<_, _>>()?;
+                for (trace, row) in chunk {
+                    if inserted.remove(&row.id) {
+                        totals.add(&row.canvas, row.stored_bytes);
+                        if is_not_found_key(&row.handler_key) {
+                            seen.add(&row.canvas, &row.handler_key, trace.received_at_ms);
+                        }
+                    }
+                }
             }
-            let mut deleted = 0;
-            for (canvas, handler_key) in trim {
-                deleted += retain(&mut tx, canvas, handler_key, retention, now_ms).await?;
+            let mut outcome = WriteOutcome::default();
+            for ((_, handler_key), canvas) in trim.iter().zip(&trimmed) {
+                outcome.retained += retain(&mut tx, &mut totals, canvas, handler_key, retention, now_ms).await?;
             }
-            Ok(deleted)
+            for canvas in seen.record(&mut tx).await? {
+                outcome.collapsed_keys +=
+                    not_found::collapse(&mut tx, &mut totals, &canvas, budget.not_found_keys).await?;
+            }
+            outcome.over_budget = totals.enforce(&mut tx, budget.canvas_bytes).await?;
+            totals.save(&mut tx).await?;
+            Ok(outcome)
         }
         .await;
         finish(tx, result).await
@@ -617,14 +672,7 @@ impl Store {
         let limit = if filter.limit == 0 { DEFAULT_TRACE_LIMIT } else { filter.limit };
         params.push(Param::Int(i64::from(limit)));
         sql.push_str(&format!(" ORDER BY received_at_ms DESC, id DESC LIMIT ${}", params.len()));
-        let mut query = sqlx::query(&sql);
-        for param in params {
-            query = match param {
-                Param::Text(text) => query.bind(text),
-                Param::Int(int) => query.bind(int),
-            };
-        }
-        let rows = query.fetch_all(&self.pool).await?;
+        let rows = bind_params(sqlx::query(&sql), params).fetch_all(&self.pool).await?;
         rows.iter()
             .map(|row| {
                 Ok(TraceSummary {
@@ -687,56 +735,31 @@ impl Store {
         Ok(row.try_get("n")?)
     }
 
-    /// Deletes one trace; false when there was none.
+    /// Deletes one trace; false when there was none. A 404 trace's request
+    /// is no longer counted in the 404 list.
     pub async fn delete_trace(&self, canvas: &str, id: &str) -> Result<bool> {
         let _guard = self.write_guard().await;
-        let done = sqlx::query("DELETE FROM traces WHERE canvas = $1 AND id = $2")
-            .bind(canvas)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected() > 0)
-    }
-
-    /// The 404 list: traces under a [`not_found_key`], grouped by key, the
-    /// most recently seen first.
-    pub async fn not_found(&self, canvas: &str) -> Result<Vec<NotFound>> {
-        // Keys starting with "404 " are exactly those in ["404 ", "404!") in
-        // bytewise order, which lets the (canvas, handler_key) index answer.
-        let rows = sqlx::query(
-            "SELECT handler_key, COUNT(*) AS count, MAX(received_at_ms) AS last_seen_ms FROM traces \
-             WHERE canvas = $1 AND handler_key >= '404 ' AND handler_key < '404!' \
-             GROUP BY handler_key ORDER BY last_seen_ms DESC, handler_key",
-        )
-        .bind(canvas)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                let key: String = row.try_get("handler_key")?;
-                let (method, path) = parse_not_found_key(&key);
-                Ok(NotFound {
-                    method: method.to_string(),
-                    path: path.to_string(),
-                    key,
-                    count: row.try_get("count")?,
-                    last_seen_ms: row.try_get("last_seen_ms")?,
-                })
-            })
-            .collect()
-    }
-
-    /// Moves every trace of `from_key` to `to_key` (a 404 that became a
-    /// handler); returns how many moved.
-    pub async fn rekey_traces(&self, canvas: &str, from_key: &str, to_key: &str) -> Result<u64> {
-        let _guard = self.write_guard().await;
-        let done = sqlx::query("UPDATE traces SET handler_key = $3 WHERE canvas = $1 AND handler_key = $2")
-            .bind(canvas)
-            .bind(from_key)
-            .bind(to_key)
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected())
+        let mut tx = self.begin_write().await?;
+        let result = async {
+            let mut totals = Totals::lock(&mut tx, self.backend, [canvas]).await?;
+            let key = sqlx::query("SELECT handler_key FROM traces WHERE canvas = $1 AND id = $2")
+                .bind(canvas)
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let Some(key) = key.map(|row| row.try_get::<String, _>("handler_key")).transpose()? else {
+                return Ok(false);
+            };
+            let params = [Param::Text(canvas.to_string()), Param::Text(id.to_string())];
+            totals.delete(&mut tx, "canvas = $1 AND id = $2", params).await?;
+            if is_not_found_key(&key) {
+                not_found::forget_request(&mut tx, canvas, &key).await?;
+            }
+            totals.save(&mut tx).await?;
+            Ok(true)
+        }
+        .await;
+        finish(tx, result).await
     }
 
     /// Keeps the newest `retention.newest` traces of one handler key and
@@ -750,18 +773,39 @@ impl Store {
         now_ms: i64,
     ) -> Result<u64> {
         let _guard = self.write_guard().await;
-        let mut tx = self.pool.begin().await?;
-        let result = retain(&mut tx, canvas, handler_key, retention, now_ms).await;
+        let mut tx = self.begin_write().await?;
+        let result = async {
+            let mut totals = Totals::lock(&mut tx, self.backend, [canvas]).await?;
+            let deleted = retain(&mut tx, &mut totals, canvas, handler_key, retention, now_ms).await?;
+            totals.save(&mut tx).await?;
+            Ok(deleted)
+        }
+        .await;
         finish(tx, result).await
     }
 
-    /// Deletes every trace, of any canvas, received before `cutoff_ms`;
-    /// returns how many.
+    /// Deletes every trace, of any canvas, received before `cutoff_ms`, and
+    /// the 404 keys last seen before it; returns how many traces. One
+    /// transaction per canvas, so writers wait for one canvas at most.
     pub async fn delete_traces_before(&self, cutoff_ms: i64) -> Result<u64> {
-        let _guard = self.write_guard().await;
-        let done =
-            sqlx::query("DELETE FROM traces WHERE received_at_ms < $1").bind(cutoff_ms).execute(&self.pool).await?;
-        Ok(done.rows_affected())
+        let canvases = sqlx::query("SELECT canvas FROM trace_totals ORDER BY canvas").fetch_all(&self.pool).await?;
+        let mut deleted = 0;
+        for row in &canvases {
+            let canvas: String = row.try_get("canvas")?;
+            let _guard = self.write_guard().await;
+            let mut tx = self.begin_write().await?;
+            let result = async {
+                let mut totals = Totals::lock(&mut tx, self.backend, [canvas.as_str()]).await?;
+                let params = [Param::Text(canvas.clone()), Param::Int(cutoff_ms)];
+                let gone = totals.delete(&mut tx, "canvas = $1 AND received_at_ms < $2", params).await?;
+                not_found::forget_unseen(&mut tx, &canvas, cutoff_ms).await?;
+                totals.save(&mut tx).await?;
+                Ok(gone)
+            }
+            .await;
+            deleted += finish(tx, result).await?;
+        }
+        Ok(deleted)
     }
 
     // -------------------------------------------------------------- datastores
@@ -866,29 +910,82 @@ pub fn parse_not_found_key(key: &str) -> (&str, &str) {
 
 const VERSION_COLUMNS: &str = "id, toplevel_id, source, state, key, kind, file, diagnostics, created_at_ms";
 
+/// A parameter of a query built at run time.
+#[derive(Debug, Clone)]
 enum Param {
     Text(String),
     Int(i64),
 }
 
-/// The JSON columns of a trace.
+fn bind_params<'q>(
+    mut query: sqlx::query::Query<'q, Any, AnyArguments<'q>>,
+    params: impl IntoIterator<Item = Param>,
+) -> sqlx::query::Query<'q, Any, AnyArguments<'q>> {
+    for param in params {
+        query = match param {
+            Param::Text(text) => query.bind(text),
+            Param::Int(int) => query.bind(int),
+        };
+    }
+    query
+}
+
+/// `count` numbered placeholders from `$first`.
+fn numbered(first: usize, count: usize) -> Vec<String> {
+    (first..first + count).map(|n| format!("${n}")).collect()
+}
+
+/// A trace's text columns as stored: the JSON ones encoded, the short ones
+/// without NUL; and the bytes it takes.
 struct EncodedTrace {
+    id: String,
+    canvas: String,
+    handler_key: String,
+    method: String,
+    path: String,
+    error: Option<String>,
     query: String,
     request_headers: String,
     response_headers: String,
     effects: String,
     logs: String,
+    /// What the trace counts against its canvas's byte budget: every column
+    /// of variable length (migrations/*/0003_trace_budget.sql measures
+    /// stored traces the same way).
+    stored_bytes: i64,
 }
 
 impl EncodedTrace {
     fn new(trace: &Trace) -> Result<EncodedTrace> {
-        Ok(EncodedTrace {
+        let mut encoded = EncodedTrace {
+            id: without_nul(&trace.id),
+            canvas: without_nul(&trace.canvas),
+            handler_key: without_nul(&trace.handler_key),
+            method: without_nul(&trace.request.method),
+            path: without_nul(&trace.request.path),
+            error: trace.error.as_deref().map(without_nul),
             query: encode_json(&trace.request.query, "the request query")?,
             request_headers: encode_json(&trace.request.headers, "the request headers")?,
             response_headers: encode_json(&trace.response.headers, "the response headers")?,
             effects: encode_json(&trace.effects, "the recorded effects")?,
             logs: encode_json(&trace.logs, "the logs")?,
-        })
+            stored_bytes: 0,
+        };
+        let sizes = [
+            encoded.handler_key.len(),
+            encoded.method.len(),
+            encoded.path.len(),
+            encoded.query.len(),
+            encoded.request_headers.len(),
+            trace.request.body.len(),
+            encoded.response_headers.len(),
+            trace.response.body.len(),
+            encoded.effects.len(),
+            encoded.logs.len(),
+            encoded.error.as_ref().map_or(0, String::len),
+        ];
+        encoded.stored_bytes = i64::try_from(sizes.iter().sum::<usize>()).unwrap_or(i64::MAX);
+        Ok(encoded)
     }
 }
 
@@ -896,7 +993,7 @@ impl EncodedTrace {
 /// failed before returning, so the caller's write lock is released only after
 /// SQLite's (a dropped transaction rolls back later, and a writer coming in
 /// between would get `SQLITE_BUSY` at once).
-async fn finish<T>(tx: sqlx::Transaction<'_, sqlx::Any>, result: Result<T>) -> Result<T> {
+async fn finish<T>(tx: Tx<'_>, result: Result<T>) -> Result<T> {
     match result {
         Ok(value) => {
             tx.commit().await?;

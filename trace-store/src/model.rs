@@ -180,6 +180,20 @@ pub struct NotFound {
     pub last_seen_ms: i64,
 }
 
+/// The 404 list of a canvas: the kept keys, most recently seen first, and
+/// what was collapsed into counts when keys past the cap were dropped.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct NotFoundList {
+    /// The newest keys (at most the writer's `not_found_keys` of them). A
+    /// key's `count` is the requests seen under it, including those whose
+    /// traces retention, the byte budget or a deletion has removed since.
+    pub keys: Vec<NotFound>,
+    /// Requests under keys dropped from the list, since the canvas began.
+    pub collapsed_requests: i64,
+    /// Keys dropped from the list, since the canvas began.
+    pub collapsed_keys: i64,
+}
+
 /// The handler key under which an unrouted request is stored.
 pub fn not_found_key(method: &str, path: &str) -> String {
     format!("404 {method} {path}")
@@ -198,4 +212,38 @@ impl Default for Retention {
     fn default() -> Retention {
         Retention { newest: 100, max_age_ms: 7 * 24 * 60 * 60 * 1000 }
     }
+}
+
+/// Bytes of stored traces a canvas may hold by default: past it, its oldest
+/// traces are deleted, whatever their handler key.
+pub const DEFAULT_CANVAS_TRACE_BYTES: u64 = 1024 * 1024 * 1024;
+
+/// Distinct 404 keys a canvas keeps by default: older keys lose their traces
+/// and are collapsed into counts (see [`NotFoundList`]).
+pub const DEFAULT_NOT_FOUND_KEYS: u32 = 1000;
+
+/// What a canvas's traces may take as a whole, beside [`Retention`] per key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TraceBudget {
+    /// Bytes of stored traces (bodies, headers, effects, logs…) per canvas.
+    pub canvas_bytes: u64,
+    /// Distinct 404 keys kept per canvas.
+    pub not_found_keys: u32,
+}
+
+impl Default for TraceBudget {
+    fn default() -> TraceBudget {
+        TraceBudget { canvas_bytes: DEFAULT_CANVAS_TRACE_BYTES, not_found_keys: DEFAULT_NOT_FOUND_KEYS }
+    }
+}
+
+/// What a write of traces deleted to stay within its limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct WriteOutcome {
+    /// Traces deleted by retention (per key: age, newest).
+    pub retained: u64,
+    /// Traces deleted because their canvas went over its byte budget.
+    pub over_budget: u64,
+    /// 404 keys dropped from the list (their traces deleted, their counts collapsed).
+    pub collapsed_keys: u64,
 }

@@ -11,7 +11,7 @@ use serde::Serialize;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
-use crate::{Retention, Store, Trace, now_ms};
+use crate::{Retention, Store, Trace, TraceBudget, WriteOutcome, now_ms};
 
 /// How often traces older than the retention age are swept from every
 /// handler key, including keys that no longer receive traffic.
@@ -29,11 +29,19 @@ pub struct WriterConfig {
     /// Bytes of traces (bodies, headers, effects, logs) that may wait in the
     /// queue; more are dropped, so large bodies cannot exhaust memory.
     pub max_bytes: usize,
+    /// What each canvas's stored traces may take, enforced with every batch.
+    pub budget: TraceBudget,
 }
 
 impl Default for WriterConfig {
     fn default() -> WriterConfig {
-        WriterConfig { capacity: 10_000, batch: 256, retention: Retention::default(), max_bytes: 256 * 1024 * 1024 }
+        WriterConfig {
+            capacity: 10_000,
+            batch: 256,
+            retention: Retention::default(),
+            max_bytes: 256 * 1024 * 1024,
+            budget: TraceBudget::default(),
+        }
     }
 }
 
@@ -50,6 +58,10 @@ pub struct WriterStats {
     pub failed_batches: u64,
     /// Traces lost in those batches.
     pub failed_traces: u64,
+    /// Stored traces deleted because their canvas went over its byte budget.
+    pub over_budget: u64,
+    /// 404 keys dropped past the cap (their traces deleted, their requests counted).
+    pub collapsed_not_found_keys: u64,
 }
 
 #[derive(Debug, Default)]
@@ -60,6 +72,8 @@ struct Counters {
     dropped: AtomicU64,
     failed_batches: AtomicU64,
     failed_traces: AtomicU64,
+    over_budget: AtomicU64,
+    collapsed_not_found_keys: AtomicU64,
 }
 
 enum Message {
@@ -112,6 +126,8 @@ impl TraceWriter {
             dropped: counters.dropped.load(Ordering::Relaxed),
             failed_batches: counters.failed_batches.load(Ordering::Relaxed),
             failed_traces: counters.failed_traces.load(Ordering::Relaxed),
+            over_budget: counters.over_budget.load(Ordering::Relaxed),
+            collapsed_not_found_keys: counters.collapsed_not_found_keys.load(Ordering::Relaxed),
         }
     }
 
@@ -164,7 +180,7 @@ async fn run(store: Store, config: WriterConfig, mut receiver: mpsc::Receiver<Me
         }
         if !batch.is_empty() {
             let trim = untrimmed.add(&batch, config.retention);
-            if write_batch(&store, config.retention, &batch, &trim, &counters).await {
+            if write_batch(&store, &config, &batch, &trim, &counters).await {
                 untrimmed.trimmed(&trim);
             }
             batch.clear();
@@ -247,18 +263,20 @@ impl Untrimmed {
     }
 }
 
-/// Writes a batch with its retention; whether it was written.
+/// Writes a batch with its retention and budget; whether it was written.
 async fn write_batch(
     store: &Store,
-    retention: Retention,
+    config: &WriterConfig,
     batch: &[Trace],
     trim: &[(String, String)],
     counters: &Counters,
 ) -> bool {
     let count = batch.len() as u64;
-    match store.write_traces(batch, trim, retention, now_ms()).await {
-        Ok(_) => {
+    match store.write_traces(batch, trim, config.retention, config.budget, now_ms()).await {
+        Ok(WriteOutcome { retained: _, over_budget, collapsed_keys }) => {
             counters.written.fetch_add(count, Ordering::Relaxed);
+            counters.over_budget.fetch_add(over_budget, Ordering::Relaxed);
+            counters.collapsed_not_found_keys.fetch_add(collapsed_keys, Ordering::Relaxed);
             true
         }
         Err(error) => {

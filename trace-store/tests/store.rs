@@ -61,10 +61,16 @@ backends! {
         case_writer_counts_drops,
         case_writer_bounds_queued_bytes,
         case_writer_counts_failed_batches,
+        case_byte_budget_keeps_the_newest,
+        case_not_found_keys_are_capped,
+        case_not_found_list_is_bounded,
+        case_not_found_list_follows_deletes_and_rekeys,
     ],
     url: [
         case_migrations_are_idempotent,
         case_reopen_keeps_everything,
+        case_failed_writes_leave_no_lock,
+        case_upgrade_backfills_the_limits,
     ],
 }
 
@@ -727,11 +733,7 @@ mod cases {
         }
         writer.flush().await;
         let stats = writer.stats();
-        assert_eq!(
-            stats,
-            WriterStats { queued: 0, written: 1000, dropped: 0, failed_batches: 0, failed_traces: 0 },
-            "{stats:?}"
-        );
+        assert_eq!(stats, WriterStats { written: 1000, ..WriterStats::default() }, "{stats:?}");
         assert_eq!(store.count_traces("c", None).await.unwrap(), 1000);
         assert_eq!(store.trace("c", "w0999").await.unwrap(), Some(trace("c", "GET /5", "w0999", now + 999)));
         // A flush with nothing queued returns at once.
@@ -817,5 +819,293 @@ mod cases {
         assert!(stats.failed_batches >= 2, "{stats:?}");
         assert_eq!(stats.failed_traces, 11, "{stats:?}");
         assert_eq!(stats.queued, 0);
+    }
+
+    /// A trace whose body takes `body` bytes.
+    fn sized(canvas: &str, handler_key: &str, id: &str, received_at_ms: i64, body: usize) -> Trace {
+        let mut trace = trace(canvas, handler_key, id, received_at_ms);
+        trace.request.body = "x".repeat(body);
+        trace
+    }
+
+    fn keys(list: &NotFoundList) -> Vec<&str> {
+        list.keys.iter().map(|entry| entry.key.as_str()).collect()
+    }
+
+    pub async fn case_byte_budget_keeps_the_newest(store: &Store) {
+        // Each trace takes 10,000 bytes of body and under 200 of the rest: four fit in 50,000.
+        let budget = TraceBudget { canvas_bytes: 50_000, ..TraceBudget::default() };
+        let config = WriterConfig { batch: 3, budget, ..WriterConfig::default() };
+        let writer = TraceWriter::spawn(store.clone(), config);
+        let now = now_ms();
+        for i in 0..20 {
+            // Spread over keys: the budget is per canvas, not per key.
+            writer.submit(sized("c", &format!("GET /{}", i % 3), &format!("t{i:02}"), now + i, 10_000));
+        }
+        writer.submit(sized("other", "GET /", "o", now, 10_000));
+        writer.flush().await;
+        let stats = writer.stats();
+        assert_eq!((stats.written, stats.over_budget), (21, 16), "{stats:?}");
+        assert_eq!(ids(&store.traces("c", &TraceFilter::default()).await.unwrap()), ["t19", "t18", "t17", "t16"]);
+        let bytes = store.stored_trace_bytes("c").await.unwrap();
+        assert!((40_000..=50_000).contains(&bytes), "{bytes}");
+        assert_eq!(store.count_traces("other", None).await.unwrap(), 1);
+
+        // A new writer (a restart) goes on from the stored total.
+        let writer = TraceWriter::spawn(store.clone(), config);
+        writer.submit(sized("c", "GET /0", "t20", now + 20, 10_000));
+        writer.flush().await;
+        assert_eq!(writer.stats().over_budget, 1);
+        assert_eq!(ids(&store.traces("c", &TraceFilter::default()).await.unwrap()), ["t20", "t19", "t18", "t17"]);
+        assert_eq!(store.stored_trace_bytes("c").await.unwrap(), bytes);
+
+        // Retention per key still applies beside the budget.
+        let config = WriterConfig {
+            batch: 3,
+            retention: Retention { newest: 1, max_age_ms: 60_000 },
+            budget,
+            ..WriterConfig::default()
+        };
+        let writer = TraceWriter::spawn(store.clone(), config);
+        for i in 0..3 {
+            writer.submit(sized("c", "GET /0", &format!("r{i}"), now + 30 + i, 10));
+        }
+        writer.flush().await;
+        let zero = TraceFilter { handler_key: Some("GET /0".to_string()), ..TraceFilter::default() };
+        assert_eq!(ids(&store.traces("c", &zero).await.unwrap()), ["r2"]);
+    }
+
+    pub async fn case_not_found_keys_are_capped(store: &Store) {
+        let budget = TraceBudget { not_found_keys: 100, ..TraceBudget::default() };
+        let writer = TraceWriter::spawn(store.clone(), WriterConfig { budget, ..WriterConfig::default() });
+        let now = now_ms();
+        for i in 0..5000 {
+            writer.submit(trace("c", &not_found_key("GET", &format!("/scan/{i:04}")), &format!("s{i:04}"), now + i));
+        }
+        // A key seen again after it was collapsed: listed anew.
+        writer.submit(trace("c", &not_found_key("GET", "/scan/0000"), "again", now + 6000));
+        writer.submit(trace("c", "GET /routed", "routed", now));
+        writer.flush().await;
+
+        let list = store.not_found_list("c").await.unwrap();
+        assert_eq!(list.keys.len(), 100);
+        assert_eq!(list.keys[0].key, "404 GET /scan/0000");
+        assert_eq!(list.keys[0].count, 1);
+        assert_eq!(list.keys[1].key, "404 GET /scan/4999");
+        assert_eq!(list.keys[99].key, "404 GET /scan/4901");
+        // The first sight of /scan/0000 was collapsed with its key before it came back.
+        assert_eq!((list.collapsed_keys, list.collapsed_requests), (4901, 4901));
+        assert_eq!(writer.stats().collapsed_not_found_keys, 4901);
+        // Only the kept keys keep traces; other handlers are untouched.
+        assert_eq!(store.count_traces("c", None).await.unwrap(), 101);
+        assert!(store.trace("c", "s4950").await.unwrap().is_some());
+        assert_eq!(store.trace("c", "s4900").await.unwrap(), None);
+        assert_eq!(store.not_found("c").await.unwrap(), list.keys);
+    }
+
+    /// The 404 list at many keys: 100,000 under CI (`CI=true`), 10,000 otherwise.
+    pub async fn case_not_found_list_is_bounded(store: &Store) {
+        let keys: i64 = if std::env::var("CI").is_ok_and(|ci| ci == "true") { 100_000 } else { 10_000 };
+        let now = now_ms();
+        let scan = |canvas: &str, range: std::ops::Range<i64>| -> Vec<Trace> {
+            range
+                .map(|i| trace(canvas, &not_found_key("GET", &format!("/{i}")), &format!("{canvas}{i}"), now + i))
+                .collect()
+        };
+        let budget = TraceBudget::default();
+        store.write_traces(&scan("few", 0..100), &[], Retention::default(), budget, now).await.unwrap();
+        let started = std::time::Instant::now();
+        for start in (0..keys).step_by(10_000) {
+            let batch = scan("many", start..(start + 10_000).min(keys));
+            store.write_traces(&batch, &[], Retention::default(), budget, now).await.unwrap();
+        }
+        let written = started.elapsed();
+
+        let time = |canvas: &'static str| async move {
+            let started = std::time::Instant::now();
+            let mut list = NotFoundList::default();
+            for _ in 0..10 {
+                list = store.not_found_list(canvas).await.unwrap();
+            }
+            (list, started.elapsed() / 10)
+        };
+        let (few, few_time) = time("few").await;
+        let (many, many_time) = time("many").await;
+        eprintln!(
+            "{:?}: 404 list at 100 keys {few_time:?}, at {keys} keys {many_time:?} ({written:?} to write them)",
+            store.backend()
+        );
+        assert_eq!(few.keys.len(), 100);
+        assert_eq!((few.collapsed_keys, few.collapsed_requests), (0, 0));
+        let kept = i64::from(DEFAULT_NOT_FOUND_KEYS);
+        assert_eq!(many.keys.len() as i64, kept);
+        assert_eq!(many.keys[0].key, format!("404 GET /{}", keys - 1));
+        assert_eq!((many.collapsed_keys, many.collapsed_requests), (keys - kept, keys - kept));
+        assert_eq!(store.count_traces("many", None).await.unwrap(), kept);
+    }
+
+    pub async fn case_not_found_list_follows_deletes_and_rekeys(store: &Store) {
+        let a = not_found_key("GET", "/a");
+        let b = not_found_key("GET", "/b");
+        let c = not_found_key("GET", "/c");
+        store
+            .insert_traces(&[
+                trace("c", &a, "a1", NOW),
+                trace("c", &a, "a2", NOW + 1),
+                trace("c", &b, "b1", NOW + 2),
+                trace("c", &c, "c1", NOW - 100),
+            ])
+            .await
+            .unwrap();
+        let counts =
+            |list: &NotFoundList| list.keys.iter().map(|entry| (entry.key.clone(), entry.count)).collect::<Vec<_>>();
+        let list = store.not_found_list("c").await.unwrap();
+        assert_eq!(counts(&list), [(b.clone(), 1), (a.clone(), 2), (c.clone(), 1)]);
+
+        // A deleted trace's request is no longer counted; the key goes with its last trace.
+        assert!(store.delete_trace("c", "a1").await.unwrap());
+        assert_eq!(counts(&store.not_found_list("c").await.unwrap()), [(b.clone(), 1), (a.clone(), 1), (c.clone(), 1)]);
+        assert!(store.delete_trace("c", "a2").await.unwrap());
+        assert_eq!(keys(&store.not_found_list("c").await.unwrap()), [b.as_str(), c.as_str()]);
+
+        // A key that became a handler leaves the list; it comes back if it is missed again.
+        assert_eq!(store.rekey_traces("c", &b, "GET /b").await.unwrap(), 1);
+        assert_eq!(keys(&store.not_found_list("c").await.unwrap()), [c.as_str()]);
+        store.insert_traces(&[trace("c", &b, "b2", NOW + 3)]).await.unwrap();
+        assert_eq!(counts(&store.not_found_list("c").await.unwrap()), [(b.clone(), 1), (c.clone(), 1)]);
+
+        // The age sweep takes keys not seen since the cutoff with their traces.
+        assert_eq!(store.delete_traces_before(NOW - 50).await.unwrap(), 1);
+        assert_eq!(keys(&store.not_found_list("c").await.unwrap()), [b.as_str()]);
+
+        // The byte total follows every deletion down to nothing.
+        assert!(store.stored_trace_bytes("c").await.unwrap() > 0);
+        assert!(store.delete_trace("c", "b2").await.unwrap());
+        assert_eq!(store.delete_traces_before(NOW + 10).await.unwrap(), 1);
+        assert_eq!(store.count_traces("c", None).await.unwrap(), 0);
+        assert_eq!(store.stored_trace_bytes("c").await.unwrap(), 0);
+        assert_eq!(store.not_found_list("c").await.unwrap(), NotFoundList::default());
+        assert!(!store.delete_trace("c", "b2").await.unwrap());
+    }
+
+    /// Two stores on one database (two processes): transactions that fail
+    /// midway and good writes, interleaved, never meet `database is locked`.
+    pub async fn case_failed_writes_leave_no_lock(url: &str) {
+        let first = Store::open(url).await.unwrap();
+        let second = Store::open(url).await.unwrap();
+        first.create_canvas("c").await.unwrap();
+        let mut tasks = Vec::new();
+        for (task, store) in [first.clone(), second.clone(), first.clone(), second.clone()].into_iter().enumerate() {
+            tasks.push(tokio::spawn(async move {
+                for round in 0..15 {
+                    // Reads, then fails at an unknown toplevel: rolled back.
+                    let error = append(&store, "c", vec![new_version(Some(999_999), "bad", VersionState::Live)])
+                        .await
+                        .unwrap_err();
+                    assert!(matches!(error, StoreError::NotFound(_) | StoreError::Conflict { .. }), "{error}");
+                    let name = format!("{task}-{round}");
+                    loop {
+                        match append(&store, "c", vec![new_version(None, &name, VersionState::Live)]).await {
+                            Err(StoreError::Conflict { .. }) => continue,
+                            result => break result.map(drop).unwrap(),
+                        }
+                    }
+                    store.insert_traces(&[trace("c", "GET /", &name, NOW + round)]).await.unwrap();
+                    store.db_set("c", "Rows", &name, "1").await.unwrap();
+                    assert!(store.delete_trace("c", &name).await.unwrap());
+                }
+            }));
+        }
+        for task in tasks {
+            task.await.unwrap();
+        }
+        assert_eq!(first.toplevels("c").await.unwrap().len(), 60);
+        assert_eq!(second.db_rows("c", "Rows").await.unwrap().len(), 60);
+        assert_eq!(first.stored_trace_bytes("c").await.unwrap(), 0);
+        first.close().await;
+        second.close().await;
+    }
+
+    /// A database made before the byte budget and the 404 cap: migrating
+    /// measures its traces and counts its 404 keys.
+    pub async fn case_upgrade_backfills_the_limits(url: &str) {
+        use sqlx::Executor;
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("postgres") { "postgres" } else { "sqlite" };
+        let connect_url = match url.strip_prefix("sqlite://") {
+            Some(path) => {
+                std::fs::create_dir_all(std::path::Path::new(path).parent().unwrap()).unwrap();
+                format!("{url}?mode=rwc")
+            }
+            None => url.to_string(),
+        };
+        let old = sqlx::AnyPool::connect(&connect_url).await.unwrap();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(backend);
+        let mut migrator = sqlx::migrate::Migrator::new(dir).await.unwrap();
+        migrator.migrations = migrator.migrations.iter().filter(|migration| migration.version < 3).cloned().collect();
+        migrator.run(&old).await.unwrap();
+        // 1,002 404 keys, the oldest first, and a trace with a body, as the old schema stored them.
+        let row = |id: String, key: String, at: i64, body: &str| {
+            format!(
+                "('{id}', 'c', '{key}', {at}, 1, 'GET', '/', '[]', '[[\"host\",\"x\"]]', '{body}', 0, 404, '[]', '', 1, '[]', '[]', NULL)"
+            )
+        };
+        let mut rows: Vec<String> =
+            (0..1002).map(|i| row(format!("k{i:04}"), format!("404 GET /{i:04}"), NOW + i, "")).collect();
+        rows.push(row("big".to_string(), "GET /big".to_string(), NOW, "héllo"));
+        let blob = |sql: String| {
+            if backend == "postgres" {
+                sql.replace("'héllo'", "'héllo'::bytea")
+                    .replace(", '', 1,", ", ''::bytea, 1,")
+                    .replace(", '', 0,", ", ''::bytea, 0,")
+            } else {
+                sql.replace("'héllo'", "CAST('héllo' AS BLOB)")
+                    .replace(", '', 1,", ", X'', 1,")
+                    .replace(", '', 0,", ", X'', 0,")
+            }
+        };
+        for chunk in rows.chunks(200) {
+            let sql = format!(
+                "INSERT INTO traces (id, canvas, handler_key, received_at_ms, code_version, method, path, query, \
+                 request_headers, request_body, request_body_truncated, status, response_headers, response_body, \
+                 duration_us, effects, logs, error) VALUES {}",
+                chunk.join(", ")
+            );
+            old.execute(blob(sql).as_str()).await.unwrap();
+        }
+        old.close().await;
+
+        let store = Store::open(url).await.unwrap();
+        let list = store.not_found_list("c").await.unwrap();
+        assert_eq!(list.keys.len(), 1000);
+        assert_eq!(list.keys[0].key, "404 GET /1001");
+        assert_eq!((list.collapsed_keys, list.collapsed_requests), (2, 2));
+        assert_eq!(store.trace("c", "k0001").await.unwrap(), None);
+        assert_eq!(store.count_traces("c", None).await.unwrap(), 1001);
+
+        // The migration measured each trace as the store measures a new one.
+        let before = store.stored_trace_bytes("c").await.unwrap();
+        let mut again = store.trace("c", "big").await.unwrap().unwrap();
+        again.id = "big again".to_string();
+        again.canvas = "d".to_string();
+        assert_eq!(again.request.body, "héllo");
+        store.insert_traces(&[again.clone()]).await.unwrap();
+        let one = store.stored_trace_bytes("d").await.unwrap();
+        assert!(one > 6, "{one}");
+        // Newer than every other trace of the canvas.
+        again.id = "big c".to_string();
+        again.canvas = "c".to_string();
+        again.received_at_ms = NOW + 5000;
+        store.insert_traces(&[again]).await.unwrap();
+        assert_eq!(store.stored_trace_bytes("c").await.unwrap(), before + one);
+        // And the budget acts on the migrated total: the newest key's trace is all that fits.
+        let tight = TraceBudget { canvas_bytes: u64::try_from(one).unwrap(), ..TraceBudget::default() };
+        let outcome = store
+            .write_traces(&[], &[("c".to_string(), "GET /big".to_string())], Retention::default(), tight, NOW)
+            .await
+            .unwrap();
+        assert_eq!(outcome.over_budget, 1001);
+        assert_eq!(ids(&store.traces("c", &TraceFilter::default()).await.unwrap()), ["big c"]);
+        store.close().await;
     }
 }
