@@ -2,7 +2,8 @@
 //!
 //! - `run`: set up whatever is missing, then serve the example canvases (`gloam serve`).
 //! - `test [--update]`: set up whatever is missing, then run every check and test
-//!   (`--update` rewrites snapshots and golden files instead of failing on them).
+//!   (`--update` rewrites snapshots and golden files instead of failing on them),
+//!   and the trace-store and editor API suites again with every core busy.
 //! - `bench [--quick] [--only in-process]`: set up whatever is missing, then
 //!   measure Gloam against its baselines in one run (release build; `--quick`:
 //!   a debug build that checks the harness works, which `test` also runs).
@@ -179,6 +180,7 @@ fn test(update: bool) -> anyhow::Result<()> {
         }
         totals.run(&mut command)?;
     }
+    stressed_suites(&mut totals)?;
     // One closing line for the whole run, whatever test binary happened to run last.
     println!("tests: {} passed, {} failed", totals.passed, totals.failed);
     if totals.failed > 0 {
@@ -186,6 +188,60 @@ fn test(update: bool) -> anyhow::Result<()> {
     }
     // The benchmark harness, briefly, on the debug build the tests just made.
     bench(true, &[])
+}
+
+/// The suites that store traces and serve the editor API, run again with
+/// every core busy. A lock held across a timing window (SQLite's `database
+/// is locked` after a failed write) passes on an idle machine and fails on a
+/// loaded one, so this runs on every `cargo xtask test`, not only under CI:
+/// a developer's idle machine is where it would otherwise never show.
+const STRESSED_SUITES: [[&str; 4]; 2] =
+    [["--package", "gloam-trace-store", "--test", "store"], ["--package", "gloam-runtime", "--test", "api"]];
+
+fn stressed_suites(totals: &mut TestTotals) -> anyhow::Result<()> {
+    for suite in STRESSED_SUITES {
+        // Built first, without the load: only the tests run on busy cores.
+        status(cargo().args(["test", "--no-run"]).args(suite))?;
+    }
+    let _load = CpuLoad::start();
+    for suite in STRESSED_SUITES {
+        totals.run(cargo().args(["test", "--no-fail-fast"]).args(suite))?;
+    }
+    Ok(())
+}
+
+/// A thread spinning on every core until dropped.
+struct CpuLoad {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl CpuLoad {
+    fn start() -> CpuLoad {
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        eprintln!("(loading {cores} cores while these tests run)");
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let threads = (0..cores)
+            .map(|_| {
+                let stop = std::sync::Arc::clone(&stop);
+                std::thread::spawn(move || {
+                    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        std::hint::spin_loop();
+                    }
+                })
+            })
+            .collect();
+        CpuLoad { stop, threads }
+    }
+}
+
+impl Drop for CpuLoad {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        for thread in self.threads.drain(..) {
+            let _ = thread.join();
+        }
+    }
 }
 
 /// Builds Gloam and the benchmark harness (release, or debug for `--quick`)
