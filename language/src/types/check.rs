@@ -12,7 +12,7 @@ use super::early_return::PendingTry;
 use super::error::TypeError;
 use super::exhaustive::{self, PendingMatch};
 use super::names::similar_names;
-use super::shared::{MAX_TYPE_SIZE, Sizes};
+use super::shared::{Interner, MAX_TYPE_SIZE, Sizes};
 use super::statement::Discarded;
 use super::table::{TypeDef, TypeDefKind, TypeTable, params_type_name};
 use super::ty::{Constraint, Scheme, Type, TypePrinter};
@@ -62,6 +62,8 @@ pub(super) struct Checker<'m> {
     pub(super) decode_sites: Vec<(Span, Type)>,
     pub(super) discarded: Vec<Discarded>,
     pub(super) pending_tries: Vec<PendingTry>,
+    /// The shared parts of the types built (see `shared.rs`).
+    pub(super) interner: Interner,
 }
 
 /// Checks a module parsed from `source`. Always returns types for every
@@ -82,6 +84,7 @@ pub fn check(module: &Module, source: &str) -> Checked {
         decode_sites: Vec::new(),
         discarded: Vec::new(),
         pending_tries: Vec::new(),
+        interner: Interner::default(),
     };
     checker.declare_types();
     checker.declare_globals();

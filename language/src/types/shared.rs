@@ -3,7 +3,10 @@
 //! …) build a type whose tree doubles with every line while its graph grows
 //! by one node. Every walk over types therefore meets each shared part once:
 //! [`Seen`] for walks that look, [`Rebuild`] for walks that make a new type
-//! (which shares in turn what the old one shared). [`Sizes`] counts a type as
+//! (which shares in turn what the old one shared). What the checker builds
+//! is also hash-consed ([`Interner`]): two copies of one polymorphic type,
+//! instantiated apart and solved alike, become one again, or a type could
+//! double as a graph too. [`Sizes`] counts a type as
 //! the tree it stands for — what printing it, encoding it or walking it
 //! without sharing would meet —, with sums that saturate; a declaration with
 //! a type past [`MAX_TYPE_SIZE`] is rejected (`too-complex`), so whatever
@@ -12,6 +15,7 @@
 
 use super::ty::{Type, Types};
 use std::any::Any;
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -81,15 +85,21 @@ pub(super) enum Leaf {
 /// ([`Leaf`]), each shared part once; a part with nothing to change is kept,
 /// not copied. One `Rebuild` may serve several types, as long as what `leaf`
 /// answers does not change meanwhile.
-pub(super) struct Rebuild<F> {
+pub(super) struct Rebuild<'i, F> {
     leaf: F,
     types: HashMap<usize, (Types, Types)>,
     results: HashMap<usize, (Arc<Type>, Arc<Type>)>,
+    interner: Option<&'i Interner>,
 }
 
-impl<F: FnMut(&Type) -> Leaf> Rebuild<F> {
+impl<'i, F: FnMut(&Type) -> Leaf> Rebuild<'i, F> {
     pub(super) fn new(leaf: F) -> Self {
-        Rebuild { leaf, types: HashMap::new(), results: HashMap::new() }
+        Rebuild { leaf, types: HashMap::new(), results: HashMap::new(), interner: None }
+    }
+
+    /// Makes every part it builds or keeps the interner's one.
+    pub(super) fn interning(self, interner: &'i Interner) -> Self {
+        Rebuild { interner: Some(interner), ..self }
     }
 
     pub(super) fn ty(&mut self, ty: &Type) -> Type {
@@ -110,8 +120,11 @@ impl<F: FnMut(&Type) -> Leaf> Rebuild<F> {
             return done.clone();
         }
         let rebuilt: Vec<Type> = types.iter().map(|ty| self.ty(ty)).collect();
-        let done =
-            if rebuilt.iter().zip(types.iter()).all(|(new, old)| same(new, old)) { types.clone() } else { rebuilt.into() };
+        let done = match self.interner {
+            Some(interner) => interner.types(rebuilt),
+            None if rebuilt.iter().zip(types.iter()).all(|(new, old)| same(new, old)) => types.clone(),
+            None => rebuilt.into(),
+        };
         self.types.insert(address(types), (types.clone(), done.clone()));
         done
     }
@@ -121,9 +134,54 @@ impl<F: FnMut(&Type) -> Leaf> Rebuild<F> {
             return done.clone();
         }
         let rebuilt = self.ty(result);
-        let done = if same(&rebuilt, result) { result.clone() } else { Arc::new(rebuilt) };
+        let done = match self.interner {
+            Some(interner) => interner.result(rebuilt),
+            None if same(&rebuilt, result) => result.clone(),
+            None => Arc::new(rebuilt),
+        };
         self.results.insert(address(result), (result.clone(), done.clone()));
         done
+    }
+}
+
+/// One node of a type, its parts by address: equal keys of interned parts
+/// are equal types.
+#[derive(PartialEq, Eq, Hash)]
+enum Node {
+    Con(String, usize),
+    Fn(usize, usize),
+    Var(u32),
+    Generic(u32),
+}
+
+impl Node {
+    fn of(ty: &Type) -> Node {
+        match ty {
+            Type::Con(name, args) => Node::Con(name.clone(), address(args)),
+            Type::Fn(params, result) => Node::Fn(address(params), address(result)),
+            Type::Var(var) => Node::Var(*var),
+            Type::Generic(index) => Node::Generic(*index),
+        }
+    }
+}
+
+/// One shared part for each type the checker builds (hash-consing), for
+/// the whole check: parts are made from interned parts, so comparing their
+/// addresses compares them. Holds every part it hands out.
+#[derive(Default)]
+pub(super) struct Interner {
+    types: RefCell<HashMap<Vec<Node>, Types>>,
+    results: RefCell<HashMap<Node, Arc<Type>>>,
+}
+
+impl Interner {
+    fn types(&self, types: Vec<Type>) -> Types {
+        let key: Vec<Node> = types.iter().map(Node::of).collect();
+        self.types.borrow_mut().entry(key).or_insert_with(|| Arc::new(types)).clone()
+    }
+
+    fn result(&self, result: Type) -> Arc<Type> {
+        self.results.borrow_mut().entry(Node::of(&result)).or_insert_with(|| Arc::new(result)).clone()
     }
 }
 

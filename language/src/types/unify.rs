@@ -145,11 +145,12 @@ impl Checker<'_> {
 
     /// Applies bindings to types that share parts, each part once: valid
     /// while no variable is bound.
-    pub(super) fn zonker(&self) -> Rebuild<impl FnMut(&Type) -> Leaf + '_> {
+    pub(super) fn zonker(&self) -> Rebuild<'_, impl FnMut(&Type) -> Leaf + '_> {
         Rebuild::new(|leaf: &Type| match leaf {
             Type::Var(var) => self.vars[*var as usize].binding.clone().map_or(Leaf::Keep, Leaf::Follow),
             _ => Leaf::Keep,
         })
+        .interning(&self.interner)
     }
 
     pub(super) fn unify(&mut self, a: &Type, b: &Type) -> Result<(), UnifyError> {
@@ -280,7 +281,11 @@ impl Checker<'_> {
     /// What keeps a declared type from being data whatever its arguments
     /// (a field or payload that is a function), if anything. Its parameters
     /// are checked where it is used, with the type arguments.
-    fn declared_violation(&self, name: &str, expanded: &mut HashSet<String>) -> Option<(Type, NotDataKind, Option<String>)> {
+    fn declared_violation(
+        &self,
+        name: &str,
+        expanded: &mut HashSet<String>,
+    ) -> Option<(Type, NotDataKind, Option<String>)> {
         if !expanded.insert(name.to_string()) {
             return None;
         }
@@ -396,6 +401,7 @@ impl Checker<'_> {
             Type::Var(var) => index.get(var).map_or(Leaf::Keep, |i| Leaf::Replace(Type::Generic(*i))),
             _ => Leaf::Keep,
         })
+        .interning(&self.interner)
         .ty(&ty);
         Scheme { generics: generics.iter().map(|(_, constraint)| *constraint).collect(), ty }
     }
