@@ -6,20 +6,10 @@
 //! took a minute and 2 GB, and 60 could not finish. Programs that check are
 //! also compiled, which writes types out as trees.
 
-use gloam_language::types::MAX_TYPE_SIZE;
+mod common;
 
-/// What analysing `source` gives: `ok`, or the first error's code. Programs
-/// that check are also compiled.
-fn outcome(source: &str) -> String {
-    let analysis = gloam_language::analyze(source);
-    if let Some(error) = analysis.diagnostics.iter().find(|d| d.is_error()) {
-        return error.code.to_string();
-    }
-    match gloam_language::codegen::compile(&analysis.module, &analysis.checked) {
-        Ok(_) => "ok".to_string(),
-        Err(error) => format!("compile error: {error}"),
-    }
-}
+use common::outcome;
+use gloam_language::types::MAX_TYPE_SIZE;
 
 const PAIR: &str = "type Pair<a, b> = | Pair(a, b)\n";
 

@@ -5,20 +5,10 @@
 //! thread's default 2 MiB stack: parsing, checking, compiling to WebAssembly
 //! and dropping the tree must all stay within it.
 
-use gloam_language::syntax::MAX_NESTING;
+mod common;
 
-/// What analysing `source` gives: `ok`, or the first diagnostic's code.
-/// Programs that check are also compiled.
-fn outcome(source: &str) -> String {
-    let analysis = gloam_language::analyze(source);
-    if let Some(error) = analysis.diagnostics.iter().find(|d| d.is_error()) {
-        return error.code.to_string();
-    }
-    match gloam_language::codegen::compile(&analysis.module, &analysis.checked) {
-        Ok(_) => "ok".to_string(),
-        Err(error) => format!("compile error: {error}"),
-    }
-}
+use common::outcome;
+use gloam_language::syntax::MAX_NESTING;
 
 fn nested(open: &str, inner: &str, close: &str, levels: u32) -> String {
     format!("{}{inner}{}", open.repeat(levels as usize), close.repeat(levels as usize))
