@@ -1,8 +1,12 @@
 //! §6: how many traces per second each store absorbs through the server's
-//! own batching writer, with nothing else running.
+//! own batching writer, with nothing else running; and what reading the 404
+//! list costs once a scanner has made many keys.
 
-use gloam_trace_store::{Store, Trace, TraceRequest, TraceResponse, TraceWriter, WriterConfig, now_ms};
-use std::time::Instant;
+use crate::report::quantile;
+use gloam_trace_store::{
+    Retention, Store, Trace, TraceBudget, TraceRequest, TraceResponse, TraceWriter, WriterConfig, not_found_key, now_ms,
+};
+use std::time::{Duration, Instant};
 
 /// Fresh SQLite files and PostgreSQL databases: the store's test harness.
 #[allow(dead_code)] // the harness also serves the store's tests; this uses part of it
@@ -58,6 +62,46 @@ async fn rate(url: &str, traces: usize) -> anyhow::Result<f64> {
     anyhow::ensure!(stats.written == traces as u64, "{} of {traces} traces were written ({stats:?})", stats.written);
     store.close().await;
     Ok(traces as f64 / seconds)
+}
+
+/// Traces stored per write while filling the 404 list.
+const NOT_FOUND_TRACES_PER_WRITE: usize = 10_000;
+
+/// The median time of `rounds` reads of the 404 list on SQLite: of a canvas
+/// whose scanner made `keys` distinct 404 keys, and of one with 100.
+pub async fn not_found_list(keys: usize, rounds: usize) -> anyhow::Result<(Duration, Duration)> {
+    let db = harness::sqlite_db();
+    let store = Store::open(&db.url).await?;
+    for (canvas, count) in [("many", keys), ("few", 100)] {
+        let scan: Vec<Trace> = (0..count)
+            .map(|i| {
+                let mut trace = hello_trace();
+                trace.canvas = canvas.into();
+                trace.request.path = format!("/scan/{i}");
+                trace.handler_key = not_found_key("GET", &trace.request.path);
+                trace
+            })
+            .collect();
+        for batch in scan.chunks(NOT_FOUND_TRACES_PER_WRITE) {
+            store.write_traces(batch, &[], Retention::default(), TraceBudget::default(), now_ms()).await?;
+        }
+    }
+    let times = |canvas: &'static str| {
+        let store = store.clone();
+        async move {
+            let mut times = Vec::with_capacity(rounds);
+            for _ in 0..rounds.max(1) {
+                let started = Instant::now();
+                store.not_found_list(canvas).await?;
+                times.push(started.elapsed());
+            }
+            anyhow::Ok(quantile(&times, 0.5))
+        }
+    };
+    let many = times("many").await?;
+    let few = times("few").await?;
+    store.close().await;
+    Ok((many, few))
 }
 
 /// What `GET /hello/Ada` from wrk leaves in the store.

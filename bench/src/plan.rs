@@ -26,6 +26,8 @@ pub struct Plan {
     pub rounds_large: usize,
     /// Traces written straight to each store.
     pub ingest_traces: usize,
+    /// Distinct 404 keys a scanner makes before the 404 list is timed.
+    pub not_found_keys: usize,
     /// Handlers of the canvas the memory figure loads.
     pub handlers: usize,
     /// Only the in-process figures (`--only in-process`): a quick look at
@@ -50,6 +52,7 @@ impl Plan {
             rounds_small: 2_000,
             rounds_large: 100,
             ingest_traces: 50_000,
+            not_found_keys: 100_000,
             handlers: 1_000,
             only_in_process: false,
         }
@@ -72,6 +75,7 @@ impl Plan {
             rounds_small: 20,
             rounds_large: 3,
             ingest_traces: 1_000,
+            not_found_keys: 2_000,
             handlers: 50,
             only_in_process: false,
         }
