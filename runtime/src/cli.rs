@@ -1,10 +1,13 @@
 //! Subcommands. Errors become messages on stderr and a non-zero exit code here,
 //! at the edge; the libraries below return typed errors.
 
+use crate::budget::{BudgetLimits, MemoryPool};
 use crate::canvas::{self, CanvasCode, ToplevelSource};
 use crate::client::Remote;
+use crate::outbound::{AllowedHost, OutboundPolicy};
 use crate::engine::{EngineKind, Failure, Interpreter, Task, response_of};
 use crate::redact::Redaction;
+use crate::server::rate::RateLimits;
 use crate::server::{self, editor, state::AppState, state::Config};
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
@@ -126,6 +129,57 @@ struct ServeArgs {
     /// Seconds one run may take, waiting for effects included.
     #[arg(long, default_value_t = 30)]
     time_limit: u64,
+    /// Seconds a client has to send a request's head; also how long a
+    /// kept-alive connection may sit idle between requests.
+    #[arg(long, default_value_t = 10)]
+    header_timeout: u64,
+    /// Seconds a client has to send a request's whole body.
+    #[arg(long, default_value_t = 30)]
+    body_timeout: u64,
+    /// Open connections in all; more are answered 503.
+    #[arg(long, default_value_t = 10_000)]
+    max_connections: usize,
+    /// Open connections from one client address; more are answered 503 (0: no
+    /// cap; behind a proxy every client has the proxy's address).
+    #[arg(long, default_value_t = 256)]
+    max_connections_per_client: usize,
+    /// On SIGTERM or Ctrl+C, seconds requests in flight may take to finish.
+    #[arg(long, default_value_t = 10)]
+    shutdown_grace: u64,
+    /// Memory all runs together may hold, in MiB (default: half the machine's).
+    #[arg(long)]
+    max_total_memory: Option<usize>,
+    /// Runs of one canvas at once; a request beyond waits up to 5 s, then gets 503.
+    #[arg(long, default_value_t = BudgetLimits::default().runs_per_canvas)]
+    max_runs_per_canvas: usize,
+    /// Outbound `Http` calls of one canvas in flight; beyond, a call fails.
+    #[arg(long, default_value_t = BudgetLimits::default().outbound_per_canvas)]
+    max_outbound_per_canvas: usize,
+    /// Events emitted and not yet run, per canvas; beyond, `Queue.emit` fails.
+    #[arg(long, default_value_t = BudgetLimits::default().queued_events_per_canvas)]
+    max_queued_events: usize,
+    /// Events one request may cause, through workers emitting to workers.
+    #[arg(long, default_value_t = BudgetLimits::default().events_per_request)]
+    max_events_per_request: usize,
+    /// A host outbound `Http` calls may reach although it is loopback or
+    /// private (`HOST` or `HOST:PORT`; repeatable). The server's own port never is.
+    #[arg(long = "allow-outbound", value_name = "HOST[:PORT]")]
+    allow_outbound: Vec<AllowedHost>,
+    /// Seconds start-up waits for one canvas's code to load; a canvas that
+    /// takes longer answers 503 until it has loaded.
+    #[arg(long, default_value_t = 30)]
+    load_timeout: u64,
+    /// Requests per second one client address may send to user traffic
+    /// (bursts of as many); beyond, 429. Off when absent.
+    #[arg(long)]
+    rate_limit_per_client: Option<std::num::NonZeroU32>,
+    /// Requests per second one canvas may receive; beyond, 429. Off when absent.
+    #[arg(long)]
+    rate_limit_per_canvas: Option<std::num::NonZeroU32>,
+    /// Failed editor-API sign-ins per minute from one address; beyond, that
+    /// address gets 429 on the editor API until the allowance refills.
+    #[arg(long, default_value_t = RateLimits::default().auth_failures_per_minute)]
+    auth_failures_per_minute: std::num::NonZeroU32,
     /// Serve without storing traces (the canvas then shows no new traces or
     /// 404s, and responses carry no x-gloam-trace-id). For measuring what
     /// storing traces costs; metrics still count requests.
@@ -135,6 +189,9 @@ struct ServeArgs {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
     let result = match cli.command {
         Command::Check { path, json } => check(&path, json),
         Command::Run { path, requests, script } => run(&path, requests, script.as_deref()),
@@ -471,15 +528,35 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     {
         bail!("`{canvas}` is not a canvas name (lower-case letters, digits and dashes, at most 63)");
     }
+    let listener = tokio::net::TcpListener::bind(&args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let address = listener.local_addr()?;
     let store = Store::open(&args.store).await?;
     let config = Config {
         max_body_bytes: args.max_body,
+        body_timeout: std::time::Duration::from_secs(args.body_timeout),
         retention: Retention { newest: args.keep, max_age_ms: args.keep_days.saturating_mul(24 * 60 * 60 * 1000) },
         redaction: Redaction::with_defaults(&args.redact_header, &args.redact_json),
         engine: args.engine,
         max_memory_bytes: args.max_memory.saturating_mul(1024 * 1024),
         time_limit: std::time::Duration::from_secs(args.time_limit),
         record_traces: !args.no_traces,
+        outbound: OutboundPolicy { allowed: args.allow_outbound.clone(), own_port: Some(address.port()) },
+        load_timeout: std::time::Duration::from_secs(args.load_timeout),
+        rates: RateLimits {
+            per_client: args.rate_limit_per_client,
+            per_canvas: args.rate_limit_per_canvas,
+            auth_failures_per_minute: args.auth_failures_per_minute,
+        },
+        total_memory_bytes: args.max_total_memory.map_or_else(MemoryPool::default_limit, |mib| mib << 20),
+        budgets: BudgetLimits {
+            runs_per_canvas: args.max_runs_per_canvas,
+            outbound_per_canvas: args.max_outbound_per_canvas,
+            queued_events_per_canvas: args.max_queued_events,
+            events_per_request: args.max_events_per_request,
+            ..BudgetLimits::default()
+        },
         ..Config::default()
     };
     let state = AppState::open(store, config).await?;
@@ -516,10 +593,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     if state.canvas_names().is_empty() {
         state.ensure_canvas("main").await?;
     }
-    let listener = tokio::net::TcpListener::bind(&args.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", args.listen))?;
-    let address = listener.local_addr()?;
+    let connection_limits = server::listen::ConnectionLimits {
+        header_timeout: std::time::Duration::from_secs(args.header_timeout),
+        max_connections: args.max_connections,
+        max_connections_per_client: args.max_connections_per_client,
+        shutdown_grace: std::time::Duration::from_secs(args.shutdown_grace),
+    };
     println!(
         "Gloam is serving on http://{address} (store: {}, handlers run {})",
         gloam_trace_store::redact_url(&args.store),
@@ -540,7 +619,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     }
     let writer = state.writer.clone();
     tokio::spawn(server::background::cron_scheduler(state.clone()));
-    axum::serve(listener, server::app(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    let stopper = state.clone();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        eprintln!("Gloam is stopping: finishing requests in flight (at most {}s)", args.shutdown_grace);
+        stopper.stop();
+    });
+    server::listen::serve(listener, server::app(state.clone()), state, connection_limits).await;
     writer.flush().await;
     eprintln!("Gloam stopped; every trace was written");
     Ok(ExitCode::SUCCESS)

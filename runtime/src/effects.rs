@@ -7,6 +7,8 @@
 //! is synchronous; it runs on a blocking thread and its [`Effects`] calls wait
 //! with `Handle::block_on`.
 
+use crate::budget::{QueuedEvent, Refused, RunBudget};
+use crate::outbound::{CheckedResolver, OutboundPolicy, redirect_policy, refusal_in};
 use crate::redact::{REDACTED, SecretValues};
 use gloam_interpreter::effects::datastore_key;
 use gloam_interpreter::request::string_entries;
@@ -19,6 +21,7 @@ use std::any::Any;
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::runtime::Handle;
 
@@ -30,17 +33,25 @@ const MAX_OUTBOUND_BODY: usize = 10 * 1024 * 1024;
 pub struct Host {
     pub store: Store,
     pub http: reqwest::Client,
+    /// Where `http` may connect; its resolver and redirects apply it too.
+    pub outbound: Arc<OutboundPolicy>,
 }
 
 impl Host {
     /// Fails only when the HTTP client cannot be set up (no TLS backend).
-    pub fn new(store: Store, outbound_timeout: Duration) -> Result<Host, reqwest::Error> {
+    pub fn new(store: Store, outbound_timeout: Duration, outbound: OutboundPolicy) -> Result<Host, reqwest::Error> {
+        let outbound = Arc::new(outbound);
         let http = reqwest::Client::builder()
             .timeout(outbound_timeout)
             .connect_timeout(outbound_timeout.min(Duration::from_secs(5)))
             .user_agent(concat!("gloam/", env!("CARGO_PKG_VERSION")))
+            // A proxy from the environment would resolve and connect for us,
+            // past the policy's checks.
+            .no_proxy()
+            .dns_resolver(Arc::new(CheckedResolver(outbound.clone())))
+            .redirect(redirect_policy(outbound.clone()))
             .build()?;
-        Ok(Host { store, http })
+        Ok(Host { store, http, outbound })
     }
 }
 
@@ -71,16 +82,25 @@ impl<E: Effects + Send + 'static> AsyncEffects for Immediate<E> {
     }
 }
 
+/// An event for a worker, holding its place in the canvas's queue.
+#[derive(Debug)]
+pub struct Emitted {
+    pub worker: String,
+    pub event: Value,
+    pub place: QueuedEvent,
+}
+
 /// Effects against the real store and network, each recorded.
 pub struct HostEffects {
     host: Host,
     canvas: String,
     handle: Handle,
     mode: Mode,
+    budget: RunBudget,
     pub recorded: Vec<RecordedEffect>,
     pub logs: Vec<LogLine>,
     /// Events for workers (`Queue.emit`), dispatched by the server after the request.
-    pub emitted: Vec<(String, Value)>,
+    pub emitted: Vec<Emitted>,
     /// The values of the secrets read, cut out of everything stored or shown.
     pub secrets: SecretValues,
 }
@@ -128,12 +148,13 @@ fn is_replayed_live(builtin: Builtin) -> bool {
 
 impl HostEffects {
     /// Must be created inside the tokio runtime (it keeps its handle).
-    pub fn new(host: &Host, canvas: &str, mode: Mode) -> HostEffects {
+    pub fn new(host: &Host, canvas: &str, mode: Mode, budget: RunBudget) -> HostEffects {
         HostEffects {
             host: host.clone(),
             canvas: canvas.to_string(),
             handle: Handle::current(),
             mode,
+            budget,
             recorded: Vec::new(),
             logs: Vec::new(),
             emitted: Vec::new(),
@@ -227,7 +248,11 @@ impl HostEffects {
                 let Value::Worker(worker) = argument(call, 0)? else {
                     return Err("Queue.emit: expected a worker".into());
                 };
-                self.emitted.push((worker.to_string(), argument(call, 1)?.clone()));
+                let refused = |refused: Refused| format!("Queue.emit refused: {refused}");
+                let place = self.budget.canvas.queue_event().map_err(refused)?;
+                self.budget.lineage.emit(self.budget.canvas.limits.events_per_request).map_err(refused)?;
+                let event = argument(call, 1)?.clone();
+                self.emitted.push(Emitted { worker: worker.to_string(), event, place });
                 Ok(Value::Unit)
             }
             other => Err(format!("{} is not an effect", other.name())),
@@ -245,11 +270,22 @@ impl HostEffects {
     ) -> Result<Value, String> {
         let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes())
             .map_err(|_| format!("`{method}` is not an HTTP method"))?;
+        // Refusals are `Error` values, like network failures: the handler decides what to answer.
+        let refused = |why: String| Ok(Value::error(Value::string(format!("refused: {why}"))));
+        let _in_flight = match self.budget.canvas.outbound_call() {
+            Ok(permit) => permit,
+            Err(over) => return refused(over.to_string()),
+        };
+        if let Ok(parsed) = reqwest::Url::parse(url)
+            && let Err(policy) = self.host.outbound.check_target(&parsed).await
+        {
+            return refused(policy.to_string());
+        }
         let mut request = self.host.http.request(method, url).body(body);
         for (name, value) in headers {
             request = request.header(name, value);
         }
-        let result = async move {
+        let call = async move {
             let mut response = request.send().await.map_err(|error| describe_reqwest(&error))?;
             let status = response.status().as_u16();
             let headers: BTreeMap<String, Value> = response
@@ -277,8 +313,14 @@ impl HostEffects {
                     ("body".into(), Value::string(String::from_utf8_lossy(&bytes).into_owned())),
                 ],
             ))
-        }
-        .await;
+        };
+        let result = tokio::select! {
+            result = call => result,
+            () = self.budget.given_up() => return Err(format!(
+                "stopped waiting for {url}: the client went away {} s ago",
+                self.budget.canvas.limits.client_gone_grace.as_secs()
+            )),
+        };
         Ok(match result {
             Ok(response) => Value::ok(response),
             Err(message) => Value::error(Value::string(message)),
@@ -306,7 +348,9 @@ impl HostEffects {
 }
 
 fn describe_reqwest(error: &reqwest::Error) -> String {
-    if error.is_timeout() {
+    if let Some(refused) = refusal_in(error) {
+        format!("refused: {refused}")
+    } else if error.is_timeout() {
         format!("timed out: {error}")
     } else if error.is_connect() {
         format!("cannot connect: {error}")
@@ -356,9 +400,15 @@ pub struct TraceEffects {
 }
 
 impl TraceEffects {
-    pub fn new(recorded: Vec<RecordedEffect>, unrecorded: Unrecorded, host: &Host, canvas: &str) -> TraceEffects {
+    pub fn new(
+        recorded: Vec<RecordedEffect>,
+        unrecorded: Unrecorded,
+        host: &Host,
+        canvas: &str,
+        budget: RunBudget,
+    ) -> TraceEffects {
         let used = vec![false; recorded.len()];
-        TraceEffects { recorded, used, unrecorded, host: HostEffects::new(host, canvas, Mode::ReadOnly) }
+        TraceEffects { recorded, used, unrecorded, host: HostEffects::new(host, canvas, Mode::ReadOnly, budget) }
     }
 
     fn take(&mut self, call: &EffectCall) -> Option<Result<serde_json::Value, String>> {

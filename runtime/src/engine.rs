@@ -211,10 +211,20 @@ impl Engine {
                 return Ok(self.run_compiled(sandbox, &code, &program, task, effects).await);
             }
         }
+        // The interpreter cannot say how its memory grows: it takes a whole
+        // run's cap from the server's pool for as long as it runs.
+        let reservation = match &self.limits.pool {
+            Some(pool) => match pool.reserve(self.limits.memory_bytes) {
+                Some(reservation) => Some(reservation),
+                None => return Ok((failed(pool.exhausted()), effects)),
+            },
+            None => None,
+        };
         let interpreter = self.interpreter;
         tokio::task::spawn_blocking(move || {
             let mut effects = effects;
             let execution = interpreter.run(&code, &task, &mut effects);
+            drop(reservation);
             (execution, effects)
         })
         .await
@@ -266,7 +276,7 @@ impl Engine {
                 sandbox::Entry::Cron { name: cron }
             }
         };
-        let (result, effects) = sandbox.run(program, entry, effects, self.limits).await;
+        let (result, effects) = sandbox.run(program, entry, effects, self.limits.clone()).await;
         let result = result.map_err(|SandboxFailure { message, site }| {
             let span = site.and_then(|site| code.expression_spans().get(&site).copied());
             Failure::at(code, message, span)

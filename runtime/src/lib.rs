@@ -3,11 +3,13 @@
 //! `gloam` command line. The only crate that knows axum, and (with the WASM
 //! engine) wasmtime; `anyhow` is used only in `cli`.
 
+pub mod budget;
 pub mod canvas;
 pub mod cli;
 mod client;
 pub mod effects;
 pub mod engine;
+pub mod outbound;
 pub mod redact;
 pub mod sandbox;
 pub mod server;

@@ -14,6 +14,7 @@
 //! `host.input`, the value comes back from the guest's memory, both in the
 //! wire encoding (`gloam_interpreter::wire`) — the one place values cross.
 
+use crate::budget::MemoryPool;
 use crate::effects::AsyncEffects;
 use gloam_interpreter::{EffectCall, Limits, Value, wire};
 use gloam_language::Builtin;
@@ -59,7 +60,7 @@ pub enum SandboxError {
 }
 
 /// Limits of one run.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct SandboxLimits {
     pub steps: Limits,
     /// Linear memory of the guest runtime (values, strings), in bytes; at
@@ -67,11 +68,18 @@ pub struct SandboxLimits {
     pub memory_bytes: usize,
     /// Wall-clock time, waiting for effects included.
     pub time: Duration,
+    /// Memory shared by all runs of the server, taken as a run's memory grows.
+    pub pool: Option<Arc<MemoryPool>>,
 }
 
 impl Default for SandboxLimits {
     fn default() -> SandboxLimits {
-        SandboxLimits { steps: Limits::default(), memory_bytes: 256 * 1024 * 1024, time: Duration::from_secs(30) }
+        SandboxLimits {
+            steps: Limits::default(),
+            memory_bytes: 256 * 1024 * 1024,
+            time: Duration::from_secs(30),
+            pool: None,
+        }
     }
 }
 
@@ -175,20 +183,52 @@ struct Run {
     metadata: Arc<[u8]>,
     memory_limit: usize,
     memory_refused: bool,
+    /// The server's pool, and how much of it this run holds.
+    pool: Option<Arc<MemoryPool>>,
+    pool_taken: usize,
+    pool_refused: bool,
     /// When the run's time is up, waiting for effects included.
     deadline: Instant,
 }
 
 impl ResourceLimiter for Run {
-    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn memory_growing(&mut self, current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
         let allowed = desired <= self.memory_limit;
         self.memory_refused |= !allowed;
-        Ok(allowed)
+        if !allowed {
+            return Ok(false);
+        }
+        if let Some(pool) = &self.pool {
+            let growth = desired.saturating_sub(current);
+            if !pool.take(growth) {
+                self.pool_refused = true;
+                return Ok(false);
+            }
+            self.pool_taken += growth;
+        }
+        Ok(true)
     }
 
     /// The pool's table size (`table_elements`) bounds tables.
     fn table_growing(&mut self, _current: usize, _desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
         Ok(true)
+    }
+}
+
+/// Stands in for a run's effects once they are handed back.
+struct HandedBack;
+
+impl AsyncEffects for HandedBack {
+    fn call<'a>(&'a mut self, call: &'a EffectCall) -> crate::effects::EffectFuture<'a> {
+        Box::pin(std::future::ready(Err(format!("{} was called after the run ended", call.builtin.name()))))
+    }
+}
+
+impl Drop for Run {
+    fn drop(&mut self) {
+        if let Some(pool) = &self.pool {
+            pool.give_back(self.pool_taken);
+        }
     }
 }
 
@@ -302,6 +342,9 @@ impl Sandbox {
             metadata: program.metadata.clone(),
             memory_limit: limits.memory_bytes.min(MAX_MEMORY_BYTES),
             memory_refused: false,
+            pool: limits.pool.clone(),
+            pool_taken: 0,
+            pool_refused: false,
             deadline,
         };
         let mut store = Store::new(&self.engine, run);
@@ -318,9 +361,11 @@ impl Sandbox {
                 })
             });
         }
-        let outcome = self.run_in(&mut store, program, entry, limits).await;
-        let result = outcome.map_err(|error| explain(store.data(), &error, limits));
-        (result, store.into_data().effects)
+        let outcome = self.run_in(&mut store, program, entry, &limits).await;
+        let result = outcome.map_err(|error| explain(store.data(), &error, &limits));
+        // `Run` gives its memory back to the pool when dropped; the effects go on.
+        let effects = std::mem::replace(&mut store.data_mut().effects, Box::new(HandedBack));
+        (result, effects)
     }
 
     async fn run_in(
@@ -328,7 +373,7 @@ impl Sandbox {
         store: &mut Store<Run>,
         program: &CompiledProgram,
         entry: Entry<'_>,
-        limits: SandboxLimits,
+        limits: &SandboxLimits,
     ) -> wasmtime::Result<Value> {
         let guest = self.guest.instantiate_async(&mut *store).await?;
         let table = guest
@@ -483,9 +528,12 @@ fn define_host_functions(linker: &mut Linker<Run>) -> wasmtime::Result<()> {
 }
 
 /// A stopped run, in words: the guest's own report when it made one, else the limit that stopped it.
-fn explain(run: &Run, error: &wasmtime::Error, limits: SandboxLimits) -> SandboxFailure {
+fn explain(run: &Run, error: &wasmtime::Error, limits: &SandboxLimits) -> SandboxFailure {
     if let Some(failure) = &run.failure {
         return failure.clone();
+    }
+    if let (true, Some(pool)) = (run.pool_refused, &run.pool) {
+        return SandboxFailure::new(pool.exhausted());
     }
     if run.memory_refused {
         return SandboxFailure::new(format!(

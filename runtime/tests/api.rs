@@ -516,6 +516,12 @@ async fn workers_run_on_emitted_events(url: String) {
     assert!(stopped["error"].as_str().is_some_and(|e| e.contains("a cycle?")), "{stopped}");
 }
 
+/// Outbound calls may reach the local upstream (loopback is refused by default).
+fn loopback_allowed() -> Config {
+    let allowed = vec!["127.0.0.1".parse().expect("a host")];
+    Config { outbound: gloam_runtime::outbound::OutboundPolicy { allowed, own_port: None }, ..Config::default() }
+}
+
 /// A local upstream for outbound calls: answers `POST /in` with 201 and the body length.
 async fn upstream() -> (String, tokio::task::JoinHandle<()>) {
     let app = axum::Router::new().route(
@@ -533,7 +539,8 @@ async fn upstream() -> (String, tokio::task::JoinHandle<()>) {
 async fn outbound_http_is_recorded_and_replayed(url: String) {
     let relay = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/webhook-relay/relay.gloam"))
         .expect("the example");
-    let server = TestServer::new(&url, &relay).await;
+    let code = format!("{relay}\nhandler GET /check =\n  Http.text(\"x\", 200)\n");
+    let server = TestServer::open(&url, &code, loopback_allowed()).await;
     let (upstream, task) = upstream().await;
     let target = format!("{upstream}/in");
     server.editor("PUT", "/secrets/target-url", Some(json!({ "value": target }))).await;
@@ -722,7 +729,7 @@ async fn secret_values_never_leave_the_run(url: String) {
     let code = format!(
         "handler GET /leak =\n  let key = Secrets.get(\"api-key\") |> Option.withDefault(\"\")\n  Log.info(\"using ${{key}}\")\n  let sent = Http.request(\"POST\", \"{upstream}/in\", {{ \"authorization\": \"Bearer ${{key}}\" }}, key)\n  Http.text(\"key: ${{key}}\", 200)\n"
     );
-    let server = TestServer::new(&url, &code).await;
+    let server = TestServer::open(&url, &code, loopback_allowed()).await;
     server.editor("PUT", "/secrets/api-key", Some(json!({ "value": "sk-live-0123456789" }))).await;
     let reply = server.user("GET", "/leak", "").await;
     assert_eq!(reply.body, "key: sk-live-0123456789", "the client gets what the handler made");

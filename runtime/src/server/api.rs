@@ -86,10 +86,16 @@ impl FromRequestParts<AppState> for Editor {
             .find(|(key, _)| *key == "canvas")
             .map(|(_, value)| value.to_string())
             .ok_or_else(|| ApiError::BadRequest("no canvas in the path".into()))?;
-        let canvas = state.canvas(&name).ok_or_else(|| ApiError::NotFound(format!("no canvas `{name}`")))?;
-        match token_of(parts) {
-            Some(token) if same_token(&token, &canvas.token) => Ok(Editor(canvas)),
-            _ => Err(ApiError::Unauthorized(name)),
+        let client = super::traffic::client_address(&parts.extensions);
+        state.rates.may_sign_in(client).map_err(|limited| ApiError::TooManyRequests(limited.message))?;
+        // An unknown canvas is answered like a wrong token, so names cannot be
+        // found out by asking.
+        match (state.canvas(&name), token_of(parts)) {
+            (Some(canvas), Some(token)) if same_token(&token, &canvas.token) => Ok(Editor(canvas)),
+            _ => {
+                state.rates.failed_sign_in(client).map_err(|limited| ApiError::TooManyRequests(limited.message))?;
+                Err(ApiError::Unauthorized(name))
+            }
         }
     }
 }
@@ -573,8 +579,13 @@ async fn live_values(
     Ok(DeepJson(replay::live_values(&state, &canvas, request).await?))
 }
 
-async fn events(Editor(canvas): Editor) -> Sse<impl Stream<Item = Result<sse::Event, std::convert::Infallible>>> {
-    let stream = BroadcastStream::new(canvas.events.subscribe()).map(|received| {
+async fn events(
+    State(state): State<AppState>,
+    Editor(canvas): Editor,
+) -> Sse<impl Stream<Item = Result<sse::Event, std::convert::Infallible>>> {
+    // Ends when the server stops: an open canvas must not hold up a graceful stop.
+    let events = BroadcastStream::new(canvas.events.subscribe()).take_until(state.stopping());
+    let stream = events.map(|received| {
         Ok(match received {
             Ok(event) => {
                 let name = match &event {

@@ -8,6 +8,8 @@
 
 use super::state::{AppState, CanvasRuntime};
 use super::traffic::{Origin, Outcome, record, run_live};
+use crate::budget::{Lineage, RunBudget};
+use crate::effects::Emitted;
 use crate::engine::Task;
 use crate::redact::SecretValues;
 use gloam_interpreter::wire;
@@ -79,24 +81,29 @@ fn failed(message: &str) -> HttpResponse {
     HttpResponse { status: 500, headers: Vec::new(), body: message.to_string() }
 }
 
-/// Delivers emitted events, each to its own worker run. `chain` counts the
-/// worker runs that led to the run that emitted them; `secrets` are the
-/// secret values that run read, which its events may carry and which the
-/// worker's trace must not keep either.
-pub fn dispatch(
+/// Delivers emitted events, each to its own worker run. `lineage` is the
+/// runs that led to the run that emitted them; `secrets` are the secret
+/// values that run read, which its events may carry and which the worker's
+/// trace must not keep either.
+pub(crate) fn dispatch(
     state: &AppState,
     canvas: &Arc<CanvasRuntime>,
-    events: Vec<(String, Value)>,
-    chain: u32,
+    events: Vec<Emitted>,
+    lineage: &Lineage,
     secrets: &SecretValues,
 ) {
-    for (worker, event) in events {
+    for Emitted { worker, event, place } in events {
         let job = Job::Worker { worker, event };
-        tokio::spawn(run(state.clone(), canvas.clone(), job, chain + 1, secrets.clone()));
+        let run = run(state.clone(), canvas.clone(), job, lineage.child(), secrets.clone());
+        tokio::spawn(async move {
+            run.await;
+            drop(place); // the event has left the queue
+        });
     }
 }
 
-async fn run(state: AppState, canvas: Arc<CanvasRuntime>, job: Job, chain: u32, inherited: SecretValues) {
+async fn run(state: AppState, canvas: Arc<CanvasRuntime>, job: Job, lineage: Lineage, inherited: SecretValues) {
+    let Some(_run) = canvas.budget.run_in_background().await else { return };
     let code = canvas.code();
     let origin = Origin {
         trace_id: uuid::Uuid::now_v7().to_string(),
@@ -106,24 +113,25 @@ async fn run(state: AppState, canvas: Arc<CanvasRuntime>, job: Job, chain: u32, 
         started: Instant::now(),
     };
     let request = job.request();
-    let mut outcome = if chain > MAX_CHAIN {
+    let mut outcome = if lineage.depth > MAX_CHAIN {
         let message = format!("not delivered: {MAX_CHAIN} workers in a row emitted to workers (a cycle?)");
         Outcome::without_effects(failed(&message), Some(message))
     } else {
-        let live = run_live(&state, &canvas.name, code, job.task(), |code, result| {
+        let budget = RunBudget::detached(canvas.budget.clone(), lineage.clone());
+        let live = run_live(&state, &canvas.name, code, job.task(), budget, |code, result| {
             result.map(drop).map_err(|failure| failure.describe(code))
         })
         .await;
         live.into_outcome(|()| done(), failed)
     };
     outcome.secrets.extend(&inherited);
-    record(&state, &canvas, origin, request, outcome, chain);
+    record(&state, &canvas, origin, request, outcome, &lineage);
 }
 
 /// Runs a due cron unless another node (sharing the store) claimed this run.
 async fn claim_and_run(state: AppState, canvas: Arc<CanvasRuntime>, cron: String, minute_ms: i64) {
     match state.store.claim_cron_run(&canvas.name, &cron, minute_ms).await {
-        Ok(true) => run(state, canvas, Job::Cron { cron }, 0, SecretValues::default()).await,
+        Ok(true) => run(state, canvas, Job::Cron { cron }, Lineage::default(), SecretValues::default()).await,
         Ok(false) => {}
         Err(error) => eprintln!("gloam: cannot claim the run of cron `{cron}` of canvas `{}`: {error}", canvas.name),
     }

@@ -10,8 +10,11 @@
 
 pub mod api;
 pub mod background;
+pub mod capture;
 pub mod editor;
 pub mod error;
+pub mod listen;
+pub mod rate;
 pub mod replay;
 pub mod state;
 pub mod traffic;
@@ -59,6 +62,12 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
             "counter",
             "Requests refused (body too large or not UTF-8).",
             load(&state.metrics.rejected),
+        ),
+        (
+            "gloam_refused_connections_total",
+            "counter",
+            "Connections answered 503 because a connection cap was reached.",
+            load(&state.metrics.refused_connections),
         ),
         ("gloam_traces_written_total", "counter", "Traces stored.", writer.written),
         ("gloam_traces_dropped_total", "counter", "Traces dropped because the write queue was full.", writer.dropped),

@@ -7,6 +7,7 @@ use super::background::{self, Job};
 use super::error::ApiError;
 use super::state::{AppState, CanvasRuntime};
 use super::traffic::http_request;
+use crate::budget::{Lineage, RunBudget};
 use crate::canvas::{CanvasCode, ToplevelDiagnostic, ToplevelSource};
 use crate::effects::{HostEffects, Mode, TraceEffects, Unrecorded};
 use crate::engine::{Failure, Interpreter, RunEffects, Task, response_of};
@@ -97,6 +98,11 @@ fn diff(recorded: &TraceResponse, replayed: &TraceResponse) -> ResponseDiff {
     }
 }
 
+/// A run the editor asked for: the canvas's budgets; its events are not delivered.
+fn editor_budget(canvas: &CanvasRuntime) -> RunBudget {
+    RunBudget::detached(canvas.budget.clone(), Lineage::default())
+}
+
 /// Runs a trace's request against code on the server's engine.
 pub async fn replay(
     state: &AppState,
@@ -115,12 +121,13 @@ pub async fn replay(
     };
     let target = Target::of_trace(&code, &trace);
     let (mut response, mut effects, mut logs, secrets) = if options.live_effects {
-        let effects = HostEffects::new(&state.host, &canvas.name, Mode::Live);
+        let effects = HostEffects::new(&state.host, &canvas.name, Mode::Live, editor_budget(canvas));
         let (response, effects) = run_target(state, &code, &target, &trace, effects).await;
         let effects = effects.map(|effects| (effects.recorded, effects.logs, effects.secrets)).unwrap_or_default();
         (response, effects.0, effects.1, effects.2)
     } else {
-        let effects = TraceEffects::new(trace.effects.clone(), Unrecorded::Fail, &state.host, &canvas.name);
+        let effects =
+            TraceEffects::new(trace.effects.clone(), Unrecorded::Fail, &state.host, &canvas.name, editor_budget(canvas));
         let (response, effects) = run_target(state, &code, &target, &trace, effects).await;
         let effects =
             effects.map(|effects| (effects.host.recorded, effects.host.logs, effects.host.secrets)).unwrap_or_default();
@@ -323,6 +330,7 @@ pub async fn live_values(
     };
     let job_state = state.clone();
     let canvas_name = canvas.name.clone();
+    let budget = editor_budget(canvas);
     let limits = state.config.limits;
     tokio::task::spawn_blocking(move || {
         let diagnostics = code.diagnostics();
@@ -342,7 +350,8 @@ pub async fn live_values(
                 return LiveValuesResult::not_run(diagnostics, Some(failure));
             }
         };
-        let mut effects = TraceEffects::new(trace.effects.clone(), Unrecorded::ReadOnly, &job_state.host, &canvas_name);
+        let mut effects =
+            TraceEffects::new(trace.effects.clone(), Unrecorded::ReadOnly, &job_state.host, &canvas_name, budget);
         let max_memory_bytes = job_state.config.max_memory_bytes.min(crate::sandbox::MAX_MEMORY_BYTES);
         let interpreter = Interpreter { options: Options { limits, record_live_values: true, max_memory_bytes } };
         let execution = interpreter.run(&code, &target.task(&trace), &mut effects);

@@ -1,9 +1,12 @@
 //! What the server holds: the store, the trace writer, the engine, and each
 //! canvas's live code behind an atomic pointer.
 
+use crate::budget::{BudgetLimits, CanvasBudget, MemoryPool};
 use crate::canvas::{CanvasCode, ToplevelSource};
 use crate::effects::Host;
 use crate::engine::{Engine, EngineKind};
+use crate::outbound::OutboundPolicy;
+use super::rate::{RateLimiters, RateLimits};
 use crate::redact::Redaction;
 use crate::sandbox::{SandboxError, SandboxLimits};
 use arc_swap::ArcSwap;
@@ -21,10 +24,14 @@ use tokio::sync::{Mutex, broadcast};
 pub struct Config {
     /// Larger request bodies are refused with 413 (and traced without the body).
     pub max_body_bytes: usize,
+    /// Time a client has to send a request's whole body; slower gets 408.
+    pub body_timeout: Duration,
     pub retention: Retention,
     pub limits: Limits,
     /// Whole-call timeout of outbound `Http` effects.
     pub outbound_timeout: Duration,
+    /// Where outbound `Http` effects may go.
+    pub outbound: OutboundPolicy,
     /// Traces waiting to be written; beyond it they are dropped and counted.
     pub trace_queue: usize,
     /// Applied to every trace before it is stored.
@@ -35,15 +42,28 @@ pub struct Config {
     pub max_memory_bytes: usize,
     /// Wall-clock time of one compiled run, effects included.
     pub time_limit: Duration,
+    /// How long start-up waits for one canvas's code to load.
+    pub load_timeout: Duration,
+    /// Memory all runs together may hold, in bytes.
+    pub total_memory_bytes: usize,
+    /// Each canvas's share of the server, and each request's.
+    pub budgets: BudgetLimits,
+    /// Request rate limits.
+    pub rates: RateLimits,
     /// Whether served requests become traces. Off, the canvas shows no new
     /// traces or 404s: for measuring what recording costs.
     pub record_traces: bool,
 }
 
 impl Config {
-    /// The sandbox's limits for one run.
-    pub fn sandbox_limits(&self) -> SandboxLimits {
-        SandboxLimits { steps: self.limits, memory_bytes: self.max_memory_bytes, time: self.time_limit }
+    /// The sandbox's limits for one run, taking memory from `pool`.
+    pub fn sandbox_limits(&self, pool: Arc<MemoryPool>) -> SandboxLimits {
+        SandboxLimits {
+            steps: self.limits,
+            memory_bytes: self.max_memory_bytes,
+            time: self.time_limit,
+            pool: Some(pool),
+        }
     }
 }
 
@@ -51,14 +71,20 @@ impl Default for Config {
     fn default() -> Config {
         Config {
             max_body_bytes: 1024 * 1024,
+            body_timeout: Duration::from_secs(30),
             retention: Retention::default(),
             limits: Limits::default(),
             outbound_timeout: Duration::from_secs(10),
+            outbound: OutboundPolicy::default(),
             trace_queue: 10_000,
             redaction: Redaction::default(),
             engine: EngineKind::default(),
             max_memory_bytes: SandboxLimits::default().memory_bytes,
             time_limit: SandboxLimits::default().time,
+            load_timeout: Duration::from_secs(30),
+            total_memory_bytes: MemoryPool::default_limit(),
+            budgets: BudgetLimits::default(),
+            rates: RateLimits::default(),
             record_traces: true,
         }
     }
@@ -82,6 +108,10 @@ pub struct CanvasRuntime {
     /// Serialises code changes, so each is checked against the code it replaces.
     pub(crate) edits: Mutex<()>,
     pub events: broadcast::Sender<Event>,
+    /// Its share of the server: runs, outbound calls, queued events.
+    pub budget: Arc<CanvasBudget>,
+    /// Why its traffic cannot be served yet (code still loading at start).
+    pub unavailable: arc_swap::ArcSwapOption<String>,
 }
 
 impl CanvasRuntime {
@@ -108,11 +138,17 @@ pub struct Metrics {
     pub not_found: AtomicU64,
     pub handler_errors: AtomicU64,
     pub rejected: AtomicU64,
+    /// Connections answered 503 because a connection cap was reached.
+    pub refused_connections: AtomicU64,
 }
 
 impl Metrics {
     pub(crate) fn count(counter: &AtomicU64) {
         counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn count_refused_connection(&self) {
+        Metrics::count(&self.refused_connections);
     }
 }
 
@@ -123,7 +159,11 @@ pub struct Shared {
     pub engine: Arc<Engine>,
     pub config: Config,
     pub metrics: Metrics,
+    pub rates: RateLimiters,
     canvases: DashMap<String, Arc<CanvasRuntime>>,
+    /// Set once when the server begins to stop: event streams end, the
+    /// listener stops accepting.
+    stopping: tokio::sync::watch::Sender<bool>,
 }
 
 /// The server's state, cheap to clone into every handler.
@@ -165,18 +205,23 @@ impl AppState {
             WriterConfig { capacity: config.trace_queue, retention: config.retention, ..WriterConfig::default() },
         );
         let shared = Shared {
-            host: Host::new(store.clone(), config.outbound_timeout)?,
-            engine: Arc::new(Engine::new(config.engine, config.sandbox_limits())?),
+            host: Host::new(store.clone(), config.outbound_timeout, config.outbound.clone())?,
+            engine: Arc::new(Engine::new(
+                config.engine,
+                config.sandbox_limits(Arc::new(MemoryPool::new(config.total_memory_bytes))),
+            )?),
             store,
             writer,
+            rates: RateLimiters::new(config.rates),
             config,
             metrics: Metrics::default(),
             canvases: DashMap::new(),
+            stopping: tokio::sync::watch::Sender::new(false),
         };
         let state = AppState(Arc::new(shared));
+        tokio::spawn(forget_idle_clients(Arc::downgrade(&state.0)));
         for canvas in state.store.canvases().await? {
-            let code = state.load_code(&canvas.name).await?;
-            state.register(canvas.name, canvas.token, code);
+            state.load_at_start(canvas).await?;
         }
         if let Some(changes) = state.store.code_changes().await? {
             tokio::spawn(follow_code_changes(state.clone(), changes));
@@ -209,12 +254,41 @@ impl AppState {
         Ok(())
     }
 
-    /// The live code of a canvas as stored, compiled (on a blocking thread).
+    /// Loads a canvas at start within `Config::load_timeout`. Code that takes
+    /// longer (or crashes the analysis) does not keep the server from
+    /// starting: the canvas answers 503 saying why until its code is loaded.
+    async fn load_at_start(&self, canvas: gloam_trace_store::Canvas) -> Result<(), StoreError> {
+        let loader = self.clone();
+        let name = canvas.name.clone();
+        let mut loading = tokio::spawn(async move { loader.load_code(&name).await });
+        let unavailable = match tokio::time::timeout(self.config.load_timeout, &mut loading).await {
+            Ok(Ok(loaded)) => {
+                self.register(canvas.name, canvas.token, loaded?);
+                return Ok(());
+            }
+            Ok(Err(_crashed)) => "its code could not be loaded (the analysis crashed; the server log has the details)",
+            Err(_elapsed) => "its code is still loading",
+        };
+        tracing::warn!("canvas `{}`: {unavailable}; serving 503 until it loads", canvas.name);
+        let runtime = self.register(canvas.name, canvas.token, CanvasCode::assemble(0, Vec::new()));
+        runtime.unavailable.store(Some(Arc::new(unavailable.to_string())));
+        tokio::spawn(async move {
+            if let Ok(Ok(code)) = loading.await {
+                runtime.swap(code);
+                runtime.unavailable.store(None);
+                tracing::info!("canvas `{}` loaded", runtime.name);
+            }
+        });
+        Ok(())
+    }
+
+    /// The live code of a canvas as stored, analysed and compiled (on a blocking thread).
     pub(crate) async fn load_code(&self, canvas: &str) -> Result<CanvasCode, StoreError> {
         let version = self.store.latest_version_id(canvas).await?;
-        let code = self.code_at(canvas, version).await?;
+        let sources = self.sources_at(canvas, version).await?;
         let engine = Arc::clone(&self.engine);
         let compiled = tokio::task::spawn_blocking(move || {
+            let code = CanvasCode::assemble(version, sources);
             engine.prepare(&code);
             code
         })
@@ -226,23 +300,49 @@ impl AppState {
 
     /// A canvas's code as it was served at a version.
     pub(crate) async fn code_at(&self, canvas: &str, version: i64) -> Result<CanvasCode, StoreError> {
-        let sources = self
+        let sources = self.sources_at(canvas, version).await?;
+        Ok(CanvasCode::assemble(version, sources))
+    }
+
+    async fn sources_at(&self, canvas: &str, version: i64) -> Result<Vec<ToplevelSource>, StoreError> {
+        Ok(self
             .store
             .code_at(canvas, version)
             .await?
             .into_iter()
             .map(|stored| ToplevelSource { toplevel_id: stored.toplevel_id, source: stored.source, file: stored.file })
-            .collect();
-        Ok(CanvasCode::assemble(version, sources))
+            .collect())
     }
 
     /// The canvas's runtime; the one already registered when two callers race.
     fn register(&self, name: String, token: String, code: CanvasCode) -> Arc<CanvasRuntime> {
         let entry = self.canvases.entry(name.clone()).or_insert_with(|| {
             let (events, _) = broadcast::channel(1024);
-            Arc::new(CanvasRuntime { name, token, code: ArcSwap::from_pointee(code), edits: Mutex::new(()), events })
+            Arc::new(CanvasRuntime {
+                name,
+                token,
+                code: ArcSwap::from_pointee(code),
+                edits: Mutex::new(()),
+                events,
+                budget: Arc::new(CanvasBudget::new(self.config.budgets)),
+                unavailable: arc_swap::ArcSwapOption::empty(),
+            })
         });
         entry.value().clone()
+    }
+
+    /// Begins a graceful stop (see `stopping`).
+    pub fn stop(&self) {
+        self.stopping.send_replace(true);
+    }
+
+    /// Resolves once `stop` was called (at once if it already was).
+    pub fn stopping(&self) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'static>> {
+        let mut stopped = self.stopping.subscribe();
+        Box::pin(async move {
+            // An error means the sender is gone: the server is gone too.
+            let _ = stopped.wait_for(|stopping| *stopping).await;
+        })
     }
 
     /// The store once every trace submitted so far is written: for reads of
@@ -271,6 +371,15 @@ impl AppState {
         let runtime = self.register(canvas.name, canvas.token, CanvasCode::assemble(0, Vec::new()));
         self.announce(name).await;
         Ok(runtime)
+    }
+}
+
+/// Every minute, drops the rate limiters' state of clients gone quiet; ends with the server.
+async fn forget_idle_clients(shared: std::sync::Weak<Shared>) {
+    loop {
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        let Some(shared) = shared.upgrade() else { return };
+        shared.rates.forget_idle();
     }
 }
 

@@ -3,9 +3,11 @@
 //! requests no handler serves (they are the canvas's 404 list), requests with
 //! bodies over the limit, and handlers that fail.
 
+use super::capture;
 use super::state::{AppState, CanvasRuntime, Event, Metrics};
 use crate::canvas::CanvasCode;
-use crate::effects::{HostEffects, Mode};
+use crate::budget::{Lineage, RunBudget};
+use crate::effects::{Emitted, HostEffects, Mode};
 use crate::engine::{Failure, Task, response_of};
 use crate::redact::SecretValues;
 use axum::body::Body;
@@ -19,12 +21,28 @@ use gloam_trace_store::{
 };
 use std::sync::Arc;
 use std::time::Instant;
+use tokio_util::sync::CancellationToken;
 
 /// The response header naming the trace of a request.
 pub const TRACE_HEADER: &str = "x-gloam-trace-id";
 
 fn text_response(status: StatusCode, text: String) -> Response {
     (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response()
+}
+
+/// The client's address (unspecified when the router is driven in-process).
+pub(crate) fn client_address(extensions: &axum::http::Extensions) -> std::net::IpAddr {
+    extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map_or(std::net::IpAddr::from([0, 0, 0, 0]), |info| info.0.ip())
+}
+
+/// Whether a path is under the reserved prefix once decoded (`/%5fgloam/…`
+/// is `/_gloam/…` to the router that matches handlers).
+fn is_reserved(path: &str) -> bool {
+    let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
+    let decoded = percent_encoding::percent_decode_str(first).decode_utf8_lossy();
+    decoded == super::RESERVED_PREFIX.trim_start_matches('/')
 }
 
 /// The canvas a request is for, and the path within it: `NAME.localhost`
@@ -34,55 +52,90 @@ fn select_canvas(state: &AppState, headers: &HeaderMap, path: &str) -> Result<(A
     let host = headers.get(header::HOST).and_then(|host| host.to_str().ok()).unwrap_or("");
     let host = host.rsplit_once(':').map_or(host, |(name, _port)| name);
     if let Some(name) = host.strip_suffix(".localhost") {
-        return state.canvas(name).map(|canvas| (canvas, path.to_string())).ok_or_else(|| no_canvas(state, name));
+        return state.canvas(name).map(|canvas| (canvas, path.to_string())).ok_or_else(|| no_canvas(name));
     }
     if let Some(rest) = path.strip_prefix("/@") {
         let (name, inner) =
             rest.split_once('/').map_or((rest, "/".to_string()), |(name, inner)| (name, format!("/{inner}")));
-        if inner.starts_with(super::RESERVED_PREFIX) {
+        if is_reserved(&inner) {
             return Err(format!("{} is reserved for Gloam's editor API, also under /@{name}", super::RESERVED_PREFIX));
         }
-        return state.canvas(name).map(|canvas| (canvas, inner)).ok_or_else(|| no_canvas(state, name));
+        return state.canvas(name).map(|canvas| (canvas, inner)).ok_or_else(|| no_canvas(name));
     }
     match state.canvas_names().as_slice() {
-        [only] => state.canvas(only).map(|canvas| (canvas, path.to_string())).ok_or_else(|| no_canvas(state, only)),
+        [only] => state.canvas(only).map(|canvas| (canvas, path.to_string())).ok_or_else(|| no_canvas(only)),
         names => Err(format!(
-            "this server has {} canvases ({}); choose one with the host NAME.localhost or the path prefix /@NAME",
-            names.len(),
-            names.join(", ")
+            "this server has {} canvases; choose one with the host NAME.localhost or the path prefix /@NAME",
+            names.len()
         )),
     }
 }
 
-fn no_canvas(state: &AppState, name: &str) -> String {
-    format!("no canvas `{name}` on this server (canvases: {})", state.canvas_names().join(", "))
+/// Names no canvas: the list of canvases is not for unauthenticated clients.
+fn no_canvas(name: &str) -> String {
+    format!("no canvas `{name}` on this server")
 }
 
-/// Reads a body up to the limit; `None` when it is longer.
-async fn read_body(body: Body, limit: usize) -> Result<Option<Vec<u8>>, String> {
+/// Why a request body was not read.
+enum BodyError {
+    TooLarge,
+    TooSlow,
+    Broken(String),
+}
+
+/// Reads a body up to `limit` bytes, all of it within `timeout` (a client
+/// trickling a byte at a time cannot hold a run slot and a connection forever).
+async fn read_body(body: Body, limit: usize, timeout: std::time::Duration) -> Result<Vec<u8>, BodyError> {
     let mut stream = body.into_data_stream();
     let mut bytes = Vec::new();
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|error| format!("cannot read the request body: {error}"))?;
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        let chunk = match tokio::time::timeout_at(deadline, stream.next()).await {
+            Err(_elapsed) => return Err(BodyError::TooSlow),
+            Ok(None) => return Ok(bytes),
+            Ok(Some(chunk)) => {
+                chunk.map_err(|error| BodyError::Broken(format!("cannot read the request body: {error}")))?
+            }
+        };
         if bytes.len() + chunk.len() > limit {
-            return Ok(None);
+            return Err(BodyError::TooLarge);
         }
         bytes.extend_from_slice(&chunk);
     }
-    Ok(Some(bytes))
+}
+
+/// The request body as text, or the status and message refusing it.
+async fn read_request_body(state: &AppState, body: Body) -> Result<String, (StatusCode, String)> {
+    match read_body(body, state.config.max_body_bytes, state.config.body_timeout).await {
+        Ok(bytes) => String::from_utf8(bytes).map_err(|_| {
+            (StatusCode::BAD_REQUEST, "the request body is not UTF-8 text; Gloam handlers take text bodies".to_string())
+        }),
+        Err(BodyError::TooLarge) => Err((
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the request body is larger than the limit of {} bytes", state.config.max_body_bytes),
+        )),
+        Err(BodyError::TooSlow) => Err((
+            StatusCode::REQUEST_TIMEOUT,
+            format!("the request body did not arrive within {} seconds", state.config.body_timeout.as_secs()),
+        )),
+        Err(BodyError::Broken(message)) => Err((StatusCode::BAD_REQUEST, message)),
+    }
 }
 
 /// Serves one request of user traffic.
 pub async fn serve(State(state): State<AppState>, request: Request) -> Response {
     // Its own task: a client that goes away does not cut a run short (half
-    // its effects done) or lose its trace.
-    tokio::spawn(serve_to_the_end(state, request)).await.unwrap_or_else(|error| {
+    // its effects done) or lose its trace. It is told, though: its run stops
+    // waiting on outbound calls after a grace period.
+    let client_gone = CancellationToken::new();
+    let _tell_when_dropped = client_gone.clone().drop_guard();
+    tokio::spawn(serve_to_the_end(state, request, client_gone)).await.unwrap_or_else(|error| {
         eprintln!("gloam: a request crashed: {error}");
         text_response(StatusCode::INTERNAL_SERVER_ERROR, "Gloam: the request crashed (a bug in Gloam)\n".into())
     })
 }
 
-async fn serve_to_the_end(state: AppState, request: Request) -> Response {
+async fn serve_to_the_end(state: AppState, request: Request, client_gone: CancellationToken) -> Response {
     let started = Instant::now();
     let received_at_ms = now_ms();
     Metrics::count(&state.metrics.requests);
@@ -91,6 +144,14 @@ async fn serve_to_the_end(state: AppState, request: Request) -> Response {
         Ok(selected) => selected,
         Err(message) => return text_response(StatusCode::NOT_FOUND, format!("Gloam: {message}\n")),
     };
+    if let Some(reason) = canvas.unavailable.load_full() {
+        return text_response(StatusCode::SERVICE_UNAVAILABLE, format!("Gloam: canvas `{}`: {reason}\n", canvas.name));
+    }
+    if is_reserved(&path) {
+        let message = format!("{} is reserved for Gloam's editor API; see docs/api.md\n", super::RESERVED_PREFIX);
+        return text_response(StatusCode::NOT_FOUND, message);
+    }
+    let limited = state.rates.traffic(client_address(&parts.extensions), &canvas.name).err();
     let mut request = TraceRequest {
         method: parts.method.as_str().to_string(),
         // Kept percent-encoded: routes match its segments, then decode each parameter.
@@ -106,26 +167,29 @@ async fn serve_to_the_end(state: AppState, request: Request) -> Response {
     };
     let code = canvas.code();
     let handler_key = code.route(&request.method, &request.path).map(crate::canvas::handler_key);
-    let key = handler_key.clone().unwrap_or_else(|| not_found_key(&request.method, &request.path));
+    let key = handler_key.clone().unwrap_or_else(|| not_found_key(&request.method, &capture::stored_path(&request.path)));
     let trace_id = uuid::Uuid::now_v7().to_string();
 
-    let body = match read_body(body, state.config.max_body_bytes).await {
-        Ok(Some(bytes)) => String::from_utf8(bytes).map_err(|_| {
-            (StatusCode::BAD_REQUEST, "the request body is not UTF-8 text; Gloam handlers take text bodies".to_string())
-        }),
-        Ok(None) => Err((
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!("the request body is larger than the limit of {} bytes", state.config.max_body_bytes),
-        )),
-        Err(message) => Err((StatusCode::BAD_REQUEST, message)),
+    // A limited request's body is not read: it is not wanted.
+    let body = if limited.is_some() {
+        Ok(String::new())
+    } else {
+        read_request_body(&state, body).await
     };
-    let outcome = match (body, handler_key) {
-        (Err((status, message)), _) => {
+    let outcome = match (limited, body, handler_key) {
+        (Some(limited), _, _) => {
+            Metrics::count(&state.metrics.rejected);
+            let message = format!("rate limited: {}", limited.message);
+            let mut response = plain(StatusCode::TOO_MANY_REQUESTS, &message);
+            response.headers.push(("retry-after".into(), limited.retry_after.as_secs().max(1).to_string()));
+            Outcome::without_effects(response, Some(message))
+        }
+        (None, Err((status, message)), _) => {
             Metrics::count(&state.metrics.rejected);
             request.body_truncated = true;
             Outcome::without_effects(plain(status, &message), Some(message))
         }
-        (Ok(body), None) => {
+        (None, Ok(body), None) => {
             request.body = body;
             Metrics::count(&state.metrics.not_found);
             let message = format!(
@@ -134,10 +198,19 @@ async fn serve_to_the_end(state: AppState, request: Request) -> Response {
             );
             Outcome::without_effects(plain(StatusCode::NOT_FOUND, &message), None)
         }
-        (Ok(body), Some(handler_key)) => {
+        (None, Ok(body), Some(handler_key)) => 'run: {
             request.body = body;
+            let _run = match canvas.budget.run_for_request().await {
+                Ok(permit) => permit,
+                Err(refused) => {
+                    Metrics::count(&state.metrics.rejected);
+                    let message = format!("canvas `{}` is busy: {refused}", canvas.name);
+                    break 'run Outcome::without_effects(plain(StatusCode::SERVICE_UNAVAILABLE, &message), Some(message));
+                }
+            };
             let task = Task::Handler { key: handler_key.clone(), request: http_request(&request) };
-            let live = run_live(&state, &canvas.name, code.clone(), task, |code, result| {
+            let budget = RunBudget { canvas: canvas.budget.clone(), lineage: Lineage::default(), client_gone };
+            let live = run_live(&state, &canvas.name, code.clone(), task, budget, |code, result| {
                 let handler = code.handler(&handler_key).ok_or(format!("handler {handler_key} disappeared"))?;
                 response_of(code, handler, result).map_err(|failure| failure.describe(code))
             })
@@ -154,21 +227,9 @@ async fn serve_to_the_end(state: AppState, request: Request) -> Response {
     };
     let response = outcome.response.clone();
     let origin = Origin { trace_id: trace_id.clone(), key, code_version: code.version, received_at_ms, started };
-    record(&state, &canvas, origin, request, outcome, 0);
+    record(&state, &canvas, origin, request, outcome, &Lineage::default());
     // With traces off there is no trace to name.
     into_response(response, state.config.record_traces.then_some(trace_id.as_str()))
-}
-
-/// Largest response body a trace keeps; the client gets all of it.
-const STORED_RESPONSE_BODY: usize = 1024 * 1024;
-
-/// Cuts a response body to what a trace keeps, saying how much is left out.
-fn cap_body(body: &mut String) {
-    let left_out = crate::canvas::cut_to(body, STORED_RESPONSE_BODY);
-    if left_out > 0 {
-        body.push_str(&format!("\n… {left_out} more bytes, not stored"));
-        body.shrink_to_fit(); // the queue counts length: free what was cut
-    }
 }
 
 /// What a trace is of: its id and key, the code that ran, when.
@@ -181,18 +242,18 @@ pub(crate) struct Origin {
 }
 
 /// Stores a finished run as a trace (off the request path), tells editors,
-/// and delivers the events it emitted to workers. `chain` counts the worker
-/// runs that led to this one.
+/// and delivers the events it emitted to workers. `lineage` is the runs that
+/// led to this one.
 pub(crate) fn record(
     state: &AppState,
     canvas: &Arc<CanvasRuntime>,
     origin: Origin,
     request: TraceRequest,
     outcome: Outcome,
-    chain: u32,
+    lineage: &Lineage,
 ) {
     if !state.config.record_traces {
-        super::background::dispatch(state, canvas, outcome.emitted, chain, &outcome.secrets);
+        super::background::dispatch(state, canvas, outcome.emitted, lineage, &outcome.secrets);
         return;
     }
     let response = outcome.response;
@@ -210,10 +271,11 @@ pub(crate) fn record(
         error: outcome.error,
     };
     state.config.redaction.apply(&mut trace, &outcome.secrets);
-    cap_body(&mut trace.response.body);
-    canvas.publish(Event::Trace { trace: summary(&trace), not_found: trace.handler_key.starts_with("404 ") });
+    let not_found = trace.handler_key.starts_with("404 ");
+    capture::cap_trace(&mut trace, not_found);
+    canvas.publish(Event::Trace { trace: summary(&trace), not_found });
     state.writer.submit(trace);
-    super::background::dispatch(state, canvas, outcome.emitted, chain, &outcome.secrets);
+    super::background::dispatch(state, canvas, outcome.emitted, lineage, &outcome.secrets);
 }
 
 /// What a run with live effects produced.
@@ -221,7 +283,7 @@ pub(crate) struct Live<T> {
     pub result: Result<T, String>,
     pub effects: Vec<RecordedEffect>,
     pub logs: Vec<LogLine>,
-    pub emitted: Vec<(String, Value)>,
+    pub emitted: Vec<Emitted>,
     pub secrets: SecretValues,
 }
 
@@ -255,9 +317,10 @@ pub(crate) async fn run_live<T>(
     canvas: &str,
     code: Arc<CanvasCode>,
     task: Task,
+    budget: RunBudget,
     finish: impl FnOnce(&CanvasCode, Result<Value, Failure>) -> Result<T, String>,
 ) -> Live<T> {
-    let effects = HostEffects::new(&state.host, canvas, Mode::Live);
+    let effects = HostEffects::new(&state.host, canvas, Mode::Live, budget);
     let (engine, run_code) = (state.engine.clone(), code.clone());
     // A task of its own, so a panic in a run is a failed run.
     let run = tokio::spawn(async move { engine.run(run_code, task, effects).await });
@@ -289,7 +352,7 @@ pub(crate) struct Outcome {
     pub effects: Vec<RecordedEffect>,
     pub logs: Vec<LogLine>,
     /// Events for workers, delivered once the run is recorded.
-    pub emitted: Vec<(String, Value)>,
+    pub emitted: Vec<Emitted>,
     pub secrets: SecretValues,
 }
 

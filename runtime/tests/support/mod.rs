@@ -127,6 +127,15 @@ impl TestServer {
         self.send(request.body(body).expect("request")).await
     }
 
+    /// Serves the server on a real loopback socket, as `gloam serve` does,
+    /// until the state is told to stop; returns its address.
+    pub async fn listen(&self, limits: server::listen::ConnectionLimits) -> std::net::SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
+        let address = listener.local_addr().expect("its address");
+        tokio::spawn(server::listen::serve(listener, self.app.clone(), self.state.clone(), limits));
+        address
+    }
+
     /// Waits until every trace so far is stored.
     pub async fn flush(&self) {
         self.state.writer.flush().await;
