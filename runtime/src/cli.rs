@@ -15,7 +15,7 @@ use gloam_interpreter::{MemoryEffects, Options};
 use gloam_language::Diagnostic;
 use gloam_language::ast::ItemKind;
 use gloam_language::ast::Span;
-use gloam_trace_store::{Retention, Store, TraceSummary};
+use gloam_trace_store::{Retention, Store, TraceBudget, TraceSummary};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -111,6 +111,12 @@ struct ServeArgs {
     /// Traces older than this many days are deleted.
     #[arg(long, default_value_t = 7)]
     keep_days: i64,
+    /// Bytes of stored traces per canvas, in MiB; past it the oldest are deleted.
+    #[arg(long, default_value_t = TraceBudget::default().canvas_bytes >> 20)]
+    trace_budget: u64,
+    /// Distinct 404 keys kept per canvas (newest first); older ones become counts.
+    #[arg(long, default_value_t = TraceBudget::default().not_found_keys)]
+    max_404_keys: u32,
     /// A header whose value traces keep as `<redacted>` (repeatable), besides
     /// authorization, proxy-authorization, cookie and set-cookie.
     #[arg(long)]
@@ -536,6 +542,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let config = Config {
         max_body_bytes: args.max_body,
         body_timeout: std::time::Duration::from_secs(args.body_timeout),
+        trace_budget: TraceBudget { canvas_bytes: args.trace_budget << 20, not_found_keys: args.max_404_keys },
         retention: Retention { newest: args.keep, max_age_ms: args.keep_days.saturating_mul(24 * 60 * 60 * 1000) },
         redaction: Redaction::with_defaults(&args.redact_header, &args.redact_json),
         engine: args.engine,

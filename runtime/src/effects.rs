@@ -7,7 +7,7 @@
 //! is synchronous; it runs on a blocking thread and its [`Effects`] calls wait
 //! with `Handle::block_on`.
 
-use crate::budget::{QueuedEvent, Refused, RunBudget};
+use crate::budget::{QueuedEvent, RunBudget};
 use crate::outbound::{CheckedResolver, OutboundPolicy, redirect_policy, refusal_in};
 use crate::redact::{REDACTED, SecretValues};
 use gloam_interpreter::effects::datastore_key;
@@ -248,9 +248,10 @@ impl HostEffects {
                 let Value::Worker(worker) = argument(call, 0)? else {
                     return Err("Queue.emit: expected a worker".into());
                 };
-                let refused = |refused: Refused| format!("Queue.emit refused: {refused}");
-                let place = self.budget.canvas.queue_event().map_err(refused)?;
-                self.budget.lineage.emit(self.budget.canvas.limits.events_per_request).map_err(refused)?;
+                // The call's failure says "Queue.emit failed: " before the reason.
+                let place = self.budget.canvas.queue_event().map_err(|refused| refused.to_string())?;
+                let per_request = self.budget.canvas.limits.events_per_request;
+                self.budget.lineage.emit(per_request).map_err(|refused| refused.to_string())?;
                 let event = argument(call, 1)?.clone();
                 self.emitted.push(Emitted { worker: worker.to_string(), event, place });
                 Ok(Value::Unit)

@@ -195,7 +195,8 @@ async fn the_editor_api_needs_the_canvas_token(url: String) {
     assert_status(&reply, StatusCode::UNAUTHORIZED);
     assert!(reply.json()["message"].as_str().expect("message").contains("API token"));
     let mut other = TestServer { canvas: "nowhere".into(), token: server.token.clone(), ..server };
-    assert_status(&other.editor("GET", "/toplevels", None).await, StatusCode::NOT_FOUND);
+    // An unknown canvas answers like a wrong token: names cannot be found out by asking.
+    assert_status(&other.editor("GET", "/toplevels", None).await, StatusCode::UNAUTHORIZED);
     other.canvas = "demo".into();
     let server = other;
     // User traffic needs no token.

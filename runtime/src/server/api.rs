@@ -217,7 +217,15 @@ struct Summary {
     compiling: bool,
     toplevels: Vec<ToplevelView>,
     not_found: Vec<NotFound>,
+    /// Requests (and keys) past the 404 list's cap, kept only as counts.
+    not_found_collapsed: Collapsed,
     datastores: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct Collapsed {
+    requests: i64,
+    keys: i64,
 }
 
 async fn summary(State(state): State<AppState>, Editor(canvas): Editor) -> ApiResult<Summary> {
@@ -230,13 +238,15 @@ async fn summary(State(state): State<AppState>, Editor(canvas): Editor) -> ApiRe
         .filter(|item| matches!(item.kind, ItemKind::Datastore(_)))
         .map(|item| item.name())
         .collect();
+    let not_found = editor::not_found(&state, &canvas).await?;
     Ok(Json(Summary {
         name: canvas.name.clone(),
         version: code.version,
         engine: state.engine.name(),
         compiling: state.engine.is_compiling(&code),
         toplevels: toplevel_views(&state, &canvas).await?,
-        not_found: editor::not_found(&state, &canvas).await?.into_iter().take(NOT_FOUND_SHOWN).collect(),
+        not_found: not_found.keys.into_iter().take(NOT_FOUND_SHOWN).collect(),
+        not_found_collapsed: Collapsed { requests: not_found.collapsed_requests, keys: not_found.collapsed_keys },
         datastores,
     }))
 }
@@ -350,7 +360,7 @@ async fn not_found_list(
     Editor(canvas): Editor,
     QueryOf(query): QueryOf<ListQuery>,
 ) -> ApiResult<Vec<NotFound>> {
-    let mut listed = editor::not_found(&state, &canvas).await?;
+    let mut listed = editor::not_found(&state, &canvas).await?.keys;
     listed.truncate(query.limit.unwrap_or(NOT_FOUND_SHOWN));
     Ok(Json(listed))
 }
@@ -368,7 +378,7 @@ async fn handler_from_404(
     Editor(canvas): Editor,
     Body(body): Body<FromNotFound>,
 ) -> ApiResult<Saved> {
-    let listed = editor::not_found(&state, &canvas).await?;
+    let listed = editor::not_found(&state, &canvas).await?.keys;
     let Some(entry) = listed.into_iter().find(|entry| entry.key == body.key) else {
         return Err(ApiError::NotFound(format!("`{}` is not in the 404 list of canvas `{}`", body.key, canvas.name)));
     };

@@ -5,7 +5,7 @@
 use super::error::ApiError;
 use super::state::{AppState, CanvasRuntime, Event};
 use crate::canvas::{self, CanvasCode, ToplevelDiagnostic, ToplevelSource};
-use gloam_trace_store::{CodeVersion, NewVersion, NotFound, StoreError, VersionState};
+use gloam_trace_store::{CodeVersion, NewVersion, NotFoundList, StoreError, VersionState};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -161,17 +161,18 @@ async fn go_live(state: &AppState, canvas: &CanvasRuntime, code: CanvasCode) {
 /// The 404 list as the live code sees it. Entries that code routes now (a
 /// handler went live, or a 404 was served just before it did) move, with
 /// their traces, to the handler that serves them, and are left out.
-pub async fn not_found(state: &AppState, canvas: &CanvasRuntime) -> Result<Vec<NotFound>, ApiError> {
+pub async fn not_found(state: &AppState, canvas: &CanvasRuntime) -> Result<NotFoundList, ApiError> {
     state.writer.flush().await;
     move_routed_404s(state, canvas).await
 }
 
 /// The stored 404 list less the entries the live code routes, which move to
 /// their handlers.
-async fn move_routed_404s(state: &AppState, canvas: &CanvasRuntime) -> Result<Vec<NotFound>, ApiError> {
+async fn move_routed_404s(state: &AppState, canvas: &CanvasRuntime) -> Result<NotFoundList, ApiError> {
     let code = canvas.code();
+    let mut list = state.store.not_found_list(&canvas.name).await?;
     let mut remaining = Vec::new();
-    for entry in state.store.not_found(&canvas.name).await? {
+    for entry in std::mem::take(&mut list.keys) {
         match code.route(&entry.method, &entry.path) {
             Some(handler) => {
                 let key = crate::canvas::handler_key(handler);
@@ -180,7 +181,8 @@ async fn move_routed_404s(state: &AppState, canvas: &CanvasRuntime) -> Result<Ve
             None => remaining.push(entry),
         }
     }
-    Ok(remaining)
+    list.keys = remaining;
+    Ok(list)
 }
 
 /// Deletes a toplevel, unless the rest of the canvas needs it.

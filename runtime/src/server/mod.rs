@@ -74,6 +74,18 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         ("gloam_trace_write_failures_total", "counter", "Batches of traces the store refused.", writer.failed_batches),
         ("gloam_traces_lost_total", "counter", "Traces in the batches the store refused.", writer.failed_traces),
         ("gloam_trace_queue_length", "gauge", "Traces waiting to be written.", writer.queued),
+        (
+            "gloam_traces_over_budget_total",
+            "counter",
+            "Traces deleted to keep a canvas within its trace byte budget.",
+            writer.over_budget,
+        ),
+        (
+            "gloam_not_found_keys_collapsed_total",
+            "counter",
+            "404 keys dropped from a 404 list past its cap (their requests kept as counts).",
+            writer.collapsed_not_found_keys,
+        ),
     ];
     let mut text = String::new();
     for (name, kind, help, value) in rows {

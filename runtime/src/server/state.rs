@@ -12,7 +12,9 @@ use crate::sandbox::{SandboxError, SandboxLimits};
 use arc_swap::ArcSwap;
 use dashmap::DashMap;
 use gloam_interpreter::Limits;
-use gloam_trace_store::{CodeChange, Retention, Store, StoreError, TraceSummary, TraceWriter, WriterConfig};
+use gloam_trace_store::{
+    CodeChange, Retention, Store, StoreError, TraceBudget, TraceSummary, TraceWriter, WriterConfig,
+};
 use serde::Serialize;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -34,6 +36,8 @@ pub struct Config {
     pub outbound: OutboundPolicy,
     /// Traces waiting to be written; beyond it they are dropped and counted.
     pub trace_queue: usize,
+    /// What each canvas's stored traces may take (bytes, distinct 404 keys).
+    pub trace_budget: TraceBudget,
     /// Applied to every trace before it is stored.
     pub redaction: Redaction,
     /// What runs handlers, workers and crons.
@@ -77,6 +81,7 @@ impl Default for Config {
             outbound_timeout: Duration::from_secs(10),
             outbound: OutboundPolicy::default(),
             trace_queue: 10_000,
+            trace_budget: TraceBudget::default(),
             redaction: Redaction::default(),
             engine: EngineKind::default(),
             max_memory_bytes: SandboxLimits::default().memory_bytes,
@@ -202,7 +207,12 @@ impl AppState {
     pub async fn open(store: Store, config: Config) -> Result<AppState, OpenError> {
         let writer = TraceWriter::spawn(
             store.clone(),
-            WriterConfig { capacity: config.trace_queue, retention: config.retention, ..WriterConfig::default() },
+            WriterConfig {
+                capacity: config.trace_queue,
+                retention: config.retention,
+                budget: config.trace_budget,
+                ..WriterConfig::default()
+            },
         );
         let shared = Shared {
             host: Host::new(store.clone(), config.outbound_timeout, config.outbound.clone())?,

@@ -169,6 +169,8 @@ async fn serve_to_the_end(state: AppState, request: Request, client_gone: Cancel
     let handler_key = code.route(&request.method, &request.path).map(crate::canvas::handler_key);
     let key = handler_key.clone().unwrap_or_else(|| not_found_key(&request.method, &capture::stored_path(&request.path)));
     let trace_id = uuid::Uuid::now_v7().to_string();
+    // The runs this request causes, for the events-per-request budget.
+    let lineage = Lineage::default();
 
     // A limited request's body is not read: it is not wanted.
     let body = if limited.is_some() {
@@ -209,7 +211,7 @@ async fn serve_to_the_end(state: AppState, request: Request, client_gone: Cancel
                 }
             };
             let task = Task::Handler { key: handler_key.clone(), request: http_request(&request) };
-            let budget = RunBudget { canvas: canvas.budget.clone(), lineage: Lineage::default(), client_gone };
+            let budget = RunBudget { canvas: canvas.budget.clone(), lineage: lineage.clone(), client_gone };
             let live = run_live(&state, &canvas.name, code.clone(), task, budget, |code, result| {
                 let handler = code.handler(&handler_key).ok_or(format!("handler {handler_key} disappeared"))?;
                 response_of(code, handler, result).map_err(|failure| failure.describe(code))
@@ -227,7 +229,7 @@ async fn serve_to_the_end(state: AppState, request: Request, client_gone: Cancel
     };
     let response = outcome.response.clone();
     let origin = Origin { trace_id: trace_id.clone(), key, code_version: code.version, received_at_ms, started };
-    record(&state, &canvas, origin, request, outcome, &Lineage::default());
+    record(&state, &canvas, origin, request, outcome, &lineage);
     // With traces off there is no trace to name.
     into_response(response, state.config.record_traces.then_some(trace_id.as_str()))
 }
