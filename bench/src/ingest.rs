@@ -4,7 +4,8 @@
 
 use crate::report::quantile;
 use gloam_trace_store::{
-    Retention, Store, Trace, TraceBudget, TraceRequest, TraceResponse, TraceWriter, WriterConfig, not_found_key, now_ms,
+    Retention, Share, Store, Trace, TraceBudget, TraceRequest, TraceResponse, TraceWriter, WriterConfig, not_found_key,
+    now_ms,
 };
 use std::time::{Duration, Instant};
 
@@ -50,7 +51,9 @@ impl PostgresStore {
 async fn rate(url: &str, traces: usize) -> anyhow::Result<f64> {
     let store = Store::open(url).await?;
     store.create_canvas("bench").await?;
-    let writer = TraceWriter::spawn(store.clone(), WriterConfig { capacity: traces, ..WriterConfig::default() });
+    // One canvas may fill the whole queue here: nothing else is writing.
+    let config = WriterConfig { capacity: traces, canvas_share: Share(100), ..WriterConfig::default() };
+    let writer = TraceWriter::spawn(store.clone(), config);
     let all: Vec<Trace> = (0..traces).map(|_| hello_trace()).collect();
     let started = Instant::now();
     for trace in all {

@@ -101,9 +101,9 @@ impl CanvasBudget {
     /// ends (or the event is dropped).
     pub fn queue_event(&self) -> Result<QueuedEvent, Refused> {
         let cap = self.limits.queued_events_per_canvas;
-        let taken = self.queued_events.fetch_update(Ordering::AcqRel, Ordering::Acquire, |queued| {
-            (queued < cap).then_some(queued + 1)
-        });
+        let taken = self
+            .queued_events
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |queued| (queued < cap).then_some(queued + 1));
         match taken {
             Ok(_) => Ok(QueuedEvent(self.queued_events.clone())),
             Err(_) => Err(Refused::QueuedEvents(cap)),
@@ -157,16 +157,14 @@ impl Lineage {
 pub struct RunBudget {
     pub canvas: Arc<CanvasBudget>,
     pub lineage: Lineage,
-    /// Cancelled when the client of the originating request went away.
+    /// Cancelled when the client of the originating request went away; a
+    /// run no client waits for (a worker, a cron, a replay) has one never cancelled.
     pub client_gone: tokio_util::sync::CancellationToken,
+    /// Where its outbound calls may go: the server's policy and the canvas's allow-list.
+    pub outbound: Arc<crate::outbound::OutboundClient>,
 }
 
 impl RunBudget {
-    /// A run no client waits for (a worker, a cron, a replay).
-    pub fn detached(canvas: Arc<CanvasBudget>, lineage: Lineage) -> RunBudget {
-        RunBudget { canvas, lineage, client_gone: tokio_util::sync::CancellationToken::new() }
-    }
-
     /// Resolves `client_gone_grace` after the client went away; never if it stays.
     pub async fn given_up(&self) {
         self.client_gone.cancelled().await;

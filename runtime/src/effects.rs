@@ -8,7 +8,7 @@
 //! with `Handle::block_on`.
 
 use crate::budget::{QueuedEvent, RunBudget};
-use crate::outbound::{CheckedResolver, OutboundPolicy, redirect_policy, refusal_in};
+use crate::outbound::{OutboundClient, OutboundPolicy, refusal_in};
 use crate::redact::{REDACTED, SecretValues};
 use gloam_interpreter::effects::datastore_key;
 use gloam_interpreter::request::string_entries;
@@ -28,30 +28,20 @@ use tokio::runtime::Handle;
 /// Outbound response bodies larger than this fail the call.
 const MAX_OUTBOUND_BODY: usize = 10 * 1024 * 1024;
 
-/// What effects can reach: the store and an HTTP client. One per server.
+/// What effects can reach: the store and the server's outbound client (a
+/// canvas with its own allow-list has its own client, in its `RunBudget`). One per server.
 #[derive(Clone)]
 pub struct Host {
     pub store: Store,
-    pub http: reqwest::Client,
-    /// Where `http` may connect; its resolver and redirects apply it too.
-    pub outbound: Arc<OutboundPolicy>,
+    pub outbound: Arc<OutboundClient>,
+    pub outbound_timeout: Duration,
 }
 
 impl Host {
     /// Fails only when the HTTP client cannot be set up (no TLS backend).
-    pub fn new(store: Store, outbound_timeout: Duration, outbound: OutboundPolicy) -> Result<Host, reqwest::Error> {
-        let outbound = Arc::new(outbound);
-        let http = reqwest::Client::builder()
-            .timeout(outbound_timeout)
-            .connect_timeout(outbound_timeout.min(Duration::from_secs(5)))
-            .user_agent(concat!("gloam/", env!("CARGO_PKG_VERSION")))
-            // A proxy from the environment would resolve and connect for us,
-            // past the policy's checks.
-            .no_proxy()
-            .dns_resolver(Arc::new(CheckedResolver(outbound.clone())))
-            .redirect(redirect_policy(outbound.clone()))
-            .build()?;
-        Ok(Host { store, http, outbound })
+    pub fn new(store: Store, outbound_timeout: Duration, policy: OutboundPolicy) -> Result<Host, reqwest::Error> {
+        let outbound = Arc::new(OutboundClient::new(policy, outbound_timeout)?);
+        Ok(Host { store, outbound, outbound_timeout })
     }
 }
 
@@ -278,11 +268,11 @@ impl HostEffects {
             Err(over) => return refused(over.to_string()),
         };
         if let Ok(parsed) = reqwest::Url::parse(url)
-            && let Err(policy) = self.host.outbound.check_target(&parsed).await
+            && let Err(policy) = self.budget.outbound.policy.check_target(&parsed).await
         {
             return refused(policy.to_string());
         }
-        let mut request = self.host.http.request(method, url).body(body);
+        let mut request = self.budget.outbound.http.request(method, url).body(body);
         for (name, value) in headers {
             request = request.header(name, value);
         }

@@ -51,6 +51,16 @@ impl std::str::FromStr for AllowedHost {
     }
 }
 
+impl std::fmt::Display for AllowedHost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let host = if self.host.contains(':') { format!("[{}]", self.host) } else { self.host.clone() };
+        match self.port {
+            Some(port) => write!(f, "{host}:{port}"),
+            None => f.write_str(&host),
+        }
+    }
+}
+
 /// Where outbound calls may go.
 #[derive(Debug, Clone, Default)]
 pub struct OutboundPolicy {
@@ -220,6 +230,45 @@ pub fn redirect_policy(policy: Arc<OutboundPolicy>) -> reqwest::redirect::Policy
     })
 }
 
+/// An HTTP client that keeps to a policy.
+#[derive(Debug, Clone)]
+pub struct OutboundClient {
+    pub http: reqwest::Client,
+    pub policy: Arc<OutboundPolicy>,
+}
+
+impl OutboundClient {
+    /// Fails only when the HTTP client cannot be set up (no TLS backend).
+    pub fn new(policy: OutboundPolicy, timeout: std::time::Duration) -> Result<OutboundClient, reqwest::Error> {
+        let policy = Arc::new(policy);
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout.min(std::time::Duration::from_secs(5)))
+            .user_agent(concat!("gloam/", env!("CARGO_PKG_VERSION")))
+            // A proxy from the environment would resolve and connect for us,
+            // past the policy's checks.
+            .no_proxy()
+            .dns_resolver(Arc::new(CheckedResolver(policy.clone())))
+            .redirect(redirect_policy(policy.clone()))
+            .build()?;
+        Ok(OutboundClient { http, policy })
+    }
+
+    /// This client's policy with more hosts allowed (a canvas's own list).
+    pub fn allowing(
+        &self,
+        hosts: Vec<AllowedHost>,
+        timeout: std::time::Duration,
+    ) -> Result<OutboundClient, reqwest::Error> {
+        if hosts.is_empty() {
+            return Ok(self.clone());
+        }
+        let mut policy = (*self.policy).clone();
+        policy.allowed.extend(hosts);
+        OutboundClient::new(policy, timeout)
+    }
+}
+
 /// The refusal inside a client error, if the policy caused it.
 pub fn refusal_in<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a Refusal> {
     let mut cause = Some(error);
@@ -282,10 +331,7 @@ mod tests {
 
     #[test]
     fn the_own_port_is_refused_even_when_allowed() {
-        let policy = OutboundPolicy {
-            allowed: vec!["127.0.0.1".parse().unwrap()],
-            own_port: Some(8000),
-        };
+        let policy = OutboundPolicy { allowed: vec!["127.0.0.1".parse().unwrap()], own_port: Some(8000) };
         let own: SocketAddr = "127.0.0.1:8000".parse().unwrap();
         let other: SocketAddr = "127.0.0.1:9000".parse().unwrap();
         assert_eq!(policy.check("127.0.0.1", own), Err(Refusal::OwnServer { host: "127.0.0.1".into() }));

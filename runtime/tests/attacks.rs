@@ -33,11 +33,25 @@ handler GET /hello =
 "#;
 
 async fn server_with(code: &str, config: Config) -> (TestServer, SocketAddr, tempfile::TempDir) {
+    listening(code, config, ConnectionLimits::default()).await
+}
+
+/// A server on a fresh SQLite file, on a loopback socket with these limits.
+async fn listening(
+    code: &str,
+    config: Config,
+    limits: ConnectionLimits,
+) -> (TestServer, SocketAddr, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("gloam.db").display());
     let server = TestServer::open(&url, code, config).await;
-    let address = server.listen(ConnectionLimits::default()).await;
+    let address = server.listen(limits).await;
     (server, address, dir)
+}
+
+/// Outbound calls may reach loopback (where the tests' upstreams are).
+fn loopback_allowed() -> OutboundPolicy {
+    OutboundPolicy { allowed: vec!["127.0.0.1".parse().expect("host")], own_port: None }
 }
 
 async fn connect(address: SocketAddr) -> TcpStream {
@@ -81,11 +95,8 @@ async fn black_hole() -> SocketAddr {
 
 #[tokio::test]
 async fn slowloris_connections_are_closed_at_the_header_timeout() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("gloam.db").display());
-    let server = TestServer::open(&url, FETCH, Config::default()).await;
     let limits = ConnectionLimits { header_timeout: Duration::from_secs(1), ..ConnectionLimits::default() };
-    let address = server.listen(limits).await;
+    let (_server, address, _dir) = listening(FETCH, Config::default(), limits).await;
     let started = Instant::now();
     let mut slow = Vec::new();
     for _ in 0..50 {
@@ -103,11 +114,8 @@ async fn slowloris_connections_are_closed_at_the_header_timeout() {
 
 #[tokio::test]
 async fn idle_kept_alive_connections_are_closed() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("gloam.db").display());
-    let server = TestServer::open(&url, FETCH, Config::default()).await;
     let limits = ConnectionLimits { header_timeout: Duration::from_secs(1), ..ConnectionLimits::default() };
-    let address = server.listen(limits).await;
+    let (_server, address, _dir) = listening(FETCH, Config::default(), limits).await;
     let mut stream = connect(address).await;
     stream.write_all(b"GET /hello HTTP/1.1\r\nhost: demo.localhost\r\n\r\n").await.expect("writes");
     let answered = read_until_closed(&mut stream, Duration::from_secs(5)).await.expect("closed after idling");
@@ -116,11 +124,8 @@ async fn idle_kept_alive_connections_are_closed() {
 
 #[tokio::test]
 async fn connections_over_the_per_client_cap_get_503() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("gloam.db").display());
-    let server = TestServer::open(&url, FETCH, Config::default()).await;
     let limits = ConnectionLimits { max_connections_per_client: 10, ..ConnectionLimits::default() };
-    let address = server.listen(limits).await;
+    let (_server, address, _dir) = listening(FETCH, Config::default(), limits).await;
     let mut held = Vec::new();
     for _ in 0..10 {
         held.push(connect(address).await);
@@ -140,11 +145,8 @@ async fn connections_over_the_per_client_cap_get_503() {
 
 #[tokio::test]
 async fn connections_over_the_total_cap_get_503() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("gloam.db").display());
-    let server = TestServer::open(&url, FETCH, Config::default()).await;
     let limits = ConnectionLimits { max_connections: 5, max_connections_per_client: 0, ..ConnectionLimits::default() };
-    let address = server.listen(limits).await;
+    let (_server, address, _dir) = listening(FETCH, Config::default(), limits).await;
     let held: Vec<TcpStream> = futures_util::future::join_all((0..5).map(|_| connect(address))).await;
     tokio::time::sleep(Duration::from_millis(100)).await;
     let mut over = connect(address).await;
@@ -207,7 +209,7 @@ async fn oversized_headers_get_431_and_long_paths_are_stored_cut() {
 async fn one_canvas_waiting_on_a_black_hole_cannot_starve_another() {
     let hole = black_hole().await;
     let config = Config {
-        outbound: OutboundPolicy { allowed: vec!["127.0.0.1".parse().expect("host")], own_port: None },
+        outbound: loopback_allowed(),
         budgets: BudgetLimits { runs_per_canvas: 5, run_wait: Duration::from_millis(300), ..BudgetLimits::default() },
         ..Config::default()
     };
@@ -242,7 +244,7 @@ async fn one_canvas_waiting_on_a_black_hole_cannot_starve_another() {
 async fn outbound_calls_in_flight_are_capped_per_canvas() {
     let hole = black_hole().await;
     let config = Config {
-        outbound: OutboundPolicy { allowed: vec!["127.0.0.1".parse().expect("host")], own_port: None },
+        outbound: loopback_allowed(),
         outbound_timeout: Duration::from_secs(2),
         budgets: BudgetLimits { outbound_per_canvas: 3, ..BudgetLimits::default() },
         ..Config::default()
@@ -262,7 +264,7 @@ async fn outbound_calls_in_flight_are_capped_per_canvas() {
 async fn a_run_stops_waiting_once_its_client_has_gone() {
     let hole = black_hole().await;
     let config = Config {
-        outbound: OutboundPolicy { allowed: vec!["127.0.0.1".parse().expect("host")], own_port: None },
+        outbound: loopback_allowed(),
         outbound_timeout: Duration::from_secs(30),
         budgets: BudgetLimits { client_gone_grace: Duration::from_millis(200), ..BudgetLimits::default() },
         ..Config::default()
@@ -302,10 +304,8 @@ handler POST /fan =
 
 #[tokio::test]
 async fn fan_out_through_workers_stops_at_the_events_per_request_budget() {
-    let config = Config {
-        budgets: BudgetLimits { events_per_request: 40, ..BudgetLimits::default() },
-        ..Config::default()
-    };
+    let config =
+        Config { budgets: BudgetLimits { events_per_request: 40, ..BudgetLimits::default() }, ..Config::default() };
     let (server, address, _dir) = server_with(FAN_OUT, config).await;
     let response = reqwest::Client::new().post(format!("http://{address}/fan")).send().await.expect("answered");
     assert_eq!(response.status(), 202);
@@ -397,10 +397,8 @@ async fn a_redirect_to_a_private_address_is_refused() {
     let redirector = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let redirector_address = redirector.local_addr().expect("address");
     let location = format!("http://{private}/");
-    let app = axum::Router::new().route(
-        "/",
-        axum::routing::get(move || async move { axum::response::Redirect::temporary(&location) }),
-    );
+    let app = axum::Router::new()
+        .route("/", axum::routing::get(move || async move { axum::response::Redirect::temporary(&location) }));
     tokio::spawn(async move { axum::serve(redirector, app).await.expect("serves") });
     let allowed = format!("127.0.0.1:{}", redirector_address.port());
     let config = Config {
@@ -414,14 +412,60 @@ async fn a_redirect_to_a_private_address_is_refused() {
     assert!(body.contains("handlers may not reach"), "{body}");
 }
 
+#[tokio::test]
+async fn a_canvas_allow_list_set_through_the_api_opens_one_host() {
+    let upstream = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let upstream_address = upstream.local_addr().expect("address");
+    let app = axum::Router::new().route("/", axum::routing::get(|| async { "upstream" }));
+    tokio::spawn(async move { axum::serve(upstream, app).await.expect("serves") });
+    let (server, address, _dir) = server_with(FETCH, Config::default()).await;
+    let fetch = format!("/fetch?url=http://{upstream_address}/");
+    assert_eq!(get(address, &fetch).await.0, 502, "refused before the canvas allows it");
+    let bad = server.editor("PUT", "/outbound", Some(serde_json::json!({ "allow": ["a/b"] }))).await;
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    let allow = format!("127.0.0.1:{}", upstream_address.port());
+    let set = server.editor("PUT", "/outbound", Some(serde_json::json!({ "allow": [allow] }))).await;
+    assert_eq!(set.json()["allow"][0], allow.as_str(), "{}", set.body);
+    assert_eq!(get(address, &fetch).await, (200, "got 200".to_string()));
+    // Another port of the same address stays closed.
+    let other = black_hole().await;
+    assert_eq!(get(address, format!("/fetch?url=http://{other}/")).await.0, 502);
+}
+
+#[tokio::test]
+async fn sigterm_stops_the_server_although_an_event_stream_and_a_half_sent_request_are_open() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut server = support::binary::Server::start(
+        &dir.path().join("gloam.db"),
+        &["--load", "examples/hello", "--shutdown-grace", "2"],
+    );
+    let events = reqwest::Client::new()
+        .get(format!("{}/_gloam/api/canvases/hello/events", server.address))
+        .bearer_auth(server.token("hello"))
+        .send()
+        .await
+        .expect("the event stream opens");
+    assert_eq!(events.status(), 200);
+    let address: SocketAddr = server.address.trim_start_matches("http://").parse().expect("an address");
+    let mut half = connect(address).await;
+    half.write_all(b"POST /x HTTP/1.1\r\nhost: hello.localhost\r\ncontent-length: 100\r\n\r\nabc")
+        .await
+        .expect("writes");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let started = Instant::now();
+    // Before: the process never exited while either was open.
+    let status = server.terminate(Duration::from_secs(15)).expect("exited");
+    assert!(status.success(), "{status}");
+    assert!(started.elapsed() < Duration::from_secs(8), "stopping took {:?}", started.elapsed());
+    drop(events);
+}
+
 // ------------------------------------------------------------------ rate limits
 
 #[tokio::test]
 async fn a_client_over_its_request_rate_gets_429_and_a_trace() {
-    let config = Config {
-        rates: RateLimits { per_client: NonZeroU32::new(5), ..RateLimits::default() },
-        ..Config::default()
-    };
+    let config =
+        Config { rates: RateLimits { per_client: NonZeroU32::new(5), ..RateLimits::default() }, ..Config::default() };
     let (server, address, _dir) = server_with(FETCH, config).await;
     let mut statuses = Vec::new();
     for _ in 0..8 {
@@ -493,11 +537,8 @@ async fn a_404_flood_stores_only_a_prefix_of_each_body() {
 #[tokio::test]
 async fn concurrent_memory_bombs_share_the_servers_memory_budget() {
     const BOMB: &str = "handler GET /bomb =\n  let big = List.range(0, 3000000) |> List.map(\\i -> Int.toString(i))\n  Http.text(Int.toString(List.length(big)), 200)";
-    let config = Config {
-        max_memory_bytes: 256 * 1024 * 1024,
-        total_memory_bytes: 300 * 1024 * 1024,
-        ..Config::default()
-    };
+    let config =
+        Config { max_memory_bytes: 256 * 1024 * 1024, total_memory_bytes: 300 * 1024 * 1024, ..Config::default() };
     let (_server, address, _dir) = server_with(BOMB, config).await;
     let bombs: Vec<_> = (0..4).map(|_| tokio::spawn(get(address, "/bomb"))).collect();
     let mut refused = 0;

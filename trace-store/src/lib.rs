@@ -14,11 +14,12 @@ mod budget;
 mod cluster;
 pub mod model;
 mod not_found;
+mod settings;
 mod writer;
 
 pub use cluster::CodeChange;
 pub use model::*;
-pub use writer::{TraceWriter, WriterConfig, WriterStats};
+pub use writer::{Share, TraceWriter, WriterConfig, WriterStats};
 
 use std::collections::HashSet;
 use std::sync::{Arc, Once};

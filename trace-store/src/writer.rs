@@ -31,6 +31,19 @@ pub struct WriterConfig {
     pub max_bytes: usize,
     /// What each canvas's stored traces may take, enforced with every batch.
     pub budget: TraceBudget,
+    /// Traces of one canvas that may wait in the queue, as a share of
+    /// `capacity`: one canvas's flood cannot drop every other canvas's traces.
+    pub canvas_share: Share,
+}
+
+/// A fraction, in percent (1–100).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Share(pub u8);
+
+impl Share {
+    fn of(self, whole: usize) -> usize {
+        (whole * usize::from(self.0.clamp(1, 100)) / 100).max(1)
+    }
 }
 
 impl Default for WriterConfig {
@@ -41,6 +54,7 @@ impl Default for WriterConfig {
             retention: Retention::default(),
             max_bytes: 256 * 1024 * 1024,
             budget: TraceBudget::default(),
+            canvas_share: Share(50),
         }
     }
 }
@@ -74,6 +88,31 @@ struct Counters {
     failed_traces: AtomicU64,
     over_budget: AtomicU64,
     collapsed_not_found_keys: AtomicU64,
+    /// Traces waiting, per canvas (only canvases with some).
+    queued_per_canvas: std::sync::Mutex<HashMap<String, usize>>,
+}
+
+impl Counters {
+    /// Counts a trace of `canvas` into the queue, unless the canvas has its share.
+    fn enter(&self, canvas: &str, share: usize) -> bool {
+        let mut queued = self.queued_per_canvas.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let waiting = queued.entry(canvas.to_string()).or_insert(0);
+        if *waiting >= share {
+            return false;
+        }
+        *waiting += 1;
+        true
+    }
+
+    fn leave(&self, canvas: &str) {
+        let mut queued = self.queued_per_canvas.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(waiting) = queued.get_mut(canvas) {
+            *waiting -= 1;
+            if *waiting == 0 {
+                queued.remove(canvas);
+            }
+        }
+    }
 }
 
 enum Message {
@@ -90,6 +129,7 @@ pub struct TraceWriter {
     sender: mpsc::Sender<Message>,
     counters: Arc<Counters>,
     max_bytes: u64,
+    canvas_share: usize,
 }
 
 impl TraceWriter {
@@ -98,13 +138,23 @@ impl TraceWriter {
         let (sender, receiver) = mpsc::channel(config.capacity.max(1));
         let counters = Arc::new(Counters::default());
         tokio::spawn(run(store, config, receiver, Arc::clone(&counters)));
-        TraceWriter { sender, counters, max_bytes: u64::try_from(config.max_bytes).unwrap_or(u64::MAX) }
+        TraceWriter {
+            sender,
+            counters,
+            max_bytes: u64::try_from(config.max_bytes).unwrap_or(u64::MAX),
+            canvas_share: config.canvas_share.of(config.capacity.max(1)),
+        }
     }
 
     /// Queues a trace. Never blocks or awaits: when the queue is full (in
     /// traces or in bytes) the trace is dropped, counted, and false is returned.
     pub fn submit(&self, trace: Trace) -> bool {
         let size = approximate_size(&trace);
+        let canvas = trace.canvas.clone();
+        if !self.counters.enter(&canvas, self.canvas_share) {
+            self.counters.dropped.fetch_add(1, Ordering::Relaxed);
+            return false;
+        }
         // Counted before sending so the task never takes them below zero.
         let bytes_before = self.counters.queued_bytes.fetch_add(size, Ordering::Relaxed);
         self.counters.queued.fetch_add(1, Ordering::Relaxed);
@@ -113,6 +163,7 @@ impl TraceWriter {
         if !sent {
             self.counters.queued_bytes.fetch_sub(size, Ordering::Relaxed);
             self.counters.queued.fetch_sub(1, Ordering::Relaxed);
+            self.counters.leave(&canvas);
             self.counters.dropped.fetch_add(1, Ordering::Relaxed);
         }
         sent
@@ -166,6 +217,7 @@ async fn run(store: Store, config: WriterConfig, mut receiver: mpsc::Receiver<Me
                 Message::Trace(trace, size) => {
                     counters.queued.fetch_sub(1, Ordering::Relaxed);
                     counters.queued_bytes.fetch_sub(size, Ordering::Relaxed);
+                    counters.leave(&trace.canvas);
                     batch.push(*trace);
                 }
                 // Stop here: the traces before the flush are all in this batch.

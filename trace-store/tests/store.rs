@@ -59,6 +59,8 @@ backends! {
         case_writer_writes_everything,
         case_writer_applies_retention,
         case_writer_counts_drops,
+        case_one_canvas_cannot_take_the_whole_queue,
+        case_outbound_allowed_hosts_are_replaced_whole,
         case_writer_bounds_queued_bytes,
         case_writer_counts_failed_batches,
         case_byte_budget_keeps_the_newest,
@@ -780,6 +782,32 @@ mod cases {
         assert_eq!(stats.written + stats.dropped, submitted, "{stats:?}");
         assert_eq!(stats.queued, 0);
         assert_eq!(store.count_traces("c", None).await.unwrap(), i64::try_from(stats.written).unwrap());
+    }
+
+    pub async fn case_one_canvas_cannot_take_the_whole_queue(store: &Store) {
+        let config = WriterConfig { capacity: 10, canvas_share: Share(50), ..WriterConfig::default() };
+        let writer = TraceWriter::spawn(store.clone(), config);
+        let now = now_ms();
+        // No await in between: the writer task cannot drain the queue.
+        let flood = (0..10).filter(|i| writer.submit(trace("flood", "GET /", &format!("f{i}"), now))).count();
+        let quiet = (0..5).filter(|i| writer.submit(trace("quiet", "GET /", &format!("q{i}"), now))).count();
+        assert_eq!((flood, quiet), (5, 5), "the flooding canvas had half the queue, the other one the rest");
+        writer.flush().await;
+        assert_eq!(writer.stats().written, 10);
+        // Its share is free again once written.
+        assert!(writer.submit(trace("flood", "GET /", "f-later", now)));
+        writer.flush().await;
+    }
+
+    pub async fn case_outbound_allowed_hosts_are_replaced_whole(store: &Store) {
+        store.create_canvas("c").await.unwrap();
+        assert!(store.outbound_allowed("c").await.unwrap().is_empty());
+        let hosts = ["localhost:9000".to_string(), "10.0.0.5".to_string(), "10.0.0.5".to_string()];
+        store.set_outbound_allowed("c", &hosts).await.unwrap();
+        assert_eq!(store.outbound_allowed("c").await.unwrap(), ["10.0.0.5", "localhost:9000"]);
+        store.set_outbound_allowed("c", &["db.internal".to_string()]).await.unwrap();
+        assert_eq!(store.outbound_allowed("c").await.unwrap(), ["db.internal"]);
+        assert!(matches!(store.set_outbound_allowed("nope", &["x".to_string()]).await, Err(StoreError::NotFound(_))));
     }
 
     pub async fn case_writer_bounds_queued_bytes(store: &Store) {

@@ -48,6 +48,7 @@ pub fn routes() -> Router<AppState> {
         .route("/datastores/{name}", get(datastore_rows))
         .route("/secrets", get(secret_names))
         .route("/secrets/{name}", put(set_secret).delete(delete_secret))
+        .route("/outbound", get(outbound_allowed).put(set_outbound_allowed))
 }
 
 /// The canvas of the path, when the request carries its token
@@ -667,6 +668,40 @@ async fn delete_secret(
         return Err(ApiError::NotFound(format!("no secret `{name}` in canvas `{}`", canvas.name)));
     }
     Ok(Json(serde_json::json!({ "deleted": name })))
+}
+
+/// The hosts a canvas's outbound calls may reach although they are private.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OutboundAllowed {
+    /// This canvas's own list (`HOST` or `HOST:PORT`).
+    allow: Vec<String>,
+    /// The server's (`--allow-outbound`), for every canvas; read-only here.
+    #[serde(default, skip_deserializing)]
+    server: Vec<String>,
+}
+
+async fn outbound_allowed(State(state): State<AppState>, Editor(canvas): Editor) -> ApiResult<OutboundAllowed> {
+    let allow = state.store.outbound_allowed(&canvas.name).await?;
+    let server = state.config.outbound.allowed.iter().map(ToString::to_string).collect();
+    Ok(Json(OutboundAllowed { allow, server }))
+}
+
+async fn set_outbound_allowed(
+    State(state): State<AppState>,
+    Editor(canvas): Editor,
+    Body(body): Body<OutboundAllowed>,
+) -> ApiResult<OutboundAllowed> {
+    let mut allow = Vec::with_capacity(body.allow.len());
+    for host in &body.allow {
+        let parsed: crate::outbound::AllowedHost = host.parse().map_err(ApiError::BadRequest)?;
+        allow.push(parsed.to_string());
+    }
+    state.store.set_outbound_allowed(&canvas.name, &allow).await?;
+    state.load_outbound(&canvas).await?;
+    // Other nodes on the same store reload the canvas, and with it the list.
+    state.announce(&canvas.name).await;
+    outbound_allowed(State(state), Editor(canvas)).await
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@
 
 use super::state::{AppState, CanvasRuntime};
 use super::traffic::{Origin, Outcome, record, run_live};
-use crate::budget::{Lineage, RunBudget};
+use crate::budget::Lineage;
 use crate::effects::Emitted;
 use crate::engine::Task;
 use crate::redact::SecretValues;
@@ -117,7 +117,7 @@ async fn run(state: AppState, canvas: Arc<CanvasRuntime>, job: Job, lineage: Lin
         let message = format!("not delivered: {MAX_CHAIN} workers in a row emitted to workers (a cycle?)");
         Outcome::without_effects(failed(&message), Some(message))
     } else {
-        let budget = RunBudget::detached(canvas.budget.clone(), lineage.clone());
+        let budget = canvas.run_budget(lineage.clone(), None);
         let live = run_live(&state, &canvas.name, code, job.task(), budget, |code, result| {
             result.map(drop).map_err(|failure| failure.describe(code))
         })

@@ -70,7 +70,10 @@ impl RateLimiters {
             && let Err(not_until) = limiter.check_key(&client)
         {
             let retry_after = retry_after(&not_until);
-            return Err(Limited { message: format!("more than {rate} requests per second from {client}"), retry_after });
+            return Err(Limited {
+                message: format!("more than {rate} requests per second from {client}"),
+                retry_after,
+            });
         }
         if let (Some(limiter), Some(rate)) = (&self.per_canvas, self.limits.per_canvas)
             && let Err(not_until) = limiter.check_key(&canvas.to_string())

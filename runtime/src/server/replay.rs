@@ -100,7 +100,7 @@ fn diff(recorded: &TraceResponse, replayed: &TraceResponse) -> ResponseDiff {
 
 /// A run the editor asked for: the canvas's budgets; its events are not delivered.
 fn editor_budget(canvas: &CanvasRuntime) -> RunBudget {
-    RunBudget::detached(canvas.budget.clone(), Lineage::default())
+    canvas.run_budget(Lineage::default(), None)
 }
 
 /// Runs a trace's request against code on the server's engine.
@@ -126,8 +126,13 @@ pub async fn replay(
         let effects = effects.map(|effects| (effects.recorded, effects.logs, effects.secrets)).unwrap_or_default();
         (response, effects.0, effects.1, effects.2)
     } else {
-        let effects =
-            TraceEffects::new(trace.effects.clone(), Unrecorded::Fail, &state.host, &canvas.name, editor_budget(canvas));
+        let effects = TraceEffects::new(
+            trace.effects.clone(),
+            Unrecorded::Fail,
+            &state.host,
+            &canvas.name,
+            editor_budget(canvas),
+        );
         let (response, effects) = run_target(state, &code, &target, &trace, effects).await;
         let effects =
             effects.map(|effects| (effects.host.recorded, effects.host.logs, effects.host.secrets)).unwrap_or_default();

@@ -1,12 +1,12 @@
 //! What the server holds: the store, the trace writer, the engine, and each
 //! canvas's live code behind an atomic pointer.
 
-use crate::budget::{BudgetLimits, CanvasBudget, MemoryPool};
+use super::rate::{RateLimiters, RateLimits};
+use crate::budget::{BudgetLimits, CanvasBudget, Lineage, MemoryPool, RunBudget};
 use crate::canvas::{CanvasCode, ToplevelSource};
 use crate::effects::Host;
 use crate::engine::{Engine, EngineKind};
-use crate::outbound::OutboundPolicy;
-use super::rate::{RateLimiters, RateLimits};
+use crate::outbound::{AllowedHost, OutboundClient, OutboundPolicy};
 use crate::redact::Redaction;
 use crate::sandbox::{SandboxError, SandboxLimits};
 use arc_swap::ArcSwap;
@@ -20,6 +20,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::sync::{Mutex, broadcast};
+use tokio_util::sync::CancellationToken;
 
 /// Server settings; `Config::default()` is what `gloam serve` uses unless told otherwise.
 #[derive(Debug, Clone)]
@@ -117,9 +118,22 @@ pub struct CanvasRuntime {
     pub budget: Arc<CanvasBudget>,
     /// Why its traffic cannot be served yet (code still loading at start).
     pub unavailable: arc_swap::ArcSwapOption<String>,
+    /// Its outbound client: the server's, or one with its own allow-list too.
+    outbound: ArcSwap<OutboundClient>,
 }
 
 impl CanvasRuntime {
+    /// What a run of this canvas may take. `client_gone` is the client's of a
+    /// request; runs no client waits for get one never cancelled.
+    pub fn run_budget(&self, lineage: Lineage, client_gone: Option<CancellationToken>) -> RunBudget {
+        RunBudget {
+            canvas: self.budget.clone(),
+            lineage,
+            client_gone: client_gone.unwrap_or_default(),
+            outbound: self.outbound.load_full(),
+        }
+    }
+
     /// The live code. Requests take this once and use it to the end, so a
     /// swap in the middle of a request is never half seen.
     pub fn code(&self) -> Arc<CanvasCode> {
@@ -261,6 +275,18 @@ impl AppState {
         if self.store.latest_version_id(name).await? != canvas.code().version {
             canvas.swap(self.load_code(name).await?);
         }
+        self.load_outbound(&canvas).await
+    }
+
+    /// Reads a canvas's outbound allow-list from the store into its client.
+    /// Hosts that no longer parse (none should: the API checks them) are skipped.
+    pub(crate) async fn load_outbound(&self, canvas: &CanvasRuntime) -> Result<(), StoreError> {
+        let hosts: Vec<AllowedHost> =
+            self.store.outbound_allowed(&canvas.name).await?.iter().filter_map(|host| host.parse().ok()).collect();
+        match self.host.outbound.allowing(hosts, self.host.outbound_timeout) {
+            Ok(client) => canvas.outbound.store(Arc::new(client)),
+            Err(error) => tracing::error!("canvas `{}`: cannot set up its outbound client: {error}", canvas.name),
+        }
         Ok(())
     }
 
@@ -273,20 +299,28 @@ impl AppState {
         let mut loading = tokio::spawn(async move { loader.load_code(&name).await });
         let unavailable = match tokio::time::timeout(self.config.load_timeout, &mut loading).await {
             Ok(Ok(loaded)) => {
-                self.register(canvas.name, canvas.token, loaded?);
-                return Ok(());
+                let runtime = self.register(canvas.name, canvas.token, loaded?);
+                return self.load_outbound(&runtime).await;
             }
             Ok(Err(_crashed)) => "its code could not be loaded (the analysis crashed; the server log has the details)",
             Err(_elapsed) => "its code is still loading",
         };
         tracing::warn!("canvas `{}`: {unavailable}; serving 503 until it loads", canvas.name);
         let runtime = self.register(canvas.name, canvas.token, CanvasCode::assemble(0, Vec::new()));
+        self.load_outbound(&runtime).await?;
         runtime.unavailable.store(Some(Arc::new(unavailable.to_string())));
         tokio::spawn(async move {
-            if let Ok(Ok(code)) = loading.await {
-                runtime.swap(code);
-                runtime.unavailable.store(None);
-                tracing::info!("canvas `{}` loaded", runtime.name);
+            match loading.await {
+                Ok(Ok(code)) => {
+                    runtime.swap(code);
+                    runtime.unavailable.store(None);
+                    tracing::info!("canvas `{}` loaded", runtime.name);
+                }
+                failed => {
+                    tracing::error!("canvas `{}` could not be loaded: {failed:?}", runtime.name);
+                    let reason = "its code could not be loaded (the server log has the details)";
+                    runtime.unavailable.store(Some(Arc::new(reason.to_string())));
+                }
             }
         });
         Ok(())
@@ -336,6 +370,7 @@ impl AppState {
                 events,
                 budget: Arc::new(CanvasBudget::new(self.config.budgets)),
                 unavailable: arc_swap::ArcSwapOption::empty(),
+                outbound: ArcSwap::new(self.host.outbound.clone()),
             })
         });
         entry.value().clone()

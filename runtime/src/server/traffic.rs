@@ -5,8 +5,8 @@
 
 use super::capture;
 use super::state::{AppState, CanvasRuntime, Event, Metrics};
-use crate::canvas::CanvasCode;
 use crate::budget::{Lineage, RunBudget};
+use crate::canvas::CanvasCode;
 use crate::effects::{Emitted, HostEffects, Mode};
 use crate::engine::{Failure, Task, response_of};
 use crate::redact::SecretValues;
@@ -167,17 +167,14 @@ async fn serve_to_the_end(state: AppState, request: Request, client_gone: Cancel
     };
     let code = canvas.code();
     let handler_key = code.route(&request.method, &request.path).map(crate::canvas::handler_key);
-    let key = handler_key.clone().unwrap_or_else(|| not_found_key(&request.method, &capture::stored_path(&request.path)));
+    let key =
+        handler_key.clone().unwrap_or_else(|| not_found_key(&request.method, &capture::stored_path(&request.path)));
     let trace_id = uuid::Uuid::now_v7().to_string();
     // The runs this request causes, for the events-per-request budget.
     let lineage = Lineage::default();
 
     // A limited request's body is not read: it is not wanted.
-    let body = if limited.is_some() {
-        Ok(String::new())
-    } else {
-        read_request_body(&state, body).await
-    };
+    let body = if limited.is_some() { Ok(String::new()) } else { read_request_body(&state, body).await };
     let outcome = match (limited, body, handler_key) {
         (Some(limited), _, _) => {
             Metrics::count(&state.metrics.rejected);
@@ -207,11 +204,14 @@ async fn serve_to_the_end(state: AppState, request: Request, client_gone: Cancel
                 Err(refused) => {
                     Metrics::count(&state.metrics.rejected);
                     let message = format!("canvas `{}` is busy: {refused}", canvas.name);
-                    break 'run Outcome::without_effects(plain(StatusCode::SERVICE_UNAVAILABLE, &message), Some(message));
+                    break 'run Outcome::without_effects(
+                        plain(StatusCode::SERVICE_UNAVAILABLE, &message),
+                        Some(message),
+                    );
                 }
             };
             let task = Task::Handler { key: handler_key.clone(), request: http_request(&request) };
-            let budget = RunBudget { canvas: canvas.budget.clone(), lineage: lineage.clone(), client_gone };
+            let budget = canvas.run_budget(lineage.clone(), Some(client_gone));
             let live = run_live(&state, &canvas.name, code.clone(), task, budget, |code, result| {
                 let handler = code.handler(&handler_key).ok_or(format!("handler {handler_key} disappeared"))?;
                 response_of(code, handler, result).map_err(|failure| failure.describe(code))

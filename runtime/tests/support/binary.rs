@@ -69,6 +69,20 @@ impl Server {
         self.child.wait().expect("reaped");
     }
 
+    /// Sends SIGTERM and waits up to `within` for the process to exit.
+    pub fn terminate(&mut self, within: std::time::Duration) -> Option<std::process::ExitStatus> {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().expect("kill runs");
+        let deadline = std::time::Instant::now() + within;
+        while std::time::Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().expect("waits") {
+                return Some(status);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        None
+    }
+
     pub fn gloam(&self, canvas: &str, args: &[&str]) -> std::process::Output {
         Command::new(env!("CARGO_BIN_EXE_gloam"))
             .args(args)
