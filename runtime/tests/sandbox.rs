@@ -8,6 +8,7 @@
 mod support;
 
 use gloam_interpreter::Limits;
+use gloam_runtime::outbound::OutboundPolicy;
 use gloam_runtime::server::state::Config;
 use std::time::{Duration, Instant};
 use support::TestServer;
@@ -147,6 +148,9 @@ async fn waiting_on(upstream: std::net::SocketAddr, config: Config) -> (TestServ
     let code = format!(
         "handler GET /wait =\n  match Http.get(\"http://{upstream}/slow\") with\n  | Ok(response) -> Http.text(response.body, 200)\n  | Error(message) -> Http.text(message, 502)\n"
     );
+    // The upstream is on loopback, which handlers may not reach unless allowed.
+    let allowed = vec![upstream.ip().to_string().parse().expect("a host")];
+    let config = Config { outbound: OutboundPolicy { allowed, own_port: None }, ..config };
     let db = sqlite_db();
     (TestServer::open(&db.url, &code, config).await, db)
 }

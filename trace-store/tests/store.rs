@@ -905,7 +905,9 @@ mod cases {
 
     pub async fn case_not_found_keys_are_capped(store: &Store) {
         let budget = TraceBudget { not_found_keys: 100, ..TraceBudget::default() };
-        let writer = TraceWriter::spawn(store.clone(), WriterConfig { budget, ..WriterConfig::default() });
+        // One canvas fills the queue here (nothing else is writing).
+        let config = WriterConfig { budget, canvas_share: Share(100), ..WriterConfig::default() };
+        let writer = TraceWriter::spawn(store.clone(), config);
         let now = now_ms();
         for i in 0..5000 {
             writer.submit(trace("c", &not_found_key("GET", &format!("/scan/{i:04}")), &format!("s{i:04}"), now + i));
