@@ -129,7 +129,7 @@ struct ServeArgs {
     /// interpreter (slower; for debugging and comparisons).
     #[arg(long, env = "GLOAM_ENGINE", value_enum, default_value_t = EngineKind::Compiled)]
     engine: EngineKind,
-    /// Memory one compiled run may use for its values, in MiB (at most 1024).
+    /// Memory one run may use for its values (both engines), in MiB (at most 1024).
     #[arg(long, default_value_t = 256)]
     max_memory: usize,
     /// Seconds one run may take, waiting for effects included.
