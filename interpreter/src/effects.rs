@@ -105,9 +105,7 @@ pub fn outbound_request(call: &EffectCall) -> Result<Result<OutboundRequest, Str
     Ok(Ok(match call.builtin {
         Builtin::HttpGet => request("GET", text(arg(0)?)?, Vec::new(), ""),
         Builtin::HttpPost => request("POST", text(arg(0)?)?, Vec::new(), text(arg(1)?)?),
-        Builtin::HttpRequest => {
-            request(text(arg(0)?)?, text(arg(1)?)?, string_entries(arg(2)?), text(arg(3)?)?)
-        }
+        Builtin::HttpRequest => request(text(arg(0)?)?, text(arg(1)?)?, string_entries(arg(2)?), text(arg(3)?)?),
         Builtin::HttpRequestWithSecrets => {
             let Value::Dict(secrets) = arg(3)? else { return Err("expected a Dict of Secrets".into()) };
             let fill = |template: &str| fill_placeholders(template, secrets);

@@ -261,13 +261,7 @@ impl Store {
             pool.close().await;
             return Err(StoreError::Migrate(error));
         }
-        Ok(Store {
-            pool,
-            backend,
-            write_lock: Arc::new(tokio::sync::Mutex::new(())),
-            connect_url,
-            secret_key: None,
-        })
+        Ok(Store { pool, backend, write_lock: Arc::new(tokio::sync::Mutex::new(())), connect_url, secret_key: None })
     }
 
     pub fn backend(&self) -> Backend {

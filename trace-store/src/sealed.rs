@@ -112,8 +112,7 @@ impl SecretKey {
         }
         let (nonce, ciphertext) = bytes.split_at(NONCE_BYTES);
         let aad = associated_data(canvas, name);
-        let plain =
-            self.cipher().decrypt(XNonce::from_slice(nonce), Payload { msg: ciphertext, aad: &aad }).ok()?;
+        let plain = self.cipher().decrypt(XNonce::from_slice(nonce), Payload { msg: ciphertext, aad: &aad }).ok()?;
         String::from_utf8(plain).ok()
     }
 }
