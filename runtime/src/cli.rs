@@ -51,7 +51,7 @@ enum Command {
         script: Option<PathBuf>,
     },
     /// Serve canvases: user traffic, and the editor API under /_gloam.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Make a canvas's code exactly the .gloam files of a folder (all or nothing).
     Push {
         folder: PathBuf,
@@ -424,7 +424,7 @@ fn run_main(code: &CanvasCode, effects: &mut MemoryEffects) -> anyhow::Result<Ex
 
 async fn remote_command(command: Command) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Serve(args) => serve(args).await,
+        Command::Serve(args) => serve(*args).await,
         Command::Push { folder, remote } => {
             let files = read_canvas_files(&folder)?;
             let pushed: editor::Pushed = remote.put("/files", &server::api::Files { files }).await?;

@@ -779,6 +779,11 @@ async fn secret_values_never_leave_the_run(url: String) {
     let values = server.editor("POST", "/live-values", Some(json!({ "trace_id": id, "toplevel_id": check }))).await;
     assert!(!values.body.contains("sk-live"), "a secret reached the live values: {}", values.body);
     assert!(values.body.contains("Some(<secret>)"), "{}", values.body);
+    // The live replay and the live values each read the secret: audited.
+    let audit = server.editor("GET", "/audit", None).await.json();
+    let actions: Vec<&str> =
+        audit.as_array().expect("a list").iter().filter_map(|row| row["action"].as_str()).collect();
+    assert_eq!(actions, ["read", "read", "set"], "{audit}");
     let logs = server.editor("GET", "/logs", None).await;
     assert!(!logs.body.contains("sk-live"), "a secret reached the logs: {}", logs.body);
 
