@@ -13,8 +13,9 @@ fn render() -> String {
          Functions marked **effect** are host calls: their arguments and results are recorded\n\
          in the trace, and replay uses the recorded results.\n\n\
          In types, `number` is `Int` or `Float`, `comparable` is `Int`, `Float`, `String` or\n\
-         `Char`, and `data` is any type without functions, datastores or workers inside: what\n\
-         can be encoded as JSON, stored, queued or sent as a response.\n",
+         `Char`, `data` is any type without functions, datastores, workers or Secrets inside:\n\
+         what can be encoded as JSON, stored, queued or sent as a response, and `equatable` is\n\
+         any type without a `Secret` inside (Secrets compare with `Secret.matches`).\n",
     );
     for module in Builtin::modules() {
         let _ = write!(out, "\n## {module}\n\n| function | type | |\n| --- | --- | --- |\n");

@@ -419,6 +419,8 @@ fn hash_value(value: &Value, state: &mut DefaultHasher) {
             12u8.hash(state);
             name.hash(state);
         }
+        // Every Secret hashes alike: its value must not steer anything.
+        Value::Secret(_) => 13u8.hash(state),
     })
 }
 
@@ -1108,6 +1110,12 @@ pub fn call_pure(
         }
         B::HttpWithHeader => with_header(&args, args.string(1)?, args.string(2)?)?,
 
+        // ---- Secret ----
+        B::SecretMatches => match args.get(0)? {
+            Value::Secret(secret) => Value::Bool(secret.matches(args.string(1)?)),
+            _ => return Err(args.wrong(0, "a Secret")),
+        },
+
         // ---- Time ----
         B::TimeToIso => {
             let milliseconds = args.int(0)?;
@@ -1129,6 +1137,7 @@ pub fn call_pure(
         | B::HttpGet
         | B::HttpPost
         | B::HttpRequest
+        | B::HttpRequestWithSecrets
         | B::TimeNow
         | B::RandomInt
         | B::RandomFloat

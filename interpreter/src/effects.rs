@@ -4,7 +4,8 @@
 //! to record a live call, replay a recorded one, or refuse one during analysis.
 //! [`MemoryEffects`] is a complete in-memory implementation for tests and the CLI.
 
-use crate::value::Value;
+use crate::request::string_entries;
+use crate::value::{SecretText, Value};
 use crate::wire;
 use gloam_language::Builtin;
 use gloam_language::ast::ExprId;
@@ -80,6 +81,68 @@ fn text(value: &Value) -> Result<&str, String> {
     }
 }
 
+/// An outbound call as it is sent: method, URL, headers and body, with any
+/// placeholders filled.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboundRequest {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+/// What an `Http` effect call sends. The inner `Err` is a placeholder naming
+/// no secret given: the program's `Error` value.
+pub fn outbound_request(call: &EffectCall) -> Result<Result<OutboundRequest, String>, String> {
+    let args = &call.arguments;
+    let arg = |i: usize| args.get(i).ok_or_else(|| format!("{}: missing argument {}", call.builtin.name(), i + 1));
+    let request = |method: &str, url: &str, headers: Vec<(String, String)>, body: &str| OutboundRequest {
+        method: method.to_uppercase(),
+        url: url.to_string(),
+        headers,
+        body: body.to_string(),
+    };
+    Ok(Ok(match call.builtin {
+        Builtin::HttpGet => request("GET", text(arg(0)?)?, Vec::new(), ""),
+        Builtin::HttpPost => request("POST", text(arg(0)?)?, Vec::new(), text(arg(1)?)?),
+        Builtin::HttpRequest => request(text(arg(0)?)?, text(arg(1)?)?, string_entries(arg(2)?), text(arg(3)?)?),
+        Builtin::HttpRequestWithSecrets => {
+            let Value::Dict(secrets) = arg(3)? else { return Err("expected a Dict of Secrets".into()) };
+            let fill = |template: &str| fill_placeholders(template, secrets);
+            let filled = (|| {
+                let headers = string_entries(arg(2)?)
+                    .into_iter()
+                    .map(|(name, value)| Ok((name, fill(&value)?)))
+                    .collect::<Result<Vec<_>, String>>()?;
+                Ok(request(text(arg(0)?)?, &fill(text(arg(1)?)?)?, headers, &fill(text(arg(4)?)?)?))
+            })();
+            return Ok(filled);
+        }
+        other => return Err(format!("{} is not an outbound call", other.name())),
+    }))
+}
+
+/// `template` with each `{{name}}` replaced by the value of the secret
+/// `name`; a name that is not in `secrets` is an error naming those that are.
+pub fn fill_placeholders(template: &str, secrets: &crate::value::Dict) -> Result<String, String> {
+    let mut filled = String::new();
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        let Some(length) = rest[start + 2..].find("}}") else { break };
+        let name = rest[start + 2..start + 2 + length].trim();
+        let Some(Value::Secret(secret)) = secrets.get(name) else {
+            let given: Vec<String> = secrets.keys().map(|key| format!("`{key}`")).collect();
+            let given = if given.is_empty() { "none".to_string() } else { given.join(", ") };
+            return Err(format!("`{{{{{name}}}}}` names no secret given to Http.requestWithSecrets (given: {given})"));
+        };
+        filled.push_str(&rest[..start]);
+        filled.push_str(secret.expose());
+        rest = &rest[start + 4 + length..];
+    }
+    filled.push_str(rest);
+    Ok(filled)
+}
+
 fn datastore(value: &Value) -> Result<&str, String> {
     match value {
         Value::Datastore(name) => Ok(name),
@@ -131,13 +194,12 @@ impl MemoryEffects {
                 let keys = rows.map(|rows| rows.keys().map(|k| Value::string(k.as_str())).collect());
                 Ok(Value::list(keys.unwrap_or_default()))
             }
-            Builtin::HttpGet | Builtin::HttpPost | Builtin::HttpRequest => {
-                let (method, url) = match call.builtin {
-                    Builtin::HttpGet => ("GET", text(arg(0)?)?),
-                    Builtin::HttpPost => ("POST", text(arg(0)?)?),
-                    _ => (text(arg(0)?)?, text(arg(1)?)?),
+            Builtin::HttpGet | Builtin::HttpPost | Builtin::HttpRequest | Builtin::HttpRequestWithSecrets => {
+                let request = match outbound_request(call)? {
+                    Ok(request) => request,
+                    Err(message) => return Ok(Value::error(Value::string(message))),
                 };
-                let key = format!("{} {url}", method.to_uppercase());
+                let key = format!("{} {}", request.method, request.url);
                 Ok(match self.http.get(&key) {
                     Some(Ok(response)) => Value::ok(response.clone()),
                     Some(Err(message)) => Value::error(Value::string(message.as_str())),
@@ -185,7 +247,8 @@ impl MemoryEffects {
                 Ok(Value::Unit)
             }
             Builtin::SecretsGet => {
-                Ok(Value::option(self.secrets.get(text(arg(0)?)?).map(|secret| Value::string(secret.as_str()))))
+                let secret = self.secrets.get(text(arg(0)?)?);
+                Ok(Value::option(secret.map(|secret| Value::Secret(SecretText::new(secret.as_str())))))
             }
             Builtin::QueueEmit => {
                 let Value::Worker(worker) = arg(0)? else { return Err("expected a worker".into()) };

@@ -98,8 +98,11 @@ fn to_json_inner(value: &Value, depth: usize) -> Result<Json, ErrorKind> {
         Value::Function(_) => return Err(encode_error("cannot encode a function as JSON".into())),
         Value::Datastore(name) => return Err(encode_error(format!("cannot encode the datastore `{name}` as JSON"))),
         Value::Worker(name) => return Err(encode_error(format!("cannot encode the worker `{name}` as JSON"))),
+        Value::Secret(_) => return Err(encode_error(SECRET_NOT_ENCODED.into())),
     })
 }
+
+const SECRET_NOT_ENCODED: &str = "cannot encode a Secret as JSON";
 
 fn variant_to_json(variant: &Variant, depth: usize) -> Result<Json, ErrorKind> {
     match (variant.type_name.as_str(), variant.case.as_str(), variant.payload.as_slice()) {
@@ -254,6 +257,7 @@ impl JsonView<'_> {
                 Err(self.fail(encode_error(format!("cannot encode the datastore `{name}` as JSON"))))
             }
             Value::Worker(name) => Err(self.fail(encode_error(format!("cannot encode the worker `{name}` as JSON")))),
+            Value::Secret(_) => Err(self.fail(encode_error(SECRET_NOT_ENCODED.into()))),
         }
     }
 }

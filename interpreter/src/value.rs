@@ -161,6 +161,51 @@ pub enum Value {
     Datastore(Arc<str>),
     /// A declared worker, by name.
     Worker(Arc<str>),
+    /// A canvas secret's value (`Secrets.get`).
+    Secret(SecretText),
+}
+
+/// A secret's value. Programs cannot see it (the checker refuses to show or
+/// store a `Secret`); everything that prints one — `Display`, `Debug`, live
+/// values, stored forms — writes `<secret>`, and equality takes constant time.
+#[derive(Clone)]
+pub struct SecretText(Arc<str>);
+
+/// How a Secret is written wherever values are shown or stored.
+pub const SECRET_SHOWN: &str = "<secret>";
+
+impl SecretText {
+    pub fn new(value: impl Into<Arc<str>>) -> SecretText {
+        SecretText(value.into())
+    }
+
+    /// The value itself: for the host boundary (an outbound call), never for
+    /// a program or a record.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn matches(&self, text: &str) -> bool {
+        same_text(&self.0, text)
+    }
+}
+
+impl fmt::Debug for SecretText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(SECRET_SHOWN)
+    }
+}
+
+impl PartialEq for SecretText {
+    fn eq(&self, other: &SecretText) -> bool {
+        self.matches(&other.0)
+    }
+}
+
+/// Compares without stopping at the first difference (only a difference in
+/// length shows in the time taken).
+pub fn same_text(given: &str, expected: &str) -> bool {
+    given.len() == expected.len() && given.bytes().zip(expected.bytes()).fold(0, |acc, (a, b)| acc | (a ^ b)) == 0
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -313,6 +358,7 @@ impl Value {
             Value::Function(_) => "function",
             Value::Datastore(_) => "datastore",
             Value::Worker(_) => "worker",
+            Value::Secret(_) => "Secret",
         }
     }
 }
@@ -340,6 +386,7 @@ impl Value {
             (Value::Record(a), Value::Record(b)) => a == b,
             (Value::Variant(a), Value::Variant(b)) => a == b,
             (Value::Datastore(a), Value::Datastore(b)) | (Value::Worker(a), Value::Worker(b)) => a == b,
+            (Value::Secret(a), Value::Secret(b)) => a == b,
             _ => false,
         }
     }
@@ -447,6 +494,7 @@ impl Value {
             },
             Value::Datastore(name) => write!(f, "<db {name}>"),
             Value::Worker(name) => write!(f, "<worker {name}>"),
+            Value::Secret(_) => f.write_str(SECRET_SHOWN),
         }
     }
 }

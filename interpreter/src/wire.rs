@@ -2,11 +2,13 @@
 //! arguments and results in traces, datastore rows, and the values compiled
 //! handlers take and give. Lossless and tagged (`{"Int": 1}`, `{"Record": …}`),
 //! so a replay gets back exactly the value that was recorded. Functions cannot
-//! be stored.
+//! be stored. A Secret keeps its value only while it crosses the wall
+//! ([`encode_arguments`], [`encode_crossing`]); every stored form writes
+//! `<secret>` in its place.
 
 use crate::Value;
 use crate::json_text;
-use crate::value::{Record, Variant};
+use crate::value::{Record, SECRET_SHOWN, SecretText, Variant};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -25,6 +27,16 @@ enum Wire {
     Variant { type_name: String, case: String, payload: Vec<Wire> },
     Datastore(String),
     Worker(String),
+    Secret(String),
+}
+
+/// Whether a Secret's value goes into the wire form.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Secrets {
+    /// Crossing the sandbox's wall, within one run.
+    Keep,
+    /// Anything stored or shown: `<secret>` instead.
+    Mask,
 }
 
 /// How deep a value may nest to be stored or to cross the sandbox's wall (a
@@ -47,13 +59,14 @@ const ANSWER_DEPTH: usize = MAX_DEPTH + 1;
 const MAX_TEXT_DEPTH: usize = TEXT_LEVELS_PER_VALUE * (ANSWER_DEPTH + 1);
 
 /// The wire form of a value nesting at most `limit` levels.
-fn to_wire(value: &Value, limit: usize) -> Result<Wire, String> {
-    Walk { limit }.at(value, 0)
+fn to_wire(value: &Value, limit: usize, secrets: Secrets) -> Result<Wire, String> {
+    Walk { limit, secrets }.at(value, 0)
 }
 
 /// One value's walk into its wire form.
 struct Walk {
     limit: usize,
+    secrets: Secrets,
 }
 
 impl Walk {
@@ -95,6 +108,10 @@ impl Walk {
             },
             Value::Datastore(name) => Wire::Datastore(name.to_string()),
             Value::Worker(name) => Wire::Worker(name.to_string()),
+            Value::Secret(secret) => Wire::Secret(match self.secrets {
+                Secrets::Keep => secret.expose().to_string(),
+                Secrets::Mask => SECRET_SHOWN.to_string(),
+            }),
             Value::Function(_) => return Err(FUNCTION_NOT_STORED.into()),
         })
     }
@@ -123,24 +140,34 @@ fn from_wire_here(wire: Wire) -> Value {
         }
         Wire::Datastore(name) => Value::Datastore(name.into()),
         Wire::Worker(name) => Value::Worker(name.into()),
+        Wire::Secret(value) => Value::Secret(SecretText::new(value)),
     }
 }
 
 /// The stored form of a value.
 pub fn encode(value: &Value) -> Result<serde_json::Value, String> {
-    json_text::to_tree(&to_wire(value, ANSWER_DEPTH)?).map_err(|error| error.to_string())
+    json_text::to_tree(&to_wire(value, ANSWER_DEPTH, Secrets::Mask)?).map_err(|error| error.to_string())
 }
 
 /// The stored form of a value, as text.
 pub fn encode_text(value: &Value) -> Result<String, String> {
-    json_text::to_text(&to_wire(value, ANSWER_DEPTH)?).map_err(|error| error.to_string())
+    json_text::to_text(&to_wire(value, ANSWER_DEPTH, Secrets::Mask)?).map_err(|error| error.to_string())
+}
+
+/// An effect's answer as text, for the guest: the stored form, except that
+/// a Secret (`Secrets.get`) keeps its value. Never to be stored.
+pub fn encode_crossing(value: &Value) -> Result<String, String> {
+    json_text::to_text(&to_wire(value, ANSWER_DEPTH, Secrets::Keep)?).map_err(|error| error.to_string())
 }
 
 /// An effect call's arguments as one text (a list of each argument's stored
-/// form): how compiled code hands them to the host. Each argument may nest
-/// as deep as a stored value may.
+/// form, Secrets kept): how compiled code hands them to the host. Each
+/// argument may nest as deep as a stored value may.
 pub fn encode_arguments(arguments: &[Value]) -> Result<String, String> {
-    let wires = arguments.iter().map(|argument| to_wire(argument, MAX_DEPTH)).collect::<Result<Vec<Wire>, String>>()?;
+    let wires = arguments
+        .iter()
+        .map(|argument| to_wire(argument, MAX_DEPTH, Secrets::Keep))
+        .collect::<Result<Vec<Wire>, String>>()?;
     json_text::to_text(&Wire::List(wires)).map_err(|error| error.to_string())
 }
 
@@ -217,6 +244,21 @@ mod tests {
         let text = serde_json::to_string(&json).expect("text");
         let reread: serde_json::Value = serde_json::from_str(&text).expect("json");
         assert_eq!(decode(&reread).expect("decodes"), value);
+    }
+
+    #[test]
+    fn a_secret_keeps_its_value_only_across_the_wall() {
+        let value = Value::some(Value::Secret(SecretText::new("hunter2")));
+        let stored = encode_text(&value).expect("storable");
+        assert!(!stored.contains("hunter2"), "{stored}");
+        assert!(!serde_json::to_string(&encode(&value).expect("storable")).expect("text").contains("hunter2"));
+        let crossed = decode_text(encode_crossing(&value).expect("crosses").as_bytes()).expect("decodes");
+        assert_eq!(crossed.to_string(), "Some(<secret>)");
+        let Value::Variant(some) = crossed else { panic!("an option") };
+        let Value::Secret(secret) = &some.payload[0] else { panic!("a secret") };
+        assert!(secret.matches("hunter2"));
+        let arguments = encode_arguments(std::slice::from_ref(&value)).expect("crosses");
+        assert!(arguments.contains("hunter2"));
     }
 
     #[test]

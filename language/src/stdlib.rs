@@ -123,7 +123,7 @@ builtins! {
     pure ListSort = "List.sort" : "fn(List<comparable>) -> List<comparable>", "Sorted ascending (stable).";
     pure ListSortBy = "List.sortBy" : "fn(List<a>, fn(a) -> comparable) -> List<a>", "Sorted ascending by a key (stable).";
     pure ListRange = "List.range" : "fn(Int, Int) -> List<Int>", "`List.range(low, high)`: the Ints from `low` to `high`, both included; empty when `low > high`. At most 10,000,000 elements.";
-    pure ListContains = "List.contains" : "fn(List<a>, a) -> Bool", "Whether an element equal to the value is in the list.";
+    pure ListContains = "List.contains" : "fn(List<equatable>, equatable) -> Bool", "Whether an element equal to the value is in the list.";
     pure ListAny = "List.any" : "fn(List<a>, fn(a) -> Bool) -> Bool", "Whether the function is true for some element.";
     pure ListAll = "List.all" : "fn(List<a>, fn(a) -> Bool) -> Bool", "Whether the function is true for every element.";
     pure ListFind = "List.find" : "fn(List<a>, fn(a) -> Bool) -> Option<a>", "The first element for which the function is true.";
@@ -131,7 +131,7 @@ builtins! {
     pure ListDrop = "List.drop" : "fn(List<a>, Int) -> List<a>", "All but the first `n` elements.";
     pure ListSum = "List.sum" : "fn(List<number>) -> number", "The sum; Int overflow is an error.";
     pure ListRepeat = "List.repeat" : "fn(a, Int) -> List<a>", "`List.repeat(value, n)`: `n` copies.";
-    pure ListUnique = "List.unique" : "fn(List<a>) -> List<a>", "Removes later duplicates, keeping the first of equal elements.";
+    pure ListUnique = "List.unique" : "fn(List<equatable>) -> List<equatable>", "Removes later duplicates, keeping the first of equal elements.";
     pure ListGroupBy = "List.groupBy" : "fn(List<a>, fn(a) -> String) -> Dict<List<a>>", "Groups elements by a String key, keeping their order.";
 
     // ---- Dict ----
@@ -179,6 +179,9 @@ builtins! {
     pure HttpRedirect = "Http.redirect" : "fn(String) -> Http.Response", "A 302 redirect to a URL.";
     pure HttpWithHeader = "Http.withHeader" : "fn(Http.Response, String, String) -> Http.Response", "`Http.withHeader(response, name, value)` sets a header (names are lower-cased).";
 
+    // ---- Secret ----
+    pure SecretMatches = "Secret.matches" : "fn(Secret, String) -> Bool", "`Secret.matches(secret, text)`: whether the text is the secret's value, compared in constant time (e.g. a webhook's shared token).";
+
     // ---- Time (pure) ----
     pure TimeToIso = "Time.toIso" : "fn(Int) -> String", "Milliseconds since the Unix epoch as RFC 3339 UTC text, e.g. `2026-01-02T03:04:05.006Z`. Fails outside the years 0000 to 9999, which RFC 3339 cannot write.";
 
@@ -191,6 +194,7 @@ builtins! {
     effect HttpGet = "Http.get" : "fn(String) -> Result<Http.Response, String>", "Outbound GET; `Error` on a network failure (not on a 4xx/5xx status).";
     effect HttpPost = "Http.post" : "fn(String, String) -> Result<Http.Response, String>", "`Http.post(url, body)`: outbound POST.";
     effect HttpRequest = "Http.request" : "fn(String, String, Dict<String>, String) -> Result<Http.Response, String>", "`Http.request(method, url, headers, body)`: any outbound request.";
+    effect HttpRequestWithSecrets = "Http.requestWithSecrets" : "fn(String, String, Dict<String>, Dict<Secret>, String) -> Result<Http.Response, String>", "`Http.requestWithSecrets(method, url, headers, secrets, body)`: `Http.request` where the URL, header values and body may hold placeholders `{{name}}`, replaced by the secret of that name in `secrets` just before the call. The trace records the call as written, the secrets by name only; an unknown name is an `Error`.";
     effect TimeNow = "Time.now" : "fn() -> Int", "Milliseconds since the Unix epoch.";
     effect RandomInt = "Random.int" : "fn(Int, Int) -> Int", "`Random.int(low, high)`: uniform, both included.";
     effect RandomFloat = "Random.float" : "fn() -> Float", "Uniform in [0, 1).";
@@ -198,7 +202,7 @@ builtins! {
     effect LogInfo = "Log.info" : "fn(String) -> ()", "Writes an info line to the trace's log.";
     effect LogWarn = "Log.warn" : "fn(String) -> ()", "Writes a warning line to the trace's log.";
     effect LogError = "Log.error" : "fn(String) -> ()", "Writes an error line to the trace's log.";
-    effect SecretsGet = "Secrets.get" : "fn(String) -> Option<String>", "A secret of the canvas; its value is never written to a trace.";
+    effect SecretsGet = "Secrets.get" : "fn(String) -> Option<Secret>", "A secret of the canvas, as an opaque `Secret`: it cannot be shown, stored or compared with `==`, only passed to `Http.requestWithSecrets` or `Secret.matches`.";
     effect QueueEmit = "Queue.emit" : "fn(Worker<data>, data) -> ()", "Sends an event to a worker.";
 }
 

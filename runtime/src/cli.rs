@@ -15,7 +15,7 @@ use gloam_interpreter::{MemoryEffects, Options};
 use gloam_language::Diagnostic;
 use gloam_language::ast::ItemKind;
 use gloam_language::ast::Span;
-use gloam_trace_store::{Retention, Store, TraceBudget, TraceSummary};
+use gloam_trace_store::{Retention, SecretKey, Store, TraceBudget, TraceSummary};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -93,6 +93,14 @@ struct ServeArgs {
     /// `sqlite://PATH` (the default, created when missing) or `postgres://…`.
     #[arg(long, env = "GLOAM_STORE", default_value = "sqlite://.gloam/gloam.db")]
     store: String,
+    /// The key canvas secrets are sealed with, as 64 hex characters; when
+    /// unset it is read from `--secret-key-file`.
+    #[arg(long, env = "GLOAM_SECRET_KEY", hide_env_values = true)]
+    secret_key: Option<String>,
+    /// The file that holds the secret key; created (mode 0600) with a new
+    /// random key when missing. Keep it: without it, secrets cannot be read.
+    #[arg(long, env = "GLOAM_SECRET_KEY_FILE", default_value = ".gloam/secret.key")]
+    secret_key_file: std::path::PathBuf,
     #[arg(long, env = "GLOAM_LISTEN", default_value = "127.0.0.1:8000")]
     listen: String,
     /// Load a folder of .gloam files into a new canvas (named by `--canvas` or
@@ -538,7 +546,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let address = listener.local_addr()?;
-    let store = Store::open(&args.store).await?;
+    let key = match &args.secret_key {
+        Some(hex) => SecretKey::from_hex(hex).context("GLOAM_SECRET_KEY")?,
+        None => SecretKey::load_or_create(&args.secret_key_file)?,
+    };
+    let store = Store::open(&args.store).await?.use_secret_key(key).await?;
     let config = Config {
         max_body_bytes: args.max_body,
         body_timeout: std::time::Duration::from_secs(args.body_timeout),

@@ -9,13 +9,13 @@
 
 use crate::budget::{QueuedEvent, RunBudget};
 use crate::outbound::{OutboundClient, OutboundPolicy, refusal_in};
-use crate::redact::{REDACTED, SecretValues};
-use gloam_interpreter::effects::datastore_key;
-use gloam_interpreter::request::string_entries;
+use crate::redact::SecretValues;
+use gloam_interpreter::effects::{OutboundRequest, datastore_key, outbound_request};
+use gloam_interpreter::value::SecretText;
 use gloam_interpreter::wire;
 use gloam_interpreter::{EffectCall, Effects, Value};
 use gloam_language::Builtin;
-use gloam_trace_store::{LogLine, RecordedEffect, Store};
+use gloam_trace_store::{LogLine, RecordedEffect, SecretAction, Store};
 use rand::Rng;
 use std::any::Any;
 use std::collections::BTreeMap;
@@ -93,6 +93,9 @@ pub struct HostEffects {
     pub emitted: Vec<Emitted>,
     /// The values of the secrets read, cut out of everything stored or shown.
     pub secrets: SecretValues,
+    /// For a run the editor API started: each secret read is written to the
+    /// audit log, with the editor's address when known.
+    audit: Option<Option<String>>,
 }
 
 fn argument(call: &EffectCall, index: usize) -> Result<&Value, String> {
@@ -124,7 +127,7 @@ fn is_write(builtin: Builtin) -> bool {
 }
 
 fn is_outbound(builtin: Builtin) -> bool {
-    matches!(builtin, Builtin::HttpGet | Builtin::HttpPost | Builtin::HttpRequest)
+    matches!(builtin, Builtin::HttpGet | Builtin::HttpPost | Builtin::HttpRequest | Builtin::HttpRequestWithSecrets)
 }
 
 /// Effects whose result is not taken from a trace on replay: logs and events
@@ -149,7 +152,14 @@ impl HostEffects {
             logs: Vec::new(),
             emitted: Vec::new(),
             secrets: SecretValues::default(),
+            audit: None,
         }
+    }
+
+    /// Writes every secret this run reads to the audit log: the run was
+    /// started through the editor API by `client`.
+    pub fn audit_reads(&mut self, client: Option<String>) {
+        self.audit = Some(client);
     }
 
     fn store_error(error: gloam_trace_store::StoreError) -> String {
@@ -202,12 +212,34 @@ impl HostEffects {
                 };
                 Ok(Value::list(values))
             }
-            Builtin::HttpGet => self.outbound("GET", text(call, 0)?, &[], String::new()).await,
-            Builtin::HttpPost => self.outbound("POST", text(call, 0)?, &[], text(call, 1)?.to_string()).await,
-            Builtin::HttpRequest => {
-                let headers = string_entries(argument(call, 2)?);
-                self.outbound(text(call, 0)?, text(call, 1)?, &headers, text(call, 3)?.to_string()).await
+            Builtin::HttpRequestWithSecrets => {
+                // Whatever the call gives back (a network error names its URL)
+                // holds none of the secrets it was given.
+                let mut used = SecretValues::default();
+                if let Value::Dict(secrets) = argument(call, 3)? {
+                    secrets.values().filter_map(secret_text).for_each(|secret| used.add(secret.expose()));
+                }
+                let scrubbed = |mut message: String| {
+                    used.scrub(&mut message);
+                    message
+                };
+                match outbound_request(call)? {
+                    Ok(request) => match self.outbound(&request).await.map_err(scrubbed)? {
+                        Value::Variant(variant) if variant.case == "Error" => match variant.payload.first() {
+                            Some(Value::String(message)) => {
+                                Ok(Value::error(Value::string(scrubbed(message.to_string()))))
+                            }
+                            _ => Ok(Value::Variant(variant)),
+                        },
+                        answer => Ok(answer),
+                    },
+                    Err(message) => Ok(Value::error(Value::string(message))),
+                }
             }
+            builtin if is_outbound(builtin) => match outbound_request(call)? {
+                Ok(request) => self.outbound(&request).await,
+                Err(message) => Ok(Value::error(Value::string(message))),
+            },
             Builtin::TimeNow => Ok(Value::Int(gloam_trace_store::now_ms())),
             Builtin::RandomInt => {
                 let (Value::Int(low), Value::Int(high)) = (argument(call, 0)?, argument(call, 1)?) else {
@@ -227,12 +259,17 @@ impl HostEffects {
             }
             Builtin::SecretsGet => {
                 let name = text(call, 0)?;
-                let secrets = store.secrets(canvas).await.map_err(Self::store_error)?;
-                let value = secrets.into_iter().find(|(secret, _)| secret == name).map(|(_, value)| value);
+                let value = store.secret(canvas, name).await.map_err(Self::store_error)?;
                 if let Some(value) = &value {
                     self.secrets.add(value);
+                    if let Some(client) = &self.audit {
+                        store
+                            .audit_secret(canvas, name, SecretAction::Read, client.as_deref())
+                            .await
+                            .map_err(Self::store_error)?;
+                    }
                 }
-                Ok(Value::option(value.map(Value::string)))
+                Ok(Value::option(value.map(|value| Value::Secret(SecretText::new(value)))))
             }
             Builtin::QueueEmit => {
                 let Value::Worker(worker) = argument(call, 0)? else {
@@ -252,15 +289,10 @@ impl HostEffects {
 
     /// An outbound request. Network failures are the Gloam `Error` value, not a
     /// failure of the handler.
-    async fn outbound(
-        &self,
-        method: &str,
-        url: &str,
-        headers: &[(String, String)],
-        body: String,
-    ) -> Result<Value, String> {
-        let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes())
-            .map_err(|_| format!("`{method}` is not an HTTP method"))?;
+    async fn outbound(&self, request: &OutboundRequest) -> Result<Value, String> {
+        let OutboundRequest { method, url, headers, body } = request;
+        let method =
+            reqwest::Method::from_bytes(method.as_bytes()).map_err(|_| format!("`{method}` is not an HTTP method"))?;
         // Refusals are `Error` values, like network failures: the handler decides what to answer.
         let refused = |why: String| Ok(Value::error(Value::string(format!("refused: {why}"))));
         let _in_flight = match self.budget.canvas.outbound_call() {
@@ -272,7 +304,7 @@ impl HostEffects {
         {
             return refused(policy.to_string());
         }
-        let mut request = self.budget.outbound.http.request(method, url).body(body);
+        let mut request = self.budget.outbound.http.request(method, url).body(body.clone());
         for (name, value) in headers {
             request = request.header(name, value);
         }
@@ -322,10 +354,11 @@ impl HostEffects {
         if matches!(call.builtin, Builtin::LogInfo | Builtin::LogWarn | Builtin::LogError) {
             return; // in the trace's logs already
         }
+        // The stored form writes every Secret as `<secret>`: a call is
+        // recorded as written, `Http.requestWithSecrets` with its templates.
         let arguments =
             call.arguments.iter().map(|value| wire::encode(value).unwrap_or_else(serde_json::Value::String)).collect();
         let result = match result {
-            Ok(_) if call.builtin == Builtin::SecretsGet => Ok(serde_json::Value::String(REDACTED.into())),
             Ok(value) => wire::encode(value),
             Err(message) => Err(message.clone()),
         };
@@ -335,6 +368,13 @@ impl HostEffects {
             arguments,
             result,
         });
+    }
+}
+
+fn secret_text(value: &Value) -> Option<&SecretText> {
+    match value {
+        Value::Secret(secret) => Some(secret),
+        _ => None,
     }
 }
 

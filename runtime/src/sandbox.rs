@@ -493,7 +493,7 @@ fn define_host_functions(linker: &mut Linker<Run>) -> wasmtime::Result<()> {
                 };
                 let call = EffectCall { site: ExprId(site), builtin, arguments };
                 let answer = caller.data_mut().effects.call(&call).await;
-                let (status, text) = match answer.and_then(|value| wire::encode_text(&value)) {
+                let (status, text) = match answer.and_then(|value| wire::encode_crossing(&value)) {
                     Ok(text) => (b'O', text),
                     Err(message) => (b'E', message),
                 };

@@ -27,7 +27,7 @@ on_both_stores!(
     traces_are_redacted_before_they_are_stored,
     secret_values_never_leave_the_run,
     a_change_made_on_stale_code_is_checked_again,
-    secrets_sent_to_workers_stay_out_of_their_traces,
+    secrets_cannot_be_sent_to_workers,
 );
 
 use axum::http::StatusCode;
@@ -55,7 +55,7 @@ handler GET /todos/:id =
 
 handler GET /secret =
   match Secrets.get("api-key") with
-  | Some(key) -> Http.text("key has ${Int.toString(String.length(key))} characters", 200)
+  | Some(key) -> Http.text(if Secret.matches(key, "s3cr3t-value") then "the key matches" else "another key", 200)
   | None -> Http.text("no key", 500)
 
 handler GET /loop =
@@ -151,18 +151,29 @@ async fn traces_record_effects_and_never_secrets(url: String) {
     let set = server.editor("PUT", "/secrets/api-key", Some(json!({ "value": "s3cr3t-value" }))).await;
     assert_status(&set, StatusCode::OK);
     let reply = server.user("GET", "/secret", "").await;
-    assert_eq!(reply.body, "key has 12 characters");
+    assert_eq!(reply.body, "the key matches");
     let id = reply.header("x-gloam-trace-id").expect("id").to_string();
     server.flush().await;
     let trace = server.editor("GET", &format!("/traces/{id}"), None).await;
     assert!(!trace.body.contains("s3cr3t"), "{}", trace.body);
     let trace = trace.json();
     assert_eq!(trace["effects"][0]["function"], "Secrets.get");
-    assert_eq!(trace["effects"][0]["result"]["Ok"], "<redacted>");
+    assert_eq!(trace["effects"][0]["result"]["Ok"]["Variant"]["payload"][0], json!({ "Secret": "<secret>" }));
     assert_eq!(server.editor("GET", "/secrets", None).await.json(), json!(["api-key"]));
     // Replay reads the secret again rather than from the trace.
     let replay = server.editor("POST", &format!("/traces/{id}/replay"), None).await.json();
     assert_eq!(replay["same"], true, "{replay}");
+    // The editor set it, then a replay read it: both are in the audit log,
+    // newest first; user traffic reading it is not.
+    assert_eq!(server.editor("DELETE", "/secrets/api-key", None).await.status, 200);
+    let audit = server.editor("GET", "/audit", None).await.json();
+    let rows: Vec<(&str, &str)> = audit
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|row| (row["name"].as_str().expect("name"), row["action"].as_str().expect("action")))
+        .collect();
+    assert_eq!(rows, [("api-key", "delete"), ("api-key", "read"), ("api-key", "set")], "{audit}");
 }
 
 async fn runaway_handlers_fail_alone(url: String) {
@@ -525,10 +536,19 @@ fn loopback_allowed() -> Config {
 
 /// A local upstream for outbound calls: answers `POST /in` with 201 and the body length.
 async fn upstream() -> (String, tokio::task::JoinHandle<()>) {
-    let app = axum::Router::new().route(
-        "/in",
-        axum::routing::post(|body: String| async move { (StatusCode::CREATED, format!("got {}", body.len())) }),
-    );
+    // `/auth` lets in only the key `secret_values_never_leave_the_run` sets.
+    let authorised = |headers: axum::http::HeaderMap| async move {
+        match headers.get("authorization").and_then(|value| value.to_str().ok()) {
+            Some("Bearer sk-live-0123456789") => (StatusCode::OK, "authorised"),
+            _ => (StatusCode::UNAUTHORIZED, "who are you?"),
+        }
+    };
+    let app = axum::Router::new()
+        .route(
+            "/in",
+            axum::routing::post(|body: String| async move { (StatusCode::CREATED, format!("got {}", body.len())) }),
+        )
+        .route("/auth", axum::routing::post(authorised));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = listener.local_addr().expect("address");
     let task = tokio::spawn(async move {
@@ -552,10 +572,15 @@ async fn outbound_http_is_recorded_and_replayed(url: String) {
     let trace = server.editor("GET", &format!("/traces/{id}"), None).await.json();
     let functions: Vec<&str> =
         trace["effects"].as_array().expect("list").iter().filter_map(|e| e["function"].as_str()).collect();
-    assert_eq!(functions, ["Secrets.get", "Http.post", "Random.uuid", "Time.now", "DB.set"]);
+    assert_eq!(functions, ["Secrets.get", "Http.requestWithSecrets", "Random.uuid", "Time.now", "DB.set"]);
     assert!(trace["effects_shown"][1]["result"].as_str().expect("shown").contains("body: \"got 16\""), "{trace}");
-    // The target URL is a secret: its value never reaches the trace.
-    assert_eq!(trace["logs"][0]["message"], "delivered to <redacted>: 201");
+    // The target URL is a secret: the call is recorded as written, and the
+    // delivery stored names the secret, not its value.
+    assert_eq!(trace["effects"][1]["arguments"][1], json!({ "String": "{{target}}" }));
+    assert!(!trace.to_string().contains(&target), "{trace}");
+    assert_eq!(trace["logs"][0]["message"], "delivered to target-url: 201");
+    let rows = server.editor("GET", "/datastores/deliveries", None).await;
+    assert!(rows.body.contains("target-url") && !rows.body.contains(&target), "{}", rows.body);
     // With the upstream gone, a replay still gets the recorded answer.
     task.abort();
     let replay = server.editor("POST", &format!("/traces/{id}/replay"), None).await.json();
@@ -565,6 +590,7 @@ async fn outbound_http_is_recorded_and_replayed(url: String) {
         server.editor("POST", &format!("/traces/{id}/replay"), Some(json!({ "live_effects": true }))).await.json();
     assert_eq!(live["replayed"]["status"], 502, "{live}");
     assert!(live["replayed"]["body"].as_str().expect("body").contains("upstream failed"), "{live}");
+    assert!(!live.to_string().contains(&target), "the error names the secret URL: {live}");
     // Live values never repeat an outbound call that the trace lacks.
     let id_check = server.user("GET", "/check", "").await.header("x-gloam-trace-id").expect("id").to_string();
     let check = server.toplevel("GET /check").await;
@@ -658,6 +684,7 @@ async fn crons_run_when_due(url: String) {
 /// A second server on the same store, as a second node behind a load balancer.
 async fn second_node(server: &TestServer, url: &str) -> TestServer {
     let store = gloam_trace_store::Store::open(url).await.expect("store opens");
+    let store = store.use_secret_key(support::secret_key()).await.expect("the shared key");
     let state = gloam_runtime::server::state::AppState::open(store, Config::default()).await.expect("state");
     TestServer {
         app: gloam_runtime::server::app(state.clone()),
@@ -727,23 +754,58 @@ async fn traces_are_redacted_before_they_are_stored(url: String) {
 
 async fn secret_values_never_leave_the_run(url: String) {
     let (upstream, _task) = upstream().await;
-    let code = format!(
-        "handler GET /leak =\n  let key = Secrets.get(\"api-key\") |> Option.withDefault(\"\")\n  Log.info(\"using ${{key}}\")\n  let sent = Http.request(\"POST\", \"{upstream}/in\", {{ \"authorization\": \"Bearer ${{key}}\" }}, key)\n  Http.text(\"key: ${{key}}\", 200)\n"
-    );
-    let server = TestServer::open(&url, &code, loopback_allowed()).await;
+    let handler = |body: &str| {
+        format!(
+            "handler GET /leak =\n  match Secrets.get(\"api-key\") with\n  | Some(key) -> {body}\n  | None -> Http.text(\"no key\", 500)\n"
+        )
+    };
+    let legit = handler(&format!(
+        "match Http.requestWithSecrets(\"POST\", \"{upstream}/auth\", {{ \"authorization\": \"Bearer {{{{key}}}}\" }}, {{ \"key\": key }}, \"\") with\n    | Ok(response) -> Http.text(response.body, response.status)\n    | Error(message) -> Http.text(message, 502)"
+    ));
+    let server = TestServer::open(&url, &legit, loopback_allowed()).await;
     server.editor("PUT", "/secrets/api-key", Some(json!({ "value": "sk-live-0123456789" }))).await;
     let reply = server.user("GET", "/leak", "").await;
-    assert_eq!(reply.body, "key: sk-live-0123456789", "the client gets what the handler made");
+    assert_eq!((reply.status, reply.body.as_str()), (200, "authorised"), "the header carried the secret");
     let id = reply.header("x-gloam-trace-id").expect("id").to_string();
+    server.flush().await;
     let trace = server.editor("GET", &format!("/traces/{id}"), None).await;
     assert!(!trace.body.contains("sk-live"), "a secret reached the trace: {}", trace.body);
-    assert!(trace.body.contains("key: <redacted>"), "{}", trace.body);
+    // Recorded as written, the secrets by name (the authorization header is
+    // redacted by name besides).
+    assert!(trace.body.contains(r#"{"Dict":{"key":{"Secret":"<secret>"}}}"#), "{}", trace.body);
     let replay = server.editor("POST", &format!("/traces/{id}/replay"), Some(json!({ "live_effects": true }))).await;
     assert!(!replay.body.contains("sk-live"), "a secret reached the replay: {}", replay.body);
+    assert_eq!(replay.json()["replayed"]["body"], "authorised", "{}", replay.body);
     let check = server.toplevel("GET /leak").await;
     let values = server.editor("POST", "/live-values", Some(json!({ "trace_id": id, "toplevel_id": check }))).await;
     assert!(!values.body.contains("sk-live"), "a secret reached the live values: {}", values.body);
-    assert!(values.body.contains("<redacted>"), "{}", values.body);
+    assert!(values.body.contains("Some(<secret>)"), "{}", values.body);
+    // The live replay and the live values each read the secret: audited.
+    let audit = server.editor("GET", "/audit", None).await.json();
+    let actions: Vec<&str> =
+        audit.as_array().expect("a list").iter().filter_map(|row| row["action"].as_str()).collect();
+    assert_eq!(actions, ["read", "read", "set"], "{audit}");
+    let logs = server.editor("GET", "/logs", None).await;
+    assert!(!logs.body.contains("sk-live"), "a secret reached the logs: {}", logs.body);
+
+    // Every changed form of the secret is a type error: such code is not
+    // saved live, and says why.
+    for (derived, code) in [
+        ("Http.text(String.toUpper(key), 200)", "type-mismatch"),
+        ("Http.text(String.reverse(key), 200)", "type-mismatch"),
+        ("Http.text(String.join(String.split(key, \"\"), \" \"), 200)", "type-mismatch"),
+        ("Http.text(String.fromChars(String.toChars(key)), 200)", "type-mismatch"),
+        ("(Log.info(\"using ${key}\")\n  Http.text(\"x\", 200))", "secret-shown"),
+        ("Http.json(Some(key), 200)", "not-data"),
+        ("Http.text(if key == key then \"same\" else \"no\", 200)", "secret-shown"),
+    ] {
+        let saved = server.save(check, &handler(derived)).await;
+        assert_eq!(saved["state"], "draft", "{derived}: {saved}");
+        let codes: Vec<&str> =
+            saved["diagnostics"].as_array().expect("a list").iter().filter_map(|d| d["code"].as_str()).collect();
+        assert_eq!(codes, [code], "{derived}: {saved}");
+    }
+    assert_eq!(server.user("GET", "/leak", "").await.body, "authorised", "the legitimate code still serves");
 }
 
 /// Two nodes save one after the other; the second had not seen the first's
@@ -770,21 +832,10 @@ async fn a_change_made_on_stale_code_is_checked_again(url: String) {
     assert_eq!(first.user("GET", "/i", "").await.body, r#"{"title":"a"}"#);
 }
 
-async fn secrets_sent_to_workers_stay_out_of_their_traces(url: String) {
-    let code = "type Job = { key: String }\n\nworker use_key(job: Job) =\n  Log.info(\"got ${job.key}\")\n\nhandler POST /go =\n  let key = Secrets.get(\"api-key\") |> Option.withDefault(\"\")\n  Queue.emit(use_key, Job { key: key })\n  Http.text(\"queued\", 202)\n";
-    let server = TestServer::new(&url, code).await;
-    server.editor("PUT", "/secrets/api-key", Some(json!({ "value": "sk-live-0123456789" }))).await;
-    assert_eq!(server.user("POST", "/go", "").await.status, 202);
-    let mut run = serde_json::Value::Null;
-    for _ in 0..100 {
-        if let Some(found) = server.editor("GET", "/traces?key=WORKER%20use_key", None).await.json().get(0) {
-            run = found.clone();
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    let id = run["id"].as_str().expect("a worker run");
-    let trace = server.editor("GET", &format!("/traces/{id}"), None).await;
-    assert!(!trace.body.contains("sk-live"), "a secret reached the worker's trace: {}", trace.body);
-    assert_eq!(trace.json()["logs"][0]["message"], "got <redacted>");
+async fn secrets_cannot_be_sent_to_workers(url: String) {
+    let code = "type Job = { key: Secret }\n\nworker use_key(job: Job) =\n  Log.info(\"got it\")\n";
+    let server = TestServer::new(&url, "").await;
+    let pushed = server.editor("PUT", "/files", Some(json!({ "files": { "main.gloam": code } }))).await;
+    assert!(pushed.body.contains("not-data"), "{}", pushed.body);
+    assert!(pushed.body.contains("a worker's events are queued as JSON"), "{}", pushed.body);
 }

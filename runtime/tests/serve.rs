@@ -107,6 +107,36 @@ fn push_and_pull_through_the_cli() {
     assert!(std::fs::read_to_string(pulled.join("todos.gloam")).expect("file").contains("a title, please"));
 }
 
+/// Secrets are sealed under the key `gloam serve` made on first start (a
+/// file only the server's user can read); another key stops the server at
+/// start, saying why.
+#[tokio::test]
+async fn secrets_are_sealed_under_the_servers_key() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = dir.path().join("g.db");
+    let server = Server::start(&store, &["--load", "examples/hello"]);
+    editor(&server, "hello", reqwest::Method::PUT, "/secrets/api-key", Some(json!({ "value": "sk-live-42" }))).await;
+    drop(server);
+    let key = store.with_extension("key");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&key).expect("the key file").permissions().mode() & 0o777, 0o600);
+    }
+    for file in std::fs::read_dir(dir.path()).expect("the store's folder") {
+        let bytes = std::fs::read(file.expect("a file").path()).expect("readable");
+        assert!(!bytes.windows(10).any(|window| window == b"sk-live-42"), "the value is stored in plain text");
+    }
+    let output = Command::new(env!("CARGO_BIN_EXE_gloam"))
+        .args(["serve", "--store", &format!("sqlite://{}", store.display()), "--listen", "127.0.0.1:0"])
+        .env("GLOAM_SECRET_KEY", "ab".repeat(32))
+        .output()
+        .expect("runs");
+    let errors = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{errors}");
+    assert!(errors.contains("does not open with this secret key"), "{errors}");
+}
+
 #[test]
 fn a_broken_canvas_folder_is_refused_at_start() {
     let dir = tempfile::tempdir().expect("temp dir");

@@ -14,11 +14,15 @@ mod budget;
 mod cluster;
 pub mod model;
 mod not_found;
+mod sealed;
+mod secrets;
 mod settings;
 mod writer;
 
 pub use cluster::CodeChange;
 pub use model::*;
+pub use sealed::{KeyError, SecretKey};
+pub use secrets::{SecretAccess, SecretAction};
 pub use writer::{Share, TraceWriter, WriterConfig, WriterStats};
 
 use std::collections::HashSet;
@@ -74,6 +78,15 @@ pub enum StoreError {
     /// longer the latest (another node changed it first).
     #[error("canvas {canvas:?} changed meanwhile: version {found}, not {expected}")]
     Conflict { canvas: String, expected: i64, found: i64 },
+    /// Secrets are read or written before the server's key was given.
+    #[error("canvas secrets need the server's secret key (GLOAM_SECRET_KEY or --secret-key-file)")]
+    NoSecretKey,
+    /// A sealed secret does not open with the key given.
+    #[error(
+        "the secret {name:?} of canvas {canvas:?} does not open with this secret key: GLOAM_SECRET_KEY or \
+         --secret-key-file is not the key the secrets were sealed with"
+    )]
+    WrongSecretKey { canvas: String, name: String },
 }
 
 /// A pooled connection whose `synchronous` setting was relaxed: unless
@@ -204,6 +217,8 @@ pub struct Store {
     write_lock: Arc<tokio::sync::Mutex<()>>,
     /// For connections outside the pool (PostgreSQL `LISTEN`).
     connect_url: String,
+    /// Seals and opens canvas secrets; see [`Store::use_secret_key`].
+    secret_key: Option<Arc<SecretKey>>,
 }
 
 /// Shows the backend only: the URL may hold a password.
@@ -247,7 +262,7 @@ impl Store {
             pool.close().await;
             return Err(StoreError::Migrate(error));
         }
-        Ok(Store { pool, backend, write_lock: Arc::new(tokio::sync::Mutex::new(())), connect_url })
+        Ok(Store { pool, backend, write_lock: Arc::new(tokio::sync::Mutex::new(())), connect_url, secret_key: None })
     }
 
     pub fn backend(&self) -> Backend {
@@ -860,45 +875,6 @@ impl Store {
                 .fetch_all(&self.pool)
                 .await?;
         rows.iter().map(|row| Ok((row.try_get("key")?, row.try_get("value")?))).collect()
-    }
-
-    // ----------------------------------------------------------------- secrets
-
-    /// Sets or replaces a secret. Fails with [`StoreError::NotFound`] when
-    /// the canvas does not exist.
-    pub async fn set_secret(&self, canvas: &str, name: &str, value: &str) -> Result<()> {
-        let _guard = self.write_guard().await;
-        sqlx::query(
-            "INSERT INTO secrets (canvas, name, value) VALUES ($1, $2, $3) \
-             ON CONFLICT (canvas, name) DO UPDATE SET value = excluded.value",
-        )
-        .bind(canvas)
-        .bind(name)
-        .bind(value)
-        .execute(&self.pool)
-        .await
-        .map_err(|error| missing_canvas(error, canvas))?;
-        Ok(())
-    }
-
-    /// Deletes a secret; false when there was none.
-    pub async fn delete_secret(&self, canvas: &str, name: &str) -> Result<bool> {
-        let _guard = self.write_guard().await;
-        let done = sqlx::query("DELETE FROM secrets WHERE canvas = $1 AND name = $2")
-            .bind(canvas)
-            .bind(name)
-            .execute(&self.pool)
-            .await?;
-        Ok(done.rows_affected() > 0)
-    }
-
-    /// Every secret of a canvas as (name, value), by name.
-    pub async fn secrets(&self, canvas: &str) -> Result<Vec<(String, String)>> {
-        let rows = sqlx::query("SELECT name, value FROM secrets WHERE canvas = $1 ORDER BY name")
-            .bind(canvas)
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter().map(|row| Ok((row.try_get("name")?, row.try_get("value")?))).collect()
     }
 }
 

@@ -3,6 +3,8 @@
 
 #[cfg(test)]
 mod harness;
+#[cfg(test)]
+mod sealed;
 
 /// Generates `sqlite::NAME` and `postgres::NAME` for each case. `store`
 /// cases get an opened store; `url` cases get the database URL and open it
@@ -55,6 +57,7 @@ backends! {
         case_retention_by_age,
         case_datastores,
         case_secrets,
+        case_secret_audit,
         case_concurrent_writes,
         case_writer_writes_everything,
         case_writer_applies_retention,
@@ -73,11 +76,14 @@ backends! {
         case_reopen_keeps_everything,
         case_failed_writes_leave_no_lock,
         case_upgrade_backfills_the_limits,
+        case_secrets_are_sealed_at_rest,
+        case_plaintext_secrets_are_sealed_at_first_start,
     ],
 }
 
 #[cfg(test)]
 mod cases {
+    pub use crate::sealed::*;
     use gloam_trace_store::*;
     use serde_json::json;
 
@@ -160,7 +166,7 @@ mod cases {
     }
 
     pub async fn case_reopen_keeps_everything(url: &str) {
-        let store = Store::open(url).await.unwrap();
+        let store = Store::open(url).await.unwrap().use_secret_key(crate::harness::test_key()).await.unwrap();
         let canvas = store.create_canvas("c").await.unwrap();
         let stored = append(&store, "c", vec![new_version(None, "a", VersionState::Live)]).await.unwrap();
         let saved = trace("c", "GET /a", "t1", NOW);
@@ -170,12 +176,12 @@ mod cases {
         // Dropped without closing, as a process that stops.
         drop(store);
 
-        let store = Store::open(url).await.unwrap();
+        let store = Store::open(url).await.unwrap().use_secret_key(crate::harness::test_key()).await.unwrap();
         assert_eq!(store.canvas("c").await.unwrap(), Some(canvas));
         assert_eq!(store.code_at("c", store.latest_version_id("c").await.unwrap()).await.unwrap(), stored);
         assert_eq!(store.trace("c", "t1").await.unwrap(), Some(saved));
         assert_eq!(store.db_get("c", "Todos", "k").await.unwrap().as_deref(), Some("{\"v\":1}"));
-        assert_eq!(store.secrets("c").await.unwrap(), vec![("API_KEY".to_string(), "s3cret".to_string())]);
+        assert_eq!(store.secret("c", "API_KEY").await.unwrap().as_deref(), Some("s3cret"));
         store.close().await;
     }
 
@@ -671,23 +677,20 @@ mod cases {
     pub async fn case_secrets(store: &Store) {
         store.create_canvas("c").await.unwrap();
         store.create_canvas("other").await.unwrap();
-        assert!(store.secrets("c").await.unwrap().is_empty());
+        assert!(store.secret_names("c").await.unwrap().is_empty());
         store.set_secret("c", "STRIPE_KEY", "sk_1").await.unwrap();
         store.set_secret("c", "API_TOKEN", "t").await.unwrap();
         store.set_secret("c", "api_lower", "l").await.unwrap();
         store.set_secret("c", "STRIPE_KEY", "sk_2").await.unwrap();
         store.set_secret("other", "API_TOKEN", "theirs").await.unwrap();
-        let pairs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
-            list.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
-        };
-        assert_eq!(
-            store.secrets("c").await.unwrap(),
-            pairs(&[("API_TOKEN", "t"), ("STRIPE_KEY", "sk_2"), ("api_lower", "l")])
-        );
+        assert_eq!(store.secret_names("c").await.unwrap(), ["API_TOKEN", "STRIPE_KEY", "api_lower"]);
+        assert_eq!(store.secret("c", "STRIPE_KEY").await.unwrap().as_deref(), Some("sk_2"));
+        assert_eq!(store.secret("c", "api_lower").await.unwrap().as_deref(), Some("l"));
         assert!(store.delete_secret("c", "API_TOKEN").await.unwrap());
         assert!(!store.delete_secret("c", "API_TOKEN").await.unwrap());
-        assert_eq!(store.secrets("c").await.unwrap(), pairs(&[("STRIPE_KEY", "sk_2"), ("api_lower", "l")]));
-        assert_eq!(store.secrets("other").await.unwrap(), pairs(&[("API_TOKEN", "theirs")]));
+        assert_eq!(store.secret("c", "API_TOKEN").await.unwrap(), None);
+        assert_eq!(store.secret_names("c").await.unwrap(), ["STRIPE_KEY", "api_lower"]);
+        assert_eq!(store.secret("other", "API_TOKEN").await.unwrap().as_deref(), Some("theirs"));
         let error = store.set_secret("missing", "X", "1").await.unwrap_err();
         assert!(matches!(error, StoreError::NotFound(_)), "{error}");
     }
@@ -1060,20 +1063,8 @@ mod cases {
     /// measures its traces and counts its 404 keys.
     pub async fn case_upgrade_backfills_the_limits(url: &str) {
         use sqlx::Executor;
-        sqlx::any::install_default_drivers();
-        let backend = if url.starts_with("postgres") { "postgres" } else { "sqlite" };
-        let connect_url = match url.strip_prefix("sqlite://") {
-            Some(path) => {
-                std::fs::create_dir_all(std::path::Path::new(path).parent().unwrap()).unwrap();
-                format!("{url}?mode=rwc")
-            }
-            None => url.to_string(),
-        };
-        let old = sqlx::AnyPool::connect(&connect_url).await.unwrap();
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(backend);
-        let mut migrator = sqlx::migrate::Migrator::new(dir).await.unwrap();
-        migrator.migrations = migrator.migrations.iter().filter(|migration| migration.version < 3).cloned().collect();
-        migrator.run(&old).await.unwrap();
+        let (old, backend) = crate::harness::raw_pool(url).await;
+        crate::harness::migrate_before(&old, backend, 3).await;
         // 1,002 404 keys, the oldest first, and a trace with a body, as the old schema stored them.
         let row = |id: String, key: String, at: i64, body: &str| {
             format!(

@@ -87,6 +87,17 @@ pub enum TypeError {
         /// What is done with the value, when the checker knows.
         why: Option<&'static str>,
     },
+    #[error("{}", secret_message(ty, part.is_some() || via.is_some(), *how))]
+    SecretShown {
+        span: Span,
+        /// The type of the value.
+        ty: String,
+        /// The Secret in it, when that is not the whole type.
+        part: Option<String>,
+        /// Where that part is declared: "field `token` of `Config`".
+        via: Option<String>,
+        how: SecretUse,
+    },
     #[error("this value of type `{ty}` is never used")]
     UnusedValue { span: Span, ty: String, kind: UnusedKind },
     #[error("the route `{route}` has no parameter `{name}`")]
@@ -107,6 +118,35 @@ pub enum NotDataKind {
     Worker,
     /// A type variable of an annotated function: it could be a function.
     TypeVariable,
+    Secret,
+}
+
+/// What code tried to do with a Secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretUse {
+    /// String interpolation.
+    Shown,
+    /// `==` or `!=`.
+    Compared,
+    /// A type variable of generic code that shows or compares its values.
+    ShownOrCompared,
+}
+
+impl SecretUse {
+    fn describe(self) -> &'static str {
+        match self {
+            SecretUse::Shown => "turned into text",
+            SecretUse::Compared => "compared with `==`",
+            SecretUse::ShownOrCompared => "turned into text or compared with `==`",
+        }
+    }
+}
+
+fn secret_message(ty: &str, contains: bool, how: SecretUse) -> String {
+    match contains {
+        true => format!("`{ty}` contains a Secret, which cannot be {}", how.describe()),
+        false => format!("a Secret cannot be {}", how.describe()),
+    }
 }
 
 /// What a discarded value is, for the hint.
@@ -127,18 +167,25 @@ fn not_data_message(ty: &str, contains: bool, kind: NotDataKind) -> String {
         NotDataKind::Function => "a function",
         NotDataKind::Datastore => "a datastore",
         NotDataKind::Worker => "a worker",
+        NotDataKind::Secret => "a Secret",
         NotDataKind::TypeVariable => {
             return format!("`{ty}` could be any type, a function too, so it cannot be stored or encoded as JSON");
         }
     };
     let (verb, what) = match (contains, kind) {
+        (false, NotDataKind::Secret) => return "a Secret cannot be stored or encoded as JSON".to_string(),
         (false, _) => ("is", what),
         (true, NotDataKind::Function) => ("contains", "functions"),
         (true, NotDataKind::Datastore) => ("contains", "datastores"),
+        (true, NotDataKind::Secret) => ("contains", "Secrets"),
         (true, _) => ("contains", "workers"),
     };
     format!("`{ty}` {verb} {what}, which cannot be stored or encoded as JSON")
 }
+
+/// What a Secret is for, where code tried something else with one.
+const SECRET_HELP: &str = "help: a Secret cannot be turned into text; pass it to Http.requestWithSecrets \
+                           or compare it with Secret.matches";
 
 fn an_operand(operand: &str) -> String {
     let article = if operand.starts_with(['A', 'E', 'I', 'O', 'U']) { "an" } else { "a" };
@@ -189,6 +236,7 @@ impl TypeError {
             | TypeError::TryReturn { span, .. }
             | TypeError::DuplicateKey { span, .. }
             | TypeError::NotData { span, .. }
+            | TypeError::SecretShown { span, .. }
             | TypeError::UnusedValue { span, .. }
             | TypeError::TryInHandler { span, .. }
             | TypeError::UnknownDecodeTarget { span, .. }
@@ -231,6 +279,7 @@ impl TypeError {
             TypeError::TryOperand { .. } | TypeError::TryReturn { .. } => "try-operand",
             TypeError::DuplicateKey { .. } => "duplicate-key",
             TypeError::NotData { .. } => "not-data",
+            TypeError::SecretShown { .. } => "secret-shown",
             TypeError::UnusedValue { .. } => "unused-value",
             TypeError::TryInHandler { .. } => "try-in-handler",
             TypeError::UnknownDecodeTarget { .. } => "unknown-decode-target",
@@ -343,6 +392,7 @@ impl From<&TypeError> for Diagnostic {
                     NotDataKind::Datastore => "a datastore",
                     NotDataKind::Worker => "a worker",
                     NotDataKind::TypeVariable => "a type variable",
+                    NotDataKind::Secret => "a Secret",
                 };
                 match (via, part) {
                     (Some(via), Some(part)) => {
@@ -356,11 +406,22 @@ impl From<&TypeError> for Diagnostic {
                 let help = if *kind == NotDataKind::TypeVariable {
                     "help: write the function without its return type: its type is then inferred, and its type \
                      variables only admit types without functions"
+                } else if *kind == NotDataKind::Secret {
+                    "help: a Secret's value never leaves the run; pass it to Http.requestWithSecrets or compare it \
+                     with Secret.matches"
                 } else {
                     "help: only data (no functions, datastores or workers inside) can be encoded, stored, queued \
                      or sent as a response"
                 };
                 diagnostic = diagnostic.with_note(help);
+            }
+            TypeError::SecretShown { part, via, .. } => {
+                match (via, part) {
+                    (Some(via), Some(part)) => diagnostic = diagnostic.with_note(format!("note: {via} is `{part}`")),
+                    (None, Some(part)) => diagnostic = diagnostic.with_note(format!("note: `{part}` is in it")),
+                    _ => {}
+                }
+                diagnostic = diagnostic.with_note(SECRET_HELP);
             }
             TypeError::UnusedValue { kind, .. } => {
                 let hint = match kind {

@@ -2,7 +2,7 @@
 //! `if`, `match`, lambdas and `?`.
 
 use super::check::{Checker, ReturnContext};
-use super::error::TypeError;
+use super::error::{SecretUse, TypeError};
 use super::exhaustive::PendingMatch;
 use super::names::{builtin_suggestions, similar_names};
 use super::ty::{Constraint, Scheme, Type};
@@ -45,7 +45,8 @@ impl Checker<'_> {
             ExprKind::String(parts) => {
                 for part in parts {
                     if let StringPart::Interpolation(inner) = part {
-                        self.infer(inner);
+                        let ty = self.infer(inner);
+                        self.expect_public(&ty, inner.span, SecretUse::Shown);
                     }
                 }
                 Type::string()
@@ -464,6 +465,10 @@ impl Checker<'_> {
         }
         let context = format!("both sides of `{}` have the same type", op.symbol());
         self.check_against(right, &operand, Some(&context));
+        if matches!(op, BinaryOp::Eq | BinaryOp::NotEq) {
+            // Comparing Secrets must take constant time: `Secret.matches`.
+            self.expect_public(&operand, left.span.to(right.span), SecretUse::Compared);
+        }
         result
     }
 }

@@ -22,7 +22,7 @@ pub mod ty;
 mod unify;
 
 pub use check::{Checked, check};
-pub use error::{NotDataKind, TypeError, UnusedKind};
+pub use error::{NotDataKind, SecretUse, TypeError, UnusedKind};
 pub use names::similar_names;
 pub use shared::MAX_TYPE_SIZE;
 

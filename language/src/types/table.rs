@@ -65,6 +65,8 @@ impl TypeTable {
             ("String", 0),
             ("Char", 0),
             ("Unit", 0),
+            // Opaque so that it cannot be taken apart, shown or stored.
+            ("Secret", 0),
             ("List", 1),
             ("Dict", 1),
             ("Datastore", 1),

@@ -105,6 +105,11 @@ pub enum Constraint {
     Data,
     /// `Appendable` and `Data`: a `String`, or a `List` of data.
     AppendableData,
+    /// A type with no `Secret` anywhere inside it: what can be turned into
+    /// text or compared with `==`. Deep, like `Data` (which implies it).
+    Public,
+    /// `Appendable` and `Public`.
+    AppendablePublic,
 }
 
 impl Constraint {
@@ -116,6 +121,8 @@ impl Constraint {
             Constraint::Appendable => "a String or a List",
             Constraint::Data => "a type that can be stored as JSON (no functions)",
             Constraint::AppendableData => "a String or a List that can be stored as JSON (no functions)",
+            Constraint::Public => "a type without a Secret inside",
+            Constraint::AppendablePublic => "a String or a List without a Secret inside",
         }
     }
 
@@ -123,6 +130,11 @@ impl Constraint {
     /// outermost constructor.
     pub fn requires_data(self) -> bool {
         matches!(self, Constraint::Data | Constraint::AppendableData)
+    }
+
+    /// Whether the type may hold no `Secret` (data holds none either).
+    pub fn requires_public(self) -> bool {
+        matches!(self, Constraint::Public | Constraint::AppendablePublic)
     }
 
     /// The constraint of a variable that must meet both, if one exists.
@@ -138,6 +150,15 @@ impl Constraint {
             (C::Data, c @ (C::Number | C::Comparable)) | (c @ (C::Number | C::Comparable), C::Data) => Some(c),
             (C::Data | C::AppendableData, C::Appendable | C::AppendableData)
             | (C::Appendable, C::Data | C::AppendableData) => Some(C::AppendableData),
+            // Data, numbers, Strings and Chars hold no Secret.
+            (C::Public, c @ (C::Number | C::Comparable | C::Data | C::AppendableData))
+            | (c @ (C::Number | C::Comparable | C::Data | C::AppendableData), C::Public) => Some(c),
+            (C::AppendablePublic, C::Data | C::AppendableData) | (C::Data | C::AppendableData, C::AppendablePublic) => {
+                Some(C::AppendableData)
+            }
+            (C::Public | C::AppendablePublic, C::Appendable | C::AppendablePublic)
+            | (C::Appendable, C::Public | C::AppendablePublic)
+            | (C::AppendablePublic, C::Public) => Some(C::AppendablePublic),
             _ => None,
         }
     }
@@ -149,8 +170,10 @@ impl Constraint {
             Constraint::None => true,
             Constraint::Number => matches!(constructor, "Int" | "Float"),
             Constraint::Comparable => matches!(constructor, "Int" | "Float" | "String" | "Char"),
-            Constraint::Appendable | Constraint::AppendableData => matches!(constructor, "String" | "List"),
-            Constraint::Data => true,
+            Constraint::Appendable | Constraint::AppendableData | Constraint::AppendablePublic => {
+                matches!(constructor, "String" | "List")
+            }
+            Constraint::Data | Constraint::Public => true,
         }
     }
 }
@@ -257,7 +280,8 @@ impl fmt::Display for Type {
 
 /// Parses a type as written in the standard library table:
 /// `fn(List<a>, fn(a) -> b) -> List<b>`. Lower-case names are generics,
-/// numbered in order of appearance; `number`, `comparable` and `data` carry constraints.
+/// numbered in order of appearance; `number`, `comparable`, `data` and
+/// `equatable` (no `Secret` inside) carry constraints.
 pub fn parse_signature(text: &str) -> Result<Scheme, String> {
     let tokens = tokenize(text);
     let mut parser = SignatureParser { tokens, position: 0, generics: Vec::new() };
@@ -272,6 +296,7 @@ pub fn parse_signature(text: &str) -> Result<Scheme, String> {
             "number" => Constraint::Number,
             "comparable" => Constraint::Comparable,
             "data" => Constraint::Data,
+            "equatable" => Constraint::Public,
             _ => Constraint::None,
         })
         .collect();

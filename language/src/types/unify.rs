@@ -5,6 +5,8 @@
 //! from the other constraints: it holds for everything inside a type, so
 //! binding a `Data` variable passes the constraint to the variables within
 //! the type, and a function, datastore or worker anywhere inside is an error.
+//! `Public` (no `Secret` inside: what may be shown or compared) is deep the
+//! same way, with the same walk.
 //! A *poisoned* variable stands for the type of an expression already
 //! reported as wrong: it unifies with anything and is never bound, so one
 //! mistake gives one error. Types nest as deep as the code that makes them
@@ -14,7 +16,7 @@
 //! has unified, the other walks the parts they have seen.
 
 use super::check::Checker;
-use super::error::{NotDataKind, TypeError};
+use super::error::{NotDataKind, SecretUse, TypeError};
 use super::shared::{Leaf, Rebuild, Seen, address};
 use super::table::TypeDefKind;
 use super::ty::{Constraint, Scheme, Type, TypePrinter, Types};
@@ -38,8 +40,10 @@ pub(super) enum UnifyError {
     NotData(Box<DataViolation>),
 }
 
-/// The part of a type that keeps it from being data.
+/// The part of a type that keeps it from being data (or public).
 pub(super) struct DataViolation {
+    /// What was required.
+    deep: Deep,
     /// The type that was required to be data.
     whole: Type,
     /// The part, when it is not the whole type.
@@ -73,9 +77,40 @@ impl Unified {
     }
 }
 
-/// Type names the language gives no JSON form.
-fn not_data_kind(name: &str) -> Option<NotDataKind> {
+/// A constraint that holds for every type inside a type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Deep {
+    Data,
+    Public,
+}
+
+impl Deep {
+    fn constraint(self) -> Constraint {
+        match self {
+            Deep::Data => Constraint::Data,
+            Deep::Public => Constraint::Public,
+        }
+    }
+
+    fn of(constraint: Constraint) -> Option<Deep> {
+        if constraint.requires_data() {
+            Some(Deep::Data)
+        } else if constraint.requires_public() {
+            Some(Deep::Public)
+        } else {
+            None
+        }
+    }
+}
+
+/// Type names the language gives no JSON form (`Data`), or that may not be
+/// shown (`Public`). A rigid type variable is not refused where `Public` is
+/// required: the engines show a Secret as `<secret>` and compare it in
+/// constant time, so generic code cannot leak one.
+fn violation_kind(deep: Deep, name: &str) -> Option<NotDataKind> {
     match name {
+        "Secret" => Some(NotDataKind::Secret),
+        _ if deep == Deep::Public => None,
         "Datastore" => Some(NotDataKind::Datastore),
         "Worker" => Some(NotDataKind::Worker),
         // A rigid type variable of an annotated function (see `check_functions`).
@@ -86,6 +121,7 @@ fn not_data_kind(name: &str) -> Option<NotDataKind> {
 
 /// What a walk requiring data has met: declared types expanded, shared parts.
 struct DataWalk {
+    deep: Deep,
     expanded: HashSet<String>,
     seen: Seen,
 }
@@ -172,8 +208,13 @@ impl Checker<'_> {
                         Some(combined) => combined,
                         None if matches!(
                             (cx, cy),
-                            (Constraint::Comparable, Constraint::Appendable | Constraint::AppendableData)
-                                | (Constraint::Appendable | Constraint::AppendableData, Constraint::Comparable)
+                            (
+                                Constraint::Comparable,
+                                Constraint::Appendable | Constraint::AppendableData | Constraint::AppendablePublic
+                            ) | (
+                                Constraint::Appendable | Constraint::AppendableData | Constraint::AppendablePublic,
+                                Constraint::Comparable
+                            )
                         ) =>
                         {
                             self.bind(*y, Type::string())?;
@@ -216,7 +257,7 @@ impl Checker<'_> {
             return Ok(());
         }
         let constraint = self.vars[var as usize].constraint;
-        if !matches!(constraint, Constraint::None | Constraint::Data) {
+        if !matches!(constraint, Constraint::None | Constraint::Data | Constraint::Public) {
             let admitted = match self.shallow(&ty) {
                 Type::Con(name, _) => constraint.admits(&name),
                 _ => false,
@@ -225,8 +266,8 @@ impl Checker<'_> {
                 return Err(UnifyError::Constraint(constraint, ty));
             }
         }
-        if constraint.requires_data()
-            && let Err(violation) = self.require_data(&ty)
+        if let Some(deep) = Deep::of(constraint)
+            && let Err(violation) = self.require_deep(&ty, deep)
         {
             // Reported once, here: the variable's other uses agree with anything.
             self.vars[var as usize].poisoned = true;
@@ -240,12 +281,13 @@ impl Checker<'_> {
         Ok(())
     }
 
-    /// Requires the type to be data: its variables become `Data`; a
-    /// function, datastore, worker or rigid type variable inside is an error.
-    pub(super) fn require_data(&mut self, ty: &Type) -> Result<(), Box<DataViolation>> {
-        let mut walk = DataWalk { expanded: HashSet::new(), seen: Seen::default() };
+    /// Requires the type to be data (or public): its variables get the
+    /// constraint; a function, datastore, worker, Secret or rigid type
+    /// variable inside is an error (only a Secret for `Public`).
+    fn require_deep(&mut self, ty: &Type, deep: Deep) -> Result<(), Box<DataViolation>> {
+        let mut walk = DataWalk { deep, expanded: HashSet::new(), seen: Seen::default() };
         self.require_data_in(ty, &mut walk, true)
-            .map_err(|(part, kind, via)| Box::new(DataViolation { whole: self.zonk(ty), part, kind, via }))
+            .map_err(|(part, kind, via)| Box::new(DataViolation { deep, whole: self.zonk(ty), part, kind, via }))
     }
 
     fn require_data_in(&mut self, ty: &Type, walk: &mut DataWalk, whole: bool) -> Result<(), Violation> {
@@ -255,19 +297,22 @@ impl Checker<'_> {
                 Type::Var(var) => {
                     let state = &mut self.vars[*var as usize];
                     if !state.poisoned {
-                        state.constraint = state.constraint.meet(Constraint::Data).unwrap_or(state.constraint);
+                        let deep = walk.deep.constraint();
+                        state.constraint = state.constraint.meet(deep).unwrap_or(state.constraint);
                     }
                     return Ok(());
                 }
                 Type::Generic(_) => return Ok(()),
+                // A function shows as `<lambda>`: what it captured stays inside.
+                Type::Fn(..) if walk.deep == Deep::Public => return Ok(()),
                 Type::Fn(..) => NotDataKind::Function,
-                Type::Con(name, _) => match not_data_kind(name) {
+                Type::Con(name, _) => match violation_kind(walk.deep, name) {
                     Some(kind) => kind,
                     None => {
                         for arg in walk.seen.new_parts(&resolved) {
                             self.require_data_in(arg, walk, false)?;
                         }
-                        return match self.declared_violation(name, &mut walk.expanded) {
+                        return match self.declared_violation(name, walk) {
                             Some((part, kind, via)) => Err((Some(part), kind, via)),
                             None => Ok(()),
                         };
@@ -281,12 +326,8 @@ impl Checker<'_> {
     /// What keeps a declared type from being data whatever its arguments
     /// (a field or payload that is a function), if anything. Its parameters
     /// are checked where it is used, with the type arguments.
-    fn declared_violation(
-        &self,
-        name: &str,
-        expanded: &mut HashSet<String>,
-    ) -> Option<(Type, NotDataKind, Option<String>)> {
-        if !expanded.insert(name.to_string()) {
+    fn declared_violation(&self, name: &str, walk: &mut DataWalk) -> Option<(Type, NotDataKind, Option<String>)> {
+        if !walk.expanded.insert(name.to_string()) {
             return None;
         }
         let def = self.table.get(name)?;
@@ -302,21 +343,22 @@ impl Checker<'_> {
         };
         parts
             .into_iter()
-            .find_map(|(via, ty)| self.written_violation(ty, expanded).map(|(part, kind)| (part, kind, Some(via))))
+            .find_map(|(via, ty)| self.written_violation(ty, walk).map(|(part, kind)| (part, kind, Some(via))))
     }
 
     /// A function, datastore or worker in a type as declared (`Generic`s
     /// stand for the declaration's parameters, which are fine here).
-    fn written_violation(&self, ty: &Type, expanded: &mut HashSet<String>) -> Option<(Type, NotDataKind)> {
+    fn written_violation(&self, ty: &Type, walk: &mut DataWalk) -> Option<(Type, NotDataKind)> {
         match ty {
+            Type::Fn(..) if walk.deep == Deep::Public => None,
             Type::Fn(..) => Some((ty.clone(), NotDataKind::Function)),
             Type::Con(name, args) => {
-                if let Some(kind) = not_data_kind(name) {
+                if let Some(kind) = violation_kind(walk.deep, name) {
                     return Some((ty.clone(), kind));
                 }
                 args.iter()
-                    .find_map(|arg| self.written_violation(arg, expanded))
-                    .or_else(|| self.declared_violation(name, expanded).map(|(part, kind, _)| (part, kind)))
+                    .find_map(|arg| self.written_violation(arg, walk))
+                    .or_else(|| self.declared_violation(name, walk).map(|(part, kind, _)| (part, kind)))
             }
             Type::Var(_) | Type::Generic(_) => None,
         }
@@ -357,6 +399,9 @@ impl Checker<'_> {
             UnifyError::Constraint(constraint, ty) => {
                 TypeError::Constraint { span, constraint: constraint.describe(), found: printer.print(&self.zonk(&ty)) }
             }
+            UnifyError::NotData(violation) if violation.deep == Deep::Public => {
+                Self::secret_error(&mut printer, *violation, span, SecretUse::ShownOrCompared)
+            }
             UnifyError::NotData(violation) => Self::not_data_error(&mut printer, *violation, span, None),
         };
         self.errors.push(error);
@@ -366,9 +411,27 @@ impl Checker<'_> {
     /// Requires a value's type to be data, reporting at `span` why not; `why`
     /// says what happens to the value.
     pub(super) fn expect_data(&mut self, ty: &Type, span: Span, why: &'static str) {
-        if let Err(violation) = self.require_data(ty) {
+        if let Err(violation) = self.require_deep(ty, Deep::Data) {
             let error = Self::not_data_error(&mut TypePrinter::default(), *violation, span, Some(why));
             self.errors.push(error);
+        }
+    }
+
+    /// Requires a value's type to hold no Secret, as it is shown or compared.
+    pub(super) fn expect_public(&mut self, ty: &Type, span: Span, how: SecretUse) {
+        if let Err(violation) = self.require_deep(ty, Deep::Public) {
+            let error = Self::secret_error(&mut TypePrinter::default(), *violation, span, how);
+            self.errors.push(error);
+        }
+    }
+
+    fn secret_error(printer: &mut TypePrinter, violation: DataViolation, span: Span, how: SecretUse) -> TypeError {
+        TypeError::SecretShown {
+            span,
+            ty: printer.print(&violation.whole),
+            part: violation.part.map(|part| printer.print(&part)),
+            via: violation.via,
+            how,
         }
     }
 

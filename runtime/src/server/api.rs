@@ -18,9 +18,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use futures_util::{Stream, StreamExt};
+use gloam_interpreter::value::same_text;
 use gloam_interpreter::{json_text, wire};
 use gloam_language::ast::ItemKind;
-use gloam_trace_store::{CodeVersion, NotFound, Trace, TraceFilter, TraceLogs, TraceSummary};
+use gloam_trace_store::{
+    CodeVersion, NotFound, SecretAccess, SecretAction, Trace, TraceFilter, TraceLogs, TraceSummary,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -49,6 +52,20 @@ pub fn routes() -> Router<AppState> {
         .route("/secrets", get(secret_names))
         .route("/secrets/{name}", put(set_secret).delete(delete_secret))
         .route("/outbound", get(outbound_allowed).put(set_outbound_allowed))
+        .route("/audit", get(secret_audit))
+}
+
+/// The address of the client, for the audit log; `None` when the server
+/// does not know it (a router driven in-process).
+pub struct Client(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Client {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Client, Self::Rejection> {
+        let address = super::traffic::client_address(&parts.extensions);
+        Ok(Client((!address.is_unspecified()).then(|| address.to_string())))
+    }
 }
 
 /// The canvas of the path, when the request carries its token
@@ -70,11 +87,6 @@ fn token_of(parts: &Parts) -> Option<String> {
         .map(|(_, value)| value.into_owned())
 }
 
-/// Compares without stopping at the first difference.
-fn same_token(given: &str, expected: &str) -> bool {
-    given.len() == expected.len() && given.bytes().zip(expected.bytes()).fold(0, |acc, (a, b)| acc | (a ^ b)) == 0
-}
-
 impl FromRequestParts<AppState> for Editor {
     type Rejection = ApiError;
 
@@ -92,7 +104,7 @@ impl FromRequestParts<AppState> for Editor {
         // An unknown canvas is answered like a wrong token, so names cannot be
         // found out by asking.
         match (state.canvas(&name), token_of(parts)) {
-            (Some(canvas), Some(token)) if same_token(&token, &canvas.token) => Ok(Editor(canvas)),
+            (Some(canvas), Some(token)) if same_text(&token, &canvas.token) => Ok(Editor(canvas)),
             _ => {
                 state.rates.failed_sign_in(client).map_err(|limited| ApiError::TooManyRequests(limited.message))?;
                 Err(ApiError::Unauthorized(name))
@@ -550,6 +562,7 @@ async fn curl(
 async fn replay_trace(
     State(state): State<AppState>,
     Editor(canvas): Editor,
+    Client(client): Client,
     Params(TracePath { id }): Params<TracePath>,
     body: axum::body::Bytes,
 ) -> DeepResult<ReplayResult> {
@@ -560,7 +573,7 @@ async fn replay_trace(
         serde_json::from_slice(&body).map_err(|error| ApiError::BadRequest(format!("replay options: {error}")))?
     };
     let trace = replay::load_trace(&state, &canvas, &id).await?;
-    Ok(DeepJson(replay::replay(&state, &canvas, trace, options).await?))
+    Ok(DeepJson(replay::replay(&state, &canvas, trace, options, client).await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -585,9 +598,10 @@ async fn function_traces(
 async fn live_values(
     State(state): State<AppState>,
     Editor(canvas): Editor,
+    Client(client): Client,
     Body(request): Body<LiveValuesRequest>,
 ) -> DeepResult<LiveValuesResult> {
-    Ok(DeepJson(replay::live_values(&state, &canvas, request).await?))
+    Ok(DeepJson(replay::live_values(&state, &canvas, request, client).await?))
 }
 
 async fn events(
@@ -639,8 +653,7 @@ async fn datastore_rows(
 }
 
 async fn secret_names(State(state): State<AppState>, Editor(canvas): Editor) -> ApiResult<Vec<String>> {
-    let secrets = state.store.secrets(&canvas.name).await?;
-    Ok(Json(secrets.into_iter().map(|(name, _)| name).collect()))
+    Ok(Json(state.store.secret_names(&canvas.name).await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -652,21 +665,25 @@ struct SecretBody {
 async fn set_secret(
     State(state): State<AppState>,
     Editor(canvas): Editor,
+    Client(client): Client,
     Params(NamePath { name }): Params<NamePath>,
     Body(body): Body<SecretBody>,
 ) -> ApiResult<serde_json::Value> {
     state.store.set_secret(&canvas.name, &name, &body.value).await?;
+    state.store.audit_secret(&canvas.name, &name, SecretAction::Set, client.as_deref()).await?;
     Ok(Json(serde_json::json!({ "set": name })))
 }
 
 async fn delete_secret(
     State(state): State<AppState>,
     Editor(canvas): Editor,
+    Client(client): Client,
     Params(NamePath { name }): Params<NamePath>,
 ) -> ApiResult<serde_json::Value> {
     if !state.store.delete_secret(&canvas.name, &name).await? {
         return Err(ApiError::NotFound(format!("no secret `{name}` in canvas `{}`", canvas.name)));
     }
+    state.store.audit_secret(&canvas.name, &name, SecretAction::Delete, client.as_deref()).await?;
     Ok(Json(serde_json::json!({ "deleted": name })))
 }
 
@@ -702,6 +719,11 @@ async fn set_outbound_allowed(
     // Other nodes on the same store reload the canvas, and with it the list.
     state.announce(&canvas.name).await;
     outbound_allowed(State(state), Editor(canvas)).await
+}
+
+/// Who read, set or deleted which secret, newest first.
+async fn secret_audit(State(state): State<AppState>, Editor(canvas): Editor) -> ApiResult<Vec<SecretAccess>> {
+    Ok(Json(state.store.secret_audit(&canvas.name).await?))
 }
 
 #[cfg(test)]

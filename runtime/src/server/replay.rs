@@ -103,12 +103,14 @@ fn editor_budget(canvas: &CanvasRuntime) -> RunBudget {
     canvas.run_budget(Lineage::default(), None)
 }
 
-/// Runs a trace's request against code on the server's engine.
+/// Runs a trace's request against code on the server's engine; `client`
+/// asked for it (secrets the run reads are audited).
 pub async fn replay(
     state: &AppState,
     canvas: &Arc<CanvasRuntime>,
     trace: Trace,
     options: ReplayRequest,
+    client: Option<String>,
 ) -> Result<ReplayResult, ApiError> {
     let code = match options.version {
         Some(version) if version != canvas.code().version => {
@@ -121,18 +123,20 @@ pub async fn replay(
     };
     let target = Target::of_trace(&code, &trace);
     let (mut response, mut effects, mut logs, secrets) = if options.live_effects {
-        let effects = HostEffects::new(&state.host, &canvas.name, Mode::Live, editor_budget(canvas));
+        let mut effects = HostEffects::new(&state.host, &canvas.name, Mode::Live, editor_budget(canvas));
+        effects.audit_reads(client);
         let (response, effects) = run_target(state, &code, &target, &trace, effects).await;
         let effects = effects.map(|effects| (effects.recorded, effects.logs, effects.secrets)).unwrap_or_default();
         (response, effects.0, effects.1, effects.2)
     } else {
-        let effects = TraceEffects::new(
+        let mut effects = TraceEffects::new(
             trace.effects.clone(),
             Unrecorded::Fail,
             &state.host,
             &canvas.name,
             editor_budget(canvas),
         );
+        effects.host.audit_reads(client);
         let (response, effects) = run_target(state, &code, &target, &trace, effects).await;
         let effects =
             effects.map(|effects| (effects.host.recorded, effects.host.logs, effects.host.secrets)).unwrap_or_default();
@@ -312,11 +316,13 @@ fn trace_handler(
 }
 
 /// The value of every expression of a handler run on a trace, for code that
-/// may be a draft: whatever parses is analysed and run.
+/// may be a draft: whatever parses is analysed and run. `client` asked for
+/// it (secrets the run reads are audited; a Secret shows as `<secret>`).
 pub async fn live_values(
     state: &AppState,
     canvas: &Arc<CanvasRuntime>,
     request: LiveValuesRequest,
+    client: Option<String>,
 ) -> Result<LiveValuesResult, ApiError> {
     let trace = match &request.trace_id {
         Some(id) => Some(load_trace(state, canvas, id).await?),
@@ -357,6 +363,7 @@ pub async fn live_values(
         };
         let mut effects =
             TraceEffects::new(trace.effects.clone(), Unrecorded::ReadOnly, &job_state.host, &canvas_name, budget);
+        effects.host.audit_reads(client);
         let max_memory_bytes = job_state.config.max_memory_bytes.min(crate::sandbox::MAX_MEMORY_BYTES);
         let interpreter = Interpreter { options: Options { limits, record_live_values: true, max_memory_bytes } };
         let execution = interpreter.run(&code, &target.task(&trace), &mut effects);

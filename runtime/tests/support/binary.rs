@@ -20,6 +20,9 @@ impl Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_gloam"))
             .arg("serve")
             .args(["--store", &format!("sqlite://{}", store.display()), "--listen", "127.0.0.1:0"])
+            // Beside the store, not in the repository's `.gloam/`.
+            .arg("--secret-key-file")
+            .arg(store.with_extension("key"))
             .args(args)
             .current_dir(ROOT)
             .stdout(Stdio::piped())

@@ -59,6 +59,11 @@ impl Reply {
     }
 }
 
+/// The key of every test server's store (several nodes share one store).
+pub fn secret_key() -> gloam_trace_store::SecretKey {
+    gloam_trace_store::SecretKey::from_hex(&"07".repeat(32)).expect("64 hex characters")
+}
+
 impl TestServer {
     /// A server over the store at `url` with one canvas, `demo`, holding `code`.
     pub async fn new(url: &str, code: &str) -> TestServer {
@@ -67,6 +72,7 @@ impl TestServer {
 
     pub async fn open(url: &str, code: &str, config: Config) -> TestServer {
         let store = Store::open(url).await.expect("store opens");
+        let store = store.use_secret_key(secret_key()).await.expect("the tests' key opens the store");
         let state = AppState::open(store, config).await.expect("state loads");
         let canvas = state.ensure_canvas("demo").await.expect("canvas");
         let token = canvas.token.clone();

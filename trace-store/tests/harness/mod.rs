@@ -9,7 +9,7 @@
 
 use std::future::Future;
 
-use gloam_trace_store::Store;
+use gloam_trace_store::{SecretKey, Store};
 use sqlx::{Connection, Executor, PgConnection};
 
 const PG_HOST: &str = "127.0.0.1:5432";
@@ -109,6 +109,35 @@ where
     Fut: Future<Output = Store>,
 {
     let store = Store::open(&url).await.unwrap_or_else(|error| panic!("cannot open {url}: {error}"));
+    let store = store.use_secret_key(test_key()).await.expect("the test key opens a fresh store");
     let store = case(store).await;
     store.close().await;
+}
+
+/// The secret key of the tests' stores.
+pub fn test_key() -> SecretKey {
+    SecretKey::from_hex(&"07".repeat(32)).expect("64 hex characters")
+}
+
+/// A pool on the database at `url` outside the store (to write or read rows
+/// as another schema version would), and the backend's name.
+pub async fn raw_pool(url: &str) -> (sqlx::AnyPool, &'static str) {
+    sqlx::any::install_default_drivers();
+    let backend = if url.starts_with("postgres") { "postgres" } else { "sqlite" };
+    let connect_url = match url.strip_prefix("sqlite://") {
+        Some(path) => {
+            std::fs::create_dir_all(std::path::Path::new(path).parent().expect("a parent")).expect("directory");
+            format!("{url}?mode=rwc")
+        }
+        None => url.to_string(),
+    };
+    (sqlx::AnyPool::connect(&connect_url).await.expect("connects"), backend)
+}
+
+/// Brings the schema to the migrations before `version`, as an older server left it.
+pub async fn migrate_before(pool: &sqlx::AnyPool, backend: &str, version: i64) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(backend);
+    let mut migrator = sqlx::migrate::Migrator::new(dir).await.expect("migrations");
+    migrator.migrations = migrator.migrations.iter().filter(|migration| migration.version < version).cloned().collect();
+    migrator.run(pool).await.expect("older migrations run");
 }
