@@ -375,8 +375,16 @@ async fn settled_trace_counts(server: &Server, client: &reqwest::Client) -> anyh
 }
 
 /// The main Gloam server's flags: its limits sized for the heaviest load (§3b).
-const MAIN_LIMITS: [&str; 6] =
-    ["--allow-outbound", "127.0.0.1", "--max-connections-per-client", "1000", "--max-runs-per-canvas", "1000"];
+const MAIN_LIMITS: [&str; 8] = [
+    "--allow-outbound",
+    "127.0.0.1",
+    "--max-connections-per-client",
+    "1000",
+    "--max-runs-per-canvas",
+    "1000",
+    "--max-outbound-per-canvas",
+    "1000",
+];
 
 /// §3b: fizzbuzz over 1..100 where every 15th item waits on an upstream
 /// (on the load core), so each request makes six sequential calls.
