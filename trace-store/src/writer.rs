@@ -96,7 +96,11 @@ impl Counters {
     /// Counts a trace of `canvas` into the queue, unless the canvas has its share.
     fn enter(&self, canvas: &str, share: usize) -> bool {
         let mut queued = self.queued_per_canvas.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let waiting = queued.entry(canvas.to_string()).or_insert(0);
+        // On every request's path: the name is copied only for a canvas not in the map yet.
+        if !queued.contains_key(canvas) {
+            queued.insert(canvas.to_string(), 0);
+        }
+        let Some(waiting) = queued.get_mut(canvas) else { return false };
         if *waiting >= share {
             return false;
         }
