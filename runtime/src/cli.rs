@@ -1,14 +1,16 @@
 //! Subcommands. Errors become messages on stderr and a non-zero exit code here,
 //! at the edge; the libraries below return typed errors.
 
+use crate::app::changes;
+use crate::app::rate::RateLimits;
+use crate::app::{self, AppState, Config};
 use crate::budget::{BudgetLimits, MemoryPool};
 use crate::canvas::{self, CanvasCode, ToplevelSource};
 use crate::client::Remote;
 use crate::engine::{EngineKind, Failure, Interpreter, Task, response_of};
 use crate::outbound::{AllowedHost, OutboundPolicy};
 use crate::redact::Redaction;
-use crate::server::rate::RateLimits;
-use crate::server::{self, editor, state::AppState, state::Config};
+use crate::server;
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use gloam_interpreter::{MemoryEffects, Options};
@@ -433,7 +435,7 @@ async fn remote_command(command: Command) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => serve(*args).await,
         Command::Push { folder, remote } => {
             let files = read_canvas_files(&folder)?;
-            let pushed: editor::Pushed = remote.put("/files", &server::api::Files { files }).await?;
+            let pushed: changes::Pushed = remote.put("/files", &server::api::Files { files }).await?;
             println!(
                 "pushed {} to canvas `{}`: {} created, {} updated, {} deleted, {} unchanged (version {})",
                 folder.display(),
@@ -448,7 +450,7 @@ async fn remote_command(command: Command) -> anyhow::Result<ExitCode> {
         }
         Command::Pull { folder, remote } => {
             let pulled: server::api::Files = remote.get("/files").await?;
-            if let Some(name) = pulled.files.keys().find(|name| !editor::valid_file_name(name)) {
+            if let Some(name) = pulled.files.keys().find(|name| !changes::valid_file_name(name)) {
                 bail!("the server sent a file named `{name}`, which is not a plain .gloam file name");
             }
             std::fs::create_dir_all(&folder).with_context(|| format!("cannot create {}", folder.display()))?;
@@ -538,7 +540,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         bail!("--canvas names the canvas of one --load; give each folder its own server or drop --canvas");
     }
     if let Some(canvas) = &args.canvas
-        && !server::state::valid_canvas_name(canvas)
+        && !app::state::valid_canvas_name(canvas)
     {
         bail!("`{canvas}` is not a canvas name (lower-case letters, digits and dashes, at most 63)");
     }
@@ -591,7 +593,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
             continue;
         }
         let files = read_canvas_files(folder)?;
-        match editor::push(&state, &canvas, files).await {
+        match changes::push(&state, &canvas, files).await {
             Ok(pushed) => eprintln!(
                 "loaded {} into canvas `{name}`: {} created, {} updated, {} deleted, {} unchanged",
                 folder.display(),
@@ -600,7 +602,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
                 pushed.deleted.len(),
                 pushed.unchanged
             ),
-            Err(server::error::ApiError::Rejected { message, diagnostics }) => {
+            Err(changes::ChangeError::Rejected { message, diagnostics }) => {
                 for diagnostic in &diagnostics {
                     eprintln!("{}", diagnostic.rendered);
                 }
@@ -637,7 +639,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         );
     }
     let writer = state.writer.clone();
-    tokio::spawn(server::background::cron_scheduler(state.clone()));
+    tokio::spawn(app::jobs::cron_scheduler(state.clone()));
     let stopper = state.clone();
     tokio::spawn(async move {
         shutdown_signal().await;

@@ -1,8 +1,10 @@
-//! The Gloam runtime: the server (user traffic, editor API), the effects it
-//! performs for handlers, the execution engine behind one interface, and the
-//! `gloam` command line. The only crate that knows axum, and (with the WASM
+//! The Gloam runtime: the application layer (`app`: running, recording,
+//! jobs, code changes, replays), its HTTP edge (`server`: user traffic,
+//! editor API), the effects it performs for handlers, the execution engine
+//! behind one interface, and the `gloam` command line. The only crate that knows axum, and (with the WASM
 //! engine) wasmtime; `anyhow` is used only in `cli`.
 
+pub mod app;
 pub mod budget;
 pub mod canvas;
 pub mod cli;

@@ -31,7 +31,7 @@ on_both_stores!(
 );
 
 use axum::http::StatusCode;
-use gloam_runtime::server::state::Config;
+use gloam_runtime::app::Config;
 use serde_json::json;
 use support::{TestServer, assert_status};
 
@@ -662,8 +662,8 @@ async fn crons_run_when_due(url: String) {
         "db ticks: Int\n\ncron \"*/15 9 * * *\" tick =\n  DB.set(ticks, \"last\", Time.now())\n  Log.info(\"tick\")\n";
     let server = TestServer::new(&url, code).await;
     let nine_fifteen = 1_795_597_200_000 + 15 * 60_000; // 2026-11-25T09:15:00Z
-    assert_eq!(gloam_runtime::server::background::fire_due_crons(&server.state, nine_fifteen + 60_000), 0);
-    assert_eq!(gloam_runtime::server::background::fire_due_crons(&server.state, nine_fifteen), 1);
+    assert_eq!(gloam_runtime::app::jobs::fire_due_crons(&server.state, nine_fifteen + 60_000), 0);
+    assert_eq!(gloam_runtime::app::jobs::fire_due_crons(&server.state, nine_fifteen), 1);
     let mut run = serde_json::Value::Null;
     for _ in 0..100 {
         let traces = server.editor("GET", "/traces?key=CRON%20tick", None).await.json();
@@ -685,7 +685,7 @@ async fn crons_run_when_due(url: String) {
 async fn second_node(server: &TestServer, url: &str) -> TestServer {
     let store = gloam_trace_store::Store::open(url).await.expect("store opens");
     let store = store.use_secret_key(support::secret_key()).await.expect("the shared key");
-    let state = gloam_runtime::server::state::AppState::open(store, Config::default()).await.expect("state");
+    let state = gloam_runtime::app::AppState::open(store, Config::default()).await.expect("state");
     TestServer {
         app: gloam_runtime::server::app(state.clone()),
         state,
@@ -702,8 +702,8 @@ async fn nodes_on_one_store_share_code_and_cron_runs(url: String) {
     assert_eq!(second.user("GET", "/v", "").await.body, "one");
     // Each cron run happens on one node only.
     let minute = 1_795_597_200_000;
-    gloam_runtime::server::background::fire_due_crons(&first.state, minute);
-    gloam_runtime::server::background::fire_due_crons(&second.state, minute);
+    gloam_runtime::app::jobs::fire_due_crons(&first.state, minute);
+    gloam_runtime::app::jobs::fire_due_crons(&second.state, minute);
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     first.flush().await;
     second.flush().await;

@@ -8,11 +8,11 @@
 
 mod support;
 
+use gloam_runtime::app::Config;
+use gloam_runtime::app::rate::RateLimits;
 use gloam_runtime::budget::BudgetLimits;
 use gloam_runtime::outbound::OutboundPolicy;
 use gloam_runtime::server::listen::ConnectionLimits;
-use gloam_runtime::server::rate::RateLimits;
-use gloam_runtime::server::state::Config;
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::time::{Duration, Instant};
@@ -215,7 +215,7 @@ async fn one_canvas_waiting_on_a_black_hole_cannot_starve_another() {
     };
     let (server, address, _dir) = server_with(FETCH, config).await;
     let other = server.state.ensure_canvas("other").await.expect("a second canvas");
-    gloam_runtime::server::editor::push(
+    gloam_runtime::app::changes::push(
         &server.state,
         &other,
         [("main.gloam".to_string(), "handler GET /ok =\n  Http.text(\"fine\", 200)".to_string())].into(),
@@ -565,7 +565,7 @@ async fn a_canvas_whose_code_is_slow_to_load_answers_503_then_serves() {
     }
     let store = gloam_trace_store::Store::open(&url).await.expect("reopens");
     let config = Config { load_timeout: Duration::ZERO, ..Config::default() };
-    let state = gloam_runtime::server::state::AppState::open(store, config).await.expect("starts at once");
+    let state = gloam_runtime::app::AppState::open(store, config).await.expect("starts at once");
     let canvas = state.canvas("demo").expect("registered while loading");
     for _ in 0..500 {
         if canvas.unavailable.load().is_none() && canvas.code().sources().next().is_some() {

@@ -8,8 +8,8 @@
 mod support;
 
 use gloam_interpreter::Limits;
+use gloam_runtime::app::Config;
 use gloam_runtime::outbound::OutboundPolicy;
-use gloam_runtime::server::state::Config;
 use std::time::{Duration, Instant};
 use support::TestServer;
 use support::harness::{SqliteDb, sqlite_db};

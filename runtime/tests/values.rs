@@ -12,8 +12,8 @@ on_both_stores!(
     responses_carry_exactly_the_headers_given,
 );
 
+use gloam_runtime::app::Config;
 use gloam_runtime::engine::EngineKind;
-use gloam_runtime::server::state::Config;
 use serde_json::json;
 use support::TestServer;
 

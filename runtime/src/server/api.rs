@@ -5,10 +5,10 @@
 //! Reads of traces go through `AppState::settled`, so a trace whose id a
 //! client just received is always found.
 
-use super::editor::{self, Pushed, Saved};
 use super::error::ApiError;
-use super::replay::{self, LiveValuesRequest, LiveValuesResult, ReplayRequest, ReplayResult};
-use super::state::{AppState, CanvasRuntime, Event};
+use crate::app::changes::{self, Pushed, Saved};
+use crate::app::replay::{self, LiveValuesRequest, LiveValuesResult, ReplayRequest, ReplayResult};
+use crate::app::{AppState, CanvasRuntime, Event};
 use crate::canvas::ToplevelDiagnostic;
 use axum::extract::{FromRequestParts, Path, Query, RawPathParams, State};
 use axum::http::header;
@@ -251,7 +251,7 @@ async fn summary(State(state): State<AppState>, Editor(canvas): Editor) -> ApiRe
         .filter(|item| matches!(item.kind, ItemKind::Datastore(_)))
         .map(|item| item.name())
         .collect();
-    let not_found = editor::not_found(&state, &canvas).await?;
+    let not_found = changes::not_found(&state, &canvas).await?;
     Ok(Json(Summary {
         name: canvas.name.clone(),
         version: code.version,
@@ -277,7 +277,7 @@ struct SourceBody {
 
 fn checked_file(file: Option<String>) -> Result<Option<String>, ApiError> {
     match file {
-        Some(name) if !editor::valid_file_name(&name) => {
+        Some(name) if !changes::valid_file_name(&name) => {
             Err(ApiError::BadRequest(format!("`{name}` is not a file name ending in .gloam")))
         }
         file => Ok(file),
@@ -289,7 +289,7 @@ async fn create_toplevel(
     Editor(canvas): Editor,
     Body(body): Body<SourceBody>,
 ) -> ApiResult<Saved> {
-    Ok(Json(editor::save(&state, &canvas, None, body.source, checked_file(body.file)?).await?))
+    Ok(Json(changes::save(&state, &canvas, None, body.source, checked_file(body.file)?).await?))
 }
 
 #[derive(Debug, Deserialize)]
@@ -303,7 +303,7 @@ async fn save_toplevel(
     Params(IdPath { id }): Params<IdPath>,
     Body(body): Body<SourceBody>,
 ) -> ApiResult<Saved> {
-    Ok(Json(editor::save(&state, &canvas, Some(id), body.source, checked_file(body.file)?).await?))
+    Ok(Json(changes::save(&state, &canvas, Some(id), body.source, checked_file(body.file)?).await?))
 }
 
 async fn delete_toplevel(
@@ -311,7 +311,7 @@ async fn delete_toplevel(
     Editor(canvas): Editor,
     Params(IdPath { id }): Params<IdPath>,
 ) -> ApiResult<CodeVersion> {
-    Ok(Json(editor::delete(&state, &canvas, id).await?))
+    Ok(Json(changes::delete(&state, &canvas, id).await?))
 }
 
 async fn versions(
@@ -338,7 +338,7 @@ async fn rollback(
     Params(IdPath { id }): Params<IdPath>,
     Body(body): Body<RollbackBody>,
 ) -> ApiResult<Saved> {
-    Ok(Json(editor::rollback(&state, &canvas, id, body.version).await?))
+    Ok(Json(changes::rollback(&state, &canvas, id, body.version).await?))
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -348,14 +348,14 @@ pub struct Files {
 }
 
 async fn pull(Editor(canvas): Editor) -> ApiResult<Files> {
-    Ok(Json(Files { files: editor::files(&canvas.code()) }))
+    Ok(Json(Files { files: changes::files(&canvas.code()) }))
 }
 
 async fn push(State(state): State<AppState>, Editor(canvas): Editor, Body(body): Body<Files>) -> ApiResult<Pushed> {
     for name in body.files.keys() {
         checked_file(Some(name.clone()))?;
     }
-    Ok(Json(editor::push(&state, &canvas, body.files).await?))
+    Ok(Json(changes::push(&state, &canvas, body.files).await?))
 }
 
 /// Entries of the 404 list sent when no `limit` is asked for: a scanner
@@ -373,7 +373,7 @@ async fn not_found_list(
     Editor(canvas): Editor,
     QueryOf(query): QueryOf<ListQuery>,
 ) -> ApiResult<Vec<NotFound>> {
-    let mut listed = editor::not_found(&state, &canvas).await?.keys;
+    let mut listed = changes::not_found(&state, &canvas).await?.keys;
     listed.truncate(query.limit.unwrap_or(NOT_FOUND_SHOWN));
     Ok(Json(listed))
 }
@@ -391,12 +391,12 @@ async fn handler_from_404(
     Editor(canvas): Editor,
     Body(body): Body<FromNotFound>,
 ) -> ApiResult<Saved> {
-    let listed = editor::not_found(&state, &canvas).await?.keys;
+    let listed = changes::not_found(&state, &canvas).await?.keys;
     let Some(entry) = listed.into_iter().find(|entry| entry.key == body.key) else {
         return Err(ApiError::NotFound(format!("`{}` is not in the 404 list of canvas `{}`", body.key, canvas.name)));
     };
     let source = handler_skeleton(&entry.method, &entry.path)?;
-    Ok(Json(editor::save(&state, &canvas, None, source, None).await?))
+    Ok(Json(changes::save(&state, &canvas, None, source, None).await?))
 }
 
 /// The source of a new handler for a method and path that came from the

@@ -2,6 +2,8 @@
 //! `{"error": code, "message": text, "diagnostics": [...]}`. Storage details
 //! stay in the server log, out of responses.
 
+use crate::app::changes::ChangeError;
+use crate::app::replay::ReplayError;
 use crate::canvas::ToplevelDiagnostic;
 use axum::Json;
 use axum::http::StatusCode;
@@ -27,6 +29,28 @@ pub enum ApiError {
     Internal(String),
 }
 
+impl From<ChangeError> for ApiError {
+    fn from(error: ChangeError) -> ApiError {
+        match error {
+            ChangeError::Invalid(message) => ApiError::BadRequest(message),
+            ChangeError::NotFound(message) => ApiError::NotFound(message),
+            ChangeError::Rejected { message, diagnostics } => ApiError::Rejected { message, diagnostics },
+            ChangeError::Store(error) => ApiError::Store(error),
+            ChangeError::Crashed(message) => ApiError::Internal(message),
+        }
+    }
+}
+
+impl From<ReplayError> for ApiError {
+    fn from(error: ReplayError) -> ApiError {
+        match error {
+            ReplayError::NotFound(message) => ApiError::NotFound(message),
+            ReplayError::Store(error) => ApiError::Store(error),
+            ReplayError::Crashed(message) => ApiError::Internal(message),
+        }
+    }
+}
+
 impl ApiError {
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
@@ -46,7 +70,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
         if let ApiError::Store(error) = &self {
-            eprintln!("gloam: storage error: {error}");
+            tracing::error!("storage error: {error}");
         }
         let message = match &self {
             ApiError::Store(conflict @ StoreError::Conflict { .. }) => {

@@ -8,7 +8,7 @@
 //! and connections are never closed; this module is what `gloam serve` uses
 //! instead. Tests that drive the router in-process do not need it.
 
-use super::state::AppState;
+use crate::app::AppState;
 use axum::Router;
 use axum::extract::ConnectInfo;
 use dashmap::DashMap;

@@ -1,5 +1,7 @@
-//! The HTTP server: one port for user traffic and, under the reserved prefix
-//! `/_gloam`, the editor API, health and metrics.
+//! The HTTP edge: one port for user traffic and, under the reserved prefix
+//! `/_gloam`, the editor API, health and metrics. Handlers here translate
+//! HTTP to calls into `crate::app` and its errors to responses (`error.rs`);
+//! `listen.rs` is the connection edge `gloam serve` runs.
 //!
 //! ```text
 //! /_gloam/api/canvases/{canvas}/…  editor API (token per canvas)   api.rs
@@ -9,23 +11,17 @@
 //! ```
 
 pub mod api;
-pub mod background;
-pub mod capture;
-pub mod editor;
 pub mod error;
 pub mod listen;
-pub mod rate;
-pub mod replay;
-pub mod state;
 pub mod traffic;
 pub mod ui;
 
+use crate::app::AppState;
 use axum::Router;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
-use state::AppState;
 use std::sync::atomic::Ordering;
 
 /// Paths under this prefix never reach user handlers.

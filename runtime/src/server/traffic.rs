@@ -1,26 +1,17 @@
-//! User traffic: every request that is not for the editor API. Each one is
-//! routed to a canvas and a handler, run, and stored as a trace — including
-//! requests no handler serves (they are the canvas's 404 list), requests with
-//! bodies over the limit, and handlers that fail.
+//! User traffic at the HTTP edge: every request that is not for the editor
+//! API. The canvas is chosen (by host or `/@NAME`), the client's rate and
+//! the body read here; `app::traffic` routes, runs and records it.
 
-use super::capture;
-use super::state::{AppState, CanvasRuntime, Event, Metrics};
-use crate::budget::{Lineage, RunBudget};
-use crate::canvas::CanvasCode;
-use crate::effects::{Emitted, HostEffects, Mode};
-use crate::engine::{Failure, Task, response_of};
-use crate::redact::SecretValues;
+use crate::app::traffic::{self as service, Arrival, Body as Admission};
+use crate::app::{AppState, CanvasRuntime, Metrics};
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
-use gloam_interpreter::{HttpRequest, HttpResponse, Value};
-use gloam_trace_store::{
-    LogLine, RecordedEffect, Trace, TraceRequest, TraceResponse, TraceSummary, not_found_key, now_ms,
-};
+use gloam_interpreter::HttpResponse;
+use gloam_trace_store::TraceRequest;
 use std::sync::Arc;
-use std::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 /// The response header naming the trace of a request.
@@ -130,14 +121,13 @@ pub async fn serve(State(state): State<AppState>, request: Request) -> Response 
     let client_gone = CancellationToken::new();
     let _tell_when_dropped = client_gone.clone().drop_guard();
     tokio::spawn(serve_to_the_end(state, request, client_gone)).await.unwrap_or_else(|error| {
-        eprintln!("gloam: a request crashed: {error}");
+        tracing::error!("a request crashed: {error}");
         text_response(StatusCode::INTERNAL_SERVER_ERROR, "Gloam: the request crashed (a bug in Gloam)\n".into())
     })
 }
 
 async fn serve_to_the_end(state: AppState, request: Request, client_gone: CancellationToken) -> Response {
-    let started = Instant::now();
-    let received_at_ms = now_ms();
+    let arrival = Arrival::now();
     Metrics::count(&state.metrics.requests);
     let (parts, body) = request.into_parts();
     let (canvas, path) = match select_canvas(&state, &parts.headers, parts.uri.path()) {
@@ -151,8 +141,7 @@ async fn serve_to_the_end(state: AppState, request: Request, client_gone: Cancel
         let message = format!("{} is reserved for Gloam's editor API; see docs/api.md\n", super::RESERVED_PREFIX);
         return text_response(StatusCode::NOT_FOUND, message);
     }
-    let limited = state.rates.traffic(client_address(&parts.extensions), &canvas.name).err();
-    let mut request = TraceRequest {
+    let request = TraceRequest {
         method: parts.method.as_str().to_string(),
         // Kept percent-encoded: routes match its segments, then decode each parameter.
         path,
@@ -165,242 +154,16 @@ async fn serve_to_the_end(state: AppState, request: Request, client_gone: Cancel
         body: String::new(),
         body_truncated: false,
     };
-    let code = canvas.code();
-    let handler_key = code.route(&request.method, &request.path).map(crate::canvas::handler_key);
-    let key =
-        handler_key.clone().unwrap_or_else(|| not_found_key(&request.method, &capture::stored_path(&request.path)));
-    let trace_id = uuid::Uuid::now_v7().to_string();
-    // The runs this request causes, for the events-per-request budget.
-    let lineage = Lineage::default();
-
     // A limited request's body is not read: it is not wanted.
-    let body = if limited.is_some() { Ok(String::new()) } else { read_request_body(&state, body).await };
-    let outcome = match (limited, body, handler_key) {
-        (Some(limited), _, _) => {
-            Metrics::count(&state.metrics.rejected);
-            let message = format!("rate limited: {}", limited.message);
-            let mut response = plain(StatusCode::TOO_MANY_REQUESTS, &message);
-            response.headers.push(("retry-after".into(), limited.retry_after.as_secs().max(1).to_string()));
-            Outcome::without_effects(response, Some(message))
-        }
-        (None, Err((status, message)), _) => {
-            Metrics::count(&state.metrics.rejected);
-            request.body_truncated = true;
-            Outcome::without_effects(plain(status, &message), Some(message))
-        }
-        (None, Ok(body), None) => {
-            request.body = body;
-            Metrics::count(&state.metrics.not_found);
-            let message = format!(
-                "no handler for {} {} on canvas `{}`; it is in the canvas's 404 list, where a handler can be made from it",
-                request.method, request.path, canvas.name
-            );
-            Outcome::without_effects(plain(StatusCode::NOT_FOUND, &message), None)
-        }
-        (None, Ok(body), Some(handler_key)) => 'run: {
-            request.body = body;
-            let _run = match canvas.budget.run_for_request().await {
-                Ok(permit) => permit,
-                Err(refused) => {
-                    Metrics::count(&state.metrics.rejected);
-                    let message = format!("canvas `{}` is busy: {refused}", canvas.name);
-                    break 'run Outcome::without_effects(
-                        plain(StatusCode::SERVICE_UNAVAILABLE, &message),
-                        Some(message),
-                    );
-                }
-            };
-            let task = Task::Handler { key: handler_key.clone(), request: http_request(&request) };
-            let budget = canvas.run_budget(lineage.clone(), Some(client_gone));
-            let live = run_live(&state, &canvas.name, code.clone(), task, budget, |code, result| {
-                let handler = code.handler(&handler_key).ok_or(format!("handler {handler_key} disappeared"))?;
-                response_of(code, handler, result).map_err(|failure| failure.describe(code))
-            })
-            .await;
-            if live.result.is_err() {
-                Metrics::count(&state.metrics.handler_errors);
-            }
-            let what = format!("the handler for {} {}", request.method, request.path);
-            live.into_outcome(
-                |response| response,
-                |message| plain(StatusCode::INTERNAL_SERVER_ERROR, &format!("{what} failed: {message}")),
-            )
-        }
-    };
-    let response = outcome.response.clone();
-    let origin = Origin { trace_id: trace_id.clone(), key, code_version: code.version, received_at_ms, started };
-    record(&state, &canvas, origin, request, outcome, &lineage);
-    // With traces off there is no trace to name.
-    into_response(response, state.config.record_traces.then_some(trace_id.as_str()))
-}
-
-/// What a trace is of: its id and key, the code that ran, when.
-pub(crate) struct Origin {
-    pub trace_id: String,
-    pub key: String,
-    pub code_version: i64,
-    pub received_at_ms: i64,
-    pub started: Instant,
-}
-
-/// Stores a finished run as a trace (off the request path), tells editors,
-/// and delivers the events it emitted to workers. `lineage` is the runs that
-/// led to this one.
-pub(crate) fn record(
-    state: &AppState,
-    canvas: &Arc<CanvasRuntime>,
-    origin: Origin,
-    request: TraceRequest,
-    outcome: Outcome,
-    lineage: &Lineage,
-) {
-    if !state.config.record_traces {
-        super::background::dispatch(state, canvas, outcome.emitted, lineage, &outcome.secrets);
-        return;
-    }
-    let response = outcome.response;
-    let mut trace = Trace {
-        id: origin.trace_id,
-        canvas: canvas.name.clone(),
-        handler_key: origin.key,
-        received_at_ms: origin.received_at_ms,
-        code_version: origin.code_version,
-        request,
-        response: TraceResponse { status: response.status, headers: response.headers, body: response.body },
-        duration_us: i64::try_from(origin.started.elapsed().as_micros()).unwrap_or(i64::MAX),
-        effects: outcome.effects,
-        logs: outcome.logs,
-        error: outcome.error,
-    };
-    state.config.redaction.apply(&mut trace, &outcome.secrets);
-    let not_found = trace.handler_key.starts_with("404 ");
-    capture::cap_trace(&mut trace, not_found);
-    canvas.publish(Event::Trace { trace: summary(&trace), not_found });
-    state.writer.submit(trace);
-    super::background::dispatch(state, canvas, outcome.emitted, lineage, &outcome.secrets);
-}
-
-/// What a run with live effects produced.
-pub(crate) struct Live<T> {
-    pub result: Result<T, String>,
-    pub effects: Vec<RecordedEffect>,
-    pub logs: Vec<LogLine>,
-    pub emitted: Vec<Emitted>,
-    pub secrets: SecretValues,
-}
-
-impl<T> Live<T> {
-    /// The response to send (made by `ok`, or by `failed` from the error) and what to store with it.
-    pub(crate) fn into_outcome(
-        self,
-        ok: impl FnOnce(T) -> HttpResponse,
-        failed: impl FnOnce(&str) -> HttpResponse,
-    ) -> Outcome {
-        let (response, error) = match self.result {
-            Ok(value) => (ok(value), None),
-            Err(message) => (failed(&message), Some(message)),
-        };
-        Outcome {
-            response,
-            error,
-            effects: self.effects,
-            logs: self.logs,
-            emitted: self.emitted,
-            secrets: self.secrets,
-        }
-    }
-}
-
-/// Runs a task on the engine with live, recorded effects; `finish` turns its
-/// value (or failure) into what the caller needs. A crashed run is a failed
-/// run, not a crashed server.
-pub(crate) async fn run_live<T>(
-    state: &AppState,
-    canvas: &str,
-    code: Arc<CanvasCode>,
-    task: Task,
-    budget: RunBudget,
-    finish: impl FnOnce(&CanvasCode, Result<Value, Failure>) -> Result<T, String>,
-) -> Live<T> {
-    let effects = HostEffects::new(&state.host, canvas, Mode::Live, budget);
-    let (engine, run_code) = (state.engine.clone(), code.clone());
-    // A task of its own, so a panic in a run is a failed run.
-    let run = tokio::spawn(async move { engine.run(run_code, task, effects).await });
-    match run.await.unwrap_or_else(|error| Err(format!("the run crashed (a bug in Gloam): {error}"))) {
-        Ok((execution, effects)) => Live {
-            result: finish(&code, execution.result),
-            effects: effects.recorded,
-            logs: effects.logs,
-            emitted: effects.emitted,
-            secrets: effects.secrets,
+    let admission = match state.rates.traffic(client_address(&parts.extensions), &canvas.name) {
+        Err(limited) => Admission::Limited(limited),
+        Ok(()) => match read_request_body(&state, body).await {
+            Ok(body) => Admission::Read(body),
+            Err((status, message)) => Admission::Refused { status: status.as_u16(), message },
         },
-        Err(message) => {
-            eprintln!("gloam: {message}");
-            Live {
-                result: Err("the run crashed (a bug in Gloam; the server log has the details)".into()),
-                effects: Vec::new(),
-                logs: Vec::new(),
-                emitted: Vec::new(),
-                secrets: SecretValues::default(),
-            }
-        }
-    }
-}
-
-/// A finished request (or worker run), to be stored as a trace.
-pub(crate) struct Outcome {
-    pub response: HttpResponse,
-    pub error: Option<String>,
-    pub effects: Vec<RecordedEffect>,
-    pub logs: Vec<LogLine>,
-    /// Events for workers, delivered once the run is recorded.
-    pub emitted: Vec<Emitted>,
-    pub secrets: SecretValues,
-}
-
-impl Outcome {
-    pub(crate) fn without_effects(response: HttpResponse, error: Option<String>) -> Outcome {
-        Outcome {
-            response,
-            error,
-            effects: Vec::new(),
-            logs: Vec::new(),
-            emitted: Vec::new(),
-            secrets: SecretValues::default(),
-        }
-    }
-}
-
-fn plain(status: StatusCode, message: &str) -> HttpResponse {
-    HttpResponse {
-        status: status.as_u16(),
-        headers: vec![("content-type".into(), "text/plain; charset=utf-8".into())],
-        body: format!("Gloam: {message}\n"),
-    }
-}
-
-/// The request as the interpreter takes it.
-pub fn http_request(request: &TraceRequest) -> HttpRequest {
-    HttpRequest {
-        method: request.method.clone(),
-        path: request.path.clone(),
-        query: request.query.clone(),
-        headers: request.headers.clone(),
-        body: request.body.clone(),
-    }
-}
-
-pub fn summary(trace: &Trace) -> TraceSummary {
-    TraceSummary {
-        id: trace.id.clone(),
-        handler_key: trace.handler_key.clone(),
-        received_at_ms: trace.received_at_ms,
-        method: trace.request.method.clone(),
-        path: trace.request.path.clone(),
-        status: trace.response.status,
-        duration_us: trace.duration_us,
-        error: trace.error.clone(),
-    }
+    };
+    let served = service::serve(&state, &canvas, request, admission, arrival, client_gone).await;
+    into_response(served.response, served.trace_id.as_deref())
 }
 
 /// `response` came through `response_from_value` (which refuses headers HTTP

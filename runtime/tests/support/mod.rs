@@ -29,7 +29,8 @@ macro_rules! on_both_stores {
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use gloam_runtime::server::{self, state::AppState, state::Config};
+use gloam_runtime::app::{AppState, Config};
+use gloam_runtime::server;
 use gloam_trace_store::Store;
 use serde_json::Value;
 use tower::ServiceExt;

@@ -3,10 +3,9 @@
 //! on code that may be a draft, effects from the trace, never a write or an
 //! outbound call).
 
-use super::background::{self, Job};
-use super::error::ApiError;
+use super::jobs::{self, Job};
+use super::running::http_request;
 use super::state::{AppState, CanvasRuntime};
-use super::traffic::http_request;
 use crate::budget::{Lineage, RunBudget};
 use crate::canvas::{CanvasCode, ToplevelDiagnostic, ToplevelSource};
 use crate::effects::{HostEffects, Mode, TraceEffects, Unrecorded};
@@ -18,12 +17,24 @@ use gloam_trace_store::{LogLine, RecordedEffect, Trace, TraceResponse};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
+/// Why a replay or an analysis did not run.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayError {
+    /// No such trace or code version.
+    #[error("{0}")]
+    NotFound(String),
+    #[error(transparent)]
+    Store(#[from] gloam_trace_store::StoreError),
+    #[error("{0}")]
+    Crashed(String),
+}
+
 /// Longest text of one live value sent to the editor.
 const MAX_VALUE_TEXT: usize = 4096;
 
 /// A stored trace. A trace whose response just went out may still be queued
 /// for writing: on a miss the queue is flushed and the store asked again.
-pub async fn load_trace(state: &AppState, canvas: &CanvasRuntime, trace_id: &str) -> Result<Trace, ApiError> {
+pub async fn load_trace(state: &AppState, canvas: &CanvasRuntime, trace_id: &str) -> Result<Trace, ReplayError> {
     if let Some(trace) = state.store.trace(&canvas.name, trace_id).await? {
         return Ok(trace);
     }
@@ -32,7 +43,7 @@ pub async fn load_trace(state: &AppState, canvas: &CanvasRuntime, trace_id: &str
         .await
         .trace(&canvas.name, trace_id)
         .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no trace {trace_id} in canvas `{}`", canvas.name)))
+        .ok_or_else(|| ReplayError::NotFound(format!("no trace {trace_id} in canvas `{}`", canvas.name)))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -111,11 +122,11 @@ pub async fn replay(
     trace: Trace,
     options: ReplayRequest,
     client: Option<String>,
-) -> Result<ReplayResult, ApiError> {
+) -> Result<ReplayResult, ReplayError> {
     let code = match options.version {
         Some(version) if version != canvas.code().version => {
             if state.store.version(&canvas.name, version).await?.is_none() {
-                return Err(ApiError::NotFound(format!("no code version {version} in canvas `{}`", canvas.name)));
+                return Err(ReplayError::NotFound(format!("no code version {version} in canvas `{}`", canvas.name)));
             }
             Arc::new(state.code_at(&canvas.name, version).await?)
         }
@@ -284,7 +295,7 @@ impl<'c> Target<'c> {
     fn response(&self, code: &CanvasCode, result: Result<Value, Failure>) -> Result<HttpResponse, Failure> {
         match self {
             Target::Handler(handler) => response_of(code, handler, result),
-            Target::Background(_) => result.map(|_| background::done()),
+            Target::Background(_) => result.map(|_| jobs::done()),
         }
     }
 }
@@ -323,7 +334,7 @@ pub async fn live_values(
     canvas: &Arc<CanvasRuntime>,
     request: LiveValuesRequest,
     client: Option<String>,
-) -> Result<LiveValuesResult, ApiError> {
+) -> Result<LiveValuesResult, ReplayError> {
     let trace = match &request.trace_id {
         Some(id) => Some(load_trace(state, canvas, id).await?),
         None => None,
@@ -332,9 +343,9 @@ pub async fn live_values(
     let code = match request.source {
         // Without a toplevel id the text is a toplevel not created yet.
         Some(source) => {
-            let id = request.toplevel_id.unwrap_or(super::editor::NEW_TOPLEVEL);
+            let id = request.toplevel_id.unwrap_or(super::changes::NEW_TOPLEVEL);
             let file =
-                current.source_of(id).map_or_else(|| super::editor::DEFAULT_FILE.to_string(), |s| s.file.clone());
+                current.source_of(id).map_or_else(|| super::changes::DEFAULT_FILE.to_string(), |s| s.file.clone());
             Arc::new(current.with_toplevel(id, Some(ToplevelSource { toplevel_id: id, source, file })))
         }
         None => current.clone(),
@@ -408,5 +419,5 @@ pub async fn live_values(
         }
     })
     .await
-    .map_err(|error| ApiError::Internal(format!("live values crashed: {error}")))
+    .map_err(|error| ReplayError::Crashed(format!("live values crashed: {error}")))
 }

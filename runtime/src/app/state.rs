@@ -257,7 +257,7 @@ impl AppState {
     /// change is stored and live here already, so a failure is only logged.
     pub(crate) async fn announce(&self, canvas: &str) {
         if let Err(error) = self.store.announce_code_change(canvas).await {
-            eprintln!("gloam: could not announce the code change of canvas `{canvas}` to other nodes: {error}");
+            tracing::warn!(canvas, "could not announce the code change to other nodes: {error}");
         }
     }
 
@@ -436,14 +436,14 @@ async fn follow_code_changes(state: AppState, mut changes: tokio::sync::mpsc::Re
             CodeChange::Everything => match state.store.canvases().await {
                 Ok(canvases) => canvases.into_iter().map(|canvas| canvas.name).collect(),
                 Err(error) => {
-                    eprintln!("gloam: cannot list canvases to catch up with other nodes: {error}");
+                    tracing::warn!("cannot list canvases to catch up with other nodes: {error}");
                     continue;
                 }
             },
         };
         for name in names {
             if let Err(error) = state.reload(&name).await {
-                eprintln!("gloam: cannot load the code of canvas `{name}` changed on another node: {error}");
+                tracing::warn!(canvas = %name, "cannot load the code changed on another node: {error}");
             }
         }
     }

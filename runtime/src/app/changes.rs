@@ -2,12 +2,29 @@
 //! canvas's live code; only a canvas that type-checks as a whole goes live.
 //! A change is stored (durably) before it is swapped in and acknowledged.
 
-use super::error::ApiError;
 use super::state::{AppState, CanvasRuntime, Event};
 use crate::canvas::{self, CanvasCode, ToplevelDiagnostic, ToplevelSource};
 use gloam_trace_store::{CodeVersion, NewVersion, NotFoundList, StoreError, VersionState};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+
+/// Why a code change was not made.
+#[derive(Debug, thiserror::Error)]
+pub enum ChangeError {
+    /// The change is malformed: not one declaration, a deletion rolled back to, …
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    NotFound(String),
+    /// The change would leave code that does not type-check.
+    #[error("{message}")]
+    Rejected { message: String, diagnostics: Vec<ToplevelDiagnostic> },
+    /// The store refused it; `StoreError::Conflict` when another node changed the canvas first.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Crashed(String),
+}
 
 /// The id a new toplevel is checked under before the store gives it one.
 pub const NEW_TOPLEVEL: i64 = 0;
@@ -57,7 +74,7 @@ macro_rules! on_latest_code {
         let mut retries = 0;
         loop {
             match $change {
-                Err(ApiError::Store(StoreError::Conflict { .. })) if retries < 3 => {
+                Err(ChangeError::Store(StoreError::Conflict { .. })) if retries < 3 => {
                     retries += 1;
                     $canvas.swap($state.load_code(&$canvas.name).await?);
                 }
@@ -69,8 +86,10 @@ macro_rules! on_latest_code {
 
 /// Analyses changed code on a blocking thread (a large canvas takes a
 /// while). It is compiled once it is live (`go_live`).
-async fn analysed(change: impl FnOnce() -> CanvasCode + Send + 'static) -> Result<CanvasCode, ApiError> {
-    tokio::task::spawn_blocking(change).await.map_err(|error| ApiError::Internal(format!("analysis crashed: {error}")))
+async fn analysed(change: impl FnOnce() -> CanvasCode + Send + 'static) -> Result<CanvasCode, ChangeError> {
+    tokio::task::spawn_blocking(change)
+        .await
+        .map_err(|error| ChangeError::Crashed(format!("analysis crashed: {error}")))
 }
 
 /// Saves a toplevel's new source (`toplevel_id: None` creates one).
@@ -80,7 +99,7 @@ pub async fn save(
     toplevel_id: Option<i64>,
     source: String,
     file: Option<String>,
-) -> Result<Saved, ApiError> {
+) -> Result<Saved, ChangeError> {
     on_latest_code!(state, canvas, save_once(state, canvas, toplevel_id, source.clone(), file.clone()).await)
 }
 
@@ -90,15 +109,15 @@ async fn save_once(
     toplevel_id: Option<i64>,
     source: String,
     file: Option<String>,
-) -> Result<Saved, ApiError> {
-    let declaration = canvas::declaration(&source).map_err(|error| ApiError::BadRequest(error.to_string()))?;
+) -> Result<Saved, ChangeError> {
+    let declaration = canvas::declaration(&source).map_err(|error| ChangeError::Invalid(error.to_string()))?;
     let current = canvas.code();
     // A toplevel that is not live may still have drafts: ask the store then.
     if let Some(id) = toplevel_id
         && current.source_of(id).is_none()
         && state.store.history(&canvas.name, id).await?.is_empty()
     {
-        return Err(ApiError::NotFound(format!("no toplevel {id} in canvas `{}`", canvas.name)));
+        return Err(ChangeError::NotFound(format!("no toplevel {id} in canvas `{}`", canvas.name)));
     }
     let checked_id = toplevel_id.unwrap_or(NEW_TOPLEVEL);
     let file = file
@@ -139,9 +158,9 @@ async fn store_one(
     canvas: &str,
     version: NewVersion,
     based_on: i64,
-) -> Result<CodeVersion, ApiError> {
+) -> Result<CodeVersion, ChangeError> {
     let mut stored = state.store.append_versions(canvas, vec![version], based_on).await?;
-    stored.pop().ok_or_else(|| ApiError::Internal("the store returned no version".into()))
+    stored.pop().ok_or_else(|| ChangeError::Crashed("the store returned no version".into()))
 }
 
 /// Makes stored, checked code live; tells the other nodes; moves the 404s it
@@ -154,21 +173,21 @@ async fn go_live(state: &AppState, canvas: &CanvasRuntime, code: CanvasCode) {
     // Not waiting for the trace queue: under load that would hold the save
     // back. 404s still queued move when the 404 list is next read.
     if let Err(error) = move_routed_404s(state, canvas).await {
-        eprintln!("gloam: could not move the 404s of canvas `{}` to their handlers: {error}", canvas.name);
+        tracing::warn!(canvas = %canvas.name, "could not move the 404s to their handlers: {error}");
     }
 }
 
 /// The 404 list as the live code sees it. Entries that code routes now (a
 /// handler went live, or a 404 was served just before it did) move, with
 /// their traces, to the handler that serves them, and are left out.
-pub async fn not_found(state: &AppState, canvas: &CanvasRuntime) -> Result<NotFoundList, ApiError> {
+pub async fn not_found(state: &AppState, canvas: &CanvasRuntime) -> Result<NotFoundList, StoreError> {
     state.writer.flush().await;
     move_routed_404s(state, canvas).await
 }
 
 /// The stored 404 list less the entries the live code routes, which move to
 /// their handlers.
-async fn move_routed_404s(state: &AppState, canvas: &CanvasRuntime) -> Result<NotFoundList, ApiError> {
+async fn move_routed_404s(state: &AppState, canvas: &CanvasRuntime) -> Result<NotFoundList, StoreError> {
     let code = canvas.code();
     let mut list = state.store.not_found_list(&canvas.name).await?;
     let mut remaining = Vec::new();
@@ -186,11 +205,11 @@ async fn move_routed_404s(state: &AppState, canvas: &CanvasRuntime) -> Result<No
 }
 
 /// Deletes a toplevel, unless the rest of the canvas needs it.
-pub async fn delete(state: &AppState, canvas: &CanvasRuntime, toplevel_id: i64) -> Result<CodeVersion, ApiError> {
+pub async fn delete(state: &AppState, canvas: &CanvasRuntime, toplevel_id: i64) -> Result<CodeVersion, ChangeError> {
     on_latest_code!(state, canvas, delete_once(state, canvas, toplevel_id).await)
 }
 
-async fn delete_once(state: &AppState, canvas: &CanvasRuntime, toplevel_id: i64) -> Result<CodeVersion, ApiError> {
+async fn delete_once(state: &AppState, canvas: &CanvasRuntime, toplevel_id: i64) -> Result<CodeVersion, ChangeError> {
     let current = canvas.code();
     let existing = match current.source_of(toplevel_id) {
         Some(live) => live.clone(),
@@ -199,13 +218,13 @@ async fn delete_once(state: &AppState, canvas: &CanvasRuntime, toplevel_id: i64)
             Some(newest) if newest.state != VersionState::Deleted => {
                 ToplevelSource { toplevel_id, source: newest.source, file: newest.file }
             }
-            _ => return Err(ApiError::NotFound(format!("no toplevel {toplevel_id} in canvas `{}`", canvas.name))),
+            _ => return Err(ChangeError::NotFound(format!("no toplevel {toplevel_id} in canvas `{}`", canvas.name))),
         },
     };
     let based_on = current.clone();
     let mut candidate = analysed(move || based_on.with_toplevel(toplevel_id, None)).await?;
     if candidate.has_errors() {
-        return Err(ApiError::Rejected {
+        return Err(ChangeError::Rejected {
             message: format!("deleting toplevel {toplevel_id} would break the rest of the canvas"),
             diagnostics: candidate.diagnostics(),
         });
@@ -238,13 +257,13 @@ pub async fn rollback(
     canvas: &CanvasRuntime,
     toplevel_id: i64,
     version_id: i64,
-) -> Result<Saved, ApiError> {
+) -> Result<Saved, ChangeError> {
     let version = state.store.version(&canvas.name, version_id).await?;
     let Some(version) = version.filter(|version| version.toplevel_id == toplevel_id) else {
-        return Err(ApiError::NotFound(format!("toplevel {toplevel_id} has no version {version_id}")));
+        return Err(ChangeError::NotFound(format!("toplevel {toplevel_id} has no version {version_id}")));
     };
     if version.state == VersionState::Deleted {
-        return Err(ApiError::BadRequest(format!("version {version_id} is a deletion; roll back to one with code")));
+        return Err(ChangeError::Invalid(format!("version {version_id} is a deletion; roll back to one with code")));
     }
     save(state, canvas, Some(toplevel_id), version.source, Some(version.file)).await
 }
@@ -257,7 +276,7 @@ pub async fn push(
     state: &AppState,
     canvas: &CanvasRuntime,
     files: BTreeMap<String, String>,
-) -> Result<Pushed, ApiError> {
+) -> Result<Pushed, ChangeError> {
     on_latest_code!(state, canvas, push_once(state, canvas, &files).await)
 }
 
@@ -265,7 +284,7 @@ async fn push_once(
     state: &AppState,
     canvas: &CanvasRuntime,
     files: &BTreeMap<String, String>,
-) -> Result<Pushed, ApiError> {
+) -> Result<Pushed, ChangeError> {
     let current = canvas.code();
     let existing: BTreeMap<String, (&ToplevelSource, &'static str)> = current
         .sources()
@@ -281,8 +300,8 @@ async fn push_once(
     for (file, text) in files {
         for source in canvas::split_declarations(text) {
             let declaration = canvas::declaration(&source)
-                .map_err(|error| ApiError::BadRequest(format!("{file}: {error}")))?
-                .ok_or_else(|| ApiError::BadRequest(format!("{file}: `{source}` is not a declaration")))?;
+                .map_err(|error| ChangeError::Invalid(format!("{file}: {error}")))?
+                .ok_or_else(|| ChangeError::Invalid(format!("{file}: `{source}` is not a declaration")))?;
             let old = existing.get(&declaration.key).map(|(old, _)| *old);
             let toplevel_id = old.map_or_else(
                 || {
@@ -326,7 +345,7 @@ async fn push_once(
     let version = current.version;
     let candidate = analysed(move || CanvasCode::assemble(version, sources)).await?;
     if candidate.has_errors() {
-        return Err(ApiError::Rejected {
+        return Err(ChangeError::Rejected {
             message: "the pushed code does not type-check; nothing was stored".into(),
             diagnostics: candidate.diagnostics(),
         });

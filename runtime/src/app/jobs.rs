@@ -6,10 +6,9 @@
 //!   the stored value encoding) as the request body;
 //! - every minute (UTC) the crons whose schedule is due run: key `CRON name`.
 
+use super::running::{Delivery, Origin, Outcome, record, run_live};
 use super::state::{AppState, CanvasRuntime};
-use super::traffic::{Origin, Outcome, record, run_live};
 use crate::budget::Lineage;
-use crate::effects::Emitted;
 use crate::engine::Task;
 use crate::redact::SecretValues;
 use gloam_interpreter::wire;
@@ -81,20 +80,12 @@ fn failed(message: &str) -> HttpResponse {
     HttpResponse { status: 500, headers: Vec::new(), body: message.to_string() }
 }
 
-/// Delivers emitted events, each to its own worker run. `lineage` is the
-/// runs that led to the run that emitted them; `secrets` are the secret
-/// values that run read, which its events may carry and which the worker's
-/// trace must not keep either.
-pub(crate) fn dispatch(
-    state: &AppState,
-    canvas: &Arc<CanvasRuntime>,
-    events: Vec<Emitted>,
-    lineage: &Lineage,
-    secrets: &SecretValues,
-) {
-    for Emitted { worker, event, place } in events {
+/// Delivers a recorded run's events, each to its own worker run. `lineage`
+/// is the runs that led to the run that emitted them.
+pub(crate) fn deliver(state: &AppState, canvas: &Arc<CanvasRuntime>, delivery: Delivery, lineage: &Lineage) {
+    for crate::effects::Emitted { worker, event, place } in delivery.events {
         let job = Job::Worker { worker, event };
-        let run = run(state.clone(), canvas.clone(), job, lineage.child(), secrets.clone());
+        let run = run(state.clone(), canvas.clone(), job, lineage.child(), delivery.secrets.clone());
         tokio::spawn(async move {
             run.await;
             drop(place); // the event has left the queue
@@ -125,7 +116,8 @@ async fn run(state: AppState, canvas: Arc<CanvasRuntime>, job: Job, lineage: Lin
         live.into_outcome(|()| done(), failed)
     };
     outcome.secrets.extend(&inherited);
-    record(&state, &canvas, origin, request, outcome, &lineage);
+    let delivery = record(&state, &canvas, origin, request, outcome);
+    deliver(&state, &canvas, delivery, &lineage);
 }
 
 /// Runs a due cron unless another node (sharing the store) claimed this run.
@@ -133,7 +125,7 @@ async fn claim_and_run(state: AppState, canvas: Arc<CanvasRuntime>, cron: String
     match state.store.claim_cron_run(&canvas.name, &cron, minute_ms).await {
         Ok(true) => run(state, canvas, Job::Cron { cron }, Lineage::default(), SecretValues::default()).await,
         Ok(false) => {}
-        Err(error) => eprintln!("gloam: cannot claim the run of cron `{cron}` of canvas `{}`: {error}", canvas.name),
+        Err(error) => tracing::error!(canvas = %canvas.name, "cannot claim the run of cron `{cron}`: {error}"),
     }
 }
 
