@@ -12,6 +12,7 @@ use super::early_return::PendingTry;
 use super::error::TypeError;
 use super::exhaustive::{self, PendingMatch};
 use super::names::similar_names;
+use super::resolution::{Resolution, Resolutions};
 use super::shared::{Interner, MAX_TYPE_SIZE, Sizes};
 use super::statement::Discarded;
 use super::table::{TypeDef, TypeDefKind, TypeTable, params_type_name};
@@ -31,12 +32,28 @@ pub struct Checked {
     /// The type of every top-level function.
     pub functions: BTreeMap<String, Scheme>,
     pub errors: Vec<TypeError>,
+    /// What each name stands for, by [`ExprId`].
+    pub resolutions: Resolutions,
 }
 
 impl Checked {
     pub fn type_of(&self, id: ExprId) -> &Type {
         &self.expr_types[id.index()]
     }
+
+    /// What the name at `id` stands for; `None` for other expressions and
+    /// for names that resolve to nothing (code with errors).
+    pub fn resolution(&self, id: ExprId) -> Option<&Resolution> {
+        self.resolutions.get(id)
+    }
+}
+
+/// A name bound in the current scope.
+pub(super) struct Local {
+    pub(super) name: String,
+    pub(super) scheme: Scheme,
+    /// Where it is bound; `None` for a handler's implicit `request`.
+    pub(super) binder: Option<Span>,
 }
 
 /// What `?` returns from: a function or lambda with its result type, or a handler.
@@ -56,7 +73,10 @@ pub(super) struct Checker<'m> {
     pub(super) expr_types: Vec<Option<Type>>,
     pub(super) errors: Vec<TypeError>,
     pub(super) globals: HashMap<String, Scheme>,
-    pub(super) locals: Vec<(String, Scheme)>,
+    /// The top-level item each global name stands for.
+    pub(super) global_items: HashMap<String, Resolution>,
+    pub(super) locals: Vec<Local>,
+    pub(super) resolutions: Resolutions,
     pub(super) returns: Vec<ReturnContext>,
     pub(super) matches: Vec<PendingMatch>,
     pub(super) decode_sites: Vec<(Span, Type)>,
@@ -78,7 +98,9 @@ pub fn check(module: &Module, source: &str) -> Checked {
         expr_types: vec![None; module.expr_count as usize],
         errors: Vec::new(),
         globals: HashMap::new(),
+        global_items: HashMap::new(),
         locals: Vec::new(),
+        resolutions: Resolutions::new(module.expr_count),
         returns: Vec::new(),
         matches: Vec::new(),
         decode_sites: Vec::new(),
@@ -240,11 +262,20 @@ impl<'m> Checker<'m> {
     fn declare_globals(&mut self) {
         let mut seen: HashMap<String, Span> = HashMap::new();
         let mut routes: HashMap<String, Span> = HashMap::new();
-        for item in &self.module.items {
+        for (position, item) in self.module.items.iter().enumerate() {
             let (name, span) = match &item.kind {
-                ItemKind::Function(decl) => (&decl.name.text, decl.name.span),
-                ItemKind::Datastore(decl) => (&decl.name.text, decl.name.span),
-                ItemKind::Worker(decl) => (&decl.name.text, decl.name.span),
+                ItemKind::Function(decl) => {
+                    self.global_items.insert(decl.name.text.clone(), Resolution::Function { item: position });
+                    (&decl.name.text, decl.name.span)
+                }
+                ItemKind::Datastore(decl) => {
+                    self.global_items.insert(decl.name.text.clone(), Resolution::Datastore { item: position });
+                    (&decl.name.text, decl.name.span)
+                }
+                ItemKind::Worker(decl) => {
+                    self.global_items.insert(decl.name.text.clone(), Resolution::Worker { item: position });
+                    (&decl.name.text, decl.name.span)
+                }
                 ItemKind::Cron(decl) => (&decl.name.text, decl.name.span),
                 ItemKind::Handler(decl) => {
                     let key = format!("{} {}", decl.method, decl.route.text);
@@ -393,7 +424,7 @@ impl<'m> Checker<'m> {
                     previous: decl.name.span,
                 });
             }
-            self.locals.push((param.name.text.clone(), Scheme::mono(param_ty.clone())));
+            self.bind_local(&param.name.text, Scheme::mono(param_ty.clone()), Some(param.name.span));
         }
         self.returns.push(ReturnContext::Value((**result).clone()));
         let body = self.infer(&decl.body);
@@ -410,7 +441,7 @@ impl<'m> Checker<'m> {
             match &item.kind {
                 ItemKind::Handler(decl) => {
                     let params = Type::con(&params_type_name(&decl.route.text));
-                    self.locals.push(("request".to_string(), Scheme::mono(Type::app("Request", vec![params]))));
+                    self.bind_local("request", Scheme::mono(Type::app("Request", vec![params])), None);
                     self.returns.push(ReturnContext::Handler);
                     let body = self.infer(&decl.body);
                     self.expect_data(&body, result_span(&decl.body), "a handler's result is sent as the response");
@@ -419,7 +450,7 @@ impl<'m> Checker<'m> {
                     if let Some(Type::Con(_, args)) = self.globals.get(&decl.name.text).map(|s| s.ty.clone())
                         && let (Some(param), Some(event)) = (decl.parameters.first(), args.first())
                     {
-                        self.locals.push((param.name.text.clone(), Scheme::mono(event.clone())));
+                        self.bind_local(&param.name.text, Scheme::mono(event.clone()), Some(param.name.span));
                     }
                     let result = self.fresh();
                     self.returns.push(ReturnContext::Value(result.clone()));
@@ -479,7 +510,7 @@ impl<'m> Checker<'m> {
         self.discarded_value_warnings();
         self.errors.sort_by_key(|error| (error.span().start, error.span().end));
         self.errors.dedup();
-        Checked { table: self.table, expr_types, functions, errors: self.errors }
+        Checked { table: self.table, expr_types, functions, errors: self.errors, resolutions: self.resolutions }
     }
 }
 

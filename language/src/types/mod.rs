@@ -4,7 +4,8 @@
 //! `check.rs` drives it (declarations, functions, entry points);
 //! `unify.rs` holds variables, unification and generalisation;
 //! `expression.rs`, `record.rs`, `pattern.rs`, `statement.rs` (blocks) and
-//! `early_return.rs` (`?`) infer what their names say; `names.rs` finds close names for hints; `error.rs` is
+//! `early_return.rs` (`?`) infer what their names say; `resolution.rs` records
+//! what each name stands for; `names.rs` finds close names for hints; `error.rs` is
 //! what can go wrong; `shared.rs` walks types as the graphs they are and bounds their size.
 
 mod check;
@@ -15,6 +16,7 @@ mod expression;
 mod names;
 mod pattern;
 mod record;
+mod resolution;
 mod shared;
 mod statement;
 pub mod table;
@@ -24,6 +26,7 @@ mod unify;
 pub use check::{Checked, check};
 pub use error::{NotDataKind, SecretUse, TypeError, UnusedKind};
 pub use names::similar_names;
+pub use resolution::{Resolution, Resolutions};
 pub use shared::MAX_TYPE_SIZE;
 
 #[cfg(test)]
