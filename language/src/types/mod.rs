@@ -1,7 +1,8 @@
 //! Type checking: Hindley–Milner inference with let-polymorphism over the
 //! declared types, plus exhaustiveness of `match`.
 //!
-//! `check.rs` drives it (declarations, functions, entry points);
+//! `check.rs` drives it (functions, entry points), after `declarations.rs`
+//! (types and top-level names), in the order `order.rs` finds;
 //! `unify.rs` holds variables, unification and generalisation;
 //! `expression.rs`, `record.rs`, `pattern.rs`, `statement.rs` (blocks) and
 //! `early_return.rs` (`?`) infer what their names say; `resolution.rs` records
@@ -9,11 +10,13 @@
 //! what can go wrong; `shared.rs` walks types as the graphs they are and bounds their size.
 
 mod check;
+mod declarations;
 mod early_return;
 mod error;
 mod exhaustive;
 mod expression;
 mod names;
+mod order;
 mod pattern;
 mod record;
 mod resolution;
