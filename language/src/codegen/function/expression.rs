@@ -319,8 +319,10 @@ impl<'a> FunctionCompiler<'_, 'a> {
         arguments: &'a [Expr],
     ) -> Result<Rep, CodegenError> {
         let count = arguments.len() as i32 + piped.is_some() as i32;
-        match &callee.kind {
-            ExprKind::Variable(name) if self.is_direct_function(callee.id, name) => {
+        match (&callee.kind, self.resolution(callee.id)) {
+            (ExprKind::Variable(name), Some(Resolution::Function { .. }))
+                if self.module.functions.contains_key(name.as_str()) =>
+            {
                 let function = self.module.functions[name.as_str()].clone();
                 self.charge(callee.id);
                 let mut params = function.params.iter();
@@ -336,7 +338,7 @@ impl<'a> FunctionCompiler<'_, 'a> {
                 self.step_depth(-1);
                 Ok(function.result)
             }
-            ExprKind::Qualified { .. } if let Some(Resolution::Builtin(builtin)) = self.resolution(callee.id) => {
+            (ExprKind::Qualified { .. }, Some(Resolution::Builtin(builtin))) => {
                 let builtin = *builtin;
                 self.charge(callee.id);
                 self.push_arguments(piped, arguments)?;
@@ -349,10 +351,7 @@ impl<'a> FunctionCompiler<'_, 'a> {
                 self.rt(Rt::Builtin);
                 Ok(Rep::Handle)
             }
-            ExprKind::Constructor(name)
-                if let Some(Resolution::Constructor { type_name, arity }) = self.resolution(callee.id)
-                    && *arity > 0 =>
-            {
+            (ExprKind::Constructor(name), Some(Resolution::Constructor { type_name, arity })) if *arity > 0 => {
                 self.charge(callee.id);
                 self.push_arguments(piped, arguments)?;
                 self.string(type_name);
@@ -372,11 +371,6 @@ impl<'a> FunctionCompiler<'_, 'a> {
                 Ok(Rep::Handle)
             }
         }
-    }
-
-    /// Whether a callee names a top-level function, called directly.
-    fn is_direct_function(&self, id: ExprId, name: &str) -> bool {
-        matches!(self.resolution(id), Some(Resolution::Function { .. })) && self.module.functions.contains_key(name)
     }
 
     fn push_arguments(&mut self, piped: Option<(u32, Rep)>, arguments: &'a [Expr]) -> Result<(), CodegenError> {
