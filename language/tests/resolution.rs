@@ -31,7 +31,7 @@ fn check(path: &Path) -> String {
             Some(Resolution::Function { item }) => format!("function, item {item}"),
             Some(Resolution::Datastore { item }) => format!("datastore, item {item}"),
             Some(Resolution::Worker { item }) => format!("worker, item {item}"),
-            Some(Resolution::Builtin(builtin)) => format!("builtin {} (#{})", builtin.name(), builtin.index()),
+            Some(Resolution::Builtin(builtin)) => format!("builtin {}", builtin.name()),
             Some(Resolution::Constructor { type_name, arity }) => {
                 format!("constructor of {type_name} with {arity} value(s)")
             }

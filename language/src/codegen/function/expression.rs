@@ -1,6 +1,6 @@
 //! Expressions: literals, names, records, calls, closures and `?`.
 
-use super::{FunctionCompiler, Local, PendingLambda, memory, site};
+use super::{FunctionCompiler, PendingLambda, memory, site};
 use crate::ast::*;
 use crate::codegen::abi::{self, Rt, fail};
 use crate::codegen::{COUNTERS_GLOBAL, CodegenError, Rep, TABLE_BASE_GLOBAL};
@@ -11,14 +11,14 @@ use wasm_encoder::{BlockType, ValType};
 impl<'a> FunctionCompiler<'_, 'a> {
 
     /// Compiles `expr` and leaves it on the stack as `want`.
-    fn expr(&mut self, expr: &'a Expr, want: Rep) -> Result<(), CodegenError> {
+    pub(super) fn expr(&mut self, expr: &'a Expr, want: Rep) -> Result<(), CodegenError> {
         let got = self.emit(expr)?;
         self.coerce(got, want);
         Ok(())
     }
 
     /// Compiles `expr` into a new local of its natural representation.
-    fn expr_to_local(&mut self, expr: &'a Expr) -> Result<(u32, Rep), CodegenError> {
+    pub(super) fn expr_to_local(&mut self, expr: &'a Expr) -> Result<(u32, Rep), CodegenError> {
         let rep = self.emit(expr)?;
         let local = self.local(rep.val_type());
         self.sink().local_set(local);
@@ -28,7 +28,7 @@ impl<'a> FunctionCompiler<'_, 'a> {
     /// Compiles `expr`; returns the representation it left on the stack.
     /// The host stack grows as needed: chains (`a + b + …`, `let` sequences)
     /// are deeper trees than the nesting limit bounds.
-    fn emit(&mut self, expr: &'a Expr) -> Result<Rep, CodegenError> {
+    pub(super) fn emit(&mut self, expr: &'a Expr) -> Result<Rep, CodegenError> {
         crate::stack::grow(64 * 1024, 1024 * 1024, || self.emit_here(expr))
     }
 

@@ -5,10 +5,10 @@ use super::{FunctionCompiler, site};
 use crate::ast::*;
 use crate::codegen::abi::{Rt, fail};
 use crate::codegen::{CodegenError, Rep};
-use wasm_encoder::{BlockType, ValType};
+use wasm_encoder::{BlockType, InstructionSink, ValType};
 
 impl<'a> FunctionCompiler<'_, 'a> {
-    fn binary(&mut self, id: ExprId, op: BinaryOp, left: &'a Expr, right: &'a Expr) -> Result<Rep, CodegenError> {
+    pub(super) fn binary(&mut self, id: ExprId, op: BinaryOp, left: &'a Expr, right: &'a Expr) -> Result<Rep, CodegenError> {
         if op == BinaryOp::And || op == BinaryOp::Or {
             self.expr(left, Rep::Bool)?;
             self.open_if(BlockType::Result(ValType::I32));
@@ -162,7 +162,7 @@ impl<'a> FunctionCompiler<'_, 'a> {
         Ok(Rep::Float)
     }
 
-    fn unary(&mut self, id: ExprId, op: UnaryOp, operand: &'a Expr) -> Result<Rep, CodegenError> {
+    pub(super) fn unary(&mut self, id: ExprId, op: UnaryOp, operand: &'a Expr) -> Result<Rep, CodegenError> {
         Ok(match (op, self.natural(operand.id)) {
             (UnaryOp::Not, _) => {
                 self.expr(operand, Rep::Bool)?;

@@ -7,7 +7,7 @@ use crate::codegen::{CodegenError, Rep};
 use wasm_encoder::{BlockType, ValType};
 
 impl<'a> FunctionCompiler<'_, 'a> {
-    fn match_expr(&mut self, id: ExprId, scrutinee: &'a Expr, arms: &'a [MatchArm]) -> Result<Rep, CodegenError> {
+    pub(super) fn match_expr(&mut self, id: ExprId, scrutinee: &'a Expr, arms: &'a [MatchArm]) -> Result<Rep, CodegenError> {
         let (value, rep) = self.expr_to_local(scrutinee)?;
         let result = self.natural(id);
         let done = self.open_block(BlockType::Result(result.val_type()));
@@ -39,7 +39,7 @@ impl<'a> FunctionCompiler<'_, 'a> {
     }
 
     /// `let pattern = value`: binds, or stops with "no arm … covers".
-    fn bind_or_fail(&mut self, pattern: &'a Pattern, value: u32, rep: Rep, id: ExprId) {
+    pub(super) fn bind_or_fail(&mut self, pattern: &'a Pattern, value: u32, rep: Rep, id: ExprId) {
         match &pattern.kind {
             PatternKind::Variable(name) => self.scope.push(Local { name: name.clone(), index: value, rep }),
             PatternKind::Wildcard => {}
