@@ -208,7 +208,6 @@ builtins! {
 }
 
 impl Builtin {
-
     pub fn module(self) -> &'static str {
         self.name().split_once('.').map_or("", |(module, _)| module)
     }

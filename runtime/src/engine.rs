@@ -254,11 +254,9 @@ impl Engine {
         let point = task.entry_point();
         let found = code.analysis.module.entry(&point);
         let entry = match (&task, found.map(|entry| (entry.item, entry.kind))) {
-            (Task::Handler { request, .. }, Some((item, EntryKind::Handler(decl)))) => sandbox::Entry::Handler {
-                item,
-                request: request_value(&decl.route.text, request),
-                body: decl.body.id,
-            },
+            (Task::Handler { request, .. }, Some((item, EntryKind::Handler(decl)))) => {
+                sandbox::Entry::Handler { item, request: request_value(&decl.route.text, request), body: decl.body.id }
+            }
             (Task::Worker { worker, event }, Some(_)) => sandbox::Entry::Worker { name: worker, event: event.clone() },
             (Task::Cron { cron }, Some(_)) => sandbox::Entry::Cron { name: cron },
             _ => return (failed(format!("there is no {point}")), effects),

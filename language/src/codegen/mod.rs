@@ -215,16 +215,16 @@ pub fn compile(module: &Module, checked: &Checked) -> Result<Compiled, CodegenEr
     for item in &module.items {
         if let ItemKind::Function(decl) = &item.kind {
             let scheme = checked.functions.get(&decl.name.text).ok_or(CodegenError::BrokenCode)?;
-                let Type::Fn(params, result) = &scheme.ty else { return Err(CodegenError::BrokenCode) };
-                let index = builder.reserve();
-                let wrapper = builder.reserve();
-                let slot = builder.slot(wrapper);
-                builder.entries.insert(function_entry(&decl.name.text), slot);
-                let params = params.iter().map(Rep::of).collect();
-                builder
-                    .functions
-                    .insert(decl.name.text.as_str(), GlobalFunction { index, params, result: Rep::of(result), slot });
-                wrappers.push((decl, wrapper));
+            let Type::Fn(params, result) = &scheme.ty else { return Err(CodegenError::BrokenCode) };
+            let index = builder.reserve();
+            let wrapper = builder.reserve();
+            let slot = builder.slot(wrapper);
+            builder.entries.insert(function_entry(&decl.name.text), slot);
+            let params = params.iter().map(Rep::of).collect();
+            builder
+                .functions
+                .insert(decl.name.text.as_str(), GlobalFunction { index, params, result: Rep::of(result), slot });
+            wrappers.push((decl, wrapper));
         }
     }
     for (decl, wrapper) in wrappers {

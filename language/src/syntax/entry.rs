@@ -9,10 +9,18 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum EntryPoint {
     /// A handler by its key, `GET /todos/:id`.
-    Handler { key: String },
-    Worker { name: String },
-    Cron { name: String },
-    Function { name: String },
+    Handler {
+        key: String,
+    },
+    Worker {
+        name: String,
+    },
+    Cron {
+        name: String,
+    },
+    Function {
+        name: String,
+    },
 }
 
 impl fmt::Display for EntryPoint {
@@ -43,7 +51,9 @@ pub enum EntryKind<'m> {
     /// `?` on an `Error` in its own body answers 400.
     Handler(&'m HandlerDecl),
     /// Its event is bound to `event`.
-    Worker { event: &'m str },
+    Worker {
+        event: &'m str,
+    },
     Cron,
     Function(&'m FunctionDecl),
 }

@@ -2,10 +2,10 @@
 //! `if`, `match`, lambdas and `?`.
 
 use super::check::{Checker, Local, ReturnContext};
-use super::resolution::Resolution;
 use super::error::{SecretUse, TypeError};
 use super::exhaustive::PendingMatch;
 use super::names::{builtin_suggestions, similar_names};
+use super::resolution::Resolution;
 use super::ty::{Constraint, Scheme, Type};
 use crate::stdlib::Builtin;
 use crate::syntax::ast::*;

@@ -9,7 +9,12 @@ use crate::syntax::ast::*;
 impl Checker<'_> {
     // ---- patterns -------------------------------------------------------------
 
-    pub(super) fn check_pattern(&mut self, pattern: &Pattern, expected: &Type, bindings: &mut Vec<(String, Type, Span)>) {
+    pub(super) fn check_pattern(
+        &mut self,
+        pattern: &Pattern,
+        expected: &Type,
+        bindings: &mut Vec<(String, Type, Span)>,
+    ) {
         let literal = |ty: Type| Some(ty);
         let literal_type = match &pattern.kind {
             PatternKind::Wildcard | PatternKind::Error => None,

@@ -13,17 +13,28 @@ pub enum Resolution {
     /// A parameter or a `let`, pattern or lambda binding, found in the
     /// environment by its name; `binder` is where the name is bound (`None`
     /// for a handler's implicit `request`).
-    Local { binder: Option<Span> },
+    Local {
+        binder: Option<Span>,
+    },
     /// The top-level function at this position of the module's items.
-    Function { item: usize },
+    Function {
+        item: usize,
+    },
     /// The datastore at this position of the module's items.
-    Datastore { item: usize },
+    Datastore {
+        item: usize,
+    },
     /// The worker at this position of the module's items.
-    Worker { item: usize },
+    Worker {
+        item: usize,
+    },
     Builtin(Builtin),
     /// A variant case of `type_name` whose payload has `arity` values
     /// (a function of them when not 0).
-    Constructor { type_name: String, arity: usize },
+    Constructor {
+        type_name: String,
+        arity: usize,
+    },
 }
 
 /// The resolutions of a module, by [`ExprId`].

@@ -3,13 +3,16 @@
 
 use super::{FunctionCompiler, Local, PendingLambda};
 use crate::ast::*;
-use crate::syntax::entry::Entry;
 use crate::codegen::abi::Rt;
 use crate::codegen::{COUNTERS_GLOBAL, CodegenError, DATA_GLOBAL, ModuleBuilder, Rep};
+use crate::syntax::entry::Entry;
 use wasm_encoder::{Function, InstructionSink, ValType};
 
 /// A top-level function's direct form.
-pub(in crate::codegen) fn global_function<'a>(module: &mut ModuleBuilder<'a>, decl: &'a FunctionDecl) -> Result<(), CodegenError> {
+pub(in crate::codegen) fn global_function<'a>(
+    module: &mut ModuleBuilder<'a>,
+    decl: &'a FunctionDecl,
+) -> Result<(), CodegenError> {
     let function = module.functions[decl.name.text.as_str()].clone();
     let mut compiler = FunctionCompiler::new(module, &function.params, function.result, false);
     for (index, (param, rep)) in decl.parameters.iter().zip(&function.params).enumerate() {
@@ -60,7 +63,10 @@ pub(in crate::codegen) fn entry<'a>(module: &mut ModuleBuilder<'a>, entry: Entry
 
 /// A lambda: `(closure) -> result`, its captured values read from the
 /// closure, its arguments popped from the guest's argument stack.
-pub(in crate::codegen) fn lambda<'a>(module: &mut ModuleBuilder<'a>, lambda: PendingLambda<'a>) -> Result<(), CodegenError> {
+pub(in crate::codegen) fn lambda<'a>(
+    module: &mut ModuleBuilder<'a>,
+    lambda: PendingLambda<'a>,
+) -> Result<(), CodegenError> {
     let mut compiler = FunctionCompiler::new(module, &[Rep::Handle], Rep::Handle, false);
     for (position, name) in lambda.captured.iter().enumerate() {
         let local = compiler.local(ValType::I32);

@@ -9,7 +9,6 @@ use crate::types::ty::Type;
 use wasm_encoder::{BlockType, ValType};
 
 impl<'a> FunctionCompiler<'_, 'a> {
-
     /// Compiles `expr` and leaves it on the stack as `want`.
     pub(super) fn expr(&mut self, expr: &'a Expr, want: Rep) -> Result<(), CodegenError> {
         let got = self.emit(expr)?;

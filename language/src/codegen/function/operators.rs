@@ -8,7 +8,13 @@ use crate::codegen::{CodegenError, Rep};
 use wasm_encoder::{BlockType, InstructionSink, ValType};
 
 impl<'a> FunctionCompiler<'_, 'a> {
-    pub(super) fn binary(&mut self, id: ExprId, op: BinaryOp, left: &'a Expr, right: &'a Expr) -> Result<Rep, CodegenError> {
+    pub(super) fn binary(
+        &mut self,
+        id: ExprId,
+        op: BinaryOp,
+        left: &'a Expr,
+        right: &'a Expr,
+    ) -> Result<Rep, CodegenError> {
         if op == BinaryOp::And || op == BinaryOp::Or {
             self.expr(left, Rep::Bool)?;
             self.open_if(BlockType::Result(ValType::I32));

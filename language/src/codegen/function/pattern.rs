@@ -7,7 +7,12 @@ use crate::codegen::{CodegenError, Rep};
 use wasm_encoder::{BlockType, ValType};
 
 impl<'a> FunctionCompiler<'_, 'a> {
-    pub(super) fn match_expr(&mut self, id: ExprId, scrutinee: &'a Expr, arms: &'a [MatchArm]) -> Result<Rep, CodegenError> {
+    pub(super) fn match_expr(
+        &mut self,
+        id: ExprId,
+        scrutinee: &'a Expr,
+        arms: &'a [MatchArm],
+    ) -> Result<Rep, CodegenError> {
         let (value, rep) = self.expr_to_local(scrutinee)?;
         let result = self.natural(id);
         let done = self.open_block(BlockType::Result(result.val_type()));
