@@ -7,6 +7,7 @@
 //! on the heap as needed, so deep programs never overflow it.
 
 use crate::builtins::{self, CallSite, Callbacks};
+use crate::early_return::{self, Try};
 use crate::effects::{EffectCall, Effects};
 use crate::error::{ErrorKind, RuntimeError};
 use crate::memory::{Budget, DEFAULT_MAX_MEMORY_BYTES};
@@ -14,7 +15,7 @@ use crate::value::{Environment, Function, Value, format_float};
 use crate::wire;
 use gloam_language::ast::*;
 use gloam_language::types::ty::Type;
-use gloam_language::{Builtin, Checked, Purity};
+use gloam_language::{Builtin, Checked, Purity, Resolution};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -119,7 +120,6 @@ pub(crate) struct Evaluator<'a, 'e> {
     program: Program<'a>,
     functions: HashMap<&'a str, &'a FunctionDecl>,
     lambdas: HashMap<ExprId, (&'a [Name], &'a Expr)>,
-    globals: HashMap<&'a str, Value>,
     effects: &'e mut dyn Effects,
     options: Options,
     memory: Budget,
@@ -135,20 +135,11 @@ impl<'a, 'e> Evaluator<'a, 'e> {
     pub(crate) fn new(program: Program<'a>, effects: &'e mut dyn Effects, options: Options) -> Self {
         // Started first: the evaluator's own tables count, as the guest's do.
         let memory = Budget::start(options.max_memory_bytes);
+        // Function values name their function: calling one finds it here.
         let mut functions = HashMap::new();
-        let mut globals = HashMap::new();
         for item in &program.module.items {
-            match &item.kind {
-                ItemKind::Function(decl) => {
-                    functions.insert(decl.name.text.as_str(), decl);
-                }
-                ItemKind::Datastore(decl) => {
-                    globals.insert(decl.name.text.as_str(), Value::Datastore(decl.name.text.as_str().into()));
-                }
-                ItemKind::Worker(decl) => {
-                    globals.insert(decl.name.text.as_str(), Value::Worker(decl.name.text.as_str().into()));
-                }
-                _ => {}
+            if let ItemKind::Function(decl) = &item.kind {
+                functions.insert(decl.name.text.as_str(), decl);
             }
         }
         let mut lambdas = HashMap::new();
@@ -159,7 +150,6 @@ impl<'a, 'e> Evaluator<'a, 'e> {
             program,
             functions,
             lambdas,
-            globals,
             effects,
             options,
             memory,
@@ -187,8 +177,8 @@ impl<'a, 'e> Evaluator<'a, 'e> {
         Run { result, live_values: self.live, steps: self.steps }
     }
 
-    pub(crate) fn function_value(&self, name: &str) -> Option<Value> {
-        self.functions.contains_key(name).then(|| Value::Function(Arc::new(Function::Global(name.to_string()))))
+    pub(crate) fn function_value(name: &str) -> Value {
+        Value::Function(Arc::new(Function::Global(name.to_string())))
     }
 
     fn eval(&mut self, expr: &'a Expr, env: &Environment) -> Eval {
@@ -231,12 +221,12 @@ impl<'a, 'e> Evaluator<'a, 'e> {
                 }
                 Value::string(text)
             }
-            ExprKind::Variable(name) => self.lookup(name, env)?,
-            ExprKind::Qualified { module, name } => match Builtin::lookup(module, name) {
-                Some(builtin) => Value::Function(Arc::new(Function::Builtin(builtin))),
-                None => return Err(ErrorKind::BrokenCode.into()),
+            ExprKind::Variable(name) => self.variable(expr.id, name, env)?,
+            ExprKind::Qualified { .. } => match self.program.checked.resolution(expr.id) {
+                Some(Resolution::Builtin(builtin)) => Value::Function(Arc::new(Function::Builtin(*builtin))),
+                _ => return Err(ErrorKind::BrokenCode.into()),
             },
-            ExprKind::Constructor(name) => self.constructor(name)?,
+            ExprKind::Constructor(name) => self.constructor(expr.id, name)?,
             ExprKind::List(items) => {
                 let values = items.iter().map(|item| self.eval(item, env)).collect::<Result<Vec<_>, _>>()?;
                 Value::list(values)
@@ -355,49 +345,40 @@ impl<'a, 'e> Evaluator<'a, 'e> {
 
     fn eval_try(&mut self, operand: &'a Expr, env: &Environment) -> Eval {
         let value = self.eval(operand, env)?;
-        let Value::Variant(variant) = &value else { return Err(ErrorKind::BrokenCode.into()) };
-        match (variant.case.as_str(), variant.payload.first()) {
-            ("Ok" | "Some", Some(inner)) => Ok(inner.clone()),
-            ("None", _) => Err(Flow::Return(value.clone())),
-            ("Error", Some(error)) => match self.frames.last() {
+        match early_return::try_step(&value)? {
+            Try::Continue(inner) => Ok(inner),
+            Try::Return => match self.frames.last() {
                 Some(Frame::Handler) => {
-                    let message = match error {
-                        Value::String(text) => text.to_string(),
-                        other => other.to_string(),
-                    };
-                    let response = builtins::call_pure(
-                        Builtin::HttpText,
-                        vec![Value::string(message), Value::Int(400)],
-                        &CallSite { result_type: &Type::unit(), table: &self.program.checked.table },
-                        self,
-                    )?;
-                    Err(Flow::Return(response))
+                    let table = &self.program.checked.table;
+                    Err(Flow::Return(early_return::from_handler(value, table, self)?))
                 }
-                _ => Err(Flow::Return(value.clone())),
+                _ => Err(Flow::Return(value)),
             },
-            _ => Err(ErrorKind::BrokenCode.into()),
         }
     }
 
-    fn lookup(&self, name: &str, env: &Environment) -> Result<Value, ErrorKind> {
-        if let Some(value) = env.lookup(name) {
-            return Ok(value.clone());
+    /// A name's value, by what the checker resolved it to.
+    fn variable(&self, id: ExprId, name: &str, env: &Environment) -> Result<Value, ErrorKind> {
+        match self.program.checked.resolution(id) {
+            Some(Resolution::Local { .. }) => env.lookup(name).cloned().ok_or(ErrorKind::BrokenCode),
+            Some(Resolution::Function { .. }) => Ok(Evaluator::function_value(name)),
+            Some(Resolution::Datastore { .. }) => Ok(Value::Datastore(name.into())),
+            Some(Resolution::Worker { .. }) => Ok(Value::Worker(name.into())),
+            _ => Err(ErrorKind::BrokenCode),
         }
-        if let Some(value) = self.globals.get(name) {
-            return Ok(value.clone());
-        }
-        self.function_value(name).ok_or(ErrorKind::BrokenCode)
     }
 
-    fn constructor(&self, name: &str) -> Result<Value, ErrorKind> {
-        let info = self.program.checked.table.constructor(name).ok_or(ErrorKind::BrokenCode)?;
-        Ok(if info.payload.is_empty() {
-            Value::variant(&info.type_name, name, vec![])
+    fn constructor(&self, id: ExprId, name: &str) -> Result<Value, ErrorKind> {
+        let Some(Resolution::Constructor { type_name, arity }) = self.program.checked.resolution(id) else {
+            return Err(ErrorKind::BrokenCode);
+        };
+        Ok(if *arity == 0 {
+            Value::variant(type_name, name, vec![])
         } else {
             Value::Function(Arc::new(Function::Constructor {
-                type_name: info.type_name.clone(),
+                type_name: type_name.clone(),
                 case: name.to_string(),
-                arity: info.payload.len(),
+                arity: *arity,
             }))
         })
     }

@@ -4,6 +4,7 @@
 //! against. Does no I/O: effects go through the caller's [`Effects`].
 
 pub mod builtins;
+pub mod early_return;
 pub mod effects;
 pub mod error;
 mod eval;
@@ -22,6 +23,7 @@ pub use value::Value;
 
 use eval::Evaluator;
 use gloam_language::ast::{HandlerDecl, ItemKind};
+use gloam_language::syntax::entry::{Entry, EntryKind, EntryPoint, REQUEST};
 use value::Environment;
 
 impl<'a> Program<'a> {
@@ -49,7 +51,7 @@ impl<'a> Program<'a> {
         effects: &mut dyn Effects,
         options: Options,
     ) -> Run {
-        let environment = Environment::default().bind("request", request::request_value(&handler.route.text, request));
+        let environment = Environment::default().bind(REQUEST, request::request_value(&handler.route.text, request));
         Evaluator::new(*self, effects, options).run_body(&handler.body, environment, true)
     }
 
@@ -61,28 +63,33 @@ impl<'a> Program<'a> {
         effects: &mut dyn Effects,
         options: Options,
     ) -> Option<Run> {
+        let Entry { kind: EntryKind::Function(decl), .. } =
+            self.module.entry(&EntryPoint::Function { name: name.to_string() })?
+        else {
+            return None;
+        };
         let evaluator = Evaluator::new(*self, effects, options);
-        let function = evaluator.function_value(name)?;
-        Some(evaluator.run_call(&function, arguments))
+        Some(evaluator.run_call(&Evaluator::function_value(&decl.name.text), arguments))
     }
 
     /// Runs a worker on an event. `None` if there is no such worker.
     pub fn run_worker(&self, name: &str, event: Value, effects: &mut dyn Effects, options: Options) -> Option<Run> {
-        let decl = self.module.items.iter().find_map(|item| match &item.kind {
-            ItemKind::Worker(decl) if decl.name.text == name => Some(decl),
-            _ => None,
-        })?;
-        let parameter = decl.parameters.first().map_or("event", |param| param.name.text.as_str());
-        let environment = Environment::default().bind(parameter, event);
-        Some(Evaluator::new(*self, effects, options).run_body(&decl.body, environment, false))
+        let entry = self.module.entry(&EntryPoint::Worker { name: name.to_string() })?;
+        Some(self.run_entry(entry, Some(event), effects, options))
     }
 
     /// Runs a cron's body. `None` if there is no such cron.
     pub fn run_cron(&self, name: &str, effects: &mut dyn Effects, options: Options) -> Option<Run> {
-        let decl = self.module.items.iter().find_map(|item| match &item.kind {
-            ItemKind::Cron(decl) if decl.name.text == name => Some(decl),
-            _ => None,
-        })?;
-        Some(Evaluator::new(*self, effects, options).run_body(&decl.body, Environment::default(), false))
+        let entry = self.module.entry(&EntryPoint::Cron { name: name.to_string() })?;
+        Some(self.run_entry(entry, None, effects, options))
+    }
+
+    /// Runs an entry's body with its one input, if it takes one, bound.
+    fn run_entry(&self, entry: Entry<'a>, input: Option<Value>, effects: &mut dyn Effects, options: Options) -> Run {
+        let environment = match (entry.input(), input) {
+            (Some(name), Some(value)) => Environment::default().bind(name, value),
+            _ => Environment::default(),
+        };
+        Evaluator::new(*self, effects, options).run_body(entry.body, environment, entry.is_handler())
     }
 }

@@ -17,7 +17,8 @@ pub mod types;
 pub use diagnostic::{Diagnostic, LineColumn, Severity};
 pub use stdlib::{Builtin, Purity};
 pub use syntax::ast;
-pub use types::{Checked, TypeError};
+pub use syntax::entry::{Entry, EntryKind, EntryPoint};
+pub use types::{Checked, Resolution, TypeError};
 
 /// Everything known about one source text: the AST, its types, and every
 /// diagnostic (syntax first, then types), in source order.

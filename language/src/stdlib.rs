@@ -4,6 +4,7 @@
 //! implementation; `docs/stdlib.md` is generated from this table.
 
 use crate::types::ty::{Scheme, parse_signature};
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// Whether a function is pure (runs inside the sandbox) or an effect (a host call
@@ -207,11 +208,6 @@ builtins! {
 }
 
 impl Builtin {
-    /// Looks a function up by its qualified name.
-    pub fn lookup(module: &str, name: &str) -> Option<Builtin> {
-        Builtin::ALL.iter().copied().find(|builtin| builtin.module() == module && builtin.short_name() == name)
-    }
-
     pub fn module(self) -> &'static str {
         self.name().split_once('.').map_or("", |(module, _)| module)
     }
@@ -247,6 +243,29 @@ impl Builtin {
     }
 }
 
+impl Builtin {
+    /// Looks a function up by its qualified name. Only the checker resolves
+    /// names; later stages read [`crate::types::Resolution`].
+    pub fn lookup(module: &str, name: &str) -> Option<Builtin> {
+        static BY_NAME: OnceLock<HashMap<(&'static str, &'static str), Builtin>> = OnceLock::new();
+        let by_name = BY_NAME.get_or_init(|| {
+            Builtin::ALL.iter().map(|builtin| ((builtin.module(), builtin.short_name()), *builtin)).collect()
+        });
+        by_name.get(&(module, name)).copied()
+    }
+
+    /// The function's number, as compiled code and the guest pass it: its
+    /// position in [`Builtin::ALL`].
+    pub fn index(self) -> u32 {
+        self as u32
+    }
+
+    /// The function with this [`Builtin::index`].
+    pub fn from_index(index: u32) -> Option<Builtin> {
+        Builtin::ALL.get(index as usize).copied()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -256,6 +275,7 @@ mod tests {
         for builtin in Builtin::ALL {
             assert!(parse_signature(builtin.signature()).is_ok(), "{}", builtin.name());
             assert_eq!(Builtin::lookup(builtin.module(), builtin.short_name()), Some(*builtin));
+            assert_eq!(Builtin::from_index(builtin.index()), Some(*builtin));
         }
     }
 }

@@ -9,7 +9,7 @@
 use crate::sandbox::CompiledProgram;
 use gloam_interpreter::Program;
 use gloam_language::ast::{Expr, ExprId, ExprKind, HandlerDecl, Item, ItemKind, Span};
-use gloam_language::{Analysis, Diagnostic};
+use gloam_language::{Analysis, Diagnostic, EntryKind, EntryPoint};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::AtomicBool;
@@ -195,10 +195,11 @@ impl CanvasCode {
 
     /// A handler by key (`GET /todos/:id`).
     pub fn handler(&self, key: &str) -> Option<&HandlerDecl> {
-        self.analysis.module.items.iter().find_map(|item| match &item.kind {
-            ItemKind::Handler(decl) if item.name() == key => Some(decl),
+        let entry = self.analysis.module.entry(&EntryPoint::Handler { key: key.to_string() })?;
+        match entry.kind {
+            EntryKind::Handler(decl) => Some(decl),
             _ => None,
-        })
+        }
     }
 
     /// The declaration a toplevel holds in this code.

@@ -9,7 +9,8 @@ use crate::sandbox::{self, CompiledProgram, Sandbox, SandboxFailure, SandboxLimi
 use gloam_interpreter::request::{request_value, response_from_value};
 use gloam_interpreter::{Effects, HttpRequest, HttpResponse, LiveValues, Options, Run, RuntimeError, Value};
 use gloam_language::LineColumn;
-use gloam_language::ast::{HandlerDecl, ItemKind, Span};
+use gloam_language::ast::{HandlerDecl, Span};
+use gloam_language::{EntryKind, EntryPoint};
 use serde::Serialize;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -63,6 +64,17 @@ pub enum Task {
     Worker { worker: String, event: Value },
     /// A cron's body (its schedule is due).
     Cron { cron: String },
+}
+
+impl Task {
+    /// The entry point the task runs.
+    pub fn entry_point(&self) -> EntryPoint {
+        match self {
+            Task::Handler { key, .. } => EntryPoint::Handler { key: key.clone() },
+            Task::Worker { worker, .. } => EntryPoint::Worker { name: worker.clone() },
+            Task::Cron { cron } => EntryPoint::Cron { name: cron.clone() },
+        }
+    }
 }
 
 /// A handler's value as the response it stands for; a value that is not an
@@ -239,42 +251,15 @@ impl Engine {
         task: Task,
         effects: E,
     ) -> (Execution, E) {
-        let module = &code.analysis.module;
-        let entry = match &task {
-            Task::Handler { key, request } => {
-                let handler = module.items.iter().enumerate().find_map(|(item, declared)| match &declared.kind {
-                    ItemKind::Handler(decl) if declared.name() == *key => Some((item, decl)),
-                    _ => None,
-                });
-                match handler {
-                    Some((item, decl)) => sandbox::Entry::Handler {
-                        item,
-                        request: request_value(&decl.route.text, request),
-                        body: decl.body.id,
-                    },
-                    None => return (failed(format!("there is no handler {key}")), effects),
-                }
+        let point = task.entry_point();
+        let found = code.analysis.module.entry(&point);
+        let entry = match (&task, found.map(|entry| (entry.item, entry.kind))) {
+            (Task::Handler { request, .. }, Some((item, EntryKind::Handler(decl)))) => {
+                sandbox::Entry::Handler { item, request: request_value(&decl.route.text, request), body: decl.body.id }
             }
-            Task::Worker { worker, event } => {
-                if !module
-                    .items
-                    .iter()
-                    .any(|item| matches!(&item.kind, ItemKind::Worker(decl) if decl.name.text == *worker))
-                {
-                    return (failed(format!("there is no worker `{worker}`")), effects);
-                }
-                sandbox::Entry::Worker { name: worker, event: event.clone() }
-            }
-            Task::Cron { cron } => {
-                if !module
-                    .items
-                    .iter()
-                    .any(|item| matches!(&item.kind, ItemKind::Cron(decl) if decl.name.text == *cron))
-                {
-                    return (failed(format!("there is no cron `{cron}`")), effects);
-                }
-                sandbox::Entry::Cron { name: cron }
-            }
+            (Task::Worker { worker, event }, Some(_)) => sandbox::Entry::Worker { name: worker, event: event.clone() },
+            (Task::Cron { cron }, Some(_)) => sandbox::Entry::Cron { name: cron },
+            _ => return (failed(format!("there is no {point}")), effects),
         };
         let (result, effects) = sandbox.run(program, entry, effects, self.limits.clone()).await;
         let result = result.map_err(|SandboxFailure { message, site }| {

@@ -28,6 +28,7 @@ pub mod abi;
 mod function;
 
 use crate::ast::{ItemKind, Module};
+use crate::syntax::entry::EntryKind;
 use crate::types::Checked;
 use crate::types::ty::Type;
 use abi::Rt;
@@ -141,8 +142,6 @@ struct ModuleBuilder<'a> {
     /// Function indices in table-slot order.
     slots: Vec<u32>,
     functions: HashMap<&'a str, GlobalFunction>,
-    datastores: HashMap<&'a str, ()>,
-    workers: HashMap<&'a str, ()>,
     strings: Vec<u8>,
     string_globals: HashMap<String, (u32, u32, u32)>,
     /// Lambdas whose functions are reserved but not yet generated.
@@ -205,8 +204,6 @@ pub fn compile(module: &Module, checked: &Checked) -> Result<Compiled, CodegenEr
         bodies: Vec::new(),
         slots: Vec::new(),
         functions: HashMap::new(),
-        datastores: HashMap::new(),
-        workers: HashMap::new(),
         strings: Vec::new(),
         string_globals: HashMap::new(),
         pending_lambdas: Vec::new(),
@@ -216,44 +213,33 @@ pub fn compile(module: &Module, checked: &Checked) -> Result<Compiled, CodegenEr
     // Every top-level function gets its index and slot first: bodies call each other.
     let mut wrappers = Vec::new();
     for item in &module.items {
-        match &item.kind {
-            ItemKind::Function(decl) => {
-                let scheme = checked.functions.get(&decl.name.text).ok_or(CodegenError::BrokenCode)?;
-                let Type::Fn(params, result) = &scheme.ty else { return Err(CodegenError::BrokenCode) };
-                let index = builder.reserve();
-                let wrapper = builder.reserve();
-                let slot = builder.slot(wrapper);
-                builder.entries.insert(function_entry(&decl.name.text), slot);
-                let params = params.iter().map(Rep::of).collect();
-                builder
-                    .functions
-                    .insert(decl.name.text.as_str(), GlobalFunction { index, params, result: Rep::of(result), slot });
-                wrappers.push((decl, wrapper));
-            }
-            ItemKind::Datastore(decl) => {
-                builder.datastores.insert(decl.name.text.as_str(), ());
-            }
-            ItemKind::Worker(decl) => {
-                builder.workers.insert(decl.name.text.as_str(), ());
-            }
-            _ => {}
+        if let ItemKind::Function(decl) = &item.kind {
+            let scheme = checked.functions.get(&decl.name.text).ok_or(CodegenError::BrokenCode)?;
+            let Type::Fn(params, result) = &scheme.ty else { return Err(CodegenError::BrokenCode) };
+            let index = builder.reserve();
+            let wrapper = builder.reserve();
+            let slot = builder.slot(wrapper);
+            builder.entries.insert(function_entry(&decl.name.text), slot);
+            let params = params.iter().map(Rep::of).collect();
+            builder
+                .functions
+                .insert(decl.name.text.as_str(), GlobalFunction { index, params, result: Rep::of(result), slot });
+            wrappers.push((decl, wrapper));
         }
     }
     for (decl, wrapper) in wrappers {
         function::global_function(&mut builder, decl)?;
         function::wrapper(&mut builder, decl, wrapper);
     }
-    for (position, item) in module.items.iter().enumerate() {
-        let (key, body, parameter, is_handler) = match &item.kind {
-            ItemKind::Handler(decl) => (handler_entry(position), &decl.body, Some("request"), true),
-            ItemKind::Worker(decl) => {
-                let parameter = decl.parameters.first().map_or("event", |param| param.name.text.as_str());
-                (worker_entry(&decl.name.text), &decl.body, Some(parameter), false)
-            }
-            ItemKind::Cron(decl) => (cron_entry(&decl.name.text), &decl.body, None, false),
-            _ => continue,
+    for entry in module.entries() {
+        let key = match entry.kind {
+            EntryKind::Handler(_) => handler_entry(entry.item),
+            EntryKind::Worker { .. } => worker_entry(&module.items[entry.item].name()),
+            EntryKind::Cron => cron_entry(&module.items[entry.item].name()),
+            // Called through their wrappers, made above.
+            EntryKind::Function(_) => continue,
         };
-        let index = function::entry(&mut builder, body, parameter, is_handler)?;
+        let index = function::entry(&mut builder, entry)?;
         let slot = builder.slot(index);
         builder.entries.insert(key, slot);
     }

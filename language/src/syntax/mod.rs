@@ -1,6 +1,7 @@
 //! Source text → AST: tree-sitter parsing and lowering.
 
 pub mod ast;
+pub mod entry;
 #[cfg(not(target_arch = "wasm32"))]
 mod error;
 #[cfg(not(target_arch = "wasm32"))]

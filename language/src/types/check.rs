@@ -1,4 +1,5 @@
-//! The checker's driver: declarations, top-level functions and entry points.
+//! The checker's driver: declarations (`declarations.rs`), then top-level
+//! functions in dependency order (`order.rs`), then entry points.
 //!
 //! Inference is Hindley–Milner: unification over [`Type`] with a level-based
 //! generalisation (`unify.rs`), expressions in `expression.rs`, records in
@@ -11,11 +12,12 @@
 use super::early_return::PendingTry;
 use super::error::TypeError;
 use super::exhaustive::{self, PendingMatch};
-use super::names::similar_names;
+use super::order::components;
+use super::resolution::{Resolution, Resolutions};
 use super::shared::{Interner, MAX_TYPE_SIZE, Sizes};
 use super::statement::Discarded;
-use super::table::{TypeDef, TypeDefKind, TypeTable, params_type_name};
-use super::ty::{Constraint, Scheme, Type, TypePrinter};
+use super::table::{TypeTable, params_type_name};
+use super::ty::{Scheme, Type, TypePrinter};
 use super::unify::VarState;
 use crate::syntax::ast::*;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -31,12 +33,28 @@ pub struct Checked {
     /// The type of every top-level function.
     pub functions: BTreeMap<String, Scheme>,
     pub errors: Vec<TypeError>,
+    /// What each name stands for, by [`ExprId`].
+    pub resolutions: Resolutions,
 }
 
 impl Checked {
     pub fn type_of(&self, id: ExprId) -> &Type {
         &self.expr_types[id.index()]
     }
+
+    /// What the name at `id` stands for; `None` for other expressions and
+    /// for names that resolve to nothing (code with errors).
+    pub fn resolution(&self, id: ExprId) -> Option<&Resolution> {
+        self.resolutions.get(id)
+    }
+}
+
+/// A name bound in the current scope.
+pub(super) struct Local {
+    pub(super) name: String,
+    pub(super) scheme: Scheme,
+    /// Where it is bound; `None` for a handler's implicit `request`.
+    pub(super) binder: Option<Span>,
 }
 
 /// What `?` returns from: a function or lambda with its result type, or a handler.
@@ -56,7 +74,10 @@ pub(super) struct Checker<'m> {
     pub(super) expr_types: Vec<Option<Type>>,
     pub(super) errors: Vec<TypeError>,
     pub(super) globals: HashMap<String, Scheme>,
-    pub(super) locals: Vec<(String, Scheme)>,
+    /// The top-level item each global name stands for.
+    pub(super) global_items: HashMap<String, Resolution>,
+    pub(super) locals: Vec<Local>,
+    pub(super) resolutions: Resolutions,
     pub(super) returns: Vec<ReturnContext>,
     pub(super) matches: Vec<PendingMatch>,
     pub(super) decode_sites: Vec<(Span, Type)>,
@@ -78,7 +99,9 @@ pub fn check(module: &Module, source: &str) -> Checked {
         expr_types: vec![None; module.expr_count as usize],
         errors: Vec::new(),
         globals: HashMap::new(),
+        global_items: HashMap::new(),
         locals: Vec::new(),
+        resolutions: Resolutions::new(module.expr_count),
         returns: Vec::new(),
         matches: Vec::new(),
         decode_sites: Vec::new(),
@@ -94,214 +117,6 @@ pub fn check(module: &Module, source: &str) -> Checked {
 }
 
 impl<'m> Checker<'m> {
-    // ---- type expressions -------------------------------------------------
-
-    /// Converts a written type. `variables` maps type variable names to types;
-    /// with `allow_new`, unknown names get fresh variables, otherwise they are errors.
-    pub(super) fn type_from_expr(
-        &mut self,
-        texpr: &TypeExpr,
-        variables: &mut Vec<(String, Type)>,
-        allow_new: bool,
-    ) -> Type {
-        match &texpr.kind {
-            TypeExprKind::Unit => Type::unit(),
-            TypeExprKind::Error => self.poison(),
-            TypeExprKind::Variable(name) => {
-                if let Some((_, ty)) = variables.iter().find(|(n, _)| *n == name.text) {
-                    return ty.clone();
-                }
-                if allow_new {
-                    let ty = self.fresh();
-                    variables.push((name.text.clone(), ty.clone()));
-                    ty
-                } else {
-                    self.errors.push(TypeError::UnknownTypeVariable { span: name.span, name: name.text.clone() });
-                    self.poison()
-                }
-            }
-            TypeExprKind::Function { parameters, result } => Type::function(
-                parameters.iter().map(|param| self.type_from_expr(param, variables, allow_new)).collect(),
-                self.type_from_expr(result, variables, allow_new),
-            ),
-            TypeExprKind::Named { name, arguments } => {
-                let args: Vec<Type> =
-                    arguments.iter().map(|arg| self.type_from_expr(arg, variables, allow_new)).collect();
-                let Some(def) = self.table.get(&name.text) else {
-                    let similar = similar_names(&name.text, self.user_visible_types());
-                    self.errors.push(TypeError::UnknownType { span: name.span, name: name.text.clone(), similar });
-                    return self.poison();
-                };
-                if def.parameters.len() != args.len() {
-                    self.errors.push(TypeError::TypeArity {
-                        span: texpr.span,
-                        name: name.text.clone(),
-                        expected: def.parameters.len(),
-                        found: args.len(),
-                    });
-                    return self.poison();
-                }
-                Type::app(&name.text, args)
-            }
-        }
-    }
-
-    pub(super) fn user_visible_types(&self) -> impl Iterator<Item = &str> {
-        self.table.defs.keys().map(String::as_str).filter(|name| !name.starts_with("Params("))
-    }
-
-    // ---- declarations -------------------------------------------------------
-
-    fn declare_types(&mut self) {
-        let decls: Vec<(&TypeDecl, Span)> = self
-            .module
-            .items
-            .iter()
-            .filter_map(|item| match &item.kind {
-                ItemKind::Type(decl) => Some((decl, item.span)),
-                _ => None,
-            })
-            .collect();
-        // Names first, so declarations can refer to each other in any order.
-        let mut declared = Vec::new();
-        for (decl, _) in &decls {
-            if let Some(previous) = self.table.get(&decl.name.text) {
-                self.errors.push(TypeError::Duplicate {
-                    span: decl.name.span,
-                    name: decl.name.text.clone(),
-                    previous: previous.span.unwrap_or_default(),
-                });
-                continue;
-            }
-            self.table.insert(TypeDef {
-                name: decl.name.text.clone(),
-                parameters: decl.parameters.iter().map(|p| p.text.clone()).collect(),
-                kind: TypeDefKind::Opaque,
-                span: Some(decl.name.span),
-            });
-            declared.push(*decl);
-        }
-        for decl in declared {
-            let mut variables: Vec<(String, Type)> =
-                decl.parameters.iter().enumerate().map(|(i, p)| (p.text.clone(), Type::Generic(i as u32))).collect();
-            let kind = match &decl.body {
-                TypeBody::Record(fields) => {
-                    let mut seen = HashSet::new();
-                    let mut converted = Vec::new();
-                    for field in fields {
-                        if !seen.insert(field.name.text.clone()) {
-                            self.errors.push(TypeError::DuplicateField {
-                                span: field.name.span,
-                                field: field.name.text.clone(),
-                            });
-                            continue;
-                        }
-                        let ty = self.type_from_expr(&field.ty, &mut variables, false);
-                        converted.push((field.name.text.clone(), ty));
-                    }
-                    TypeDefKind::Record(converted)
-                }
-                TypeBody::Variant(cases) => {
-                    let mut converted = Vec::new();
-                    for case in cases {
-                        let clash =
-                            self.table.constructor(&case.name.text).map(|info| info.type_name.clone()).or_else(|| {
-                                converted
-                                    .iter()
-                                    .any(|(name, _): &(String, Vec<Type>)| *name == case.name.text)
-                                    .then(|| decl.name.text.clone())
-                            });
-                        if let Some(other_type) = clash {
-                            self.errors.push(TypeError::DuplicateConstructor {
-                                span: case.name.span,
-                                name: case.name.text.clone(),
-                                other_type,
-                            });
-                            continue;
-                        }
-                        let payload =
-                            case.payload.iter().map(|ty| self.type_from_expr(ty, &mut variables, false)).collect();
-                        converted.push((case.name.text.clone(), payload));
-                    }
-                    TypeDefKind::Variant(converted)
-                }
-            };
-            let def = TypeDef {
-                name: decl.name.text.clone(),
-                parameters: decl.parameters.iter().map(|p| p.text.clone()).collect(),
-                kind,
-                span: Some(decl.name.span),
-            };
-            self.table.insert(def);
-        }
-    }
-
-    /// Registers datastores, workers and handler parameter types; reports duplicates.
-    fn declare_globals(&mut self) {
-        let mut seen: HashMap<String, Span> = HashMap::new();
-        let mut routes: HashMap<String, Span> = HashMap::new();
-        for item in &self.module.items {
-            let (name, span) = match &item.kind {
-                ItemKind::Function(decl) => (&decl.name.text, decl.name.span),
-                ItemKind::Datastore(decl) => (&decl.name.text, decl.name.span),
-                ItemKind::Worker(decl) => (&decl.name.text, decl.name.span),
-                ItemKind::Cron(decl) => (&decl.name.text, decl.name.span),
-                ItemKind::Handler(decl) => {
-                    let key = format!("{} {}", decl.method, decl.route.text);
-                    if let Some(previous) = routes.insert(key.clone(), decl.route.span) {
-                        self.errors.push(TypeError::Duplicate { span: decl.route.span, name: key, previous });
-                    }
-                    self.declare_params_type(decl);
-                    continue;
-                }
-                ItemKind::Type(_) => continue,
-            };
-            if let Some(previous) = seen.insert(name.clone(), span) {
-                self.errors.push(TypeError::Duplicate { span, name: name.clone(), previous });
-            }
-        }
-        for item in &self.module.items {
-            match &item.kind {
-                ItemKind::Datastore(decl) => {
-                    let value = self.type_from_expr(&decl.ty, &mut Vec::new(), false);
-                    self.expect_data(&value, decl.ty.span, "a datastore's values are stored as JSON");
-                    self.globals.insert(decl.name.text.clone(), Scheme::mono(Type::app("Datastore", vec![value])));
-                }
-                ItemKind::Worker(decl) => {
-                    let event = match decl.parameters.first().and_then(|p| p.ty.as_ref()) {
-                        Some(ty) => {
-                            let event = self.type_from_expr(ty, &mut Vec::new(), false);
-                            self.expect_data(&event, ty.span, "a worker's events are queued as JSON");
-                            event
-                        }
-                        None => self.fresh_constrained(Constraint::Data),
-                    };
-                    self.globals.insert(decl.name.text.clone(), Scheme::mono(Type::app("Worker", vec![event])));
-                }
-                ItemKind::Cron(decl) => {
-                    if let Err(error) = crate::schedule::Schedule::parse(&decl.schedule.text) {
-                        self.errors
-                            .push(TypeError::InvalidSchedule { span: decl.schedule.span, reason: error.to_string() });
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-
-    fn declare_params_type(&mut self, decl: &HandlerDecl) {
-        let mut names: Vec<&str> = Vec::new();
-        for name in decl.route_parameters() {
-            if names.contains(&name) {
-                self.errors.push(TypeError::DuplicateRouteParameter { span: decl.route.span, name: name.to_string() });
-            } else {
-                names.push(name);
-            }
-        }
-        let fields = names.into_iter().map(|name| (name, Type::string())).collect();
-        self.table.insert_record(&params_type_name(&decl.route.text), &[], fields);
-    }
-
     // ---- functions ----------------------------------------------------------
 
     fn check_functions(&mut self) -> BTreeMap<String, Scheme> {
@@ -393,7 +208,7 @@ impl<'m> Checker<'m> {
                     previous: decl.name.span,
                 });
             }
-            self.locals.push((param.name.text.clone(), Scheme::mono(param_ty.clone())));
+            self.bind_local(&param.name.text, Scheme::mono(param_ty.clone()), Some(param.name.span));
         }
         self.returns.push(ReturnContext::Value((**result).clone()));
         let body = self.infer(&decl.body);
@@ -410,7 +225,7 @@ impl<'m> Checker<'m> {
             match &item.kind {
                 ItemKind::Handler(decl) => {
                     let params = Type::con(&params_type_name(&decl.route.text));
-                    self.locals.push(("request".to_string(), Scheme::mono(Type::app("Request", vec![params]))));
+                    self.bind_local("request", Scheme::mono(Type::app("Request", vec![params])), None);
                     self.returns.push(ReturnContext::Handler);
                     let body = self.infer(&decl.body);
                     self.expect_data(&body, result_span(&decl.body), "a handler's result is sent as the response");
@@ -419,7 +234,7 @@ impl<'m> Checker<'m> {
                     if let Some(Type::Con(_, args)) = self.globals.get(&decl.name.text).map(|s| s.ty.clone())
                         && let (Some(param), Some(event)) = (decl.parameters.first(), args.first())
                     {
-                        self.locals.push((param.name.text.clone(), Scheme::mono(event.clone())));
+                        self.bind_local(&param.name.text, Scheme::mono(event.clone()), Some(param.name.span));
                     }
                     let result = self.fresh();
                     self.returns.push(ReturnContext::Value(result.clone()));
@@ -479,7 +294,7 @@ impl<'m> Checker<'m> {
         self.discarded_value_warnings();
         self.errors.sort_by_key(|error| (error.span().start, error.span().end));
         self.errors.dedup();
-        Checked { table: self.table, expr_types, functions, errors: self.errors }
+        Checked { table: self.table, expr_types, functions, errors: self.errors, resolutions: self.resolutions }
     }
 }
 
@@ -514,82 +329,6 @@ impl Checker<'_> {
     }
 }
 
-/// Strongly connected components of the call graph among `functions`
-/// (Tarjan), dependencies before dependents.
-fn components(functions: &[&FunctionDecl]) -> Vec<Vec<usize>> {
-    let index_of: HashMap<&str, usize> =
-        functions.iter().enumerate().map(|(i, decl)| (decl.name.text.as_str(), i)).collect();
-    let edges: Vec<Vec<usize>> = functions
-        .iter()
-        .map(|decl| {
-            let mut referenced = Vec::new();
-            collect_variables(&decl.body, &mut |name| {
-                if let Some(&target) = index_of.get(name) {
-                    referenced.push(target);
-                }
-            });
-            referenced
-        })
-        .collect();
-
-    struct Tarjan<'e> {
-        edges: &'e [Vec<usize>],
-        index: Vec<Option<usize>>,
-        low: Vec<usize>,
-        on_stack: Vec<bool>,
-        stack: Vec<usize>,
-        counter: usize,
-        output: Vec<Vec<usize>>,
-    }
-    impl Tarjan<'_> {
-        fn visit(&mut self, node: usize) {
-            self.index[node] = Some(self.counter);
-            self.low[node] = self.counter;
-            self.counter += 1;
-            self.stack.push(node);
-            self.on_stack[node] = true;
-            for &next in &self.edges[node] {
-                match self.index[next] {
-                    None => {
-                        self.visit(next);
-                        self.low[node] = self.low[node].min(self.low[next]);
-                    }
-                    Some(next_index) if self.on_stack[next] => self.low[node] = self.low[node].min(next_index),
-                    Some(_) => {}
-                }
-            }
-            if Some(self.low[node]) == self.index[node] {
-                let mut component = Vec::new();
-                while let Some(member) = self.stack.pop() {
-                    self.on_stack[member] = false;
-                    component.push(member);
-                    if member == node {
-                        break;
-                    }
-                }
-                component.sort();
-                self.output.push(component);
-            }
-        }
-    }
-    let count = functions.len();
-    let mut tarjan = Tarjan {
-        edges: &edges,
-        index: vec![None; count],
-        low: vec![0; count],
-        on_stack: vec![false; count],
-        stack: Vec::new(),
-        counter: 0,
-        output: Vec::new(),
-    };
-    for node in 0..count {
-        if tarjan.index[node].is_none() {
-            tarjan.visit(node);
-        }
-    }
-    tarjan.output
-}
-
 /// Where a body's value comes from: its last statement, after any `let`s.
 fn result_span(body: &Expr) -> Span {
     match &body.kind {
@@ -602,11 +341,4 @@ fn result_span(body: &Expr) -> Span {
 fn for_each_expression<'e>(expr: &'e Expr, visit: &mut impl FnMut(&'e Expr)) {
     visit(expr);
     expr.for_each_child(|child| for_each_expression(child, visit));
-}
-
-fn collect_variables(expr: &Expr, found: &mut impl FnMut(&str)) {
-    if let ExprKind::Variable(name) = &expr.kind {
-        found(name);
-    }
-    expr.for_each_child(|child| collect_variables(child, found));
 }

@@ -1,10 +1,11 @@
 //! Inference of expressions: literals, names, calls, operators, `let`,
 //! `if`, `match`, lambdas and `?`.
 
-use super::check::{Checker, ReturnContext};
+use super::check::{Checker, Local, ReturnContext};
 use super::error::{SecretUse, TypeError};
 use super::exhaustive::PendingMatch;
 use super::names::{builtin_suggestions, similar_names};
+use super::resolution::Resolution;
 use super::ty::{Constraint, Scheme, Type};
 use crate::stdlib::Builtin;
 use crate::syntax::ast::*;
@@ -51,9 +52,10 @@ impl Checker<'_> {
                 }
                 Type::string()
             }
-            ExprKind::Variable(name) => self.lookup_variable(name, expr.span),
+            ExprKind::Variable(name) => self.lookup_variable(name, expr.id, expr.span),
             ExprKind::Qualified { module, name } => match Builtin::lookup(module, name) {
                 Some(builtin) => {
+                    self.resolutions.insert(expr.id, Resolution::Builtin(builtin));
                     let scheme = builtin.scheme().clone();
                     self.instantiate(&scheme)
                 }
@@ -62,7 +64,7 @@ impl Checker<'_> {
                     self.poison()
                 }
             },
-            ExprKind::Constructor(name) => self.constructor_type(name, expr.span),
+            ExprKind::Constructor(name) => self.constructor_type(name, expr.id, expr.span),
             ExprKind::List(items) => {
                 let element = self.fresh();
                 for item in items {
@@ -139,7 +141,7 @@ impl Checker<'_> {
                 let scope = self.locals.len();
                 if let PatternKind::Variable(name) = &pattern.kind {
                     let scheme = self.generalize(&value_ty);
-                    self.locals.push((name.clone(), scheme));
+                    self.bind_local(name, scheme, Some(pattern.span));
                 } else {
                     let mut bindings = Vec::new();
                     self.check_pattern(pattern, &value_ty, &mut bindings);
@@ -149,9 +151,7 @@ impl Checker<'_> {
                         span: pattern.span,
                         is_let: true,
                     });
-                    for (name, ty) in bindings {
-                        self.locals.push((name, Scheme::mono(ty)));
-                    }
+                    self.bind_all(bindings);
                 }
                 let ty = self.infer(body);
                 self.locals.truncate(scope);
@@ -171,9 +171,7 @@ impl Checker<'_> {
                     let scope = self.locals.len();
                     let mut bindings = Vec::new();
                     self.check_pattern(&arm.pattern, &scrutinee_ty, &mut bindings);
-                    for (name, ty) in bindings {
-                        self.locals.push((name, Scheme::mono(ty)));
-                    }
+                    self.bind_all(bindings);
                     if let Some(guard) = &arm.guard {
                         self.check_against(guard, &Type::bool(), Some("a `when` guard must be a Bool"));
                     }
@@ -207,18 +205,33 @@ impl Checker<'_> {
         }
     }
 
-    fn lookup_variable(&mut self, name: &str, span: Span) -> Type {
-        if let Some((_, scheme)) = self.locals.iter().rev().find(|(local, _)| local == name) {
-            let scheme = scheme.clone();
+    pub(super) fn bind_local(&mut self, name: &str, scheme: Scheme, binder: Option<Span>) {
+        self.locals.push(Local { name: name.to_string(), scheme, binder });
+    }
+
+    /// Binds what a pattern bound, each at its own name.
+    fn bind_all(&mut self, bindings: Vec<(String, Type, Span)>) {
+        for (name, ty, binder) in bindings {
+            self.locals.push(Local { name, scheme: Scheme::mono(ty), binder: Some(binder) });
+        }
+    }
+
+    fn lookup_variable(&mut self, name: &str, id: ExprId, span: Span) -> Type {
+        if let Some(local) = self.locals.iter().rev().find(|local| local.name == name) {
+            let scheme = local.scheme.clone();
+            self.resolutions.insert(id, Resolution::Local { binder: local.binder });
             return self.instantiate(&scheme);
         }
         if let Some(scheme) = self.globals.get(name).cloned() {
+            if let Some(resolution) = self.global_items.get(name) {
+                self.resolutions.insert(id, resolution.clone());
+            }
             return self.instantiate(&scheme);
         }
         let in_scope = self
             .locals
             .iter()
-            .map(|(name, _)| name.as_str())
+            .map(|local| local.name.as_str())
             .chain(self.globals.keys().map(String::as_str))
             .collect::<Vec<_>>();
         let mut similar = similar_names(name, in_scope.into_iter());
@@ -253,12 +266,14 @@ impl Checker<'_> {
 
     /// The type of a constructor used as a value: the variant type, or a
     /// function to it when the constructor has a payload.
-    pub(super) fn constructor_type(&mut self, name: &str, span: Span) -> Type {
+    pub(super) fn constructor_type(&mut self, name: &str, id: ExprId, span: Span) -> Type {
         let Some(info) = self.table.constructor(name).cloned() else {
             let similar = similar_names(name, self.table.constructors.keys().map(String::as_str));
             self.errors.push(TypeError::UnknownConstructor { span, name: name.to_string(), similar });
             return self.poison();
         };
+        self.resolutions
+            .insert(id, Resolution::Constructor { type_name: info.type_name.clone(), arity: info.payload.len() });
         let arity = self.table.get(&info.type_name).map_or(0, |def| def.parameters.len());
         let arguments: Vec<Type> = (0..arity).map(|_| self.fresh()).collect();
         let result = Type::app(&info.type_name, arguments.clone());
@@ -277,7 +292,7 @@ impl Checker<'_> {
                 Some(expected) => expected[i].clone(),
                 None => self.fresh(),
             };
-            self.locals.push((param.text.clone(), Scheme::mono(ty.clone())));
+            self.bind_local(&param.text, Scheme::mono(ty.clone()), Some(param.span));
             params.push(ty);
         }
         let result = self.fresh();
@@ -406,13 +421,21 @@ impl Checker<'_> {
     fn instantiate_explicitly(&mut self, callee: &Expr, type_arguments: &[TypeExpr]) -> Type {
         let (name, scheme) = match &callee.kind {
             ExprKind::Qualified { module, name } => match Builtin::lookup(module, name) {
-                Some(builtin) => (builtin.name().to_string(), builtin.scheme().clone()),
+                Some(builtin) => {
+                    self.resolutions.insert(callee.id, Resolution::Builtin(builtin));
+                    (builtin.name().to_string(), builtin.scheme().clone())
+                }
                 None => {
                     self.report_unknown_qualified(module, name, callee.span);
                     return self.poison();
                 }
             },
-            ExprKind::Variable(name) if self.globals.contains_key(name) => (name.clone(), self.globals[name].clone()),
+            ExprKind::Variable(name) if self.globals.contains_key(name) => {
+                if let Some(resolution) = self.global_items.get(name) {
+                    self.resolutions.insert(callee.id, resolution.clone());
+                }
+                (name.clone(), self.globals[name].clone())
+            }
             _ => {
                 self.errors.push(TypeError::TypeArgumentsNotAllowed { span: callee.span });
                 return self.infer(callee);

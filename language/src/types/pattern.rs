@@ -9,19 +9,24 @@ use crate::syntax::ast::*;
 impl Checker<'_> {
     // ---- patterns -------------------------------------------------------------
 
-    pub(super) fn check_pattern(&mut self, pattern: &Pattern, expected: &Type, bindings: &mut Vec<(String, Type)>) {
+    pub(super) fn check_pattern(
+        &mut self,
+        pattern: &Pattern,
+        expected: &Type,
+        bindings: &mut Vec<(String, Type, Span)>,
+    ) {
         let literal = |ty: Type| Some(ty);
         let literal_type = match &pattern.kind {
             PatternKind::Wildcard | PatternKind::Error => None,
             PatternKind::Variable(name) => {
-                if bindings.iter().any(|(bound, _)| bound == name) {
+                if bindings.iter().any(|(bound, _, _)| bound == name) {
                     self.errors.push(TypeError::Duplicate {
                         span: pattern.span,
                         name: name.clone(),
                         previous: pattern.span,
                     });
                 }
-                bindings.push((name.clone(), expected.clone()));
+                bindings.push((name.clone(), expected.clone(), pattern.span));
                 None
             }
             PatternKind::Int(_) => literal(Type::int()),
@@ -70,7 +75,7 @@ impl Checker<'_> {
                     self.check_pattern(item, &element, bindings);
                 }
                 if let Some(Some(name)) = rest {
-                    bindings.push((name.text.clone(), ty));
+                    bindings.push((name.text.clone(), ty, name.span));
                 }
                 None
             }

@@ -6,6 +6,7 @@
 #![allow(unsafe_code)] // the ABI: exported statics, raw memory and function-table calls
 
 use gloam_interpreter::builtins::{self, CallSite, Callbacks};
+use gloam_interpreter::early_return::{self, Try};
 use gloam_interpreter::value::Function;
 use gloam_interpreter::{ErrorKind, RuntimeError, Value, binary, request, unary, wire};
 use gloam_language::Builtin;
@@ -240,7 +241,7 @@ fn call_builtin(
 fn call_effect(builtin: Builtin, arguments: Vec<Value>, site: u32) -> Result<Value, ErrorKind> {
     let failed = |message: String| ErrorKind::Effect { function: builtin.name(), message };
     let request = wire::encode_arguments(&arguments).map_err(failed)?;
-    let index = Builtin::ALL.iter().position(|candidate| *candidate == builtin).unwrap_or(usize::MAX) as u32;
+    let index = builtin.index();
     // SAFETY: the host reads the request before returning, then `take` writes
     // exactly the announced number of bytes into the buffer.
     let answer_length = unsafe { effect(index, site, request.as_ptr(), request.len()) };
@@ -683,8 +684,8 @@ pub extern "C" fn rt_captured(closure: i32, index: i32) -> i32 {
 
 #[unsafe(no_mangle)]
 pub extern "C" fn rt_builtin_value(builtin: i32) -> i32 {
-    match Builtin::ALL.get(builtin as usize) {
-        Some(builtin) => handle(Value::Function(Arc::new(Function::Builtin(*builtin)))),
+    match Builtin::from_index(builtin as u32) {
+        Some(builtin) => handle(Value::Function(Arc::new(Function::Builtin(builtin)))),
         None => fail(ErrorKind::BrokenCode, NO_SITE),
     }
 }
@@ -713,41 +714,30 @@ pub extern "C" fn rt_call(function: i32, count: i32, call_site: u32, error_site:
     handle(or_fail(result, error_site))
 }
 
-/// Calls a builtin (by its index in `Builtin::ALL`) with `count` pushed arguments.
+/// Calls a builtin (by its `Builtin::index`) with `count` pushed arguments.
 #[unsafe(no_mangle)]
 pub extern "C" fn rt_builtin(builtin: i32, count: i32, call_site: u32, error_site: u32) -> i32 {
     let arguments = pop_many(count);
-    let Some(builtin) = Builtin::ALL.get(builtin as usize) else { fail(ErrorKind::BrokenCode, error_site) };
-    let result = call_builtin(*builtin, arguments, call_site, error_site);
+    let Some(builtin) = Builtin::from_index(builtin as u32) else { fail(ErrorKind::BrokenCode, error_site) };
+    let result = call_builtin(builtin, arguments, call_site, error_site);
     handle(or_fail(result, error_site))
 }
 
-/// What `?` does with a value: 0 unwraps it (`Ok`, `Some`), 1 returns it
-/// (`None`), 2 returns it as an error (`Error`).
+/// What `?` does with a value (`early_return::try_step`): 0 unwraps it
+/// (`Ok`, `Some`), 1 returns it early (`Error`, `None`).
 #[unsafe(no_mangle)]
 pub extern "C" fn rt_try_kind(handle: i32) -> i32 {
-    match value(handle) {
-        Value::Variant(variant) => match (variant.case.as_str(), variant.payload.len()) {
-            ("Ok" | "Some", 1) => 0,
-            ("None", _) => 1,
-            ("Error", 1) => 2,
-            _ => fail(ErrorKind::BrokenCode, NO_SITE),
-        },
-        _ => fail(ErrorKind::BrokenCode, NO_SITE),
+    match early_return::try_step(&value(handle)) {
+        Ok(Try::Continue(_)) => 0,
+        Ok(Try::Return) => 1,
+        Err(kind) => fail(kind, NO_SITE),
     }
 }
 
-/// A handler's answer to `?` on an `Error`: the message as a 400 response.
+/// What a handler's own body answers when `?` returns early with a value
+/// (`early_return::from_handler`: an `Error` answers 400).
 #[unsafe(no_mangle)]
-pub extern "C" fn rt_try_response(error_value: i32) -> i32 {
-    let Value::Variant(variant) = value(error_value) else { fail(ErrorKind::BrokenCode, NO_SITE) };
-    let message = match variant.payload.first() {
-        Some(Value::String(text)) => text.to_string(),
-        Some(other) => other.to_string(),
-        None => fail(ErrorKind::BrokenCode, NO_SITE),
-    };
-    let site = CallSite { result_type: &UNKNOWN_TYPE, table: &NO_TYPES };
-    let response =
-        builtins::call_pure(Builtin::HttpText, vec![Value::string(message), Value::Int(400)], &site, &mut Guest);
+pub extern "C" fn rt_try_response(returned: i32) -> i32 {
+    let response = early_return::from_handler(value(returned), &NO_TYPES, &mut Guest);
     handle(or_fail(response, NO_SITE))
 }
