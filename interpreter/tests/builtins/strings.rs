@@ -1,6 +1,7 @@
 //! Strings: indexed by characters, not bytes; sizes checked before allocating.
 
 use super::*;
+use gloam_interpreter::builtins::MAX_COLLECTION;
 
 #[test]
 fn strings_are_indexed_by_characters() {
