@@ -31,7 +31,7 @@ use crate::value::{Value, Variant};
 use gloam_language::types::table::TypeTable;
 use gloam_language::types::ty::Type;
 use serde::ser::{Serialize, SerializeMap, Serializer};
-use serde_json::{Map, Number, Value as Json};
+use serde_json::{Number, Value as Json};
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::io;
@@ -66,68 +66,17 @@ fn nullable(value: &Value) -> bool {
 
 /// The JSON of a value. Errors (functions, datastores, workers, non-finite
 /// Floats) name `Json.encode`; callers that are another builtin may rename it.
+/// Built by the same walk as the text ([`JsonView`]), so the two cannot differ.
 pub fn to_json(value: &Value) -> Result<Json, ErrorKind> {
-    to_json_at(value, 0)
-}
-
-/// `depth`: how many arrays and objects enclose the value's JSON.
-fn to_json_at(value: &Value, depth: usize) -> Result<Json, ErrorKind> {
-    gloam_language::stack::grow(64 * 1024, 1024 * 1024, || to_json_inner(value, depth))
-}
-
-fn to_json_inner(value: &Value, depth: usize) -> Result<Json, ErrorKind> {
-    let items = |values: &mut dyn Iterator<Item = &Value>| -> Result<Vec<Json>, ErrorKind> {
-        let inside = open(depth)?;
-        values.map(|value| to_json_at(value, inside)).collect()
-    };
-    let fields = |pairs: &mut dyn Iterator<Item = (&String, &Value)>| -> Result<Map<String, Json>, ErrorKind> {
-        let inside = open(depth)?;
-        pairs.map(|(k, v)| Ok((k.clone(), to_json_at(v, inside)?))).collect()
-    };
-    Ok(match value {
-        Value::Int(n) => Json::from(*n),
-        Value::Float(f) => Json::Number(Number::from_f64(*f).ok_or(ErrorKind::NonFiniteFloat)?),
-        Value::Bool(b) => Json::Bool(*b),
-        Value::String(s) => Json::String(s.to_string()),
-        Value::Char(c) => Json::String(c.to_string()),
-        Value::Unit => Json::Null,
-        Value::List(list) => Json::Array(items(&mut list.iter())?),
-        Value::Dict(entries) => Json::Object(fields(&mut entries.iter())?),
-        Value::Record(record) => Json::Object(fields(&mut record.fields.iter().map(|(k, v)| (k, v)))?),
-        Value::Variant(variant) => variant_to_json(variant, depth)?,
-        Value::Function(_) => return Err(encode_error("cannot encode a function as JSON".into())),
-        Value::Datastore(name) => return Err(encode_error(format!("cannot encode the datastore `{name}` as JSON"))),
-        Value::Worker(name) => return Err(encode_error(format!("cannot encode the worker `{name}` as JSON"))),
-        Value::Secret(_) => return Err(encode_error(SECRET_NOT_ENCODED.into())),
-    })
+    let (nodes, failure) = (Cell::new(0), RefCell::new(None));
+    let view = JsonView { value, depth: 0, nodes: &nodes, failure: &failure };
+    serde_json::to_value(&view).map_err(|error| failure.take().unwrap_or_else(|| encode_error(error.to_string())))
 }
 
 const SECRET_NOT_ENCODED: &str = "cannot encode a Secret as JSON";
 
-fn variant_to_json(variant: &Variant, depth: usize) -> Result<Json, ErrorKind> {
-    match (variant.type_name.as_str(), variant.case.as_str(), variant.payload.as_slice()) {
-        ("Option", "None", []) => Ok(Json::Null),
-        ("Option", "Some", [value]) if nullable(value) => Ok(Json::Array(vec![to_json_at(value, open(depth)?)?])),
-        ("Option", "Some", [value]) => to_json_at(value, depth),
-        ("Json", "JsonNull", []) => Ok(Json::Null),
-        // JsonBool(b), JsonInt(n), JsonFloat(f), JsonString(s), JsonList(items),
-        // JsonObject(dict): the payload's own JSON is the JSON described.
-        ("Json", "JsonBool" | "JsonInt" | "JsonFloat" | "JsonString" | "JsonList" | "JsonObject", [value]) => {
-            to_json_at(value, depth)
-        }
-        (_, case, []) => Ok(Json::String(case.to_string())),
-        (_, case, [value]) => Ok(Json::Object(Map::from_iter([(case.to_string(), to_json_at(value, open(depth)?)?)]))),
-        (_, case, many) => {
-            let inside = open(open(depth)?)?;
-            let items = many.iter().map(|item| to_json_at(item, inside)).collect::<Result<_, _>>()?;
-            Ok(Json::Object(Map::from_iter([(case.to_string(), Json::Array(items))])))
-        }
-    }
-}
-
 /// The JSON text of a value, written as it is walked (no tree is built), and
-/// the number of nodes the tree of [`to_json`] would have: the same text and
-/// the same errors as `to_json(value)?.to_string()`, several times faster.
+/// the number of nodes the tree of [`to_json`] would have.
 pub fn to_json_text(value: &Value) -> Result<(String, usize), ErrorKind> {
     to_json_text_within(value, &Budget::unlimited())
 }
@@ -186,13 +135,14 @@ impl<W: io::Write> io::Write for Capped<W> {
     }
 }
 
-/// A value seen as the JSON [`to_json`] makes of it.
+/// A value seen as its JSON: the mapping in the table above, written once.
+/// [`to_json`] collects it into a tree; [`to_json_text`] writes it as text.
 struct JsonView<'a> {
     value: &'a Value,
     /// How many arrays and objects enclose this value's JSON.
     depth: usize,
     nodes: &'a Cell<usize>,
-    /// Why serialising stopped, exactly as `to_json` would say it.
+    /// Why serialising stopped (serde's error carries only text).
     failure: &'a RefCell<Option<ErrorKind>>,
 }
 
@@ -220,7 +170,7 @@ impl<'a> JsonView<'a> {
 
 impl Serialize for JsonView<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        // Several serde frames per level: grow the stack at every level, as `to_json` does.
+        // Several serde frames per level: grow the stack at every level.
         gloam_language::stack::grow(64 * 1024, 1024 * 1024, || self.serialize_here(serializer))
     }
 }
@@ -263,7 +213,9 @@ impl JsonView<'_> {
 }
 
 impl JsonView<'_> {
-    /// As `variant_to_json`.
+    /// `None` is `null`; `Some(x)` is `x`, or `[x]` when `x` can be `null`;
+    /// a `Json` value is the JSON it describes; other variants are `"Case"`,
+    /// `{"Case": x}` or `{"Case": [x, y]}`.
     fn serialize_variant<S: Serializer>(&self, variant: &Variant, serializer: S) -> Result<S::Ok, S::Error> {
         match (variant.type_name.as_str(), variant.case.as_str(), variant.payload.as_slice()) {
             ("Option", "None", []) | ("Json", "JsonNull", []) => {

@@ -15,8 +15,27 @@ pub enum Purity {
     Effect,
 }
 
+/// What an effect does beyond answering, as the runtime's trace and replay
+/// policy needs it (the columns in brackets in the table below). Pure
+/// functions have none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct EffectTraits {
+    /// Changes state (a row, a queue): skipped, answering `()`, while analysing.
+    pub writes: bool,
+    /// Calls out over the network: refused while analysing unless recorded.
+    pub calls_out: bool,
+    /// Performed again on replay instead of answered from the trace (its
+    /// answer is not recorded, or the replay must capture it again).
+    pub replays_live: bool,
+    /// Returns or uses secret values: they are cut out of its answer's
+    /// errors and out of everything the run stores.
+    pub secret: bool,
+    /// A log line: kept in the trace's logs, not among its effects.
+    pub log: bool,
+}
+
 macro_rules! builtins {
-    ($( $purity:ident $variant:ident = $name:literal : $signature:literal, $doc:literal; )*) => {
+    ($( $purity:ident $([$($traits:ident),*])? $variant:ident = $name:literal : $signature:literal, $doc:literal; )*) => {
         /// A standard library function.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum Builtin { $($variant,)* }
@@ -40,6 +59,13 @@ macro_rules! builtins {
 
             pub fn purity(self) -> Purity {
                 match self { $(Builtin::$variant => builtins!(@purity $purity),)* }
+            }
+
+            /// What the effect does beyond answering (nothing for a pure function).
+            pub fn traits(self) -> EffectTraits {
+                match self {
+                    $(Builtin::$variant => EffectTraits { $($($traits: true,)*)? ..EffectTraits::default() },)*
+                }
             }
         }
     };
@@ -188,23 +214,23 @@ builtins! {
 
     // ---- Effects ----
     effect DbGet = "DB.get" : "fn(Datastore<a>, String) -> Option<a>", "The value stored under a key.";
-    effect DbSet = "DB.set" : "fn(Datastore<data>, String, data) -> ()", "Stores a value under a key, replacing any previous one.";
-    effect DbDelete = "DB.delete" : "fn(Datastore<a>, String) -> ()", "Deletes a key (no error when absent).";
+    effect [writes] DbSet = "DB.set" : "fn(Datastore<data>, String, data) -> ()", "Stores a value under a key, replacing any previous one.";
+    effect [writes] DbDelete = "DB.delete" : "fn(Datastore<a>, String) -> ()", "Deletes a key (no error when absent).";
     effect DbGetAll = "DB.getAll" : "fn(Datastore<a>) -> List<a>", "Every value, in key order.";
     effect DbKeys = "DB.keys" : "fn(Datastore<a>) -> List<String>", "Every key, sorted.";
-    effect HttpGet = "Http.get" : "fn(String) -> Result<Http.Response, String>", "Outbound GET; `Error` on a network failure (not on a 4xx/5xx status).";
-    effect HttpPost = "Http.post" : "fn(String, String) -> Result<Http.Response, String>", "`Http.post(url, body)`: outbound POST.";
-    effect HttpRequest = "Http.request" : "fn(String, String, Dict<String>, String) -> Result<Http.Response, String>", "`Http.request(method, url, headers, body)`: any outbound request.";
-    effect HttpRequestWithSecrets = "Http.requestWithSecrets" : "fn(String, String, Dict<String>, Dict<Secret>, String) -> Result<Http.Response, String>", "`Http.requestWithSecrets(method, url, headers, secrets, body)`: `Http.request` where the URL, header values and body may hold placeholders `{{name}}`, replaced by the secret of that name in `secrets` just before the call. The trace records the call as written, the secrets by name only; an unknown name is an `Error`.";
+    effect [calls_out] HttpGet = "Http.get" : "fn(String) -> Result<Http.Response, String>", "Outbound GET; `Error` on a network failure (not on a 4xx/5xx status).";
+    effect [calls_out] HttpPost = "Http.post" : "fn(String, String) -> Result<Http.Response, String>", "`Http.post(url, body)`: outbound POST.";
+    effect [calls_out] HttpRequest = "Http.request" : "fn(String, String, Dict<String>, String) -> Result<Http.Response, String>", "`Http.request(method, url, headers, body)`: any outbound request.";
+    effect [calls_out, secret] HttpRequestWithSecrets = "Http.requestWithSecrets" : "fn(String, String, Dict<String>, Dict<Secret>, String) -> Result<Http.Response, String>", "`Http.requestWithSecrets(method, url, headers, secrets, body)`: `Http.request` where the URL, header values and body may hold placeholders `{{name}}`, replaced by the secret of that name in `secrets` just before the call. The trace records the call as written, the secrets by name only; an unknown name is an `Error`.";
     effect TimeNow = "Time.now" : "fn() -> Int", "Milliseconds since the Unix epoch.";
     effect RandomInt = "Random.int" : "fn(Int, Int) -> Int", "`Random.int(low, high)`: uniform, both included.";
     effect RandomFloat = "Random.float" : "fn() -> Float", "Uniform in [0, 1).";
     effect RandomUuid = "Random.uuid" : "fn() -> String", "A random (version 4) UUID.";
-    effect LogInfo = "Log.info" : "fn(String) -> ()", "Writes an info line to the trace's log.";
-    effect LogWarn = "Log.warn" : "fn(String) -> ()", "Writes a warning line to the trace's log.";
-    effect LogError = "Log.error" : "fn(String) -> ()", "Writes an error line to the trace's log.";
-    effect SecretsGet = "Secrets.get" : "fn(String) -> Option<Secret>", "A secret of the canvas, as an opaque `Secret`: it cannot be shown, stored or compared with `==`, only passed to `Http.requestWithSecrets` or `Secret.matches`.";
-    effect QueueEmit = "Queue.emit" : "fn(Worker<data>, data) -> ()", "Sends an event to a worker.";
+    effect [replays_live, log] LogInfo = "Log.info" : "fn(String) -> ()", "Writes an info line to the trace's log.";
+    effect [replays_live, log] LogWarn = "Log.warn" : "fn(String) -> ()", "Writes a warning line to the trace's log.";
+    effect [replays_live, log] LogError = "Log.error" : "fn(String) -> ()", "Writes an error line to the trace's log.";
+    effect [replays_live, secret] SecretsGet = "Secrets.get" : "fn(String) -> Option<Secret>", "A secret of the canvas, as an opaque `Secret`: it cannot be shown, stored or compared with `==`, only passed to `Http.requestWithSecrets` or `Secret.matches`.";
+    effect [writes, replays_live] QueueEmit = "Queue.emit" : "fn(Worker<data>, data) -> ()", "Sends an event to a worker.";
 }
 
 impl Builtin {

@@ -16,6 +16,7 @@
 
 use crate::budget::MemoryPool;
 use crate::effects::AsyncEffects;
+use gloam_interpreter::effects::{Effect, EffectError};
 use gloam_interpreter::{EffectCall, Limits, Value, wire};
 use gloam_language::Builtin;
 use gloam_language::ast::{ExprId, Module as Ast};
@@ -219,8 +220,8 @@ impl ResourceLimiter for Run {
 struct HandedBack;
 
 impl AsyncEffects for HandedBack {
-    fn call<'a>(&'a mut self, call: &'a EffectCall) -> crate::effects::EffectFuture<'a> {
-        Box::pin(std::future::ready(Err(format!("{} was called after the run ended", call.builtin.name()))))
+    fn perform<'a>(&'a mut self, call: &'a EffectCall, _: Effect) -> crate::effects::EffectFuture<'a> {
+        Box::pin(std::future::ready(Err(EffectError::AfterRun { function: call.builtin.name() })))
     }
 }
 
