@@ -87,6 +87,10 @@ mod cases {
     use gloam_trace_store::*;
     use serde_json::json;
 
+    fn not_found_key(method: &str, path: &str) -> String {
+        TraceKey::NotFound { method: method.into(), path: path.into() }.to_string()
+    }
+
     const NOW: i64 = 1_800_000_000_000;
 
     fn new_version(toplevel_id: Option<i64>, source: &str, state: VersionState) -> NewVersion {

@@ -9,6 +9,9 @@ use super::editor::{self, Pushed, Saved};
 use super::error::ApiError;
 use super::replay::{self, LiveValuesRequest, LiveValuesResult, ReplayRequest, ReplayResult};
 use super::state::{AppState, CanvasRuntime, Event};
+use gloam_api::{
+    Collapsed, EffectShown, FromNotFound, OutboundAllowed, RollbackBody, Row, SecretBody, SourceBody, TraceView,
+};
 use crate::canvas::ToplevelDiagnostic;
 use axum::extract::{FromRequestParts, Path, Query, RawPathParams, State};
 use axum::http::header;
@@ -174,17 +177,7 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Que
     }
 }
 
-#[derive(Debug, Serialize)]
-struct ToplevelView {
-    id: i64,
-    key: Option<String>,
-    kind: Option<String>,
-    file: String,
-    live: Option<CodeVersion>,
-    draft: Option<CodeVersion>,
-    /// Of the draft when there is one, checked against the live code as it is now.
-    diagnostics: Vec<ToplevelDiagnostic>,
-}
+type ToplevelView = gloam_api::ToplevelView<ToplevelDiagnostic>;
 
 async fn toplevel_views(state: &AppState, canvas: &CanvasRuntime) -> Result<Vec<ToplevelView>, ApiError> {
     let current = canvas.code();
@@ -235,11 +228,6 @@ struct Summary {
     datastores: Vec<String>,
 }
 
-#[derive(Debug, Serialize)]
-struct Collapsed {
-    requests: i64,
-    keys: i64,
-}
 
 async fn summary(State(state): State<AppState>, Editor(canvas): Editor) -> ApiResult<Summary> {
     let code = canvas.code();
@@ -268,12 +256,6 @@ async fn toplevels(State(state): State<AppState>, Editor(canvas): Editor) -> Api
     Ok(Json(toplevel_views(&state, &canvas).await?))
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SourceBody {
-    source: String,
-    file: Option<String>,
-}
 
 fn checked_file(file: Option<String>) -> Result<Option<String>, ApiError> {
     match file {
@@ -326,11 +308,6 @@ async fn versions(
     Ok(Json(history))
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RollbackBody {
-    version: i64,
-}
 
 async fn rollback(
     State(state): State<AppState>,
@@ -341,11 +318,7 @@ async fn rollback(
     Ok(Json(editor::rollback(&state, &canvas, id, body.version).await?))
 }
 
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Files {
-    pub files: BTreeMap<String, String>,
-}
+pub use gloam_api::Files;
 
 async fn pull(Editor(canvas): Editor) -> ApiResult<Files> {
     Ok(Json(Files { files: editor::files(&canvas.code()) }))
@@ -378,12 +351,6 @@ async fn not_found_list(
     Ok(Json(listed))
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FromNotFound {
-    /// A key of the 404 list, `404 GET /path`.
-    key: String,
-}
 
 /// Turns a 404 into a handler: a skeleton that answers 501 until it is written.
 async fn handler_from_404(
@@ -447,20 +414,6 @@ struct TracePath {
     id: String,
 }
 
-#[derive(Debug, Serialize)]
-struct TraceView {
-    #[serde(flatten)]
-    trace: Trace,
-    /// Effect arguments and results as Gloam source text, for reading.
-    effects_shown: Vec<EffectShown>,
-}
-
-#[derive(Debug, Serialize)]
-struct EffectShown {
-    function: String,
-    arguments: Vec<String>,
-    result: String,
-}
 
 fn show_stored(json: &serde_json::Value) -> String {
     wire::decode(json).map_or_else(|_| json.to_string(), |value| value.to_string())
@@ -628,13 +581,6 @@ async fn events(
     Sse::new(stream).keep_alive(KeepAlive::default())
 }
 
-#[derive(Debug, Serialize)]
-struct Row {
-    key: String,
-    /// The value as Gloam source text.
-    value: String,
-    stored: serde_json::Value,
-}
 
 async fn datastore_rows(
     State(state): State<AppState>,
@@ -656,11 +602,6 @@ async fn secret_names(State(state): State<AppState>, Editor(canvas): Editor) -> 
     Ok(Json(state.store.secret_names(&canvas.name).await?))
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SecretBody {
-    value: String,
-}
 
 async fn set_secret(
     State(state): State<AppState>,
@@ -687,16 +628,6 @@ async fn delete_secret(
     Ok(Json(serde_json::json!({ "deleted": name })))
 }
 
-/// The hosts a canvas's outbound calls may reach although they are private.
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct OutboundAllowed {
-    /// This canvas's own list (`HOST` or `HOST:PORT`).
-    allow: Vec<String>,
-    /// The server's (`--allow-outbound`), for every canvas; read-only here.
-    #[serde(default, skip_deserializing)]
-    server: Vec<String>,
-}
 
 async fn outbound_allowed(State(state): State<AppState>, Editor(canvas): Editor) -> ApiResult<OutboundAllowed> {
     let allow = state.store.outbound_allowed(&canvas.name).await?;

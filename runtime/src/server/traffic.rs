@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use gloam_interpreter::{HttpRequest, HttpResponse, Value};
 use gloam_trace_store::{
-    LogLine, RecordedEffect, Trace, TraceRequest, TraceResponse, TraceSummary, not_found_key, now_ms,
+    LogLine, RecordedEffect, Trace, TraceKey, TraceRequest, TraceResponse, TraceSummary, now_ms,
 };
 use std::sync::Arc;
 use std::time::Instant;
@@ -168,7 +168,9 @@ async fn serve_to_the_end(state: AppState, request: Request, client_gone: Cancel
     let code = canvas.code();
     let handler_key = code.route(&request.method, &request.path).map(crate::canvas::handler_key);
     let key =
-        handler_key.clone().unwrap_or_else(|| not_found_key(&request.method, &capture::stored_path(&request.path)));
+        handler_key.clone().unwrap_or_else(|| {
+            TraceKey::NotFound { method: request.method.clone(), path: capture::stored_path(&request.path) }.to_string()
+        });
     let trace_id = uuid::Uuid::now_v7().to_string();
     // The runs this request causes, for the events-per-request budget.
     let lineage = Lineage::default();
@@ -273,7 +275,7 @@ pub(crate) fn record(
         error: outcome.error,
     };
     state.config.redaction.apply(&mut trace, &outcome.secrets);
-    let not_found = trace.handler_key.starts_with("404 ");
+    let not_found = TraceKey::is_not_found(&trace.handler_key);
     capture::cap_trace(&mut trace, not_found);
     canvas.publish(Event::Trace { trace: summary(&trace), not_found });
     state.writer.submit(trace);
