@@ -264,7 +264,7 @@ mod cases {
         unparsed.key = None;
         unparsed.kind = None;
         let stored = append_one(store, "c", unparsed).await;
-        assert_eq!((stored.key.as_deref(), stored.kind.as_deref()), (None, None));
+        assert_eq!((stored.key.as_deref(), stored.kind), (None, None));
         assert_eq!(store.version("c", stored.id).await.unwrap(), Some(stored));
 
         assert_eq!(append(store, "c", vec![]).await.unwrap(), vec![]);
