@@ -1,9 +1,7 @@
 //! The editor API as the canvas calls it (docs/api.md): one call per route;
 //! the bodies are the server's own types, from `gloam-api`.
 
-use gloam_api::{
-    ErrorBody, FromNotFound, LiveValuesRequest, NotFound, ReplayRequest, RollbackBody, SourceBody,
-};
+use gloam_api::{ErrorBody, FromNotFound, LiveValuesRequest, NotFound, ReplayRequest, RollbackBody, SourceBody};
 use gloo_net::http::{Request, RequestBuilder};
 
 /// The server's types under the names the canvas's views use.

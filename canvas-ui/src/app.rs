@@ -2,10 +2,10 @@
 //! right-hand panel; the event stream and the keyboard shortcuts.
 
 use crate::api::{Api, Event, Severity, Toplevel, ToplevelKind};
-use gloam_api::TraceKey;
 use crate::editor::Editor;
 use crate::panels::{Datastore, Logs, NotFoundView, RightPanel, TraceDots, Welcome};
 use crate::state::{Canvas, Selection};
+use gloam_api::TraceKey;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;

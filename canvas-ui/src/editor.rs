@@ -26,7 +26,8 @@ pub fn Editor() -> impl IntoView {
     let textarea: NodeRef<html::Textarea> = NodeRef::new();
     let diagnostics = Memo::new(move |_| current_diagnostics(canvas));
     let html = Memo::new(move |_| {
-        let marked: Vec<(usize, usize)> = diagnostics.with(|d| d.iter().map(|d| (d.span.range().start, d.span.range().end)).collect());
+        let marked: Vec<(usize, usize)> =
+            diagnostics.with(|d| d.iter().map(|d| (d.span.range().start, d.span.range().end)).collect());
         canvas.source.with(|source| highlight::to_html(source, &marked))
     });
     // Characters in each line: the editor's height and width, and where annotations start.
@@ -166,7 +167,7 @@ fn annotations(canvas: Canvas, diagnostics: &[Diagnostic], widths: &[usize]) -> 
         }
     });
     for diagnostic in diagnostics {
-        let line = diagnostic.start.line.saturating_sub(1) as usize;
+        let line = diagnostic.start.line.saturating_sub(1);
         shown.retain(|annotation| annotation.line != line);
         let text = format!("✖ {}", diagnostic.message);
         shown.push(Annotation { line, column: column(line), text, error: true });

@@ -25,7 +25,9 @@ fn status_class(status: u16) -> &'static str {
 pub fn TraceDots() -> impl IntoView {
     let canvas = expect_context::<Canvas>();
     // Types and datastores never run: no traces to show.
-    let runs = move || !canvas.open_toplevel().is_some_and(|t| matches!(t.kind, Some(ToplevelKind::Type | ToplevelKind::Datastore)));
+    let runs = move || {
+        !canvas.open_toplevel().is_some_and(|t| matches!(t.kind, Some(ToplevelKind::Type | ToplevelKind::Datastore)))
+    };
     view! {
         <div class="trace-dots" id="trace-dots" class:hidden=move || !runs()>
             <span class="label">"Traces"</span>

@@ -275,7 +275,7 @@ impl Canvas {
         self.call(
             async move |api| api.trace(&id).await,
             move |trace| {
-                if self.trace_id.get_untracked().as_deref() == Some(trace.id.as_str()) {
+                if self.trace_id.get_untracked().as_deref() == Some(trace.trace.id.as_str()) {
                     self.trace.set(Some(trace));
                 }
             },

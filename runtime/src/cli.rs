@@ -507,7 +507,8 @@ fn print_replay(result: &ReplayResult) {
     match &result.failure {
         Some(failure) => println!("replayed: failed: {failure}"),
         None => {
-            let status = result.replayed.as_ref().map_or_else(|| "null".to_string(), |replayed| replayed.status.to_string());
+            let status =
+                result.replayed.as_ref().map_or_else(|| "null".to_string(), |replayed| replayed.status.to_string());
             println!("replayed: {status} with code version {}", result.code_version);
         }
     }

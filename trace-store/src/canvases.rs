@@ -55,7 +55,6 @@ fn new_token() -> String {
     uuid::Uuid::new_v4().simple().to_string()
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

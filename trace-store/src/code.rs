@@ -217,7 +217,6 @@ fn version_from_row(row: &AnyRow) -> Result<CodeVersion> {
     })
 }
 
-
 /// A toplevel kind as stored (`handler`, `cron`…).
 fn kind_of(name: &str) -> Result<ToplevelKind> {
     ToplevelKind::from_name(name).ok_or_else(|| StoreError::Corrupt(format!("unknown toplevel kind {name:?}")))

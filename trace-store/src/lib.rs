@@ -227,7 +227,6 @@ impl Store {
     async fn begin_write(&self) -> Result<Tx<'static>> {
         Ok(self.pool.begin_with(self.begin_sql()).await?)
     }
-
 }
 
 /// A parameter of a query built at run time.

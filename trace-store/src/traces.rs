@@ -501,4 +501,3 @@ fn trace_from_row(row: &AnyRow) -> Result<Trace> {
         id,
     })
 }
-

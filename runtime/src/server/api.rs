@@ -9,9 +9,6 @@ use super::editor::{self, Pushed, Saved};
 use super::error::ApiError;
 use super::replay::{self, LiveValuesRequest, LiveValuesResult, ReplayRequest, ReplayResult};
 use super::state::{AppState, CanvasRuntime, Event};
-use gloam_api::{
-    Collapsed, EffectShown, FromNotFound, OutboundAllowed, RollbackBody, Row, SecretBody, SourceBody, TraceView,
-};
 use crate::canvas::ToplevelDiagnostic;
 use axum::extract::{FromRequestParts, Path, Query, RawPathParams, State};
 use axum::http::header;
@@ -21,6 +18,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use futures_util::{Stream, StreamExt};
+use gloam_api::{
+    Collapsed, EffectShown, FromNotFound, OutboundAllowed, RollbackBody, Row, SecretBody, SourceBody, TraceView,
+};
 use gloam_interpreter::value::same_text;
 use gloam_interpreter::{json_text, wire};
 use gloam_language::ast::ItemKind;
@@ -28,7 +28,6 @@ use gloam_trace_store::{
     CodeVersion, NotFound, SecretAccess, SecretAction, Trace, TraceFilter, TraceLogs, TraceSummary,
 };
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
@@ -228,7 +227,6 @@ struct Summary {
     datastores: Vec<String>,
 }
 
-
 async fn summary(State(state): State<AppState>, Editor(canvas): Editor) -> ApiResult<Summary> {
     let code = canvas.code();
     let datastores = code
@@ -255,7 +253,6 @@ async fn summary(State(state): State<AppState>, Editor(canvas): Editor) -> ApiRe
 async fn toplevels(State(state): State<AppState>, Editor(canvas): Editor) -> ApiResult<Vec<ToplevelView>> {
     Ok(Json(toplevel_views(&state, &canvas).await?))
 }
-
 
 fn checked_file(file: Option<String>) -> Result<Option<String>, ApiError> {
     match file {
@@ -308,7 +305,6 @@ async fn versions(
     Ok(Json(history))
 }
 
-
 async fn rollback(
     State(state): State<AppState>,
     Editor(canvas): Editor,
@@ -350,7 +346,6 @@ async fn not_found_list(
     listed.truncate(query.limit.unwrap_or(NOT_FOUND_SHOWN));
     Ok(Json(listed))
 }
-
 
 /// Turns a 404 into a handler: a skeleton that answers 501 until it is written.
 async fn handler_from_404(
@@ -413,7 +408,6 @@ async fn recent_logs(
 struct TracePath {
     id: String,
 }
-
 
 fn show_stored(json: &serde_json::Value) -> String {
     wire::decode(json).map_or_else(|_| json.to_string(), |value| value.to_string())
@@ -581,7 +575,6 @@ async fn events(
     Sse::new(stream).keep_alive(KeepAlive::default())
 }
 
-
 async fn datastore_rows(
     State(state): State<AppState>,
     Editor(canvas): Editor,
@@ -601,7 +594,6 @@ async fn datastore_rows(
 async fn secret_names(State(state): State<AppState>, Editor(canvas): Editor) -> ApiResult<Vec<String>> {
     Ok(Json(state.store.secret_names(&canvas.name).await?))
 }
-
 
 async fn set_secret(
     State(state): State<AppState>,
@@ -627,7 +619,6 @@ async fn delete_secret(
     state.store.audit_secret(&canvas.name, &name, SecretAction::Delete, client.as_deref()).await?;
     Ok(Json(serde_json::json!({ "deleted": name })))
 }
-
 
 async fn outbound_allowed(State(state): State<AppState>, Editor(canvas): Editor) -> ApiResult<OutboundAllowed> {
     let allow = state.store.outbound_allowed(&canvas.name).await?;

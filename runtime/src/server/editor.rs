@@ -6,7 +6,6 @@ use super::error::ApiError;
 use super::state::{AppState, CanvasRuntime, Event};
 use crate::canvas::{self, CanvasCode, ToplevelDiagnostic, ToplevelSource};
 use gloam_trace_store::{CodeVersion, NewVersion, NotFoundList, StoreError, VersionState};
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The id a new toplevel is checked under before the store gives it one.

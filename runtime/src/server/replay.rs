@@ -14,8 +14,8 @@ use crate::engine::{Failure, Interpreter, RunEffects, Task, response_of};
 use crate::redact::SecretValues;
 use gloam_interpreter::{HttpResponse, MAX_VALUES_PER_EXPRESSION, Options, Value};
 use gloam_language::ast::HandlerDecl;
-use gloam_trace_store::{LogLine, RecordedEffect, Trace, TraceResponse};
-use serde::{Deserialize, Serialize};
+use gloam_trace_store::{Trace, TraceResponse};
+use serde::Serialize;
 use std::sync::Arc;
 
 /// Longest text of one live value sent to the editor.

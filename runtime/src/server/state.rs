@@ -12,10 +12,7 @@ use crate::sandbox::{SandboxError, SandboxLimits};
 use arc_swap::ArcSwap;
 use dashmap::DashMap;
 use gloam_interpreter::Limits;
-use gloam_trace_store::{
-    CodeChange, Retention, Store, StoreError, TraceBudget, TraceSummary, TraceWriter, WriterConfig,
-};
-use serde::Serialize;
+use gloam_trace_store::{CodeChange, Retention, Store, StoreError, TraceBudget, TraceWriter, WriterConfig};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;

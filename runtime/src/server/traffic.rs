@@ -16,9 +16,7 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use gloam_interpreter::{HttpRequest, HttpResponse, Value};
-use gloam_trace_store::{
-    LogLine, RecordedEffect, Trace, TraceKey, TraceRequest, TraceResponse, TraceSummary, now_ms,
-};
+use gloam_trace_store::{LogLine, RecordedEffect, Trace, TraceKey, TraceRequest, TraceResponse, TraceSummary, now_ms};
 use std::sync::Arc;
 use std::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -167,10 +165,9 @@ async fn serve_to_the_end(state: AppState, request: Request, client_gone: Cancel
     };
     let code = canvas.code();
     let handler_key = code.route(&request.method, &request.path).map(crate::canvas::handler_key);
-    let key =
-        handler_key.clone().unwrap_or_else(|| {
-            TraceKey::NotFound { method: request.method.clone(), path: capture::stored_path(&request.path) }.to_string()
-        });
+    let key = handler_key.clone().unwrap_or_else(|| {
+        TraceKey::NotFound { method: request.method.clone(), path: capture::stored_path(&request.path) }.to_string()
+    });
     let trace_id = uuid::Uuid::now_v7().to_string();
     // The runs this request causes, for the events-per-request budget.
     let lineage = Lineage::default();
