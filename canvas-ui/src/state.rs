@@ -449,7 +449,7 @@ impl Canvas {
                 let selection = self.selection.get_untracked();
                 let shown_key = match &selection {
                     Selection::NotFound(key) => Some(key.clone()),
-                    _ => self.open_toplevel().and_then(|t| t.trace_key()),
+                    _ => self.open_toplevel().and_then(|t| t.trace_key()).map(|key| key.to_string()),
                 };
                 if shown_key.as_deref() == Some(trace.handler_key.as_str()) {
                     let id = trace.id.clone();

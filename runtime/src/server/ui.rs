@@ -13,7 +13,7 @@ use axum::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use gloam_canvas_CANVAS_UI_ASSETS;
+use gloam_canvas_assets::CANVAS_UI_ASSETS;
 
 pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
     Router::new()
