@@ -4,7 +4,7 @@
 
 use crate::report::quantile;
 use gloam_trace_store::{
-    Retention, Share, Store, Trace, TraceBudget, TraceRequest, TraceResponse, TraceWriter, WriterConfig, not_found_key,
+    Retention, Share, Store, Trace, TraceBudget, TraceKey, TraceRequest, TraceResponse, TraceWriter, WriterConfig,
     now_ms,
 };
 use std::time::{Duration, Instant};
@@ -81,7 +81,8 @@ pub async fn not_found_list(keys: usize, rounds: usize) -> anyhow::Result<(Durat
                 let mut trace = hello_trace();
                 trace.canvas = canvas.into();
                 trace.request.path = format!("/scan/{i}");
-                trace.handler_key = not_found_key("GET", &trace.request.path);
+                trace.handler_key =
+                    TraceKey::NotFound { method: "GET".into(), path: trace.request.path.clone() }.to_string();
                 trace
             })
             .collect();

@@ -1,9 +1,17 @@
-//! The editor API as the canvas sees it (docs/api.md): the answers it reads,
-//! with only the fields it uses, and one call per route.
+//! The editor API as the canvas calls it (docs/api.md): one call per route;
+//! the bodies are the server's own types, from `gloam-api`.
 
+use gloam_api::{ErrorBody, FromNotFound, LiveValuesRequest, NotFound, ReplayRequest, RollbackBody, SourceBody};
 use gloo_net::http::{Request, RequestBuilder};
+
+/// The server's types under the names the canvas's views use.
+pub use gloam_api::{
+    CodeVersion as Version, Diagnostic, Event, ExpressionValues as Expression, LiveValuesResult as LiveValues,
+    ReplayResult as Replay, Severity, ToplevelKind, ToplevelView as Toplevel, TraceResponse as Response,
+    TraceView as Trace, VersionState,
+};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
 
 /// Where one canvas's editor API is and the token it needs.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,228 +38,10 @@ impl std::fmt::Display for ApiError {
 
 pub type Result<T> = std::result::Result<T, ApiError>;
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct Summary {
-    pub name: String,
-    pub version: i64,
-    pub engine: String,
-    pub toplevels: Vec<Toplevel>,
-    pub not_found: Vec<NotFound>,
-    pub datastores: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct Toplevel {
-    pub id: i64,
-    pub key: Option<String>,
-    pub kind: Option<String>,
-    pub live: Option<Version>,
-    pub draft: Option<Version>,
-    pub diagnostics: Vec<Diagnostic>,
-}
-
-impl Toplevel {
-    /// The newest text: the draft when there is one.
-    pub fn source(&self) -> &str {
-        self.draft.as_ref().or(self.live.as_ref()).map_or("", |version| version.source.as_str())
-    }
-
-    /// The key its traces are stored under, for kinds that have traces.
-    pub fn trace_key(&self) -> Option<String> {
-        let key = self.key.as_deref()?;
-        match self.kind.as_deref()? {
-            "handler" => Some(key.to_string()),
-            "worker" => Some(format!("WORKER {key}")),
-            "cron" => Some(format!("CRON {key}")),
-            _ => None,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct Version {
-    pub id: i64,
-    pub source: String,
-    pub state: String,
-    pub created_at_ms: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct NotFound {
-    pub key: String,
-    pub method: String,
-    pub path: String,
-    pub count: i64,
-    pub last_seen_ms: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct Position {
-    pub line: u32,
-    pub column: u32,
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct Span {
-    pub start: usize,
-    pub end: usize,
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct Diagnostic {
-    pub toplevel_id: i64,
-    pub severity: String,
-    pub message: String,
-    pub span: Span,
-    pub start: Position,
-    #[serde(default)]
-    pub label: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct TraceSummary {
-    pub id: String,
-    pub handler_key: String,
-    pub received_at_ms: i64,
-    pub method: String,
-    pub path: String,
-    pub status: u16,
-    pub duration_us: i64,
-    pub error: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct Trace {
-    pub id: String,
-    pub handler_key: String,
-    pub received_at_ms: i64,
-    pub code_version: i64,
-    pub request: TraceRequest,
-    pub response: Response,
-    pub duration_us: i64,
-    pub logs: Vec<LogLine>,
-    pub error: Option<String>,
-    pub effects_shown: Vec<EffectShown>,
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct TraceRequest {
-    pub method: String,
-    pub path: String,
-    pub query: Vec<(String, String)>,
-    pub headers: Vec<(String, String)>,
-    pub body: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct Response {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct LogLine {
-    pub level: String,
-    pub message: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct EffectShown {
-    pub function: String,
-    pub arguments: Vec<String>,
-    pub result: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct Saved {
-    pub toplevel_id: i64,
-    pub version: Version,
-    pub state: String,
-    pub diagnostics: Vec<Diagnostic>,
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct Failure {
-    pub message: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct LiveValues {
-    pub response: Option<Response>,
-    pub failure: Option<Failure>,
-    pub diagnostics: Vec<Diagnostic>,
-    pub expressions: Vec<Expression>,
-}
-
-/// One expression of the edited toplevel and every value it took.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct Expression {
-    pub start: usize,
-    pub end: usize,
-    pub values: Vec<String>,
-    pub truncated: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct Replay {
-    pub code_version: i64,
-    pub recorded: Response,
-    pub replayed: Option<Response>,
-    pub failure: Option<String>,
-    pub same: bool,
-    pub diff: ResponseDiff,
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct ResponseDiff {
-    pub status: Option<(u16, u16)>,
-    pub headers: Vec<String>,
-    pub body: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct Row {
-    pub key: String,
-    pub value: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct TraceLogs {
-    pub trace_id: String,
-    pub handler_key: String,
-    pub received_at_ms: i64,
-    pub logs: Vec<LogLine>,
-}
-
-/// An event of `GET …/events`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum Event {
-    Trace { trace: TraceSummary, not_found: bool },
-    Code { toplevel_id: i64, version_id: i64, state: String },
-}
-
-#[derive(Serialize)]
-struct SourceBody<'a> {
-    source: &'a str,
-}
-
-#[derive(Serialize)]
-struct LiveValuesBody<'a> {
-    trace_id: Option<&'a str>,
-    toplevel_id: Option<i64>,
-    source: &'a str,
-}
+pub use gloam_api::{Row, Saved, Summary, TraceLogs, TraceSummary};
 
 /// The toplevel id the server gives diagnostics of a toplevel not created yet.
 pub const NEW_TOPLEVEL: i64 = 0;
-
-/// What the server says when it refuses: `{"error", "message"}`.
-#[derive(Deserialize)]
-struct Refusal {
-    message: String,
-}
 
 /// Path segments and query values go through `encodeURIComponent`.
 pub fn encode(text: &str) -> String {
@@ -284,7 +74,7 @@ impl Api {
         let status = response.status();
         let text = response.text().await.map_err(unreachable)?;
         if !response.ok() {
-            let message = serde_json::from_str::<Refusal>(&text).map_or(text, |refusal| refusal.message);
+            let message = serde_json::from_str::<ErrorBody>(&text).map_or(text, |refusal| refusal.message);
             return Err(ApiError { status, message });
         }
         serde_json::from_str(&text)
@@ -320,11 +110,11 @@ impl Api {
     }
 
     pub async fn create(&self, source: &str) -> Result<Saved> {
-        self.post("/toplevels", SourceBody { source }).await
+        self.post("/toplevels", SourceBody { source: source.to_string(), file: None }).await
     }
 
     pub async fn save(&self, toplevel_id: i64, source: &str) -> Result<Saved> {
-        let body = to_json(SourceBody { source });
+        let body = to_json(SourceBody { source: source.to_string(), file: None });
         self.send(Request::put(&self.url(&format!("/toplevels/{toplevel_id}"))), Some(body)).await
     }
 
@@ -333,11 +123,11 @@ impl Api {
     }
 
     pub async fn rollback(&self, toplevel_id: i64, version: i64) -> Result<Saved> {
-        self.post(&format!("/toplevels/{toplevel_id}/rollback"), serde_json::json!({ "version": version })).await
+        self.post(&format!("/toplevels/{toplevel_id}/rollback"), RollbackBody { version }).await
     }
 
     pub async fn handler_from_404(&self, key: &str) -> Result<Saved> {
-        self.post("/404s/handler", serde_json::json!({ "key": key })).await
+        self.post("/404s/handler", FromNotFound { key: key.to_string() }).await
     }
 
     /// Without `toplevel_id`, `source` is a toplevel not created yet.
@@ -347,11 +137,13 @@ impl Api {
         toplevel_id: Option<i64>,
         source: &str,
     ) -> Result<LiveValues> {
-        self.post("/live-values", LiveValuesBody { trace_id, toplevel_id, source }).await
+        let body =
+            LiveValuesRequest { trace_id: trace_id.map(str::to_string), toplevel_id, source: Some(source.to_string()) };
+        self.post("/live-values", body).await
     }
 
     pub async fn replay(&self, trace_id: &str) -> Result<Replay> {
-        self.post(&format!("/traces/{}/replay", encode(trace_id)), serde_json::json!({})).await
+        self.post(&format!("/traces/{}/replay", encode(trace_id)), ReplayRequest::default()).await
     }
 
     pub async fn rows(&self, datastore: &str) -> Result<Vec<Row>> {

@@ -1,10 +1,11 @@
 //! The page: top bar, sidebar, the middle (editor or another view) and the
 //! right-hand panel; the event stream and the keyboard shortcuts.
 
-use crate::api::{Api, Event, Toplevel};
+use crate::api::{Api, Event, Severity, Toplevel, ToplevelKind};
 use crate::editor::Editor;
 use crate::panels::{Datastore, Logs, NotFoundView, RightPanel, TraceDots, Welcome};
 use crate::state::{Canvas, Selection};
+use gloam_api::TraceKey;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
@@ -193,7 +194,7 @@ fn Sidebar() -> impl IntoView {
             let mut listed: Vec<Toplevel> = summary
                 .iter()
                 .flat_map(|s| s.toplevels.iter())
-                .filter(|t| t.kind.as_deref().unwrap_or(UNPARSED) == kind)
+                .filter(|t| t.kind.map_or(UNPARSED, ToplevelKind::as_str) == kind)
                 .cloned()
                 .collect();
             listed.sort_by(|a, b| a.key.cmp(&b.key));
@@ -247,11 +248,11 @@ fn Sidebar() -> impl IntoView {
 fn ToplevelEntry(toplevel: Toplevel) -> impl IntoView {
     let id = toplevel.id;
     let key = toplevel.key.clone().unwrap_or_else(|| format!("toplevel {id}"));
-    let (method, path) = match (toplevel.kind.as_deref(), key.split_once(' ')) {
-        (Some("handler"), Some((method, path))) => (Some(method.to_string()), path.to_string()),
+    let (method, path) = match toplevel.trace_key() {
+        Some(TraceKey::Handler { method, route }) => (Some(method), route),
         _ => (None, key.clone()),
     };
-    let errors = toplevel.diagnostics.iter().filter(|d| d.severity == "error").count();
+    let errors = toplevel.diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
     view! {
         <Entry selection=Selection::Toplevel(id) key=key>
             {method.map(|m| view! { <span class=format!("method {}", m.to_lowercase())>{m.clone()}</span> })}

@@ -26,7 +26,8 @@ pub fn Editor() -> impl IntoView {
     let textarea: NodeRef<html::Textarea> = NodeRef::new();
     let diagnostics = Memo::new(move |_| current_diagnostics(canvas));
     let html = Memo::new(move |_| {
-        let marked: Vec<(usize, usize)> = diagnostics.with(|d| d.iter().map(|d| (d.span.start, d.span.end)).collect());
+        let marked: Vec<(usize, usize)> =
+            diagnostics.with(|d| d.iter().map(|d| (d.span.range().start, d.span.range().end)).collect());
         canvas.source.with(|source| highlight::to_html(source, &marked))
     });
     // Characters in each line: the editor's height and width, and where annotations start.
@@ -166,7 +167,7 @@ fn annotations(canvas: Canvas, diagnostics: &[Diagnostic], widths: &[usize]) -> 
         }
     });
     for diagnostic in diagnostics {
-        let line = diagnostic.start.line.saturating_sub(1) as usize;
+        let line = diagnostic.start.line.saturating_sub(1);
         shown.retain(|annotation| annotation.line != line);
         let text = format!("✖ {}", diagnostic.message);
         shown.push(Annotation { line, column: column(line), text, error: true });
@@ -182,7 +183,7 @@ fn ValueUnderCursor() -> impl IntoView {
         canvas.live.with(|live| {
             let (analysed, values) = live.as_ref()?;
             let expression: Expression = text::expression_at(&values.expressions, cursor)?.clone();
-            let code = analysed.get(expression.start..expression.end).map(|code| text::shortened(code, 48))?;
+            let code = analysed.get(expression.range()).map(|code| text::shortened(code, 48))?;
             Some((code, expression))
         })
     });
@@ -242,7 +243,7 @@ fn DiagnosticList(diagnostics: Memo<Vec<Diagnostic>>, textarea: NodeRef<html::Te
     view! {
         <ul class="diagnostics" id="diagnostics">
             <For each=move || diagnostics.get() key=|d| (d.span.start, d.span.end, d.message.clone()) let:diagnostic>
-                <li class=diagnostic.severity.clone() on:click=move |_| jump(diagnostic.span.start)>
+                <li class=diagnostic.severity.as_str() on:click=move |_| jump(diagnostic.span.range().start)>
                     <span class="where">{format!("{}:{}", diagnostic.start.line, diagnostic.start.column)}</span>
                     {diagnostic.message.clone()}
                     {diagnostic.label.clone().map(|label| view! { <span class="muted">" — " {label}</span> })}

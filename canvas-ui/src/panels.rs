@@ -2,7 +2,7 @@
 //! (request and response, replay, history), the 404 view, the datastore and
 //! log views, and the welcome page.
 
-use crate::api::{Replay, Response, Row, TraceLogs, TraceSummary, Version};
+use crate::api::{Replay, Response, Row, ToplevelKind, TraceLogs, TraceSummary, Version};
 use crate::state::{Canvas, Selection, Tab};
 use leptos::prelude::*;
 
@@ -25,7 +25,9 @@ fn status_class(status: u16) -> &'static str {
 pub fn TraceDots() -> impl IntoView {
     let canvas = expect_context::<Canvas>();
     // Types and datastores never run: no traces to show.
-    let runs = move || !canvas.open_toplevel().is_some_and(|t| matches!(t.kind.as_deref(), Some("type" | "datastore")));
+    let runs = move || {
+        !canvas.open_toplevel().is_some_and(|t| matches!(t.kind, Some(ToplevelKind::Type | ToplevelKind::Datastore)))
+    };
     view! {
         <div class="trace-dots" id="trace-dots" class:hidden=move || !runs()>
             <span class="label">"Traces"</span>
@@ -143,7 +145,8 @@ fn TraceView() -> impl IntoView {
             <p class="muted">"No trace selected. Requests to this handler appear as dots above the editor."</p>
         }
         .into_any(),
-        Some(trace) => {
+        Some(shown) => {
+            let (trace, effects_shown) = (shown.trace, shown.effects_shown);
             let request = trace.request;
             let query = (!request.query.is_empty()).then(|| {
                 view! { <h4>"Query"</h4> {headers_table(request.query)} }
@@ -166,10 +169,10 @@ fn TraceView() -> impl IntoView {
                             {trace.logs.into_iter().map(|line| view! { <li><span class="level">{line.level}</span> {line.message}</li> }).collect_view()}
                         </ul>
                     })}
-                    {(!trace.effects_shown.is_empty()).then(|| view! {
+                    {(!effects_shown.is_empty()).then(|| view! {
                         <h4>"Effects"</h4>
                         <ul class="effects">
-                            {trace.effects_shown.into_iter().map(|effect| view! {
+                            {effects_shown.into_iter().map(|effect| view! {
                                 <li><code>{format!("{}({})", effect.function, effect.arguments.join(", "))}</code> " → " <code>{effect.result}</code></li>
                             }).collect_view()}
                         </ul>
@@ -316,7 +319,7 @@ pub fn Datastore() -> impl IntoView {
     let canvas = expect_context::<Canvas>();
     let rows = RwSignal::new(None::<Vec<Row>>);
     let datastore = Memo::new(move |_| {
-        canvas.open_toplevel().filter(|t| t.kind.as_deref() == Some("datastore")).and_then(|t| t.key)
+        canvas.open_toplevel().filter(|t| t.kind == Some(ToplevelKind::Datastore)).and_then(|t| t.key)
     });
     Effect::new(move |_| {
         canvas.arrivals.track();

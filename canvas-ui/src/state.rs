@@ -2,7 +2,10 @@
 //! signals, and the actions that change it (each one call or two to the
 //! editor API).
 
-use crate::api::{Api, ApiError, Event, LiveValues, Replay, Summary, TRACES_SHOWN, Toplevel, Trace, TraceSummary};
+use crate::api::{
+    Api, ApiError, Event, LiveValues, Replay, Severity, Summary, TRACES_SHOWN, Toplevel, ToplevelKind, Trace,
+    TraceSummary, VersionState,
+};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::time::Duration;
@@ -226,10 +229,10 @@ impl Canvas {
     pub fn load_traces(self) {
         let selection = self.selection.get_untracked();
         let toplevel = self.open_toplevel();
-        let function = toplevel.as_ref().filter(|t| t.kind.as_deref() == Some("function")).and_then(|t| t.key.clone());
+        let function = toplevel.as_ref().filter(|t| t.kind == Some(ToplevelKind::Function)).and_then(|t| t.key.clone());
         let key = match &selection {
             Selection::NotFound(key) => Some(key.clone()),
-            _ => toplevel.as_ref().and_then(Toplevel::trace_key),
+            _ => toplevel.as_ref().and_then(Toplevel::trace_key).map(|key| key.to_string()),
         };
         if key.is_none() && function.is_none() {
             return;
@@ -272,7 +275,7 @@ impl Canvas {
         self.call(
             async move |api| api.trace(&id).await,
             move |trace| {
-                if self.trace_id.get_untracked().as_deref() == Some(trace.id.as_str()) {
+                if self.trace_id.get_untracked().as_deref() == Some(trace.trace.id.as_str()) {
                     self.trace.set(Some(trace));
                 }
             },
@@ -348,8 +351,8 @@ impl Canvas {
 
     fn saved(self, saved: crate::api::Saved, text: String) {
         self.saved_source.set(text);
-        let errors = saved.diagnostics.iter().filter(|d| d.severity == "error").count();
-        if saved.state == "live" {
+        let errors = saved.diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+        if saved.state == VersionState::Live {
             self.say(format!("Saved version {} — live now", saved.version.id));
         } else {
             let text = format!(
@@ -446,7 +449,7 @@ impl Canvas {
                 let selection = self.selection.get_untracked();
                 let shown_key = match &selection {
                     Selection::NotFound(key) => Some(key.clone()),
-                    _ => self.open_toplevel().and_then(|t| t.trace_key()),
+                    _ => self.open_toplevel().and_then(|t| t.trace_key()).map(|key| key.to_string()),
                 };
                 if shown_key.as_deref() == Some(trace.handler_key.as_str()) {
                     let id = trace.id.clone();
@@ -459,7 +462,7 @@ impl Canvas {
                     if self.trace_id.get_untracked().is_none() {
                         self.select_trace(Some(id));
                     }
-                } else if self.open_toplevel().is_some_and(|t| t.kind.as_deref() == Some("function")) {
+                } else if self.open_toplevel().is_some_and(|t| t.kind == Some(ToplevelKind::Function)) {
                     self.load_traces();
                 }
             }

@@ -31,8 +31,8 @@ pub fn line_of(text: &str, byte_offset: usize) -> usize {
 pub fn expression_at(expressions: &[Expression], offset: usize) -> Option<&Expression> {
     expressions
         .iter()
-        .filter(|expression| expression.start <= offset && offset <= expression.end)
-        .min_by_key(|expression| (expression.end - expression.start, usize::MAX - expression.start))
+        .filter(|expression| expression.range().start <= offset && offset <= expression.range().end)
+        .min_by_key(|expression| (expression.range().len(), usize::MAX - expression.range().start))
 }
 
 /// A `let` line: its 0-based line, the name (or pattern) it binds, and
@@ -78,7 +78,7 @@ fn binding_equals(rest: &str) -> Option<usize> {
 pub fn let_value(expressions: &[Expression], let_line: &LetLine, iteration: usize) -> Option<String> {
     let bound = expressions
         .iter()
-        .filter(|expression| expression.start == let_line.value_start)
+        .filter(|expression| expression.range().start == let_line.value_start)
         .max_by_key(|expression| expression.end)?;
     value_in(bound, iteration).map(str::to_string)
 }
@@ -104,8 +104,15 @@ pub fn shortened(text: &str, limit: usize) -> String {
 mod tests {
     use super::*;
 
-    fn expression(start: usize, end: usize, values: &[&str]) -> Expression {
-        Expression { start, end, values: values.iter().map(|value| value.to_string()).collect(), truncated: false }
+    fn expression(start: u32, end: u32, values: &[&str]) -> Expression {
+        Expression {
+            id: 0,
+            toplevel_id: 1,
+            start,
+            end,
+            values: values.iter().map(|value| value.to_string()).collect(),
+            truncated: false,
+        }
     }
 
     #[test]

@@ -10,6 +10,7 @@ use crate::sandbox::CompiledProgram;
 use gloam_interpreter::Program;
 use gloam_language::ast::{Expr, ExprId, ExprKind, HandlerDecl, Item, ItemKind, Span};
 use gloam_language::{Analysis, Diagnostic, EntryKind, EntryPoint};
+use gloam_trace_store::TraceKey;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::AtomicBool;
@@ -73,7 +74,7 @@ pub fn kind_name(item: &ItemKind) -> &'static str {
 
 /// The key a handler's traces are stored under: `GET /todos/:id`.
 pub fn handler_key(handler: &HandlerDecl) -> String {
-    format!("{} {}", handler.method, handler.route.text)
+    TraceKey::Handler { method: handler.method.clone(), route: handler.route.text.clone() }.to_string()
 }
 
 /// The declaration a toplevel's source holds; `None` when nothing in it parses

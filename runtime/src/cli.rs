@@ -13,6 +13,7 @@ use crate::redact::Redaction;
 use crate::server;
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
+use gloam_api::{Files, Pushed, ReplayRequest, ReplayResult};
 use gloam_interpreter::{MemoryEffects, Options};
 use gloam_language::Diagnostic;
 use gloam_language::ast::ItemKind;
@@ -435,7 +436,7 @@ async fn remote_command(command: Command) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => serve(*args).await,
         Command::Push { folder, remote } => {
             let files = read_canvas_files(&folder)?;
-            let pushed: changes::Pushed = remote.put("/files", &server::api::Files { files }).await?;
+            let pushed: Pushed = remote.put("/files", &Files { files }).await?;
             println!(
                 "pushed {} to canvas `{}`: {} created, {} updated, {} deleted, {} unchanged (version {})",
                 folder.display(),
@@ -449,7 +450,7 @@ async fn remote_command(command: Command) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Pull { folder, remote } => {
-            let pulled: server::api::Files = remote.get("/files").await?;
+            let pulled: Files = remote.get("/files").await?;
             if let Some(name) = pulled.files.keys().find(|name| !changes::valid_file_name(name)) {
                 bail!("the server sent a file named `{name}`, which is not a plain .gloam file name");
             }
@@ -493,32 +494,34 @@ async fn remote_command(command: Command) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Replay { trace, version, live, remote } => {
-            let body = serde_json::json!({ "version": version, "live_effects": live });
-            let result: serde_json::Value = remote.post(&format!("/traces/{trace}/replay"), &body).await?;
+            let body = ReplayRequest { version, live_effects: live };
+            let result: ReplayResult = remote.post(&format!("/traces/{trace}/replay"), &body).await?;
             print_replay(&result);
-            Ok(if result["same"].as_bool() == Some(true) { ExitCode::SUCCESS } else { ExitCode::from(3) })
+            Ok(if result.same { ExitCode::SUCCESS } else { ExitCode::from(3) })
         }
         Command::Check { .. } | Command::Run { .. } => bail!("`check` and `run` work on files and need no server"),
     }
 }
 
-fn print_replay(result: &serde_json::Value) {
-    let recorded = &result["recorded"];
-    println!("recorded: {} ({} bytes)", recorded["status"], recorded["body"].as_str().map_or(0, str::len));
-    match result["failure"].as_str() {
+fn print_replay(result: &ReplayResult) {
+    let recorded = &result.recorded;
+    println!("recorded: {} ({} bytes)", recorded.status, recorded.body.len());
+    match &result.failure {
         Some(failure) => println!("replayed: failed: {failure}"),
-        None => println!("replayed: {} with code version {}", result["replayed"]["status"], result["code_version"]),
+        None => {
+            let status =
+                result.replayed.as_ref().map_or_else(|| "null".to_string(), |replayed| replayed.status.to_string());
+            println!("replayed: {status} with code version {}", result.code_version);
+        }
     }
-    if result["same"].as_bool() == Some(true) {
+    if result.same {
         println!("same response");
         return;
     }
-    for line in result["diff"]["headers"].as_array().into_iter().flatten().filter_map(|line| line.as_str()) {
+    for line in &result.diff.headers {
         println!("{line}");
     }
-    if let Some(body) = result["diff"]["body"].as_str() {
-        print!("{body}");
-    }
+    print!("{}", result.diff.body);
 }
 
 /// A canvas name from a folder name: lower-case letters, digits and dashes.

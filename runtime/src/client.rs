@@ -2,6 +2,7 @@
 //! call a running server exactly as the canvas UI does.
 
 use anyhow::{Context, bail};
+use gloam_api::ErrorBody;
 use gloam_interpreter::wire;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -30,10 +31,17 @@ impl Remote {
         let status = response.status();
         let text = response.text().await?;
         if !status.is_success() {
-            let body: serde_json::Value = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
-            let message = body["message"].as_str().map_or_else(|| body.to_string(), str::to_string);
-            let rendered: Vec<&str> =
-                body["diagnostics"].as_array().into_iter().flatten().filter_map(|d| d["rendered"].as_str()).collect();
+            let (message, rendered) = match serde_json::from_str::<ErrorBody>(&text) {
+                Ok(body) => {
+                    let rendered = body.diagnostics.unwrap_or_default().into_iter().map(|d| d.rendered).collect();
+                    (body.message, rendered)
+                }
+                // Not the editor API's refusal (a proxy's page, say): shown as it came, quoted.
+                Err(_) => {
+                    let body = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
+                    (body.to_string(), Vec::new())
+                }
+            };
             bail!("{status}: {message}\n{}", rendered.join("\n"));
         }
         // Traces and replays hold recorded values, nested past serde_json's default limit.

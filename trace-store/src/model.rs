@@ -1,7 +1,14 @@
 //! The records the store keeps. Plain data: the runtime fills them in, the
 //! store writes and reads them; neither side interprets the other's fields.
+//! Those that go over the editor API as they are live in `gloam-api` and are
+//! re-exported here.
 
 use serde::{Deserialize, Serialize};
+
+pub use gloam_api::{
+    CodeVersion, LogLine, NotFound, NotFoundList, RecordedEffect, Toplevel, ToplevelKind, Trace, TraceKey, TraceLogs,
+    TraceRequest, TraceResponse, TraceSummary, VersionState,
+};
 
 /// A canvas: a named set of code, traces and datastores with its own API token.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -22,28 +29,6 @@ impl std::fmt::Debug for Canvas {
     }
 }
 
-/// What a code version does to its toplevel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum VersionState {
-    /// Type-checked and serving.
-    Live,
-    /// Saved but not serving: it (or the canvas with it) does not type-check.
-    Draft,
-    /// The toplevel was deleted from the canvas.
-    Deleted,
-}
-
-impl VersionState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            VersionState::Live => "live",
-            VersionState::Draft => "draft",
-            VersionState::Deleted => "deleted",
-        }
-    }
-}
-
 /// A version to append to a toplevel's history.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewVersion {
@@ -59,144 +44,6 @@ pub struct NewVersion {
     pub file: String,
     /// Diagnostics as the runtime renders them (JSON array), `[]` when clean.
     pub diagnostics: serde_json::Value,
-}
-
-/// One stored version of one toplevel.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CodeVersion {
-    /// Unique across the store; within a canvas, ids grow in commit order
-    /// (appends are serialised). A canvas's code at version `v` is, for each
-    /// toplevel, its newest live or deleted version with id ≤ `v`.
-    pub id: i64,
-    pub toplevel_id: i64,
-    pub source: String,
-    pub state: VersionState,
-    pub key: Option<String>,
-    pub kind: Option<String>,
-    pub file: String,
-    pub diagnostics: serde_json::Value,
-    pub created_at_ms: i64,
-}
-
-/// A toplevel as it stands: what serves, and any newer draft.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Toplevel {
-    pub id: i64,
-    /// The newest live version; `None` when it never went live.
-    pub live: Option<CodeVersion>,
-    /// The newest draft, when it is newer than `live`.
-    pub draft: Option<CodeVersion>,
-}
-
-/// The request part of a trace.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct TraceRequest {
-    pub method: String,
-    pub path: String,
-    pub query: Vec<(String, String)>,
-    pub headers: Vec<(String, String)>,
-    pub body: String,
-    /// The body is not stored: the request was refused for it (larger than
-    /// the limit, or not UTF-8).
-    pub body_truncated: bool,
-}
-
-/// The response part of a trace.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct TraceResponse {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: String,
-}
-
-/// One effect call made while handling the request, with its result, in call order.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RecordedEffect {
-    /// The expression id of the call.
-    pub site: u32,
-    /// `DB.get`, `Http.get`, …
-    pub function: String,
-    /// Arguments and result in the runtime's value encoding.
-    pub arguments: Vec<serde_json::Value>,
-    pub result: Result<serde_json::Value, String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LogLine {
-    pub level: String,
-    pub message: String,
-}
-
-/// A stored request and everything that happened while serving it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Trace {
-    /// A UUID, also sent to the client as `x-gloam-trace-id`. Traces of the
-    /// same millisecond are ordered by id, so ids should grow with time (v7).
-    pub id: String,
-    pub canvas: String,
-    /// The handler's key (`GET /todos/:id`), or the 404 key of an unrouted
-    /// request (see [`not_found_key`]).
-    pub handler_key: String,
-    pub received_at_ms: i64,
-    /// The canvas code version that served it.
-    pub code_version: i64,
-    pub request: TraceRequest,
-    pub response: TraceResponse,
-    pub duration_us: i64,
-    pub effects: Vec<RecordedEffect>,
-    pub logs: Vec<LogLine>,
-    pub error: Option<String>,
-}
-
-/// A trace without its bodies and effects, for lists.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TraceSummary {
-    pub id: String,
-    pub handler_key: String,
-    pub received_at_ms: i64,
-    pub method: String,
-    pub path: String,
-    pub status: u16,
-    pub duration_us: i64,
-    pub error: Option<String>,
-}
-
-/// The log lines of one trace, for a canvas-wide log view.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TraceLogs {
-    pub trace_id: String,
-    pub handler_key: String,
-    pub received_at_ms: i64,
-    pub logs: Vec<LogLine>,
-}
-
-/// An entry of the 404 list: unrouted requests grouped by method and path.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NotFound {
-    pub key: String,
-    pub method: String,
-    pub path: String,
-    pub count: i64,
-    pub last_seen_ms: i64,
-}
-
-/// The 404 list of a canvas: the kept keys, most recently seen first, and
-/// what was collapsed into counts when keys past the cap were dropped.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct NotFoundList {
-    /// The newest keys (at most the writer's `not_found_keys` of them). A
-    /// key's `count` is the requests seen under it, including those whose
-    /// traces retention, the byte budget or a deletion has removed since.
-    pub keys: Vec<NotFound>,
-    /// Requests under keys dropped from the list, since the canvas began.
-    pub collapsed_requests: i64,
-    /// Keys dropped from the list, since the canvas began.
-    pub collapsed_keys: i64,
-}
-
-/// The handler key under which an unrouted request is stored.
-pub fn not_found_key(method: &str, path: &str) -> String {
-    format!("404 {method} {path}")
 }
 
 /// How many traces to keep per handler key.

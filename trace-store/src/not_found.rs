@@ -9,16 +9,11 @@ use std::collections::BTreeMap;
 use sqlx::Row;
 
 use crate::budget::Totals;
-use crate::{NotFound, NotFoundList, Param, Result, Store, Tx, bind_params, finish, numbered, parse_not_found_key};
+use crate::{NotFound, NotFoundList, Param, Result, Store, TraceKey, Tx, bind_params, finish, numbered};
 
 /// Keys dropped per statement while collapsing (two parameters each, far
 /// below either backend's limit).
 const KEYS_PER_STATEMENT: usize = 256;
-
-/// Whether a handler key is the key of unrouted requests ([`crate::not_found_key`]).
-pub(crate) fn is_not_found_key(key: &str) -> bool {
-    key.starts_with("404 ")
-}
 
 impl Store {
     /// The 404 list: the kept keys, the most recently seen first, and the
@@ -34,10 +29,14 @@ impl Store {
         let mut keys = Vec::with_capacity(rows.len());
         for row in &rows {
             let key: String = row.try_get("handler_key")?;
-            let (method, path) = parse_not_found_key(&key);
+            // Every key of this table is a 404 key; anything else lists as a bare method.
+            let (method, path) = match key.parse() {
+                Ok(TraceKey::NotFound { method, path }) => (method, path),
+                _ => (key.clone(), String::new()),
+            };
             keys.push(NotFound {
-                method: method.to_string(),
-                path: path.to_string(),
+                method,
+                path,
                 count: row.try_get("requests")?,
                 last_seen_ms: row.try_get("last_seen_ms")?,
                 key,

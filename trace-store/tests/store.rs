@@ -87,6 +87,10 @@ mod cases {
     use gloam_trace_store::*;
     use serde_json::json;
 
+    fn not_found_key(method: &str, path: &str) -> String {
+        TraceKey::NotFound { method: method.into(), path: path.into() }.to_string()
+    }
+
     const NOW: i64 = 1_800_000_000_000;
 
     fn new_version(toplevel_id: Option<i64>, source: &str, state: VersionState) -> NewVersion {
@@ -260,7 +264,7 @@ mod cases {
         unparsed.key = None;
         unparsed.kind = None;
         let stored = append_one(store, "c", unparsed).await;
-        assert_eq!((stored.key.as_deref(), stored.kind.as_deref()), (None, None));
+        assert_eq!((stored.key.as_deref(), stored.kind), (None, None));
         assert_eq!(store.version("c", stored.id).await.unwrap(), Some(stored));
 
         assert_eq!(append(store, "c", vec![]).await.unwrap(), vec![]);

@@ -5,7 +5,6 @@
 use super::state::{AppState, CanvasRuntime, Event};
 use crate::canvas::{self, CanvasCode, ToplevelDiagnostic, ToplevelSource};
 use gloam_trace_store::{CodeVersion, NewVersion, NotFoundList, StoreError, VersionState};
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Why a code change was not made.
@@ -38,25 +37,10 @@ pub fn valid_file_name(name: &str) -> bool {
     name.len() > ".gloam".len() && name.ends_with(".gloam") && !name.contains(['/', '\\']) && !name.starts_with('.')
 }
 
-#[derive(Debug, Serialize)]
-pub struct Saved {
-    pub toplevel_id: i64,
-    pub version: CodeVersion,
-    /// `live` when it serves from now on, `draft` when it does not type-check.
-    pub state: VersionState,
-    /// Every diagnostic of the canvas with this change, in the toplevel it is about.
-    pub diagnostics: Vec<ToplevelDiagnostic>,
-}
+/// What a save, a deletion or a rollback stored, with the server's diagnostics.
+pub type Saved = gloam_api::Saved<ToplevelDiagnostic>;
 
-/// What a push changed.
-#[derive(Debug, Default, Serialize, Deserialize)]
-pub struct Pushed {
-    pub created: Vec<String>,
-    pub updated: Vec<String>,
-    pub deleted: Vec<String>,
-    pub unchanged: usize,
-    pub version: i64,
-}
+pub use gloam_api::Pushed;
 
 fn own_diagnostics(diagnostics: &[ToplevelDiagnostic], toplevel_id: i64) -> serde_json::Value {
     let own: Vec<&ToplevelDiagnostic> = diagnostics.iter().filter(|d| d.toplevel_id == toplevel_id).collect();

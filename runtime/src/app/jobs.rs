@@ -15,7 +15,7 @@ use gloam_interpreter::wire;
 use gloam_interpreter::{HttpResponse, Value};
 use gloam_language::ast::ItemKind;
 use gloam_language::schedule::{CivilMinute, Schedule};
-use gloam_trace_store::{TraceRequest, now_ms};
+use gloam_trace_store::{TraceKey, TraceRequest, now_ms};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -39,19 +39,22 @@ impl Job {
     /// The trace key of the job's runs.
     pub fn key(&self) -> String {
         match self {
-            Job::Worker { worker, .. } => format!("{WORKER_METHOD} {worker}"),
-            Job::Cron { cron } => format!("{CRON_METHOD} {cron}"),
+            Job::Worker { worker, .. } => TraceKey::Worker(worker.clone()),
+            Job::Cron { cron } => TraceKey::Cron(cron.clone()),
         }
+        .to_string()
     }
 
     /// The job of a background trace; `None` for request traces.
     pub fn of_trace(key: &str, request: &TraceRequest) -> Option<Result<Job, String>> {
-        if let Some(cron) = key.strip_prefix(CRON_METHOD).and_then(|rest| rest.strip_prefix(' ')) {
-            return Some(Ok(Job::Cron { cron: cron.to_string() }));
+        match key.parse().ok()? {
+            TraceKey::Cron(cron) => Some(Ok(Job::Cron { cron })),
+            TraceKey::Worker(worker) => {
+                let event = wire::decode_text(request.body.as_bytes());
+                Some(event.map(|event| Job::Worker { worker, event }))
+            }
+            TraceKey::Handler { .. } | TraceKey::NotFound { .. } => None,
         }
-        let worker = key.strip_prefix(WORKER_METHOD)?.strip_prefix(' ')?;
-        let event = wire::decode_text(request.body.as_bytes());
-        Some(event.map(|event| Job::Worker { worker: worker.to_string(), event }))
     }
 
     /// What the engine runs for the job.

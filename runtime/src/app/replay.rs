@@ -13,8 +13,8 @@ use crate::engine::{Failure, Interpreter, RunEffects, Task, response_of};
 use crate::redact::SecretValues;
 use gloam_interpreter::{HttpResponse, MAX_VALUES_PER_EXPRESSION, Options, Value};
 use gloam_language::ast::HandlerDecl;
-use gloam_trace_store::{LogLine, RecordedEffect, Trace, TraceResponse};
-use serde::{Deserialize, Serialize};
+use gloam_trace_store::{Trace, TraceResponse};
+use serde::Serialize;
 use std::sync::Arc;
 
 /// Why a replay or an analysis did not run.
@@ -46,38 +46,7 @@ pub async fn load_trace(state: &AppState, canvas: &CanvasRuntime, trace_id: &str
         .ok_or_else(|| ReplayError::NotFound(format!("no trace {trace_id} in canvas `{}`", canvas.name)))
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct ReplayRequest {
-    /// A code version id; the current code when absent.
-    pub version: Option<i64>,
-    /// Perform effects for real instead of taking their results from the trace.
-    pub live_effects: bool,
-}
-
-#[derive(Debug, Serialize)]
-pub struct ReplayResult {
-    pub code_version: i64,
-    pub handler: Option<String>,
-    pub recorded: TraceResponse,
-    pub replayed: Option<TraceResponse>,
-    pub failure: Option<String>,
-    pub same: bool,
-    pub diff: ResponseDiff,
-    pub effects: Vec<RecordedEffect>,
-    pub logs: Vec<LogLine>,
-}
-
-/// How a replayed response differs from the recorded one.
-#[derive(Debug, Default, Serialize)]
-pub struct ResponseDiff {
-    /// `[recorded, replayed]` when the status changed.
-    pub status: Option<(u16, u16)>,
-    /// Header lines only in the recorded (`-`) or the replayed (`+`) response.
-    pub headers: Vec<String>,
-    /// A unified diff of the bodies; empty when they are equal.
-    pub body: String,
-}
+pub use gloam_api::{ExpressionValues, LiveValuesRequest, ReplayRequest, ReplayResult, ResponseDiff};
 
 fn to_trace_response(response: &HttpResponse) -> TraceResponse {
     TraceResponse { status: response.status, headers: response.headers.clone(), body: response.body.clone() }
@@ -194,32 +163,6 @@ async fn run_target<E: RunEffects + Send>(
         }
         Err(message) => (Err(message), None),
     }
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LiveValuesRequest {
-    /// Without a trace nothing runs: the answer has only the diagnostics
-    /// (what the editor shows while no trace is selected).
-    pub trace_id: Option<String>,
-    /// The toplevel being edited; its values are returned (all when absent).
-    pub toplevel_id: Option<i64>,
-    /// The toplevel's text as it is in the editor (a draft, maybe broken);
-    /// its stored live source when absent.
-    pub source: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct ExpressionValues {
-    pub id: u32,
-    pub toplevel_id: i64,
-    /// Byte offsets in the toplevel's source.
-    pub start: u32,
-    pub end: u32,
-    /// Every value it took, in order (one per loop iteration or call).
-    pub values: Vec<String>,
-    /// It took more than the values kept.
-    pub truncated: bool,
 }
 
 #[derive(Debug, Serialize)]

@@ -62,7 +62,7 @@ pub(crate) fn record(
         error: outcome.error,
     };
     state.config.redaction.apply(&mut trace, &delivery.secrets);
-    let not_found = trace.handler_key.starts_with("404 ");
+    let not_found = gloam_trace_store::TraceKey::is_not_found(&trace.handler_key);
     capture::cap_trace(&mut trace, not_found);
     canvas.publish(Event::Trace { trace: summary(&trace), not_found });
     state.writer.submit(trace);

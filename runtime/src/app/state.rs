@@ -12,10 +12,7 @@ use crate::sandbox::{SandboxError, SandboxLimits};
 use arc_swap::ArcSwap;
 use dashmap::DashMap;
 use gloam_interpreter::Limits;
-use gloam_trace_store::{
-    CodeChange, Retention, Store, StoreError, TraceBudget, TraceSummary, TraceWriter, WriterConfig,
-};
-use serde::Serialize;
+use gloam_trace_store::{CodeChange, Retention, Store, StoreError, TraceBudget, TraceWriter, WriterConfig};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -97,14 +94,7 @@ impl Default for Config {
 }
 
 /// Pushed to editors as server-sent events.
-#[derive(Debug, Clone, Serialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum Event {
-    /// A request was served (or not: `handler_key` is a 404 key then).
-    Trace { trace: TraceSummary, not_found: bool },
-    /// A toplevel changed: a live version, a draft, a deletion.
-    Code { toplevel_id: i64, version_id: i64, state: gloam_trace_store::VersionState },
-}
+pub use gloam_api::Event;
 
 /// One canvas being served.
 pub struct CanvasRuntime {

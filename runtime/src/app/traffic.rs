@@ -11,7 +11,7 @@ use super::state::{AppState, CanvasRuntime, Metrics};
 use crate::budget::Lineage;
 use crate::engine::{Task, response_of};
 use gloam_interpreter::HttpResponse;
-use gloam_trace_store::{TraceRequest, not_found_key, now_ms};
+use gloam_trace_store::{TraceKey, TraceRequest, now_ms};
 use std::sync::Arc;
 use std::time::Instant;
 use tokio_util::sync::CancellationToken;
@@ -58,8 +58,9 @@ pub async fn serve(
 ) -> Served {
     let code = canvas.code();
     let handler_key = code.route(&request.method, &request.path).map(crate::canvas::handler_key);
-    let key =
-        handler_key.clone().unwrap_or_else(|| not_found_key(&request.method, &capture::stored_path(&request.path)));
+    let key = handler_key.clone().unwrap_or_else(|| {
+        TraceKey::NotFound { method: request.method.clone(), path: capture::stored_path(&request.path) }.to_string()
+    });
     let trace_id = uuid::Uuid::now_v7().to_string();
     // The runs this request causes, for the events-per-request budget.
     let lineage = Lineage::default();

@@ -18,6 +18,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use futures_util::{Stream, StreamExt};
+use gloam_api::{
+    Collapsed, EffectShown, FromNotFound, OutboundAllowed, RollbackBody, Row, SecretBody, SourceBody, TraceView,
+};
 use gloam_interpreter::value::same_text;
 use gloam_interpreter::{json_text, wire};
 use gloam_language::ast::ItemKind;
@@ -25,7 +28,6 @@ use gloam_trace_store::{
     CodeVersion, NotFound, SecretAccess, SecretAction, Trace, TraceFilter, TraceLogs, TraceSummary,
 };
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
@@ -174,17 +176,7 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Que
     }
 }
 
-#[derive(Debug, Serialize)]
-struct ToplevelView {
-    id: i64,
-    key: Option<String>,
-    kind: Option<String>,
-    file: String,
-    live: Option<CodeVersion>,
-    draft: Option<CodeVersion>,
-    /// Of the draft when there is one, checked against the live code as it is now.
-    diagnostics: Vec<ToplevelDiagnostic>,
-}
+type ToplevelView = gloam_api::ToplevelView<ToplevelDiagnostic>;
 
 async fn toplevel_views(state: &AppState, canvas: &CanvasRuntime) -> Result<Vec<ToplevelView>, ApiError> {
     let current = canvas.code();
@@ -235,12 +227,6 @@ struct Summary {
     datastores: Vec<String>,
 }
 
-#[derive(Debug, Serialize)]
-struct Collapsed {
-    requests: i64,
-    keys: i64,
-}
-
 async fn summary(State(state): State<AppState>, Editor(canvas): Editor) -> ApiResult<Summary> {
     let code = canvas.code();
     let datastores = code
@@ -266,13 +252,6 @@ async fn summary(State(state): State<AppState>, Editor(canvas): Editor) -> ApiRe
 
 async fn toplevels(State(state): State<AppState>, Editor(canvas): Editor) -> ApiResult<Vec<ToplevelView>> {
     Ok(Json(toplevel_views(&state, &canvas).await?))
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SourceBody {
-    source: String,
-    file: Option<String>,
 }
 
 fn checked_file(file: Option<String>) -> Result<Option<String>, ApiError> {
@@ -326,12 +305,6 @@ async fn versions(
     Ok(Json(history))
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RollbackBody {
-    version: i64,
-}
-
 async fn rollback(
     State(state): State<AppState>,
     Editor(canvas): Editor,
@@ -341,11 +314,7 @@ async fn rollback(
     Ok(Json(changes::rollback(&state, &canvas, id, body.version).await?))
 }
 
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Files {
-    pub files: BTreeMap<String, String>,
-}
+pub use gloam_api::Files;
 
 async fn pull(Editor(canvas): Editor) -> ApiResult<Files> {
     Ok(Json(Files { files: changes::files(&canvas.code()) }))
@@ -376,13 +345,6 @@ async fn not_found_list(
     let mut listed = changes::not_found(&state, &canvas).await?.keys;
     listed.truncate(query.limit.unwrap_or(NOT_FOUND_SHOWN));
     Ok(Json(listed))
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FromNotFound {
-    /// A key of the 404 list, `404 GET /path`.
-    key: String,
 }
 
 /// Turns a 404 into a handler: a skeleton that answers 501 until it is written.
@@ -445,21 +407,6 @@ async fn recent_logs(
 #[derive(Debug, Deserialize)]
 struct TracePath {
     id: String,
-}
-
-#[derive(Debug, Serialize)]
-struct TraceView {
-    #[serde(flatten)]
-    trace: Trace,
-    /// Effect arguments and results as Gloam source text, for reading.
-    effects_shown: Vec<EffectShown>,
-}
-
-#[derive(Debug, Serialize)]
-struct EffectShown {
-    function: String,
-    arguments: Vec<String>,
-    result: String,
 }
 
 fn show_stored(json: &serde_json::Value) -> String {
@@ -628,14 +575,6 @@ async fn events(
     Sse::new(stream).keep_alive(KeepAlive::default())
 }
 
-#[derive(Debug, Serialize)]
-struct Row {
-    key: String,
-    /// The value as Gloam source text.
-    value: String,
-    stored: serde_json::Value,
-}
-
 async fn datastore_rows(
     State(state): State<AppState>,
     Editor(canvas): Editor,
@@ -654,12 +593,6 @@ async fn datastore_rows(
 
 async fn secret_names(State(state): State<AppState>, Editor(canvas): Editor) -> ApiResult<Vec<String>> {
     Ok(Json(state.store.secret_names(&canvas.name).await?))
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SecretBody {
-    value: String,
 }
 
 async fn set_secret(
@@ -685,17 +618,6 @@ async fn delete_secret(
     }
     state.store.audit_secret(&canvas.name, &name, SecretAction::Delete, client.as_deref()).await?;
     Ok(Json(serde_json::json!({ "deleted": name })))
-}
-
-/// The hosts a canvas's outbound calls may reach although they are private.
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct OutboundAllowed {
-    /// This canvas's own list (`HOST` or `HOST:PORT`).
-    allow: Vec<String>,
-    /// The server's (`--allow-outbound`), for every canvas; read-only here.
-    #[serde(default, skip_deserializing)]
-    server: Vec<String>,
 }
 
 async fn outbound_allowed(State(state): State<AppState>, Editor(canvas): Editor) -> ApiResult<OutboundAllowed> {

@@ -8,6 +8,7 @@ use crate::canvas::ToplevelDiagnostic;
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use gloam_api::{ErrorBody, ErrorCode};
 use gloam_trace_store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
@@ -52,16 +53,16 @@ impl From<ReplayError> for ApiError {
 }
 
 impl ApiError {
-    fn status_and_code(&self) -> (StatusCode, &'static str) {
+    fn status_and_code(&self) -> (StatusCode, ErrorCode) {
         match self {
-            ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
-            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
-            ApiError::TooManyRequests(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
-            ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
-            ApiError::Rejected { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "rejected"),
-            ApiError::Store(StoreError::Conflict { .. }) => (StatusCode::CONFLICT, "conflict"),
-            ApiError::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, "storage"),
-            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+            ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized),
+            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
+            ApiError::TooManyRequests(_) => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::TooManyRequests),
+            ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, ErrorCode::BadRequest),
+            ApiError::Rejected { .. } => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::Rejected),
+            ApiError::Store(StoreError::Conflict { .. }) => (StatusCode::CONFLICT, ErrorCode::Conflict),
+            ApiError::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Storage),
+            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
         }
     }
 }
@@ -78,10 +79,10 @@ impl IntoResponse for ApiError {
             }
             other => other.to_string(),
         };
-        let mut body = serde_json::json!({ "error": code, "message": message });
-        if let ApiError::Rejected { diagnostics, .. } = &self {
-            body["diagnostics"] = serde_json::to_value(diagnostics).unwrap_or_default();
-        }
-        (status, Json(body)).into_response()
+        let diagnostics = match self {
+            ApiError::Rejected { diagnostics, .. } => Some(diagnostics),
+            _ => None,
+        };
+        (status, Json(ErrorBody { error: code, message, diagnostics })).into_response()
     }
 }

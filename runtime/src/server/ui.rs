@@ -1,5 +1,5 @@
 //! The canvas UI: the browser IDE (`canvas-ui/`), built to WebAssembly by
-//! `build.rs` and embedded in the binary, so `gloam serve` alone serves it.
+//! `gloam-canvas-assets` and embedded in the binary, so `gloam serve` alone serves it.
 //!
 //! ```text
 //! /_gloam/canvas/{canvas}   the app's page for one canvas (token in the URL's #fragment)
@@ -13,10 +13,7 @@ use axum::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-
-mod assets {
-    include!(concat!(env!("OUT_DIR"), "/canvas_ui_assets.rs"));
-}
+use gloam_canvas_assets::CANVAS_UI_ASSETS;
 
 pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
     Router::new()
@@ -31,7 +28,7 @@ pub fn address(server: &str, canvas: &str, token: &str) -> String {
 }
 
 fn asset(name: &str) -> Response {
-    let Some((_, bytes)) = assets::CANVAS_UI_ASSETS.iter().find(|(file, _)| *file == name) else {
+    let Some((_, bytes)) = CANVAS_UI_ASSETS.iter().find(|(file, _)| *file == name) else {
         return (StatusCode::NOT_FOUND, format!("the canvas UI has no file {name}\n")).into_response();
     };
     let content_type = match name.rsplit('.').next() {
@@ -61,7 +58,7 @@ mod tests {
     fn the_page_its_module_and_its_style_are_embedded() {
         for file in ["index.html", "canvas.js", "canvas_bg.wasm", "style.css"] {
             assert!(
-                assets::CANVAS_UI_ASSETS.iter().any(|(name, bytes)| *name == file && !bytes.is_empty()),
+                CANVAS_UI_ASSETS.iter().any(|(name, bytes)| *name == file && !bytes.is_empty()),
                 "{file} is missing from the embedded canvas UI"
             );
         }
