@@ -148,7 +148,7 @@ mod tests {
         assert_eq!(&source[lines[2].value_start..][..6], "(1, 2)");
         assert_eq!(lines[2].line, 3);
         // The outermost expression starting there is the let's value; iterations clamp.
-        let start = lines[0].value_start;
+        let start = u32::try_from(lines[0].value_start).expect("a short source");
         let expressions = [expression(start, start + 1, &["1"]), expression(start, start + 5, &["3", "4"])];
         assert_eq!(let_value(&expressions, &lines[0], 0).as_deref(), Some("3"));
         assert_eq!(let_value(&expressions, &lines[0], 7).as_deref(), Some("4"));

@@ -2,6 +2,7 @@
 
 use super::*;
 
+#[inline(never)]
 pub(super) fn call(args: &Args) -> Result<Value, RuntimeError> {
     let builtin = args.builtin;
     use Builtin as B;

@@ -3,6 +3,7 @@
 use super::json::json_text;
 use super::*;
 
+#[inline(never)]
 pub(super) fn call(args: &Args, callbacks: &mut dyn Callbacks) -> Result<Value, RuntimeError> {
     let builtin = args.builtin;
     use Builtin as B;

@@ -136,7 +136,9 @@ pub(super) fn charge(callbacks: &mut dyn Callbacks, steps: usize) -> Result<(), 
 
 /// Calls a pure builtin: the family that implements it. The match names
 /// every builtin, so one added to the table without an implementation does
-/// not compile.
+/// not compile. Each family's `call` is `#[inline(never)]`: this frame stays
+/// small, so recursion through a builtin (`List.map` calling back, 9,000
+/// levels deep in the guest's stack) costs only its own family's frame.
 pub fn call_pure(
     builtin: Builtin,
     arguments: Vec<Value>,
