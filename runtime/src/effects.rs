@@ -10,6 +10,7 @@
 use crate::budget::{QueuedEvent, RunBudget};
 use crate::outbound::{OutboundClient, OutboundPolicy, refusal_in};
 use crate::redact::SecretValues;
+use crate::telemetry;
 use gloam_interpreter::effects::{OutboundRequest, datastore_key, outbound_request};
 use gloam_interpreter::value::SecretText;
 use gloam_interpreter::wire;
@@ -24,6 +25,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::runtime::Handle;
+use tracing::Instrument;
 
 /// Outbound response bodies larger than this fail the call.
 const MAX_OUTBOUND_BODY: usize = 10 * 1024 * 1024;
@@ -304,7 +306,9 @@ impl HostEffects {
         {
             return refused(policy.to_string());
         }
-        let mut request = self.budget.outbound.http.request(method, url).body(body.clone());
+        // The call's span as the callee's parent; a `traceparent` of the handler's own wins.
+        let mut request = self.budget.outbound.http.request(method, url).headers(telemetry::trace_headers(headers));
+        request = request.body(body.clone());
         for (name, value) in headers {
             request = request.header(name, value);
         }
@@ -392,7 +396,10 @@ fn describe_reqwest(error: &reqwest::Error) -> String {
 
 impl HostEffects {
     async fn perform_and_record(&mut self, call: &EffectCall) -> Result<Value, String> {
-        let result = self.perform(call).await;
+        let span = telemetry::effect_span(call, self.host.store.backend());
+        let started = std::time::Instant::now();
+        let result = self.perform(call).instrument(span.clone()).await;
+        telemetry::record_effect(&span, call, &result, started.elapsed());
         self.record(call, &result);
         result
     }

@@ -13,3 +13,4 @@ pub mod outbound;
 pub mod redact;
 pub mod sandbox;
 pub mod server;
+pub mod telemetry;

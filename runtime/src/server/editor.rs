@@ -5,9 +5,11 @@
 use super::error::ApiError;
 use super::state::{AppState, CanvasRuntime, Event};
 use crate::canvas::{self, CanvasCode, ToplevelDiagnostic, ToplevelSource};
+use crate::telemetry;
 use gloam_trace_store::{CodeVersion, NewVersion, NotFoundList, StoreError, VersionState};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use tracing::Instrument;
 
 /// The id a new toplevel is checked under before the store gives it one.
 pub const NEW_TOPLEVEL: i64 = 0;
@@ -81,7 +83,12 @@ pub async fn save(
     source: String,
     file: Option<String>,
 ) -> Result<Saved, ApiError> {
-    on_latest_code!(state, canvas, save_once(state, canvas, toplevel_id, source.clone(), file.clone()).await)
+    let span = telemetry::save_span(&canvas.name, "save");
+    on_latest_code!(
+        state,
+        canvas,
+        save_once(state, canvas, toplevel_id, source.clone(), file.clone()).instrument(span.clone()).await
+    )
 }
 
 async fn save_once(
@@ -154,7 +161,7 @@ async fn go_live(state: &AppState, canvas: &CanvasRuntime, code: CanvasCode) {
     // Not waiting for the trace queue: under load that would hold the save
     // back. 404s still queued move when the 404 list is next read.
     if let Err(error) = move_routed_404s(state, canvas).await {
-        eprintln!("gloam: could not move the 404s of canvas `{}` to their handlers: {error}", canvas.name);
+        tracing::error!(canvas = %canvas.name, %error, "could not move the canvas's 404s to their handlers");
     }
 }
 
@@ -187,7 +194,8 @@ async fn move_routed_404s(state: &AppState, canvas: &CanvasRuntime) -> Result<No
 
 /// Deletes a toplevel, unless the rest of the canvas needs it.
 pub async fn delete(state: &AppState, canvas: &CanvasRuntime, toplevel_id: i64) -> Result<CodeVersion, ApiError> {
-    on_latest_code!(state, canvas, delete_once(state, canvas, toplevel_id).await)
+    let span = telemetry::save_span(&canvas.name, "delete");
+    on_latest_code!(state, canvas, delete_once(state, canvas, toplevel_id).instrument(span.clone()).await)
 }
 
 async fn delete_once(state: &AppState, canvas: &CanvasRuntime, toplevel_id: i64) -> Result<CodeVersion, ApiError> {
@@ -258,7 +266,8 @@ pub async fn push(
     canvas: &CanvasRuntime,
     files: BTreeMap<String, String>,
 ) -> Result<Pushed, ApiError> {
-    on_latest_code!(state, canvas, push_once(state, canvas, &files).await)
+    let span = telemetry::save_span(&canvas.name, "push");
+    on_latest_code!(state, canvas, push_once(state, canvas, &files).instrument(span.clone()).await)
 }
 
 async fn push_once(

@@ -46,7 +46,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
         if let ApiError::Store(error) = &self {
-            eprintln!("gloam: storage error: {error}");
+            tracing::error!(%error, "storage error");
         }
         let message = match &self {
             ApiError::Store(conflict @ StoreError::Conflict { .. }) => {

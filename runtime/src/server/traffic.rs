@@ -4,12 +4,14 @@
 //! bodies over the limit, and handlers that fail.
 
 use super::capture;
-use super::state::{AppState, CanvasRuntime, Event, Metrics};
+use super::state::{AppState, CanvasRuntime, Event};
 use crate::budget::{Lineage, RunBudget};
 use crate::canvas::CanvasCode;
 use crate::effects::{Emitted, HostEffects, Mode};
 use crate::engine::{Failure, Task, response_of};
 use crate::redact::SecretValues;
+use crate::telemetry;
+use crate::telemetry::metrics::NO_CANVAS;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
@@ -22,6 +24,7 @@ use gloam_trace_store::{
 use std::sync::Arc;
 use std::time::Instant;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 /// The response header naming the trace of a request.
 pub const TRACE_HEADER: &str = "x-gloam-trace-id";
@@ -129,18 +132,29 @@ pub async fn serve(State(state): State<AppState>, request: Request) -> Response 
     // waiting on outbound calls after a grace period.
     let client_gone = CancellationToken::new();
     let _tell_when_dropped = client_gone.clone().drop_guard();
-    tokio::spawn(serve_to_the_end(state, request, client_gone)).await.unwrap_or_else(|error| {
-        eprintln!("gloam: a request crashed: {error}");
+    let trace_id = uuid::Uuid::now_v7();
+    let span = telemetry::request_span(&request, trace_id);
+    let served = tokio::spawn(serve_to_the_end(state, request, client_gone, trace_id).instrument(span.clone()));
+    let response = served.await.unwrap_or_else(|error| {
+        tracing::error!(%error, "a request crashed");
         text_response(StatusCode::INTERNAL_SERVER_ERROR, "Gloam: the request crashed (a bug in Gloam)\n".into())
-    })
+    });
+    telemetry::record_status(&span, response.status().as_u16());
+    response
 }
 
-async fn serve_to_the_end(state: AppState, request: Request, client_gone: CancellationToken) -> Response {
+async fn serve_to_the_end(
+    state: AppState,
+    request: Request,
+    client_gone: CancellationToken,
+    trace_id: uuid::Uuid,
+) -> Response {
     let started = Instant::now();
     let received_at_ms = now_ms();
-    Metrics::count(&state.metrics.requests);
     let (parts, body) = request.into_parts();
-    let (canvas, path) = match select_canvas(&state, &parts.headers, parts.uri.path()) {
+    let selected = select_canvas(&state, &parts.headers, parts.uri.path());
+    state.metrics.requests.count(selected.as_ref().map_or(NO_CANVAS, |(canvas, _)| canvas.name.as_str()));
+    let (canvas, path) = match selected {
         Ok(selected) => selected,
         Err(message) => return text_response(StatusCode::NOT_FOUND, format!("Gloam: {message}\n")),
     };
@@ -169,7 +183,8 @@ async fn serve_to_the_end(state: AppState, request: Request, client_gone: Cancel
     let handler_key = code.route(&request.method, &request.path).map(crate::canvas::handler_key);
     let key =
         handler_key.clone().unwrap_or_else(|| not_found_key(&request.method, &capture::stored_path(&request.path)));
-    let trace_id = uuid::Uuid::now_v7().to_string();
+    let trace_id = trace_id.to_string();
+    let routed = handler_key.is_some();
     // The runs this request causes, for the events-per-request budget.
     let lineage = Lineage::default();
 
@@ -177,20 +192,20 @@ async fn serve_to_the_end(state: AppState, request: Request, client_gone: Cancel
     let body = if limited.is_some() { Ok(String::new()) } else { read_request_body(&state, body).await };
     let outcome = match (limited, body, handler_key) {
         (Some(limited), _, _) => {
-            Metrics::count(&state.metrics.rejected);
+            state.metrics.rejected.count(&canvas.name);
             let message = format!("rate limited: {}", limited.message);
             let mut response = plain(StatusCode::TOO_MANY_REQUESTS, &message);
             response.headers.push(("retry-after".into(), limited.retry_after.as_secs().max(1).to_string()));
             Outcome::without_effects(response, Some(message))
         }
         (None, Err((status, message)), _) => {
-            Metrics::count(&state.metrics.rejected);
+            state.metrics.rejected.count(&canvas.name);
             request.body_truncated = true;
             Outcome::without_effects(plain(status, &message), Some(message))
         }
         (None, Ok(body), None) => {
             request.body = body;
-            Metrics::count(&state.metrics.not_found);
+            state.metrics.not_found.count(&canvas.name);
             let message = format!(
                 "no handler for {} {} on canvas `{}`; it is in the canvas's 404 list, where a handler can be made from it",
                 request.method, request.path, canvas.name
@@ -202,7 +217,7 @@ async fn serve_to_the_end(state: AppState, request: Request, client_gone: Cancel
             let _run = match canvas.budget.run_for_request().await {
                 Ok(permit) => permit,
                 Err(refused) => {
-                    Metrics::count(&state.metrics.rejected);
+                    state.metrics.rejected.count(&canvas.name);
                     let message = format!("canvas `{}` is busy: {refused}", canvas.name);
                     break 'run Outcome::without_effects(
                         plain(StatusCode::SERVICE_UNAVAILABLE, &message),
@@ -218,7 +233,7 @@ async fn serve_to_the_end(state: AppState, request: Request, client_gone: Cancel
             })
             .await;
             if live.result.is_err() {
-                Metrics::count(&state.metrics.handler_errors);
+                state.metrics.handler_errors.count(&canvas.name);
             }
             let what = format!("the handler for {} {}", request.method, request.path);
             live.into_outcome(
@@ -228,6 +243,7 @@ async fn serve_to_the_end(state: AppState, request: Request, client_gone: Cancel
         }
     };
     let response = outcome.response.clone();
+    telemetry::record_response(&canvas.name, &key, routed, started.elapsed());
     let origin = Origin { trace_id: trace_id.clone(), key, code_version: code.version, received_at_ms, started };
     record(&state, &canvas, origin, request, outcome, &lineage);
     // With traces off there is no trace to name.
@@ -335,7 +351,7 @@ pub(crate) async fn run_live<T>(
             secrets: effects.secrets,
         },
         Err(message) => {
-            eprintln!("gloam: {message}");
+            tracing::error!(%message, "a run crashed");
             Live {
                 result: Err("the run crashed (a bug in Gloam; the server log has the details)".into()),
                 effects: Vec::new(),
