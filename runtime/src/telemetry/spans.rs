@@ -293,3 +293,20 @@ impl Injector for HeadersMut<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_lose_their_credentials_only() {
+        assert_eq!(without_credentials("https://ada:pw@api.example/x?q=1"), "https://api.example/x?q=1");
+        assert_eq!(without_credentials("https://api.example/{{path}}"), "https://api.example/{{path}}");
+        assert_eq!(without_credentials("{{target}}"), "{{target}}");
+    }
+
+    #[test]
+    fn without_a_subscriber_no_trace_context_is_sent() {
+        assert!(trace_headers(&[]).is_empty());
+    }
+}
