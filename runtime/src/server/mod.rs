@@ -20,12 +20,12 @@ pub mod state;
 pub mod traffic;
 pub mod ui;
 
+use crate::telemetry::metrics;
 use axum::Router;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
-use crate::telemetry::metrics;
 use state::AppState;
 use std::sync::atomic::Ordering;
 

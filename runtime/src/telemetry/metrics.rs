@@ -191,6 +191,9 @@ mod tests {
         counter.count("b");
         let mut text = String::new();
         counter.write(&mut text, "c_total", "Help.");
-        assert_eq!(text, "# HELP c_total Help.\n# TYPE c_total counter\nc_total{canvas=\"a\"} 1\nc_total{canvas=\"b\"} 2\n");
+        assert_eq!(
+            text,
+            "# HELP c_total Help.\n# TYPE c_total counter\nc_total{canvas=\"a\"} 1\nc_total{canvas=\"b\"} 2\n"
+        );
     }
 }

@@ -18,8 +18,8 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
 pub use spans::{
-    effect_span, job_span, record_effect, record_response, record_run, record_status, request_span, run_span, save_span,
-    trace_headers,
+    effect_span, job_span, record_effect, record_response, record_run, record_status, request_span, run_span,
+    save_span, trace_headers,
 };
 
 /// The target of the request, run, effect and save spans. Logs leave them out
