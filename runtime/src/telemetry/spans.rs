@@ -28,9 +28,9 @@ use tracing_opentelemetry::OpenTelemetrySpanExt;
 /// Gloam trace id is the attribute `gloam.trace_id` either way.
 pub fn request_span(request: &Request, trace_id: uuid::Uuid) -> Span {
     let host = request.headers().get(header::HOST).and_then(|host| host.to_str().ok()).unwrap_or("");
-    let (address, port) = match host.rsplit_once(':') {
-        Some((name, port)) if port.parse::<u16>().is_ok() => (name, port.parse::<u16>().ok()),
-        _ => (host, None),
+    let (address, port) = match host.rsplit_once(':').and_then(|(name, port)| Some((name, port.parse::<u16>().ok()?))) {
+        Some((name, port)) => (name, Some(port)),
+        None => (host, None),
     };
     let client = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip());
     let user_agent = request.headers().get(header::USER_AGENT).and_then(|agent| agent.to_str().ok());
