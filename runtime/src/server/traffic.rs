@@ -341,7 +341,8 @@ pub(crate) async fn run_live<T>(
     let effects = HostEffects::new(&state.host, canvas, Mode::Live, budget);
     let (engine, run_code) = (state.engine.clone(), code.clone());
     // A task of its own, so a panic in a run is a failed run.
-    let run = tokio::spawn(async move { engine.run(run_code, task, effects).await });
+    // In the current span (the request's or job's), so the run's span is its child.
+    let run = tokio::spawn(async move { engine.run(run_code, task, effects).await }.in_current_span());
     match run.await.unwrap_or_else(|error| Err(format!("the run crashed (a bug in Gloam): {error}"))) {
         Ok((execution, effects)) => Live {
             result: finish(&code, execution.result),
