@@ -111,7 +111,8 @@ pub fn record_response(canvas: &str, key: &str, routed: bool, took: Duration) {
 
 /// The status of a response, on its request span (5xx is an error).
 pub fn record_status(span: &Span, status: u16) {
-    span.record("http.response.status_code", status);
+    // As an i64: the OpenTelemetry layer exports unsigned values as strings.
+    span.record("http.response.status_code", i64::from(status));
     if status >= 500 {
         span.record("otel.status_code", "ERROR");
     }
