@@ -94,15 +94,22 @@ impl Server {
         Ok(kib / 1024.0)
     }
 
-    /// A counter or gauge of Gloam's `/_gloam/metrics`.
+    /// A counter or gauge of Gloam's `/_gloam/metrics`, summed over its
+    /// labels (counters of user traffic are per canvas).
     pub async fn metric(&self, client: &reqwest::Client, name: &str) -> anyhow::Result<u64> {
         let text = client.get(format!("{}/_gloam/metrics", self.base)).send().await?.text().await?;
-        text.lines()
-            .find_map(|line| line.strip_prefix(name).and_then(|rest| rest.strip_prefix(' ')))
-            .with_context(|| format!("no {name} in the metrics"))?
-            .trim()
-            .parse()
-            .with_context(|| format!("{name} is not a number"))
+        let values: Vec<&str> = text
+            .lines()
+            .filter_map(|line| line.strip_prefix(name))
+            .filter(|rest| rest.starts_with([' ', '{']))
+            .filter_map(|rest| rest.rsplit_once(' ').map(|(_, value)| value.trim()))
+            .collect();
+        if values.is_empty() && !text.contains(&format!("# TYPE {name} ")) {
+            anyhow::bail!("no {name} in the metrics");
+        }
+        values.into_iter().try_fold(0, |sum, value| {
+            Ok(sum + value.parse::<u64>().with_context(|| format!("{name} is not a number"))?)
+        })
     }
 }
 

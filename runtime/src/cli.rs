@@ -11,6 +11,7 @@ use crate::engine::{EngineKind, Failure, Interpreter, Task, response_of};
 use crate::outbound::{AllowedHost, OutboundPolicy};
 use crate::redact::Redaction;
 use crate::server;
+use crate::telemetry::{self, LogFormat};
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use gloam_api::{Files, Pushed, ReplayRequest, ReplayResult};
@@ -197,6 +198,15 @@ struct ServeArgs {
     /// address gets 429 on the editor API until the allowance refills.
     #[arg(long, default_value_t = RateLimits::default().auth_failures_per_minute)]
     auth_failures_per_minute: std::num::NonZeroU32,
+    /// How logs are written to stderr: `text` for people, `json` (one object
+    /// per line) for log collectors. `RUST_LOG` chooses what is logged.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+    /// Export spans (requests, runs, effect calls, saves) as OpenTelemetry
+    /// traces to this OTLP/HTTP address (`http://HOST:4318`; spans go to
+    /// `/v1/traces` under it). Off when absent.
+    #[arg(long, env = "OTEL_EXPORTER_OTLP_ENDPOINT", value_name = "URL")]
+    otlp_endpoint: Option<String>,
     /// Serve without storing traces (the canvas then shows no new traces or
     /// 404s, and responses carry no x-gloam-trace-id). For measuring what
     /// storing traces costs; metrics still count requests.
@@ -206,9 +216,19 @@ struct ServeArgs {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    let settings = match &cli.command {
+        Command::Serve(args) => {
+            telemetry::Settings { log_format: args.log_format, otlp_endpoint: args.otlp_endpoint.clone() }
+        }
+        _ => telemetry::Settings::default(),
+    };
+    let telemetry = match telemetry::init(&settings) {
+        Ok(telemetry) => telemetry,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
+    };
     let result = match cli.command {
         Command::Check { path, json } => check(&path, json),
         Command::Run { path, requests, script } => run(&path, requests, script.as_deref()),
@@ -216,6 +236,8 @@ pub fn main() -> ExitCode {
             .context("cannot start the async runtime")
             .and_then(|runtime| runtime.block_on(remote_command(other))),
     };
+    // After the server's graceful stop: the spans of its last requests go out.
+    telemetry.shutdown();
     match result {
         Ok(code) => code,
         Err(error) => {
@@ -589,21 +611,23 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         let canvas = state.ensure_canvas(&name).await?;
         if canvas.code().sources().next().is_some() {
             // Edits made since the last start stay; `gloam push` replaces them on purpose.
-            eprintln!(
-                "canvas `{name}` already has code in the store; not loading {} over it (use `gloam push` to replace it)",
-                folder.display()
+            tracing::warn!(
+                canvas = %name,
+                folder = %folder.display(),
+                "the canvas already has code in the store; not loading the folder over it (use `gloam push` to replace it)"
             );
             continue;
         }
         let files = read_canvas_files(folder)?;
         match changes::push(&state, &canvas, files).await {
-            Ok(pushed) => eprintln!(
-                "loaded {} into canvas `{name}`: {} created, {} updated, {} deleted, {} unchanged",
-                folder.display(),
-                pushed.created.len(),
-                pushed.updated.len(),
-                pushed.deleted.len(),
-                pushed.unchanged
+            Ok(pushed) => tracing::info!(
+                canvas = %name,
+                folder = %folder.display(),
+                created = pushed.created.len(),
+                updated = pushed.updated.len(),
+                deleted = pushed.deleted.len(),
+                unchanged = pushed.unchanged,
+                "loaded a folder into a canvas"
             ),
             Err(changes::ChangeError::Rejected { message, diagnostics }) => {
                 for diagnostic in &diagnostics {
@@ -646,12 +670,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let stopper = state.clone();
     tokio::spawn(async move {
         shutdown_signal().await;
-        eprintln!("Gloam is stopping: finishing requests in flight (at most {}s)", args.shutdown_grace);
+        tracing::info!(grace_seconds = args.shutdown_grace, "Gloam is stopping: finishing requests in flight");
         stopper.stop();
     });
     server::listen::serve(listener, server::app(state.clone()), state, connection_limits).await;
     writer.flush().await;
-    eprintln!("Gloam stopped; every trace was written");
+    tracing::info!("Gloam stopped; every trace was written");
     Ok(ExitCode::SUCCESS)
 }
 

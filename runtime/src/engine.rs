@@ -6,6 +6,7 @@
 use crate::canvas::CanvasCode;
 use crate::effects::AsyncEffects;
 use crate::sandbox::{self, CompiledProgram, Sandbox, SandboxFailure, SandboxLimits};
+use crate::telemetry;
 use gloam_interpreter::request::{request_value, response_from_value};
 use gloam_interpreter::{Effects, HttpRequest, HttpResponse, LiveValues, Options, Run, RuntimeError, Value};
 use gloam_language::LineColumn;
@@ -14,6 +15,7 @@ use gloam_language::{EntryKind, EntryPoint};
 use serde::Serialize;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use tracing::Instrument;
 
 /// Why a run produced no value.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -75,6 +77,24 @@ impl Task {
             Task::Cron { cron } => EntryPoint::Cron { name: cron.clone() },
         }
     }
+
+    /// `handler`, `worker` or `cron`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Task::Handler { .. } => "handler",
+            Task::Worker { .. } => "worker",
+            Task::Cron { .. } => "cron",
+        }
+    }
+
+    /// The handler key, or the worker's or cron's name.
+    pub fn key(&self) -> &str {
+        match self {
+            Task::Handler { key, .. } => key,
+            Task::Worker { worker, .. } => worker,
+            Task::Cron { cron } => cron,
+        }
+    }
 }
 
 /// A handler's value as the response it stands for; a value that is not an
@@ -88,6 +108,10 @@ pub fn response_of(
         response_from_value(&value).map_err(|kind| Failure::at(code, kind.to_string(), Some(handler.body.span)))
     })
 }
+
+/// The engines' names in logs, spans and metrics.
+const COMPILED: &str = "compiled";
+const INTERPRETER: &str = "interpreter";
 
 /// Which engine runs production code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -155,8 +179,8 @@ impl Engine {
     /// Shown in logs and metrics.
     pub fn name(&self) -> &'static str {
         match self.kind {
-            EngineKind::Compiled => "compiled",
-            EngineKind::Interpreter => "interpreter",
+            EngineKind::Compiled => COMPILED,
+            EngineKind::Interpreter => INTERPRETER,
         }
     }
 
@@ -202,6 +226,25 @@ impl Engine {
         task: Task,
         effects: E,
     ) -> Result<(Execution, E), String> {
+        let span = telemetry::run_span(task.kind(), task.key());
+        let started = std::time::Instant::now();
+        let (engine, ran) = self.run_on_an_engine(code, task, effects).instrument(span.clone()).await;
+        let failure = match &ran {
+            Ok((execution, _)) => execution.result.as_ref().err().map(|failure| failure.message.as_str()),
+            Err(crash) => Some(crash.as_str()),
+        };
+        telemetry::record_run(&span, engine, failure, started.elapsed());
+        ran
+    }
+
+    /// Runs a task on the compiled engine when it can, else on the
+    /// interpreter; says which one ran it.
+    async fn run_on_an_engine<E: RunEffects + Send>(
+        &self,
+        code: Arc<CanvasCode>,
+        task: Task,
+        effects: E,
+    ) -> (&'static str, Result<(Execution, E), String>) {
         // Code with errors never goes live; a replay of it runs on the interpreter,
         // as a saved version does while `compile_soon` compiles it. Other code
         // not compiled yet (a replay of an old version) is compiled first.
@@ -220,7 +263,7 @@ impl Engine {
                 }
             };
             if let Some(program) = program {
-                return Ok(self.run_compiled(sandbox, &code, &program, task, effects).await);
+                return (COMPILED, Ok(self.run_compiled(sandbox, &code, &program, task, effects).await));
             }
         }
         // The interpreter cannot say how its memory grows: it takes a whole
@@ -228,19 +271,23 @@ impl Engine {
         let reservation = match &self.limits.pool {
             Some(pool) => match pool.reserve(self.limits.memory_bytes) {
                 Some(reservation) => Some(reservation),
-                None => return Ok((failed(pool.exhausted()), effects)),
+                None => return (INTERPRETER, Ok((failed(pool.exhausted()), effects))),
             },
             None => None,
         };
         let interpreter = self.interpreter;
-        tokio::task::spawn_blocking(move || {
+        // Effect spans are children of the run's, on the blocking thread too.
+        let span = tracing::Span::current();
+        let ran = tokio::task::spawn_blocking(move || {
+            let _in_run = span.enter();
             let mut effects = effects;
             let execution = interpreter.run(&code, &task, &mut effects);
             drop(reservation);
             (execution, effects)
         })
         .await
-        .map_err(|error| format!("the run crashed (a bug in Gloam): {error}"))
+        .map_err(|error| format!("the run crashed (a bug in Gloam): {error}"));
+        (INTERPRETER, ran)
     }
 
     async fn run_compiled<E: RunEffects>(
@@ -281,7 +328,7 @@ fn compile_once<'c>(sandbox: &Sandbox, code: &'c CanvasCode) -> &'c Result<Arc<C
         .unwrap_or_else(|_| Err("the compiler panicked".into()));
         compiled.map(Arc::new).map_err(|error| {
             // A bug: checked code always compiles. The interpreter serves it meanwhile.
-            eprintln!("gloam: code version {} did not compile ({error}); the interpreter runs it", code.version);
+            tracing::error!(version = code.version, %error, "code did not compile; the interpreter runs it");
             error
         })
     })

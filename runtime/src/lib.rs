@@ -15,3 +15,4 @@ pub mod outbound;
 pub mod redact;
 pub mod sandbox;
 pub mod server;
+pub mod telemetry;

@@ -552,7 +552,7 @@ fn explain(run: &Run, error: &wasmtime::Error, limits: &SandboxLimits) -> Sandbo
         // A host function's own error (a bug): the details, with the wasm
         // backtrace wasmtime attaches, go to the log, the cause to the user.
         None => {
-            eprintln!("gloam: a compiled run failed inside the sandbox: {error:?}");
+            tracing::error!(error = ?error, "a compiled run failed inside the sandbox");
             SandboxFailure::new(format!("internal error in the sandbox: {}", error.root_cause()))
         }
     }

@@ -454,8 +454,9 @@ async fn metrics_count_requests_and_traces(url: String) {
         .send(axum::http::Request::get("/_gloam/metrics").body(axum::body::Body::empty()).expect("request"))
         .await;
     for line in [
-        "gloam_requests_total 2",
-        "gloam_not_found_total 1",
+        "gloam_requests_total{canvas=\"demo\"} 2",
+        "gloam_not_found_total{canvas=\"demo\"} 1",
+        "gloam_request_duration_seconds_count{canvas=\"demo\",handler=\"GET /todos/:id\"}",
         "gloam_traces_written_total 2",
         "gloam_traces_dropped_total 0",
     ] {

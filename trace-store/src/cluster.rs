@@ -51,7 +51,7 @@ impl Store {
                     Err(error) => {
                         // Lost, and reconnecting failed. Once a query gets
                         // through (it reconnects and listens again), catch up.
-                        eprintln!("gloam: listening for code changes failed ({error}); retrying");
+                        tracing::warn!(%error, "listening for code changes failed; retrying");
                         loop {
                             tokio::time::sleep(std::time::Duration::from_secs(1)).await;
                             if sqlx::query("SELECT 1").execute(&mut listener).await.is_ok() {

@@ -338,7 +338,7 @@ async fn write_batch(
         Err(error) => {
             counters.failed_batches.fetch_add(1, Ordering::Relaxed);
             counters.failed_traces.fetch_add(count, Ordering::Relaxed);
-            eprintln!("gloam: trace writer: could not store {count} traces: {error}");
+            tracing::error!(%error, count, "trace writer: could not store a batch of traces");
             false
         }
     }
@@ -346,6 +346,6 @@ async fn write_batch(
 
 async fn sweep(store: &Store, retention: Retention) {
     if let Err(error) = store.delete_traces_before(now_ms().saturating_sub(retention.max_age_ms)).await {
-        eprintln!("gloam: trace writer: the sweep of old traces failed: {error}");
+        tracing::error!(%error, "trace writer: the sweep of old traces failed");
     }
 }

@@ -4,8 +4,10 @@
 
 use super::state::{AppState, CanvasRuntime, Event};
 use crate::canvas::{self, CanvasCode, ToplevelDiagnostic, ToplevelSource};
+use crate::telemetry;
 use gloam_trace_store::{CodeVersion, NewVersion, NotFoundList, StoreError, VersionState};
 use std::collections::BTreeMap;
+use tracing::Instrument;
 
 /// Why a code change was not made.
 #[derive(Debug, thiserror::Error)]
@@ -84,7 +86,12 @@ pub async fn save(
     source: String,
     file: Option<String>,
 ) -> Result<Saved, ChangeError> {
-    on_latest_code!(state, canvas, save_once(state, canvas, toplevel_id, source.clone(), file.clone()).await)
+    let span = telemetry::save_span(&canvas.name, "save");
+    on_latest_code!(
+        state,
+        canvas,
+        save_once(state, canvas, toplevel_id, source.clone(), file.clone()).instrument(span.clone()).await
+    )
 }
 
 async fn save_once(
@@ -157,7 +164,7 @@ async fn go_live(state: &AppState, canvas: &CanvasRuntime, code: CanvasCode) {
     // Not waiting for the trace queue: under load that would hold the save
     // back. 404s still queued move when the 404 list is next read.
     if let Err(error) = move_routed_404s(state, canvas).await {
-        tracing::warn!(canvas = %canvas.name, "could not move the 404s to their handlers: {error}");
+        tracing::error!(canvas = %canvas.name, %error, "could not move the canvas's 404s to their handlers");
     }
 }
 
@@ -190,7 +197,8 @@ async fn move_routed_404s(state: &AppState, canvas: &CanvasRuntime) -> Result<No
 
 /// Deletes a toplevel, unless the rest of the canvas needs it.
 pub async fn delete(state: &AppState, canvas: &CanvasRuntime, toplevel_id: i64) -> Result<CodeVersion, ChangeError> {
-    on_latest_code!(state, canvas, delete_once(state, canvas, toplevel_id).await)
+    let span = telemetry::save_span(&canvas.name, "delete");
+    on_latest_code!(state, canvas, delete_once(state, canvas, toplevel_id).instrument(span.clone()).await)
 }
 
 async fn delete_once(state: &AppState, canvas: &CanvasRuntime, toplevel_id: i64) -> Result<CodeVersion, ChangeError> {
@@ -261,7 +269,8 @@ pub async fn push(
     canvas: &CanvasRuntime,
     files: BTreeMap<String, String>,
 ) -> Result<Pushed, ChangeError> {
-    on_latest_code!(state, canvas, push_once(state, canvas, &files).await)
+    let span = telemetry::save_span(&canvas.name, "push");
+    on_latest_code!(state, canvas, push_once(state, canvas, &files).instrument(span.clone()).await)
 }
 
 async fn push_once(

@@ -11,6 +11,7 @@ use super::state::{AppState, CanvasRuntime};
 use crate::budget::Lineage;
 use crate::engine::Task;
 use crate::redact::SecretValues;
+use crate::telemetry;
 use gloam_interpreter::wire;
 use gloam_interpreter::{HttpResponse, Value};
 use gloam_language::ast::ItemKind;
@@ -18,6 +19,7 @@ use gloam_language::schedule::{CivilMinute, Schedule};
 use gloam_trace_store::{TraceKey, TraceRequest, now_ms};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tracing::Instrument;
 
 /// The request method of a worker run's trace.
 pub const WORKER_METHOD: &str = "WORKER";
@@ -88,7 +90,10 @@ fn failed(message: &str) -> HttpResponse {
 pub(crate) fn deliver(state: &AppState, canvas: &Arc<CanvasRuntime>, delivery: Delivery, lineage: &Lineage) {
     for crate::effects::Emitted { worker, event, place } in delivery.events {
         let job = Job::Worker { worker, event };
-        let run = run(state.clone(), canvas.clone(), job, lineage.child(), delivery.secrets.clone());
+        let trace_id = uuid::Uuid::now_v7();
+        let span = telemetry::job_span(&canvas.name, &job.key(), trace_id);
+        let run = run(state.clone(), canvas.clone(), job, trace_id, lineage.child(), delivery.secrets.clone())
+            .instrument(span);
         tokio::spawn(async move {
             run.await;
             drop(place); // the event has left the queue
@@ -96,11 +101,18 @@ pub(crate) fn deliver(state: &AppState, canvas: &Arc<CanvasRuntime>, delivery: D
     }
 }
 
-async fn run(state: AppState, canvas: Arc<CanvasRuntime>, job: Job, lineage: Lineage, inherited: SecretValues) {
+async fn run(
+    state: AppState,
+    canvas: Arc<CanvasRuntime>,
+    job: Job,
+    trace_id: uuid::Uuid,
+    lineage: Lineage,
+    inherited: SecretValues,
+) {
     let Some(_run) = canvas.budget.run_in_background().await else { return };
     let code = canvas.code();
     let origin = Origin {
-        trace_id: uuid::Uuid::now_v7().to_string(),
+        trace_id: trace_id.to_string(),
         key: job.key(),
         code_version: code.version,
         received_at_ms: now_ms(),
@@ -126,9 +138,13 @@ async fn run(state: AppState, canvas: Arc<CanvasRuntime>, job: Job, lineage: Lin
 /// Runs a due cron unless another node (sharing the store) claimed this run.
 async fn claim_and_run(state: AppState, canvas: Arc<CanvasRuntime>, cron: String, minute_ms: i64) {
     match state.store.claim_cron_run(&canvas.name, &cron, minute_ms).await {
-        Ok(true) => run(state, canvas, Job::Cron { cron }, Lineage::default(), SecretValues::default()).await,
+        Ok(true) => {
+            let (job, trace_id) = (Job::Cron { cron }, uuid::Uuid::now_v7());
+            let span = telemetry::job_span(&canvas.name, &job.key(), trace_id);
+            run(state, canvas, job, trace_id, Lineage::default(), SecretValues::default()).instrument(span).await
+        }
         Ok(false) => {}
-        Err(error) => tracing::error!(canvas = %canvas.name, "cannot claim the run of cron `{cron}`: {error}"),
+        Err(error) => tracing::error!(%cron, canvas = %canvas.name, %error, "cannot claim the run of a cron"),
     }
 }
 

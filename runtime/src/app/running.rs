@@ -15,6 +15,7 @@ use gloam_interpreter::{HttpRequest, HttpResponse, Value};
 use gloam_trace_store::{LogLine, RecordedEffect, Trace, TraceRequest, TraceResponse, TraceSummary};
 use std::sync::Arc;
 use std::time::Instant;
+use tracing::Instrument;
 
 /// What a trace is of: its id and key, the code that ran, when.
 pub(crate) struct Origin {
@@ -114,7 +115,8 @@ pub(crate) async fn run_live<T>(
     let effects = HostEffects::new(&state.host, canvas, Mode::Live, budget);
     let (engine, run_code) = (state.engine.clone(), code.clone());
     // A task of its own, so a panic in a run is a failed run.
-    let run = tokio::spawn(async move { engine.run(run_code, task, effects).await });
+    // In the current span (the request's or job's), so the run's span is its child.
+    let run = tokio::spawn(async move { engine.run(run_code, task, effects).await }.in_current_span());
     match run.await.unwrap_or_else(|error| Err(format!("the run crashed (a bug in Gloam): {error}"))) {
         Ok((execution, effects)) => Live {
             result: finish(&code, execution.result),
@@ -124,7 +126,7 @@ pub(crate) async fn run_live<T>(
             secrets: effects.secrets,
         },
         Err(message) => {
-            tracing::error!(canvas, "{message}");
+            tracing::error!(canvas, %message, "a run crashed");
             Live {
                 result: Err("the run crashed (a bug in Gloam; the server log has the details)".into()),
                 effects: Vec::new(),

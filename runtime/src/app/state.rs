@@ -9,6 +9,7 @@ use crate::engine::{Engine, EngineKind};
 use crate::outbound::{AllowedHost, OutboundClient, OutboundPolicy};
 use crate::redact::Redaction;
 use crate::sandbox::{SandboxError, SandboxLimits};
+use crate::telemetry::metrics::CanvasCounter;
 use arc_swap::ArcSwap;
 use dashmap::DashMap;
 use gloam_interpreter::Limits;
@@ -140,13 +141,14 @@ impl CanvasRuntime {
     }
 }
 
-/// Counters exposed on `/_gloam/metrics`.
+/// Counters exposed on `/_gloam/metrics`, per canvas (requests that named
+/// no canvas count under `_none`).
 #[derive(Debug, Default)]
 pub struct Metrics {
-    pub requests: AtomicU64,
-    pub not_found: AtomicU64,
-    pub handler_errors: AtomicU64,
-    pub rejected: AtomicU64,
+    pub requests: CanvasCounter,
+    pub not_found: CanvasCounter,
+    pub handler_errors: CanvasCounter,
+    pub rejected: CanvasCounter,
     /// Connections answered 503 because a connection cap was reached.
     pub refused_connections: AtomicU64,
 }
@@ -247,7 +249,7 @@ impl AppState {
     /// change is stored and live here already, so a failure is only logged.
     pub(crate) async fn announce(&self, canvas: &str) {
         if let Err(error) = self.store.announce_code_change(canvas).await {
-            tracing::warn!(canvas, "could not announce the code change to other nodes: {error}");
+            tracing::error!(%canvas, %error, "could not announce a code change to other nodes");
         }
     }
 
@@ -426,14 +428,14 @@ async fn follow_code_changes(state: AppState, mut changes: tokio::sync::mpsc::Re
             CodeChange::Everything => match state.store.canvases().await {
                 Ok(canvases) => canvases.into_iter().map(|canvas| canvas.name).collect(),
                 Err(error) => {
-                    tracing::warn!("cannot list canvases to catch up with other nodes: {error}");
+                    tracing::error!(%error, "cannot list canvases to catch up with other nodes");
                     continue;
                 }
             },
         };
         for name in names {
             if let Err(error) = state.reload(&name).await {
-                tracing::warn!(canvas = %name, "cannot load the code changed on another node: {error}");
+                tracing::error!(canvas = %name, %error, "cannot load code changed on another node");
             }
         }
     }

@@ -7,9 +7,10 @@ use super::capture;
 use super::jobs;
 use super::rate::Limited;
 use super::running::{Origin, Outcome, plain, record, run_live};
-use super::state::{AppState, CanvasRuntime, Metrics};
+use super::state::{AppState, CanvasRuntime};
 use crate::budget::Lineage;
 use crate::engine::{Task, response_of};
+use crate::telemetry;
 use gloam_interpreter::HttpResponse;
 use gloam_trace_store::{TraceKey, TraceRequest, now_ms};
 use std::sync::Arc;
@@ -26,16 +27,17 @@ pub enum Body {
     Refused { status: u16, message: String },
 }
 
-/// When a request arrived.
+/// When a request arrived, and the id its trace will have (its spans carry it already).
 #[derive(Debug, Clone, Copy)]
 pub struct Arrival {
+    pub trace_id: uuid::Uuid,
     pub received_at_ms: i64,
     pub started: Instant,
 }
 
 impl Arrival {
-    pub fn now() -> Arrival {
-        Arrival { received_at_ms: now_ms(), started: Instant::now() }
+    pub fn now(trace_id: uuid::Uuid) -> Arrival {
+        Arrival { trace_id, received_at_ms: now_ms(), started: Instant::now() }
     }
 }
 
@@ -61,25 +63,26 @@ pub async fn serve(
     let key = handler_key.clone().unwrap_or_else(|| {
         TraceKey::NotFound { method: request.method.clone(), path: capture::stored_path(&request.path) }.to_string()
     });
-    let trace_id = uuid::Uuid::now_v7().to_string();
+    let trace_id = arrival.trace_id.to_string();
+    let routed = handler_key.is_some();
     // The runs this request causes, for the events-per-request budget.
     let lineage = Lineage::default();
     let outcome = match (body, handler_key) {
         (Body::Limited(limited), _) => {
-            Metrics::count(&state.metrics.rejected);
+            state.metrics.rejected.count(&canvas.name);
             let message = format!("rate limited: {}", limited.message);
             let mut response = plain(429, &message);
             response.headers.push(("retry-after".into(), limited.retry_after.as_secs().max(1).to_string()));
             Outcome::without_effects(response, Some(message))
         }
         (Body::Refused { status, message }, _) => {
-            Metrics::count(&state.metrics.rejected);
+            state.metrics.rejected.count(&canvas.name);
             request.body_truncated = true;
             Outcome::without_effects(plain(status, &message), Some(message))
         }
         (Body::Read(body), None) => {
             request.body = body;
-            Metrics::count(&state.metrics.not_found);
+            state.metrics.not_found.count(&canvas.name);
             let message = format!(
                 "no handler for {} {} on canvas `{}`; it is in the canvas's 404 list, where a handler can be made from it",
                 request.method, request.path, canvas.name
@@ -91,7 +94,7 @@ pub async fn serve(
             let _run = match canvas.budget.run_for_request().await {
                 Ok(permit) => permit,
                 Err(refused) => {
-                    Metrics::count(&state.metrics.rejected);
+                    state.metrics.rejected.count(&canvas.name);
                     let message = format!("canvas `{}` is busy: {refused}", canvas.name);
                     break 'run Outcome::without_effects(plain(503, &message), Some(message));
                 }
@@ -104,13 +107,14 @@ pub async fn serve(
             })
             .await;
             if live.result.is_err() {
-                Metrics::count(&state.metrics.handler_errors);
+                state.metrics.handler_errors.count(&canvas.name);
             }
             let what = format!("the handler for {} {}", request.method, request.path);
             live.into_outcome(|response| response, |message| plain(500, &format!("{what} failed: {message}")))
         }
     };
     let response = outcome.response.clone();
+    telemetry::record_response(&canvas.name, &key, routed, arrival.started.elapsed());
     let origin = Origin {
         trace_id: trace_id.clone(),
         key,

@@ -46,7 +46,9 @@ async fn unscrubbed(budget: &RunBudget, request: &OutboundRequest) -> Result<Val
     {
         return refused(policy.to_string());
     }
-    let mut request = budget.outbound.http.request(method, url).body(body.clone());
+    // The call's span as the callee's parent; a `traceparent` of the handler's own wins.
+    let mut request =
+        budget.outbound.http.request(method, url).headers(crate::telemetry::trace_headers(headers)).body(body.clone());
     for (name, value) in headers {
         request = request.header(name, value);
     }

@@ -7,10 +7,12 @@ use super::db::Datastores;
 use super::{AsyncEffects, EffectFuture, Emitted, Host, Mode, clock, http, log, queue, random, secrets};
 use crate::budget::RunBudget;
 use crate::redact::SecretValues;
+use crate::telemetry;
 use gloam_interpreter::effects::{Effect, EffectError, secret_in};
 use gloam_interpreter::{EffectCall, Effects, Value, wire};
 use gloam_trace_store::{LogLine, RecordedEffect};
 use tokio::runtime::Handle;
+use tracing::Instrument;
 
 /// Effects against the real store and network, each recorded. One per run.
 pub struct HostEffects {
@@ -92,7 +94,13 @@ impl HostEffects {
     ) -> Result<Value, EffectError> {
         let result = match recorded {
             Some(result) => result,
-            None => self.perform_in_mode(call, effect).await,
+            None => {
+                let span = telemetry::effect_span(call, self.host.store.backend());
+                let started = std::time::Instant::now();
+                let result = self.perform_in_mode(call, effect).instrument(span.clone()).await;
+                telemetry::record_effect(&span, call, &result, started.elapsed());
+                result
+            }
         };
         self.record(call, &result);
         result

@@ -71,7 +71,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
         if let ApiError::Store(error) = &self {
-            tracing::error!("storage error: {error}");
+            tracing::error!(%error, "storage error");
         }
         let message = match &self {
             ApiError::Store(conflict @ StoreError::Conflict { .. }) => {

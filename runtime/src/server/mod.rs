@@ -17,6 +17,7 @@ pub mod traffic;
 pub mod ui;
 
 use crate::app::AppState;
+use crate::telemetry::metrics;
 use axum::Router;
 use axum::extract::State;
 use axum::http::header;
@@ -45,25 +46,30 @@ async fn reserved() -> impl IntoResponse {
     (axum::http::StatusCode::NOT_FOUND, message)
 }
 
-/// Prometheus text format.
+/// Prometheus text format: counters per canvas, the server's counters and
+/// gauges, the latency histograms.
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    let writer = state.writer.stats();
-    let load = |counter: &std::sync::atomic::AtomicU64| counter.load(Ordering::Relaxed);
-    let rows = [
-        ("gloam_requests_total", "counter", "Requests of user traffic.", load(&state.metrics.requests)),
-        ("gloam_not_found_total", "counter", "Requests no handler served.", load(&state.metrics.not_found)),
-        ("gloam_handler_errors_total", "counter", "Handlers that failed (500).", load(&state.metrics.handler_errors)),
+    let mut text = String::new();
+    let per_canvas = [
+        ("gloam_requests_total", "Requests of user traffic.", &state.metrics.requests),
+        ("gloam_not_found_total", "Requests no handler served.", &state.metrics.not_found),
+        ("gloam_handler_errors_total", "Handlers that failed (500).", &state.metrics.handler_errors),
         (
             "gloam_rejected_requests_total",
-            "counter",
-            "Requests refused (body too large or not UTF-8).",
-            load(&state.metrics.rejected),
+            "Requests refused (rate limited, body too large or not UTF-8, canvas busy).",
+            &state.metrics.rejected,
         ),
+    ];
+    for (name, help, counter) in per_canvas {
+        counter.write(&mut text, name, help);
+    }
+    let writer = state.writer.stats();
+    let rows = [
         (
             "gloam_refused_connections_total",
             "counter",
             "Connections answered 503 because a connection cap was reached.",
-            load(&state.metrics.refused_connections),
+            state.metrics.refused_connections.load(Ordering::Relaxed),
         ),
         ("gloam_traces_written_total", "counter", "Traces stored.", writer.written),
         ("gloam_traces_dropped_total", "counter", "Traces dropped because the write queue was full.", writer.dropped),
@@ -83,9 +89,10 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
             writer.collapsed_not_found_keys,
         ),
     ];
-    let mut text = String::new();
     for (name, kind, help, value) in rows {
-        text += &format!("# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}\n");
+        metrics::header(&mut text, name, kind, help);
+        text += &format!("{name} {value}\n");
     }
+    metrics::histograms().write(&mut text);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
 }

@@ -3,7 +3,9 @@
 //! the body read here; `app::traffic` routes, runs and records it.
 
 use crate::app::traffic::{self as service, Arrival, Body as Admission};
-use crate::app::{AppState, CanvasRuntime, Metrics};
+use crate::app::{AppState, CanvasRuntime};
+use crate::telemetry;
+use crate::telemetry::metrics::NO_CANVAS;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
@@ -13,6 +15,7 @@ use gloam_interpreter::HttpResponse;
 use gloam_trace_store::TraceRequest;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 /// The response header naming the trace of a request.
 pub const TRACE_HEADER: &str = "x-gloam-trace-id";
@@ -120,17 +123,28 @@ pub async fn serve(State(state): State<AppState>, request: Request) -> Response 
     // waiting on outbound calls after a grace period.
     let client_gone = CancellationToken::new();
     let _tell_when_dropped = client_gone.clone().drop_guard();
-    tokio::spawn(serve_to_the_end(state, request, client_gone)).await.unwrap_or_else(|error| {
-        tracing::error!("a request crashed: {error}");
+    let trace_id = uuid::Uuid::now_v7();
+    let span = telemetry::request_span(&request, trace_id);
+    let served = tokio::spawn(serve_to_the_end(state, request, client_gone, trace_id).instrument(span.clone()));
+    let response = served.await.unwrap_or_else(|error| {
+        tracing::error!(%error, "a request crashed");
         text_response(StatusCode::INTERNAL_SERVER_ERROR, "Gloam: the request crashed (a bug in Gloam)\n".into())
-    })
+    });
+    telemetry::record_status(&span, response.status().as_u16());
+    response
 }
 
-async fn serve_to_the_end(state: AppState, request: Request, client_gone: CancellationToken) -> Response {
-    let arrival = Arrival::now();
-    Metrics::count(&state.metrics.requests);
+async fn serve_to_the_end(
+    state: AppState,
+    request: Request,
+    client_gone: CancellationToken,
+    trace_id: uuid::Uuid,
+) -> Response {
+    let arrival = Arrival::now(trace_id);
     let (parts, body) = request.into_parts();
-    let (canvas, path) = match select_canvas(&state, &parts.headers, parts.uri.path()) {
+    let selected = select_canvas(&state, &parts.headers, parts.uri.path());
+    state.metrics.requests.count(selected.as_ref().map_or(NO_CANVAS, |(canvas, _)| canvas.name.as_str()));
+    let (canvas, path) = match selected {
         Ok(selected) => selected,
         Err(message) => return text_response(StatusCode::NOT_FOUND, format!("Gloam: {message}\n")),
     };
