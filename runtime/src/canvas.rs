@@ -6,15 +6,12 @@
 //! that text, so diagnostics and live values are reported per toplevel, in
 //! positions relative to its own source.
 
-use crate::sandbox::CompiledProgram;
 use gloam_interpreter::Program;
 use gloam_language::ast::{Expr, ExprId, ExprKind, HandlerDecl, Item, ItemKind, Span};
 use gloam_language::{Analysis, Diagnostic, EntryKind, EntryPoint};
 use gloam_trace_store::TraceKey;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, OnceLock};
 
 /// One toplevel's source, as it goes into a canvas.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,10 +35,6 @@ pub struct CanvasCode {
     pub version: i64,
     parts: Vec<Placed>,
     pub analysis: Analysis,
-    /// The compiled form, made once by the compiled engine when this code goes live.
-    pub(crate) compiled: OnceLock<Result<Arc<CompiledProgram>, String>>,
-    /// Set when a compile of this code has been started (it runs once).
-    pub(crate) compile_started: AtomicBool,
 }
 
 /// What one declaration's source says it is.
@@ -145,7 +138,7 @@ impl CanvasCode {
             parts.push(Placed { source, start });
         }
         let analysis = gloam_language::analyze(&text);
-        CanvasCode { version, parts, analysis, compiled: OnceLock::new(), compile_started: AtomicBool::new(false) }
+        CanvasCode { version, parts, analysis }
     }
 
     /// The same code with one toplevel replaced (or added, when it is not

@@ -12,9 +12,10 @@ use gloam_interpreter::{Effects, HttpRequest, HttpResponse, LiveValues, Options,
 use gloam_language::LineColumn;
 use gloam_language::ast::{HandlerDecl, Span};
 use gloam_language::{EntryKind, EntryPoint};
+use gloam_trace_store::TraceKey;
 use serde::Serialize;
-use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 use tracing::Instrument;
 
 /// Why a run produced no value.
@@ -57,7 +58,9 @@ pub struct Execution {
     pub live_values: LiveValues,
 }
 
-/// What to run.
+/// What to run: an entry point of the code with its input. Requests,
+/// workers, crons, replays and live values all run a `Task`; the compiled
+/// engine lowers it to a `sandbox::Entry` (the module's slots).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Task {
     /// The handler with this key (`GET /todos/:id`) on a request.
@@ -95,6 +98,32 @@ impl Task {
             Task::Cron { cron } => cron,
         }
     }
+
+    /// The key of its runs' traces: the handler's key, `WORKER name`, `CRON name`.
+    pub fn trace_key(&self) -> String {
+        match self {
+            Task::Handler { key, .. } => key.clone(),
+            Task::Worker { worker, .. } => TraceKey::Worker(worker.clone()).to_string(),
+            Task::Cron { cron } => TraceKey::Cron(cron.clone()).to_string(),
+        }
+    }
+
+    /// The run's value as the response its trace holds: a handler's value as
+    /// the response it stands for; a worker's or cron's as 200 with no body.
+    pub fn response(&self, code: &CanvasCode, result: Result<Value, Failure>) -> Result<HttpResponse, Failure> {
+        match self {
+            Task::Handler { key, .. } => match code.handler(key) {
+                Some(handler) => response_of(code, handler, result),
+                None => Err(Failure::new(format!("there is no handler {key}"))),
+            },
+            Task::Worker { .. } | Task::Cron { .. } => result.map(|_| done()),
+        }
+    }
+}
+
+/// A finished background run as a response, for traces and replays: 200, no body.
+pub fn done() -> HttpResponse {
+    HttpResponse { status: 200, headers: Vec::new(), body: String::new() }
 }
 
 /// A handler's value as the response it stands for; a value that is not an
@@ -107,6 +136,30 @@ pub fn response_of(
     result.and_then(|value| {
         response_from_value(&value).map_err(|kind| Failure::at(code, kind.to_string(), Some(handler.body.span)))
     })
+}
+
+/// Code as the engine runs it: the analysed canvas and, made once by the
+/// compiled engine, its compiled form. The code model (`canvas.rs`) knows
+/// nothing of compiling; this is the engine's wrapper around it.
+pub struct Prepared {
+    code: CanvasCode,
+    compiled: OnceLock<Result<Arc<CompiledProgram>, String>>,
+    /// Set when a compile of this code has been started (it runs once).
+    compile_started: AtomicBool,
+}
+
+impl From<CanvasCode> for Prepared {
+    fn from(code: CanvasCode) -> Prepared {
+        Prepared { code, compiled: OnceLock::new(), compile_started: AtomicBool::new(false) }
+    }
+}
+
+impl std::ops::Deref for Prepared {
+    type Target = CanvasCode;
+
+    fn deref(&self) -> &CanvasCode {
+        &self.code
+    }
 }
 
 /// The engines' names in logs, spans and metrics.
@@ -187,7 +240,7 @@ impl Engine {
     /// Compiles code on this thread (once; later calls do nothing): at
     /// startup and reloads, so the code serves compiled from the first request.
     /// Code with errors is not compiled: it never goes live.
-    pub fn prepare(&self, code: &CanvasCode) {
+    pub fn prepare(&self, code: &Prepared) {
         if let Some(sandbox) = &self.sandbox
             && !code.has_errors()
         {
@@ -201,7 +254,7 @@ impl Engine {
     /// results (the differential tests hold the two engines to it), with the
     /// step and depth limits; the memory and wall-clock limits are the
     /// sandbox's. Needs a tokio runtime.
-    pub fn compile_soon(&self, code: &Arc<CanvasCode>) {
+    pub fn compile_soon(&self, code: &Arc<Prepared>) {
         let Some(sandbox) = &self.sandbox else { return };
         if code.has_errors() || code.compiled.get().is_some() || code.compile_started.swap(true, Ordering::AcqRel) {
             return;
@@ -214,7 +267,7 @@ impl Engine {
 
     /// Whether the compiled engine is still compiling this code (its
     /// requests run on the interpreter meanwhile).
-    pub fn is_compiling(&self, code: &CanvasCode) -> bool {
+    pub fn is_compiling(&self, code: &Prepared) -> bool {
         self.sandbox.is_some() && !code.has_errors() && code.compiled.get().is_none()
     }
 
@@ -222,7 +275,7 @@ impl Engine {
     /// when the run crashed (a bug), taking the effects with it.
     pub async fn run<E: RunEffects + Send>(
         &self,
-        code: Arc<CanvasCode>,
+        code: Arc<Prepared>,
         task: Task,
         effects: E,
     ) -> Result<(Execution, E), String> {
@@ -241,7 +294,7 @@ impl Engine {
     /// interpreter; says which one ran it.
     async fn run_on_an_engine<E: RunEffects + Send>(
         &self,
-        code: Arc<CanvasCode>,
+        code: Arc<Prepared>,
         task: Task,
         effects: E,
     ) -> (&'static str, Result<(Execution, E), String>) {
@@ -318,7 +371,7 @@ impl Engine {
 }
 
 /// Compiles code once; later calls wait for or return the first result.
-fn compile_once<'c>(sandbox: &Sandbox, code: &'c CanvasCode) -> &'c Result<Arc<CompiledProgram>, String> {
+fn compile_once<'c>(sandbox: &Sandbox, code: &'c Prepared) -> &'c Result<Arc<CompiledProgram>, String> {
     code.compiled.get_or_init(|| {
         let analysis = &code.analysis;
         // A panic is a failed compile too: the code is then never left "compiling".

@@ -4,6 +4,7 @@
 
 use super::state::{AppState, CanvasRuntime, Event};
 use crate::canvas::{self, CanvasCode, ToplevelDiagnostic, ToplevelSource};
+use crate::engine::Prepared;
 use crate::telemetry;
 use gloam_trace_store::{CodeVersion, NewVersion, NotFoundList, StoreError, VersionState};
 use std::collections::BTreeMap;
@@ -157,7 +158,7 @@ async fn store_one(
 /// Makes stored, checked code live; tells the other nodes; moves the 404s it
 /// now serves to their handlers. The change is live whatever happens after
 /// the swap, so later failures are logged, not returned.
-async fn go_live(state: &AppState, canvas: &CanvasRuntime, code: CanvasCode) {
+async fn go_live(state: &AppState, canvas: &CanvasRuntime, code: impl Into<Prepared>) {
     canvas.swap(code);
     state.engine.compile_soon(&canvas.code());
     state.announce(&canvas.name).await;

@@ -30,55 +30,28 @@ pub const CRON_METHOD: &str = "CRON";
 /// Workers emitting to workers stop after this many steps (a cycle, usually).
 const MAX_CHAIN: u32 = 16;
 
-/// What a background trace ran.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Job {
-    Worker { worker: String, event: Value },
-    Cron { cron: String },
-}
-
-impl Job {
-    /// The trace key of the job's runs.
-    pub fn key(&self) -> String {
-        match self {
-            Job::Worker { worker, .. } => TraceKey::Worker(worker.clone()),
-            Job::Cron { cron } => TraceKey::Cron(cron.clone()),
+/// The task of a background trace (a worker on its event, a cron); `None`
+/// for request traces.
+pub fn task_of_trace(key: &str, request: &TraceRequest) -> Option<Result<Task, String>> {
+    match key.parse().ok()? {
+        TraceKey::Cron(cron) => Some(Ok(Task::Cron { cron })),
+        TraceKey::Worker(worker) => {
+            let event = wire::decode_text(request.body.as_bytes());
+            Some(event.map(|event| Task::Worker { worker, event }))
         }
-        .to_string()
-    }
-
-    /// The job of a background trace; `None` for request traces.
-    pub fn of_trace(key: &str, request: &TraceRequest) -> Option<Result<Job, String>> {
-        match key.parse().ok()? {
-            TraceKey::Cron(cron) => Some(Ok(Job::Cron { cron })),
-            TraceKey::Worker(worker) => {
-                let event = wire::decode_text(request.body.as_bytes());
-                Some(event.map(|event| Job::Worker { worker, event }))
-            }
-            TraceKey::Handler { .. } | TraceKey::NotFound { .. } => None,
-        }
-    }
-
-    /// What the engine runs for the job.
-    pub fn task(&self) -> Task {
-        match self {
-            Job::Worker { worker, event } => Task::Worker { worker: worker.clone(), event: event.clone() },
-            Job::Cron { cron } => Task::Cron { cron: cron.clone() },
-        }
-    }
-
-    fn request(&self) -> TraceRequest {
-        let (method, name, body) = match self {
-            Job::Worker { worker, event } => (WORKER_METHOD, worker, wire::encode_text(event).unwrap_or_default()),
-            Job::Cron { cron } => (CRON_METHOD, cron, String::new()),
-        };
-        TraceRequest { method: method.to_string(), path: format!("/{name}"), body, ..TraceRequest::default() }
+        TraceKey::Handler { .. } | TraceKey::NotFound { .. } => None,
     }
 }
 
-/// A finished background run as a response, for traces and replays: 200, no body.
-pub fn done() -> HttpResponse {
-    HttpResponse { status: 200, headers: Vec::new(), body: String::new() }
+/// A background run's request, as its trace keeps it: the event (in the
+/// stored value encoding) as the body.
+fn trace_request(task: &Task) -> TraceRequest {
+    let (method, name, body) = match task {
+        Task::Worker { worker, event } => (WORKER_METHOD, worker, wire::encode_text(event).unwrap_or_default()),
+        Task::Cron { cron } => (CRON_METHOD, cron, String::new()),
+        Task::Handler { request, .. } => return TraceRequest { method: request.method.clone(), ..Default::default() },
+    };
+    TraceRequest { method: method.to_string(), path: format!("/{name}"), body, ..TraceRequest::default() }
 }
 
 fn failed(message: &str) -> HttpResponse {
@@ -89,10 +62,10 @@ fn failed(message: &str) -> HttpResponse {
 /// is the runs that led to the run that emitted them.
 pub(crate) fn deliver(state: &AppState, canvas: &Arc<CanvasRuntime>, delivery: Delivery, lineage: &Lineage) {
     for crate::effects::Emitted { worker, event, place } in delivery.events {
-        let job = Job::Worker { worker, event };
+        let task = Task::Worker { worker, event };
         let trace_id = uuid::Uuid::now_v7();
-        let span = telemetry::job_span(&canvas.name, &job.key(), trace_id);
-        let run = run(state.clone(), canvas.clone(), job, trace_id, lineage.child(), delivery.secrets.clone())
+        let span = telemetry::job_span(&canvas.name, &task.trace_key(), trace_id);
+        let run = run(state.clone(), canvas.clone(), task, trace_id, lineage.child(), delivery.secrets.clone())
             .instrument(span);
         tokio::spawn(async move {
             run.await;
@@ -104,7 +77,7 @@ pub(crate) fn deliver(state: &AppState, canvas: &Arc<CanvasRuntime>, delivery: D
 async fn run(
     state: AppState,
     canvas: Arc<CanvasRuntime>,
-    job: Job,
+    task: Task,
     trace_id: uuid::Uuid,
     lineage: Lineage,
     inherited: SecretValues,
@@ -113,22 +86,22 @@ async fn run(
     let code = canvas.code();
     let origin = Origin {
         trace_id: trace_id.to_string(),
-        key: job.key(),
+        key: task.trace_key(),
         code_version: code.version,
         received_at_ms: now_ms(),
         started: Instant::now(),
     };
-    let request = job.request();
+    let request = trace_request(&task);
     let mut outcome = if lineage.depth > MAX_CHAIN {
         let message = format!("not delivered: {MAX_CHAIN} workers in a row emitted to workers (a cycle?)");
         Outcome::without_effects(failed(&message), Some(message))
     } else {
         let budget = canvas.run_budget(lineage.clone(), None);
-        let live = run_live(&state, &canvas.name, code, job.task(), budget, |code, result| {
+        let live = run_live(&state, &canvas.name, code, task, budget, |code, result| {
             result.map(drop).map_err(|failure| failure.describe(code))
         })
         .await;
-        live.into_outcome(|()| done(), failed)
+        live.into_outcome(|()| crate::engine::done(), failed)
     };
     outcome.secrets.extend(&inherited);
     let delivery = record(&state, &canvas, origin, request, outcome);
@@ -139,9 +112,9 @@ async fn run(
 async fn claim_and_run(state: AppState, canvas: Arc<CanvasRuntime>, cron: String, minute_ms: i64) {
     match state.store.claim_cron_run(&canvas.name, &cron, minute_ms).await {
         Ok(true) => {
-            let (job, trace_id) = (Job::Cron { cron }, uuid::Uuid::now_v7());
-            let span = telemetry::job_span(&canvas.name, &job.key(), trace_id);
-            run(state, canvas, job, trace_id, Lineage::default(), SecretValues::default()).instrument(span).await
+            let (task, trace_id) = (Task::Cron { cron }, uuid::Uuid::now_v7());
+            let span = telemetry::job_span(&canvas.name, &task.trace_key(), trace_id);
+            run(state, canvas, task, trace_id, Lineage::default(), SecretValues::default()).instrument(span).await
         }
         Ok(false) => {}
         Err(error) => tracing::error!(%cron, canvas = %canvas.name, %error, "cannot claim the run of a cron"),

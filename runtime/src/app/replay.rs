@@ -3,16 +3,15 @@
 //! on code that may be a draft, effects from the trace, never a write or an
 //! outbound call).
 
-use super::jobs::{self, Job};
+use super::jobs;
 use super::running::http_request;
 use super::state::{AppState, CanvasRuntime};
 use crate::budget::{Lineage, RunBudget};
 use crate::canvas::{CanvasCode, ToplevelDiagnostic, ToplevelSource};
 use crate::effects::{HostEffects, Mode, TraceEffects, Unrecorded};
-use crate::engine::{Failure, Interpreter, RunEffects, Task, response_of};
+use crate::engine::{Failure, Interpreter, Prepared, RunEffects, Task};
 use crate::redact::SecretValues;
 use gloam_interpreter::{HttpResponse, MAX_VALUES_PER_EXPRESSION, Options, Value};
-use gloam_language::ast::HandlerDecl;
 use gloam_trace_store::{Trace, TraceResponse};
 use serde::Serialize;
 use std::sync::Arc;
@@ -97,15 +96,15 @@ pub async fn replay(
             if state.store.version(&canvas.name, version).await?.is_none() {
                 return Err(ReplayError::NotFound(format!("no code version {version} in canvas `{}`", canvas.name)));
             }
-            Arc::new(state.code_at(&canvas.name, version).await?)
+            Arc::new(Prepared::from(state.code_at(&canvas.name, version).await?))
         }
         _ => canvas.code(),
     };
-    let target = Target::of_trace(&code, &trace);
+    let task = task_of_trace(&code, &trace);
     let (mut response, mut effects, mut logs, secrets) = if options.live_effects {
         let mut effects = HostEffects::new(&state.host, &canvas.name, Mode::Live, editor_budget(canvas));
         effects.audit_reads(client);
-        let (response, effects) = run_target(state, &code, &target, &trace, effects).await;
+        let (response, effects) = run_task(state, &code, &task, effects).await;
         let effects = effects.map(|effects| (effects.recorded, effects.logs, effects.secrets)).unwrap_or_default();
         (response, effects.0, effects.1, effects.2)
     } else {
@@ -117,7 +116,7 @@ pub async fn replay(
             editor_budget(canvas),
         );
         effects.host.audit_reads(client);
-        let (response, effects) = run_target(state, &code, &target, &trace, effects).await;
+        let (response, effects) = run_task(state, &code, &task, effects).await;
         let effects =
             effects.map(|effects| (effects.host.recorded, effects.host.logs, effects.host.secrets)).unwrap_or_default();
         (response, effects.0, effects.1, effects.2)
@@ -129,7 +128,7 @@ pub async fn replay(
         }
         Err(failure) => secrets.scrub_run(None, &mut effects, &mut logs, Some(failure)),
     }
-    let handler_key = target.ok().map(|target| target.key());
+    let handler_key = task.ok().map(|task| task.trace_key());
     let replayed = response.as_ref().ok().map(to_trace_response);
     let diff = replayed.as_ref().map(|replayed| diff(&trace.response, replayed)).unwrap_or_default();
     Ok(ReplayResult {
@@ -146,20 +145,19 @@ pub async fn replay(
 }
 
 /// Runs what a trace ran on the server's engine; the effects come back unless the run crashed.
-async fn run_target<E: RunEffects + Send>(
+async fn run_task<E: RunEffects + Send>(
     state: &AppState,
-    code: &Arc<CanvasCode>,
-    target: &Result<Target<'_>, String>,
-    trace: &Trace,
+    code: &Arc<Prepared>,
+    task: &Result<Task, String>,
     effects: E,
 ) -> (Result<HttpResponse, String>, Option<E>) {
-    let target = match target {
-        Ok(target) => target,
+    let task = match task {
+        Ok(task) => task,
         Err(message) => return (Err(message.clone()), Some(effects)),
     };
-    match state.engine.run(code.clone(), target.task(trace), effects).await {
+    match state.engine.run(code.clone(), task.clone(), effects).await {
         Ok((execution, effects)) => {
-            (target.response(code, execution.result).map_err(|failure| failure.describe(code)), Some(effects))
+            (task.response(code, execution.result).map_err(|failure| failure.describe(code)), Some(effects))
         }
         Err(message) => (Err(message), None),
     }
@@ -200,47 +198,17 @@ fn shown(value: &gloam_interpreter::Value, secrets: &SecretValues) -> String {
     text
 }
 
-/// What a trace ran: a handler, or a worker or cron.
-enum Target<'c> {
-    Handler(&'c HandlerDecl),
-    Background(Job),
-}
-
-impl<'c> Target<'c> {
-    /// The handler that serves the trace's request in `code`, or the job of a background run.
-    fn of_trace(code: &'c CanvasCode, trace: &Trace) -> Result<Target<'c>, String> {
-        if let Some(job) = Job::of_trace(&trace.handler_key, &trace.request) {
-            return job.map(Target::Background);
-        }
-        let request = &trace.request;
-        code.route(&request.method, &request.path)
-            .map(Target::Handler)
-            .ok_or_else(|| format!("no handler for {} {} in this code (404)", request.method, request.path))
+/// What a trace ran, in `code`: the handler that serves its request there,
+/// or the worker or cron of a background run.
+fn task_of_trace(code: &CanvasCode, trace: &Trace) -> Result<Task, String> {
+    if let Some(task) = jobs::task_of_trace(&trace.handler_key, &trace.request) {
+        return task;
     }
-
-    fn key(&self) -> String {
-        match self {
-            Target::Handler(handler) => crate::canvas::handler_key(handler),
-            Target::Background(job) => job.key(),
-        }
-    }
-
-    fn task(&self, trace: &Trace) -> Task {
-        match self {
-            Target::Handler(handler) => {
-                Task::Handler { key: crate::canvas::handler_key(handler), request: http_request(&trace.request) }
-            }
-            Target::Background(job) => job.task(),
-        }
-    }
-
-    /// The run's value as the response a trace holds (a background run: 200, no body).
-    fn response(&self, code: &CanvasCode, result: Result<Value, Failure>) -> Result<HttpResponse, Failure> {
-        match self {
-            Target::Handler(handler) => response_of(code, handler, result),
-            Target::Background(_) => result.map(|_| jobs::done()),
-        }
-    }
+    let request = &trace.request;
+    let handler = code
+        .route(&request.method, &request.path)
+        .ok_or_else(|| format!("no handler for {} {} in this code (404)", request.method, request.path))?;
+    Ok(Task::Handler { key: crate::canvas::handler_key(handler), request: http_request(request) })
 }
 
 /// The key of the handler to run a trace with, in code being edited: the
@@ -302,14 +270,15 @@ pub async fn live_values(
         let Some(trace) = trace else {
             return LiveValuesResult::not_run(diagnostics, None);
         };
-        let target = match Job::of_trace(&trace.handler_key, &trace.request) {
-            Some(job) => job.map(Target::Background),
-            None => trace_handler(&current, &code, request.toplevel_id, &trace).and_then(|key| {
-                code.handler(&key).map(Target::Handler).ok_or_else(|| format!("no handler {key} in this code"))
+        let task = match jobs::task_of_trace(&trace.handler_key, &trace.request) {
+            Some(task) => task,
+            None => trace_handler(&current, &code, request.toplevel_id, &trace).and_then(|key| match code.handler(&key) {
+                Some(_) => Ok(Task::Handler { key, request: http_request(&trace.request) }),
+                None => Err(format!("no handler {key} in this code")),
             }),
         };
-        let target = match target {
-            Ok(target) => target,
+        let task = match task {
+            Ok(task) => task,
             Err(message) => {
                 let failure = Failure { message, toplevel_id: None, span: None };
                 return LiveValuesResult::not_run(diagnostics, Some(failure));
@@ -320,8 +289,8 @@ pub async fn live_values(
         effects.host.audit_reads(client);
         let max_memory_bytes = job_state.config.max_memory_bytes.min(crate::sandbox::MAX_MEMORY_BYTES);
         let interpreter = Interpreter { options: Options { limits, record_live_values: true, max_memory_bytes } };
-        let execution = interpreter.run(&code, &target.task(&trace), &mut effects);
-        let result = target.response(&code, execution.result);
+        let execution = interpreter.run(&code, &task, &mut effects);
+        let result = task.response(&code, execution.result);
         // Secrets read while analysing are shown as `<redacted>`, like in traces.
         let secrets = &effects.host.secrets;
         let spans = code.expression_spans();
@@ -353,7 +322,7 @@ pub async fn live_values(
             secrets.scrub(&mut failure.message);
         }
         LiveValuesResult {
-            handler: Some(target.key()),
+            handler: Some(task.trace_key()),
             response,
             failure,
             diagnostics,

@@ -9,7 +9,7 @@ use super::state::{AppState, CanvasRuntime, Event};
 use crate::budget::RunBudget;
 use crate::canvas::CanvasCode;
 use crate::effects::{Emitted, HostEffects, Mode};
-use crate::engine::{Failure, Task};
+use crate::engine::{Failure, Prepared, Task};
 use crate::redact::SecretValues;
 use gloam_interpreter::{HttpRequest, HttpResponse, Value};
 use gloam_trace_store::{LogLine, RecordedEffect, Trace, TraceRequest, TraceResponse, TraceSummary};
@@ -107,7 +107,7 @@ impl<T> Live<T> {
 pub(crate) async fn run_live<T>(
     state: &AppState,
     canvas: &str,
-    code: Arc<CanvasCode>,
+    code: Arc<Prepared>,
     task: Task,
     budget: RunBudget,
     finish: impl FnOnce(&CanvasCode, Result<Value, Failure>) -> Result<T, String>,

@@ -5,7 +5,7 @@ use super::rate::{RateLimiters, RateLimits};
 use crate::budget::{BudgetLimits, CanvasBudget, Lineage, MemoryPool, RunBudget};
 use crate::canvas::{CanvasCode, ToplevelSource};
 use crate::effects::Host;
-use crate::engine::{Engine, EngineKind};
+use crate::engine::{Engine, EngineKind, Prepared};
 use crate::outbound::{AllowedHost, OutboundClient, OutboundPolicy};
 use crate::redact::Redaction;
 use crate::sandbox::{SandboxError, SandboxLimits};
@@ -101,7 +101,7 @@ pub use gloam_api::Event;
 pub struct CanvasRuntime {
     pub name: String,
     pub token: String,
-    code: ArcSwap<CanvasCode>,
+    code: ArcSwap<Prepared>,
     /// Serialises code changes, so each is checked against the code it replaces.
     pub(crate) edits: Mutex<()>,
     pub events: broadcast::Sender<Event>,
@@ -127,12 +127,12 @@ impl CanvasRuntime {
 
     /// The live code. Requests take this once and use it to the end, so a
     /// swap in the middle of a request is never half seen.
-    pub fn code(&self) -> Arc<CanvasCode> {
+    pub fn code(&self) -> Arc<Prepared> {
         self.code.load_full()
     }
 
-    pub(crate) fn swap(&self, code: CanvasCode) {
-        self.code.store(Arc::new(code));
+    pub(crate) fn swap(&self, code: impl Into<Prepared>) {
+        self.code.store(Arc::new(code.into()));
     }
 
     pub(crate) fn publish(&self, event: Event) {
@@ -319,12 +319,12 @@ impl AppState {
     }
 
     /// The live code of a canvas as stored, analysed and compiled (on a blocking thread).
-    pub(crate) async fn load_code(&self, canvas: &str) -> Result<CanvasCode, StoreError> {
+    pub(crate) async fn load_code(&self, canvas: &str) -> Result<Prepared, StoreError> {
         let version = self.store.latest_version_id(canvas).await?;
         let sources = self.sources_at(canvas, version).await?;
         let engine = Arc::clone(&self.engine);
         let compiled = tokio::task::spawn_blocking(move || {
-            let code = CanvasCode::assemble(version, sources);
+            let code = Prepared::from(CanvasCode::assemble(version, sources));
             engine.prepare(&code);
             code
         })
@@ -351,13 +351,13 @@ impl AppState {
     }
 
     /// The canvas's runtime; the one already registered when two callers race.
-    fn register(&self, name: String, token: String, code: CanvasCode) -> Arc<CanvasRuntime> {
+    fn register(&self, name: String, token: String, code: impl Into<Prepared>) -> Arc<CanvasRuntime> {
         let entry = self.canvases.entry(name.clone()).or_insert_with(|| {
             let (events, _) = broadcast::channel(1024);
             Arc::new(CanvasRuntime {
                 name,
                 token,
-                code: ArcSwap::from_pointee(code),
+                code: ArcSwap::from_pointee(code.into()),
                 edits: Mutex::new(()),
                 events,
                 budget: Arc::new(CanvasBudget::new(self.config.budgets)),
