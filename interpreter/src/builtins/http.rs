@@ -27,7 +27,7 @@ pub(super) fn call(args: &Args, callbacks: &mut dyn Callbacks) -> Result<Value, 
                 ],
             )
         }
-        B::HttpWithHeader => with_header(&args, args.string(1)?, args.string(2)?)?,
+        B::HttpWithHeader => with_header(args, args.string(1)?, args.string(2)?)?,
         other => return Err(elsewhere(other)),
     })
 }

@@ -11,7 +11,7 @@ use crate::canvas::{CanvasCode, ToplevelDiagnostic, ToplevelSource};
 use crate::effects::{HostEffects, Mode, TraceEffects, Unrecorded};
 use crate::engine::{Failure, Interpreter, Prepared, RunEffects, Task};
 use crate::redact::SecretValues;
-use gloam_interpreter::{HttpResponse, MAX_VALUES_PER_EXPRESSION, Options, Value};
+use gloam_interpreter::{HttpResponse, MAX_VALUES_PER_EXPRESSION, Options};
 use gloam_trace_store::{Trace, TraceResponse};
 use serde::Serialize;
 use std::sync::Arc;
@@ -257,7 +257,7 @@ pub async fn live_values(
             let id = request.toplevel_id.unwrap_or(super::changes::NEW_TOPLEVEL);
             let file =
                 current.source_of(id).map_or_else(|| super::changes::DEFAULT_FILE.to_string(), |s| s.file.clone());
-            Arc::new(current.with_toplevel(id, Some(ToplevelSource { toplevel_id: id, source, file })))
+            Arc::new(Prepared::from(current.with_toplevel(id, Some(ToplevelSource { toplevel_id: id, source, file }))))
         }
         None => current.clone(),
     };
@@ -272,10 +272,12 @@ pub async fn live_values(
         };
         let task = match jobs::task_of_trace(&trace.handler_key, &trace.request) {
             Some(task) => task,
-            None => trace_handler(&current, &code, request.toplevel_id, &trace).and_then(|key| match code.handler(&key) {
-                Some(_) => Ok(Task::Handler { key, request: http_request(&trace.request) }),
-                None => Err(format!("no handler {key} in this code")),
-            }),
+            None => {
+                trace_handler(&current, &code, request.toplevel_id, &trace).and_then(|key| match code.handler(&key) {
+                    Some(_) => Ok(Task::Handler { key, request: http_request(&trace.request) }),
+                    None => Err(format!("no handler {key} in this code")),
+                })
+            }
         };
         let task = match task {
             Ok(task) => task,

@@ -302,18 +302,19 @@ impl AppState {
         self.load_outbound(&runtime).await?;
         runtime.unavailable.store(Some(Arc::new(unavailable.to_string())));
         tokio::spawn(async move {
-            match loading.await {
+            let error = match loading.await {
                 Ok(Ok(code)) => {
                     runtime.swap(code);
                     runtime.unavailable.store(None);
                     tracing::info!("canvas `{}` loaded", runtime.name);
+                    return;
                 }
-                failed => {
-                    tracing::error!("canvas `{}` could not be loaded: {failed:?}", runtime.name);
-                    let reason = "its code could not be loaded (the server log has the details)";
-                    runtime.unavailable.store(Some(Arc::new(reason.to_string())));
-                }
-            }
+                Ok(Err(error)) => error.to_string(),
+                Err(crash) => crash.to_string(),
+            };
+            tracing::error!(canvas = %runtime.name, %error, "a canvas's code could not be loaded");
+            let reason = "its code could not be loaded (the server log has the details)";
+            runtime.unavailable.store(Some(Arc::new(reason.to_string())));
         });
         Ok(())
     }
