@@ -15,7 +15,7 @@ pub mod syntax;
 pub mod types;
 
 pub use diagnostic::{Diagnostic, LineColumn, Severity};
-pub use stdlib::{Builtin, Purity};
+pub use stdlib::{Builtin, PureBuiltin, PureFamily, Purity};
 pub use syntax::ast;
 pub use syntax::entry::{Entry, EntryKind, EntryPoint};
 pub use types::{Checked, Resolution, TypeError};

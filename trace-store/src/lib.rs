@@ -307,11 +307,7 @@ fn missing_canvas(error: sqlx::Error, canvas: &str) -> StoreError {
 /// Milliseconds since the Unix epoch: the store's own timestamps (canvases,
 /// versions, the audit log, retention). Not the programs' clock: `Time.now`
 /// belongs to the runtime's effects.
-// FIXME: public only while the runtime stamps traces with it (server/traffic.rs,
-// server/background.rs, effects.rs); it becomes `pub(crate)` once the runtime's
-// clock module serves them.
-#[doc(hidden)]
-pub fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |elapsed| i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX))

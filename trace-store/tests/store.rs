@@ -87,6 +87,12 @@ mod cases {
     use gloam_trace_store::*;
     use serde_json::json;
 
+    /// Milliseconds since the Unix epoch, as the store stamps its rows.
+    fn now_ms() -> i64 {
+        let elapsed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("after 1970");
+        i64::try_from(elapsed.as_millis()).expect("fits")
+    }
+
     fn not_found_key(method: &str, path: &str) -> String {
         TraceKey::NotFound { method: method.into(), path: path.into() }.to_string()
     }

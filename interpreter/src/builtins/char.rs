@@ -8,6 +8,7 @@ pub(super) fn call(args: &Args) -> Result<Value, RuntimeError> {
     use Builtin as B;
     Ok(match builtin {
         B::BoolToString => Value::string(args.bool(0)?.to_string()),
+        B::CharToString => Value::string(args.char(0)?.to_string()),
         B::CharToCode => Value::Int(i64::from(u32::from(args.char(0)?))),
         B::CharFromCode => {
             let code = args.int(0)?;

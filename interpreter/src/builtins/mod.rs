@@ -37,7 +37,7 @@ use crate::json::{from_json, json_length, json_tree, to_json, to_json_text_withi
 use crate::memory::Budget;
 use crate::value::{Dict, List, Value, format_float};
 use args::Args;
-use gloam_language::Builtin;
+use gloam_language::{Builtin, PureFamily};
 use gloam_language::schedule::civil_from_days;
 use gloam_language::types::table::TypeTable;
 use gloam_language::types::ty::Type;
@@ -134,9 +134,10 @@ pub(super) fn charge(callbacks: &mut dyn Callbacks, steps: usize) -> Result<(), 
     callbacks.charge(u64::try_from(steps).unwrap_or(u64::MAX))
 }
 
-/// Calls a pure builtin: the family that implements it. The match names
-/// every builtin, so one added to the table without an implementation does
-/// not compile. Each family's `call` is `#[inline(never)]`: this frame stays
+/// Calls a pure builtin: the family (module) the table puts it in. A family
+/// that does not implement one of its functions fails with an internal
+/// error, which `every_pure_function_is_implemented_by_its_family` catches.
+/// Each family's `call` is `#[inline(never)]`: this frame stays
 /// small, so recursion through a builtin (`List.map` calling back, 9,000
 /// levels deep in the guest's stack) costs only its own family's frame.
 pub fn call_pure(
@@ -145,139 +146,23 @@ pub fn call_pure(
     site: &CallSite,
     callbacks: &mut dyn Callbacks,
 ) -> Result<Value, RuntimeError> {
+    let Some(pure) = builtin.pure() else {
+        return Err(ErrorKind::Internal(format!("{} is an effect, not a pure function", builtin.name())).into());
+    };
     let args = Args { builtin, values: arguments };
-    use Builtin as B;
-    match builtin {
-        B::StringLength
-        | B::StringIsEmpty
-        | B::StringToUpper
-        | B::StringToLower
-        | B::StringTrim
-        | B::StringContains
-        | B::StringStartsWith
-        | B::StringEndsWith
-        | B::StringSplit
-        | B::StringJoin
-        | B::StringReplace
-        | B::StringSlice
-        | B::StringReverse
-        | B::StringRepeat
-        | B::StringIndexOf
-        | B::StringToChars
-        | B::StringFromChars
-        | B::StringFromChar
-        | B::CharToString
-        | B::StringLines
-        | B::StringPadLeft => string::call(&args, callbacks),
-        B::IntParse
-        | B::IntToString
-        | B::IntToFloat
-        | B::IntAbs
-        | B::IntMin
-        | B::IntMax
-        | B::IntClamp
-        | B::IntPow
-        | B::IntIsEven => int::call(&args, callbacks),
-        B::FloatParse
-        | B::FloatToString
-        | B::FloatRound
-        | B::FloatFloor
-        | B::FloatCeiling
-        | B::FloatTruncate
-        | B::FloatSqrt
-        | B::FloatAbs
-        | B::FloatMin
-        | B::FloatMax
-        | B::FloatPow => float::call(&args, callbacks),
-        B::BoolToString
-        | B::CharToCode
-        | B::CharFromCode
-        | B::CharIsDigit
-        | B::CharIsLetter
-        | B::CharIsWhitespace
-        | B::CharToUpper
-        | B::CharToLower => char::call(&args),
-        B::ListLength
-        | B::ListIsEmpty
-        | B::ListHead
-        | B::ListTail
-        | B::ListLast
-        | B::ListGet
-        | B::ListPush
-        | B::ListAppend
-        | B::ListConcat
-        | B::ListMap
-        | B::ListMapWithIndex
-        | B::ListFilter
-        | B::ListFilterMap
-        | B::ListFold
-        | B::ListReverse
-        | B::ListSort
-        | B::ListSortBy
-        | B::ListRange
-        | B::ListContains
-        | B::ListAny
-        | B::ListAll
-        | B::ListFind
-        | B::ListTake
-        | B::ListDrop
-        | B::ListSum
-        | B::ListRepeat
-        | B::ListUnique
-        | B::ListGroupBy => list::call(&args, site, callbacks),
-        B::DictEmpty
-        | B::DictGet
-        | B::DictSet
-        | B::DictRemove
-        | B::DictHas
-        | B::DictKeys
-        | B::DictValues
-        | B::DictSize
-        | B::DictEntries
-        | B::DictFromEntries
-        | B::DictMap
-        | B::DictFilter
-        | B::DictMerge => dict::call(&args, callbacks),
-        B::OptionMap
-        | B::ResultMap
-        | B::OptionAndThen
-        | B::ResultAndThen
-        | B::OptionWithDefault
-        | B::ResultWithDefault
-        | B::OptionIsSome
-        | B::OptionIsNone
-        | B::OptionToResult
-        | B::ResultMapError
-        | B::ResultIsOk
-        | B::ResultToOption => option::call(&args, callbacks),
-        B::JsonParse | B::JsonStringify | B::JsonEncode | B::JsonDecode | B::JsonToJson | B::JsonFromJson => {
-            json::call(&args, site, callbacks)
-        }
-        B::HttpText | B::HttpHtml | B::HttpJson | B::HttpEmpty | B::HttpRedirect | B::HttpWithHeader => {
-            http::call(&args, callbacks)
-        }
-        B::SecretMatches => secret::call(&args),
-        B::TimeToIso => time::call(&args),
-        B::DbGet
-        | B::DbSet
-        | B::DbDelete
-        | B::DbGetAll
-        | B::DbKeys
-        | B::HttpGet
-        | B::HttpPost
-        | B::HttpRequest
-        | B::HttpRequestWithSecrets
-        | B::TimeNow
-        | B::RandomInt
-        | B::RandomFloat
-        | B::RandomUuid
-        | B::LogInfo
-        | B::LogWarn
-        | B::LogError
-        | B::SecretsGet
-        | B::QueueEmit => {
-            Err(ErrorKind::Internal(format!("{} is an effect, not a pure function", builtin.name())).into())
-        }
+    use PureFamily as Family;
+    match pure.family() {
+        Family::String => string::call(&args, callbacks),
+        Family::Int => int::call(&args, callbacks),
+        Family::Float => float::call(&args, callbacks),
+        Family::Char => char::call(&args),
+        Family::List => list::call(&args, site, callbacks),
+        Family::Dict => dict::call(&args, callbacks),
+        Family::Option => option::call(&args, callbacks),
+        Family::Json => json::call(&args, site, callbacks),
+        Family::Http => http::call(&args, callbacks),
+        Family::Secret => secret::call(&args),
+        Family::Time => time::call(&args),
     }
 }
 

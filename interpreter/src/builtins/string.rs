@@ -129,7 +129,7 @@ pub(super) fn call(args: &Args, callbacks: &mut dyn Callbacks) -> Result<Value, 
                 .collect::<Result<String, _>>()?;
             Value::string(text)
         }
-        B::StringFromChar | B::CharToString => Value::string(args.char(0)?.to_string()),
+        B::StringFromChar => Value::string(args.char(0)?.to_string()),
         B::StringLines => {
             let text = args.string(0)?;
             charge(callbacks, text.len())?;

@@ -2,19 +2,37 @@
 //! `Random`, `Log`, `Secrets`, `Queue`). The evaluator never performs one
 //! itself; it asks an [`Effects`] implementation, which the runtime provides
 //! to record a live call, replay a recorded one, or refuse one during analysis.
-//! A call is decoded once into a typed [`Effect`] ([`EffectCall::decode`]);
-//! implementations match on that. [`MemoryEffects`] is a complete in-memory
-//! implementation for tests and the CLI.
+//!
+//! One module per capability (`db`, `http`, `clock`, `random`, `log`,
+//! `secrets`, `queue`) holds its typed call, the decoding of a call's
+//! arguments into it, and its in-memory implementation ([`MemoryEffects`],
+//! for tests and the CLI). A call is decoded once ([`EffectCall::decode`]);
+//! implementations match on the [`Effect`]. Adding an effect to a capability
+//! touches the stdlib table, this capability module and the runtime's.
 
-mod decode;
+mod arguments;
+mod clock;
+mod db;
 mod error;
+mod http;
+mod log;
 mod memory;
+mod queue;
+mod random;
+mod secrets;
 
-pub use decode::{Effect, LogLevel, OutboundRequest, datastore_key, secret_in};
+pub use clock::ClockCall;
+pub use db::{DbCall, datastore_key};
 pub use error::EffectError;
+pub use http::{HttpCall, OutboundRequest};
+pub use log::{LogCall, LogLevel};
 pub use memory::MemoryEffects;
+pub use queue::QueueCall;
+pub use random::RandomCall;
+pub use secrets::{SecretsCall, secret_in};
 
 use crate::value::Value;
+use arguments::Arguments;
 use gloam_language::Builtin;
 use gloam_language::ast::ExprId;
 
@@ -25,6 +43,37 @@ pub struct EffectCall {
     pub site: ExprId,
     pub builtin: Builtin,
     pub arguments: Vec<Value>,
+}
+
+/// One effect, its arguments decoded: which capability, and what of it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    Db(DbCall),
+    Http(HttpCall),
+    Clock(ClockCall),
+    Random(RandomCall),
+    Log(LogCall),
+    Secrets(SecretsCall),
+    Queue(QueueCall),
+}
+
+impl EffectCall {
+    /// The effect this call asks for, by the capability its module in the
+    /// table names. Fails only on arguments the checker would not let
+    /// through, or a builtin that is not an effect.
+    pub fn decode(&self) -> Result<Effect, EffectError> {
+        let args = Arguments(self);
+        Ok(match self.builtin.module() {
+            "DB" => Effect::Db(db::decode(&args)?),
+            "Http" => Effect::Http(http::decode(&args)?),
+            "Time" => Effect::Clock(clock::decode(&args)?),
+            "Random" => Effect::Random(random::decode(&args)?),
+            "Log" => Effect::Log(log::decode(&args)?),
+            "Secrets" => Effect::Secrets(secrets::decode(&args)?),
+            "Queue" => Effect::Queue(queue::decode(&args)?),
+            _ => return Err(args.not_an_effect()),
+        })
+    }
 }
 
 pub trait Effects {
@@ -44,4 +93,21 @@ pub trait Effects {
 pub struct EffectRecord {
     pub call: EffectCall,
     pub result: Result<Value, EffectError>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every effect in the table is decoded by its capability: with no
+    /// arguments it fails on its arguments or decodes, never as unknown.
+    #[test]
+    fn every_effect_is_decoded_by_its_capability() {
+        for builtin in Builtin::ALL.iter().copied().filter(|builtin| builtin.pure().is_none()) {
+            let call = EffectCall { site: ExprId(0), builtin, arguments: Vec::new() };
+            if let Err(error @ EffectError::NotAnEffect(_)) = call.decode() {
+                panic!("{}: {error}", builtin.name());
+            }
+        }
+    }
 }

@@ -91,6 +91,18 @@ fn call(builtin: Builtin, arguments: Vec<Value>) -> Result<Value, RuntimeError> 
     call_at(builtin, arguments, &Type::Var(0))
 }
 
+/// The table puts each pure function in a family; that family's module must
+/// implement it. Called with no arguments a function answers or fails on
+/// its arguments, but never as a function its family does not know.
+#[test]
+fn every_pure_function_is_implemented_by_its_family() {
+    for builtin in Builtin::ALL.iter().copied().filter(|builtin| builtin.pure().is_some()) {
+        if let Err(RuntimeError { kind: ErrorKind::Internal(message), .. }) = call(builtin, vec![]) {
+            panic!("{}: {message}", builtin.name());
+        }
+    }
+}
+
 fn ok(builtin: Builtin, arguments: Vec<Value>) -> Value {
     call(builtin, arguments).unwrap_or_else(|error| panic!("{}: {error}", builtin.name()))
 }

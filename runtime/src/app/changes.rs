@@ -196,6 +196,33 @@ async fn move_routed_404s(state: &AppState, canvas: &CanvasRuntime) -> Result<No
     Ok(list)
 }
 
+/// Turns an entry of the 404 list into a handler: a skeleton that answers
+/// 501 until it is written.
+pub async fn handler_from_404(state: &AppState, canvas: &CanvasRuntime, key: &str) -> Result<Saved, ChangeError> {
+    let listed = not_found(state, canvas).await?.keys;
+    let Some(entry) = listed.into_iter().find(|entry| entry.key == key) else {
+        return Err(ChangeError::NotFound(format!("`{key}` is not in the 404 list of canvas `{}`", canvas.name)));
+    };
+    let source = handler_skeleton(&entry.method, &entry.path)?;
+    save(state, canvas, None, source, None).await
+}
+
+/// The source of a new handler for a method and path that came from the
+/// outside: both are checked, so no request can put code into the canvas.
+fn handler_skeleton(method: &str, path: &str) -> Result<String, ChangeError> {
+    if method.is_empty() || !method.bytes().all(|byte| byte.is_ascii_uppercase()) {
+        return Err(ChangeError::Invalid(format!("`{method}` cannot be a handler's method")));
+    }
+    let unsafe_char = |c: char| c.is_whitespace() || c.is_control() || "$={}\"\\`?#".contains(c);
+    if !path.starts_with('/') || path.chars().any(unsafe_char) {
+        return Err(ChangeError::Invalid(format!(
+            "`{path}` cannot be a route as it is (it has a space, a control character or one of $ = {{ }} \" \\ ` ? #); \
+             create the handler with a route of your own"
+        )));
+    }
+    Ok(format!("handler {method} {path} =\n  Http.text(\"{method} {path} has a handler now; write its code\", 501)\n"))
+}
+
 /// Deletes a toplevel, unless the rest of the canvas needs it.
 pub async fn delete(state: &AppState, canvas: &CanvasRuntime, toplevel_id: i64) -> Result<CodeVersion, ChangeError> {
     let span = telemetry::save_span(&canvas.name, "delete");

@@ -8,7 +8,9 @@
 //! running.rs  run a task with live effects; record a run as a trace
 //! jobs.rs     workers (events delivered after their run is recorded), crons (uses running)
 //! changes.rs  save, delete, rollback, push — ChangeError
-//! replay.rs   replay a trace, live values — ReplayError             (uses running, jobs)
+//! replay.rs   replay a trace, live values                          (uses running, jobs, views)
+//! views.rs    what the editor reads: summary, toplevels with drafts checked,
+//!             a trace as shown, curl — ReadError                    (uses changes)
 //! capture.rs  what a trace keeps of a request and response
 //! rate.rs     request rate limits, failed sign-ins
 //! ```
@@ -25,5 +27,6 @@ pub mod replay;
 pub mod running;
 pub mod state;
 pub mod traffic;
+pub mod views;
 
 pub use state::{AppState, CanvasRuntime, Config, Event, Metrics, OpenError};

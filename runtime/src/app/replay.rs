@@ -6,6 +6,7 @@
 use super::jobs;
 use super::running::http_request;
 use super::state::{AppState, CanvasRuntime};
+use super::views::{self, ReadError};
 use crate::budget::{Lineage, RunBudget};
 use crate::canvas::{CanvasCode, ToplevelDiagnostic, ToplevelSource};
 use crate::effects::{HostEffects, Mode, TraceEffects, Unrecorded};
@@ -13,37 +14,10 @@ use crate::engine::{Failure, Interpreter, Prepared, RunEffects, Task};
 use crate::redact::SecretValues;
 use gloam_interpreter::{HttpResponse, MAX_VALUES_PER_EXPRESSION, Options};
 use gloam_trace_store::{Trace, TraceResponse};
-use serde::Serialize;
 use std::sync::Arc;
-
-/// Why a replay or an analysis did not run.
-#[derive(Debug, thiserror::Error)]
-pub enum ReplayError {
-    /// No such trace or code version.
-    #[error("{0}")]
-    NotFound(String),
-    #[error(transparent)]
-    Store(#[from] gloam_trace_store::StoreError),
-    #[error("{0}")]
-    Crashed(String),
-}
 
 /// Longest text of one live value sent to the editor.
 const MAX_VALUE_TEXT: usize = 4096;
-
-/// A stored trace. A trace whose response just went out may still be queued
-/// for writing: on a miss the queue is flushed and the store asked again.
-pub async fn load_trace(state: &AppState, canvas: &CanvasRuntime, trace_id: &str) -> Result<Trace, ReplayError> {
-    if let Some(trace) = state.store.trace(&canvas.name, trace_id).await? {
-        return Ok(trace);
-    }
-    state
-        .settled()
-        .await
-        .trace(&canvas.name, trace_id)
-        .await?
-        .ok_or_else(|| ReplayError::NotFound(format!("no trace {trace_id} in canvas `{}`", canvas.name)))
-}
 
 pub use gloam_api::{ExpressionValues, LiveValuesRequest, ReplayRequest, ReplayResult, ResponseDiff};
 
@@ -90,11 +64,11 @@ pub async fn replay(
     trace: Trace,
     options: ReplayRequest,
     client: Option<String>,
-) -> Result<ReplayResult, ReplayError> {
+) -> Result<ReplayResult, ReadError> {
     let code = match options.version {
         Some(version) if version != canvas.code().version => {
             if state.store.version(&canvas.name, version).await?.is_none() {
-                return Err(ReplayError::NotFound(format!("no code version {version} in canvas `{}`", canvas.name)));
+                return Err(ReadError::NotFound(format!("no code version {version} in canvas `{}`", canvas.name)));
             }
             Arc::new(Prepared::from(state.code_at(&canvas.name, version).await?))
         }
@@ -163,27 +137,17 @@ async fn run_task<E: RunEffects + Send>(
     }
 }
 
-#[derive(Debug, Serialize)]
-pub struct LiveValuesResult {
-    pub handler: Option<String>,
-    pub response: Option<TraceResponse>,
-    pub failure: Option<Failure>,
-    pub diagnostics: Vec<ToplevelDiagnostic>,
-    pub expressions: Vec<ExpressionValues>,
-    pub max_values_per_expression: usize,
-}
+pub type LiveValuesResult = gloam_api::LiveValuesResult<ToplevelDiagnostic, Failure>;
 
-impl LiveValuesResult {
-    /// The answer when nothing ran: no trace, or nothing to run it with.
-    fn not_run(diagnostics: Vec<ToplevelDiagnostic>, failure: Option<Failure>) -> LiveValuesResult {
-        LiveValuesResult {
-            handler: None,
-            response: None,
-            failure,
-            diagnostics,
-            expressions: Vec::new(),
-            max_values_per_expression: MAX_VALUES_PER_EXPRESSION,
-        }
+/// The answer when nothing ran: no trace, or nothing to run it with.
+fn not_run(diagnostics: Vec<ToplevelDiagnostic>, failure: Option<Failure>) -> LiveValuesResult {
+    LiveValuesResult {
+        handler: None,
+        response: None,
+        failure,
+        diagnostics,
+        expressions: Vec::new(),
+        max_values_per_expression: MAX_VALUES_PER_EXPRESSION,
     }
 }
 
@@ -245,9 +209,9 @@ pub async fn live_values(
     canvas: &Arc<CanvasRuntime>,
     request: LiveValuesRequest,
     client: Option<String>,
-) -> Result<LiveValuesResult, ReplayError> {
+) -> Result<LiveValuesResult, ReadError> {
     let trace = match &request.trace_id {
-        Some(id) => Some(load_trace(state, canvas, id).await?),
+        Some(id) => Some(views::trace(state, canvas, id).await?),
         None => None,
     };
     let current = canvas.code();
@@ -268,7 +232,7 @@ pub async fn live_values(
     tokio::task::spawn_blocking(move || {
         let diagnostics = code.diagnostics();
         let Some(trace) = trace else {
-            return LiveValuesResult::not_run(diagnostics, None);
+            return not_run(diagnostics, None);
         };
         let task = match jobs::task_of_trace(&trace.handler_key, &trace.request) {
             Some(task) => task,
@@ -283,7 +247,7 @@ pub async fn live_values(
             Ok(task) => task,
             Err(message) => {
                 let failure = Failure { message, toplevel_id: None, span: None };
-                return LiveValuesResult::not_run(diagnostics, Some(failure));
+                return not_run(diagnostics, Some(failure));
             }
         };
         let mut effects =
@@ -333,5 +297,5 @@ pub async fn live_values(
         }
     })
     .await
-    .map_err(|error| ReplayError::Crashed(format!("live values crashed: {error}")))
+    .map_err(|error| ReadError::Crashed(format!("live values crashed: {error}")))
 }

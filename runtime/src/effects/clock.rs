@@ -1,6 +1,14 @@
 //! `Time.now`: the host's wall clock. Stateless (nothing per server or run).
 
+use gloam_interpreter::Value;
+use gloam_interpreter::effects::ClockCall;
 use std::time::{SystemTime, UNIX_EPOCH};
+
+pub fn perform(call: ClockCall) -> Value {
+    match call {
+        ClockCall::Now => Value::Int(now_ms()),
+    }
+}
 
 /// Milliseconds since the Unix epoch (0 before it, `i64::MAX` past what an
 /// `i64` holds).

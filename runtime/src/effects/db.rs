@@ -2,7 +2,7 @@
 //! stored form (`wire` text), so a value that cannot be stored or read back
 //! fails at the call. Per run: a view of the server's store for one canvas.
 
-use gloam_interpreter::effects::{EffectError, datastore_key};
+use gloam_interpreter::effects::{DbCall, EffectError, datastore_key};
 use gloam_interpreter::{Value, wire};
 use gloam_trace_store::{Store, StoreError};
 
@@ -21,6 +21,16 @@ fn decode_row(text: &str) -> Result<Value, EffectError> {
 }
 
 impl Datastores<'_> {
+    pub async fn perform(&self, call: DbCall) -> Result<Value, EffectError> {
+        match call {
+            DbCall::Get { store, key } => self.get(&store, &key).await,
+            DbCall::Set { store, key, value } => self.set(&store, &key, &value).await,
+            DbCall::Delete { store, key } => self.delete(&store, &key).await,
+            DbCall::GetAll { store } => self.values(&store).await,
+            DbCall::Keys { store } => self.keys(&store).await,
+        }
+    }
+
     pub async fn get(&self, name: &str, key: &str) -> Result<Value, EffectError> {
         let row = self.store.db_get(self.canvas, name, datastore_key(key)?).await.map_err(unavailable)?;
         Ok(Value::option(row.as_deref().map(decode_row).transpose()?))

@@ -7,16 +7,23 @@ use crate::budget::RunBudget;
 use crate::outbound::refusal_in;
 use crate::redact::SecretValues;
 use gloam_interpreter::Value;
-use gloam_interpreter::effects::{EffectError, OutboundRequest};
+use gloam_interpreter::effects::{EffectError, HttpCall, OutboundRequest};
 use std::collections::BTreeMap;
 
 /// Outbound response bodies larger than this fail the call.
 const MAX_OUTBOUND_BODY: usize = 10 * 1024 * 1024;
 
+pub async fn perform(budget: &RunBudget, call: HttpCall) -> Result<Value, EffectError> {
+    match call {
+        HttpCall::Send(request) => send(budget, &request).await,
+        HttpCall::Unfilled { message } => Ok(Value::error(Value::string(message))),
+    }
+}
+
 /// Sends a request. Network failures and refusals are the Gloam `Error`
 /// value, not a failure of the handler. Whatever the call gives back (a
 /// network error names its URL) holds none of the secrets it was given.
-pub async fn send(budget: &RunBudget, request: &OutboundRequest) -> Result<Value, EffectError> {
+async fn send(budget: &RunBudget, request: &OutboundRequest) -> Result<Value, EffectError> {
     let mut used = SecretValues::default();
     request.secrets.iter().for_each(|secret| used.add(secret.expose()));
     let scrubbed = |mut message: String| {
@@ -33,7 +40,7 @@ pub async fn send(budget: &RunBudget, request: &OutboundRequest) -> Result<Value
 }
 
 async fn unscrubbed(budget: &RunBudget, request: &OutboundRequest) -> Result<Value, EffectError> {
-    let OutboundRequest { method, url, headers, body, secrets: _ } = request;
+    let OutboundRequest { method, url, headers, body, written_url: _, secrets: _ } = request;
     let method = reqwest::Method::from_bytes(method.as_bytes()).map_err(|_| EffectError::NotAMethod(method.clone()))?;
     // Refusals are `Error` values, like network failures: the handler decides what to answer.
     let refused = |why: String| Ok(Value::error(Value::string(format!("refused: {why}"))));

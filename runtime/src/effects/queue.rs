@@ -4,7 +4,7 @@
 
 use crate::budget::{QueuedEvent, RunBudget};
 use gloam_interpreter::Value;
-use gloam_interpreter::effects::EffectError;
+use gloam_interpreter::effects::{EffectError, QueueCall};
 
 /// An event for a worker, holding its place in the canvas's queue.
 #[derive(Debug)]
@@ -15,7 +15,8 @@ pub struct Emitted {
 }
 
 /// The event, once the canvas's queue and the run's lineage have room for it.
-pub fn emit(budget: &RunBudget, worker: String, event: Value) -> Result<Emitted, EffectError> {
+pub fn emit(budget: &RunBudget, call: QueueCall) -> Result<Emitted, EffectError> {
+    let QueueCall::Emit { worker, event } = call;
     // The call's failure says "Queue.emit failed: " before the reason.
     let refused = |refused: crate::budget::Refused| EffectError::Refused(refused.to_string());
     let place = budget.canvas.queue_event().map_err(refused)?;

@@ -59,26 +59,17 @@ impl HostEffects {
     async fn perform(&mut self, effect: Effect) -> Result<Value, EffectError> {
         let datastores = Datastores { store: &self.host.store, canvas: &self.canvas };
         match effect {
-            Effect::DbGet { store, key } => datastores.get(&store, &key).await,
-            Effect::DbSet { store, key, value } => datastores.set(&store, &key, &value).await,
-            Effect::DbDelete { store, key } => datastores.delete(&store, &key).await,
-            Effect::DbGetAll { store } => datastores.values(&store).await,
-            Effect::DbKeys { store } => datastores.keys(&store).await,
-            Effect::HttpRequest(request) => http::send(&self.budget, &request).await,
-            Effect::HttpUnfilled { message } => Ok(Value::error(Value::string(message))),
-            Effect::TimeNow => Ok(Value::Int(clock::now_ms())),
-            Effect::RandomInt { low, high } => random::int(low, high),
-            Effect::RandomFloat => Ok(random::float()),
-            Effect::RandomUuid => Ok(random::uuid()),
-            Effect::Log { level, message } => {
-                self.logs.push(log::line(level, message));
+            Effect::Db(call) => datastores.perform(call).await,
+            Effect::Http(call) => http::perform(&self.budget, call).await,
+            Effect::Clock(call) => Ok(clock::perform(call)),
+            Effect::Random(call) => random::perform(call),
+            Effect::Log(call) => {
+                self.logs.push(log::line(call));
                 Ok(Value::Unit)
             }
-            Effect::SecretsGet { name } => {
-                secrets::get(&self.host.store, &self.canvas, &name, self.audit.as_ref()).await
-            }
-            Effect::QueueEmit { worker, event } => {
-                self.emitted.push(queue::emit(&self.budget, worker, event)?);
+            Effect::Secrets(call) => secrets::get(&self.host.store, &self.canvas, call, self.audit.as_ref()).await,
+            Effect::Queue(call) => {
+                self.emitted.push(queue::emit(&self.budget, call)?);
                 Ok(Value::Unit)
             }
         }
@@ -95,7 +86,7 @@ impl HostEffects {
         let result = match recorded {
             Some(result) => result,
             None => {
-                let span = telemetry::effect_span(call, self.host.store.backend());
+                let span = telemetry::effect_span(call, &effect, self.host.store.backend());
                 let started = std::time::Instant::now();
                 let result = self.perform_in_mode(call, effect).instrument(span.clone()).await;
                 telemetry::record_effect(&span, call, &result, started.elapsed());

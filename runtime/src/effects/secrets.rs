@@ -3,7 +3,7 @@
 
 use super::db::unavailable;
 use gloam_interpreter::Value;
-use gloam_interpreter::effects::EffectError;
+use gloam_interpreter::effects::{EffectError, SecretsCall};
 use gloam_interpreter::value::SecretText;
 use gloam_trace_store::{SecretAction, Store};
 
@@ -12,9 +12,11 @@ use gloam_trace_store::{SecretAction, Store};
 pub async fn get(
     store: &Store,
     canvas: &str,
-    name: &str,
+    call: SecretsCall,
     audit: Option<&Option<String>>,
 ) -> Result<Value, EffectError> {
+    let SecretsCall::Get { name } = call;
+    let name = name.as_str();
     let value = store.secret(canvas, name).await.map_err(unavailable)?;
     if value.is_some()
         && let Some(client) = audit

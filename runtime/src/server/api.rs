@@ -8,8 +8,8 @@
 use super::error::ApiError;
 use crate::app::changes::{self, Pushed, Saved};
 use crate::app::replay::{self, LiveValuesRequest, LiveValuesResult, ReplayRequest, ReplayResult};
+use crate::app::views::{self, Summary, ToplevelView};
 use crate::app::{AppState, CanvasRuntime, Event};
-use crate::canvas::ToplevelDiagnostic;
 use axum::extract::{FromRequestParts, Path, Query, RawPathParams, State};
 use axum::http::header;
 use axum::http::request::Parts;
@@ -19,13 +19,12 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use futures_util::{Stream, StreamExt};
 use gloam_api::{
-    Collapsed, EffectShown, FromNotFound, OutboundAllowed, RollbackBody, Row, SecretBody, SourceBody, TraceView,
+    FromNotFound, OutboundAllowed, RollbackBody, Row, SecretBody, SourceBody, TraceView,
 };
 use gloam_interpreter::value::same_text;
-use gloam_interpreter::{json_text, wire};
-use gloam_language::ast::ItemKind;
+use gloam_interpreter::json_text;
 use gloam_trace_store::{
-    CodeVersion, NotFound, SecretAccess, SecretAction, Trace, TraceFilter, TraceLogs, TraceSummary,
+    CodeVersion, NotFound, SecretAccess, SecretAction, TraceFilter, TraceLogs, TraceSummary,
 };
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -176,82 +175,12 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Que
     }
 }
 
-type ToplevelView = gloam_api::ToplevelView<ToplevelDiagnostic>;
-
-async fn toplevel_views(state: &AppState, canvas: &CanvasRuntime) -> Result<Vec<ToplevelView>, ApiError> {
-    let current = canvas.code();
-    let toplevels = state.store.toplevels(&canvas.name).await?;
-    // Each draft is checked against the live code: analysis, off the async threads.
-    let views = tokio::task::spawn_blocking(move || {
-        toplevels
-            .into_iter()
-            .filter_map(|toplevel| {
-                let newest = toplevel.draft.as_ref().or(toplevel.live.as_ref())?.clone();
-                let diagnostics = match &toplevel.draft {
-                    Some(draft) => {
-                        let source = crate::canvas::ToplevelSource {
-                            toplevel_id: toplevel.id,
-                            source: draft.source.clone(),
-                            file: draft.file.clone(),
-                        };
-                        current.with_toplevel(toplevel.id, Some(source)).diagnostics_of(toplevel.id)
-                    }
-                    None => Vec::new(),
-                };
-                Some(ToplevelView {
-                    id: toplevel.id,
-                    key: newest.key,
-                    kind: newest.kind,
-                    file: newest.file,
-                    live: toplevel.live,
-                    draft: toplevel.draft,
-                    diagnostics,
-                })
-            })
-            .collect()
-    });
-    views.await.map_err(|error| ApiError::Internal(format!("checking drafts crashed: {error}")))
-}
-
-#[derive(Debug, Serialize)]
-struct Summary {
-    name: String,
-    version: i64,
-    engine: &'static str,
-    /// The live code is still being compiled; the interpreter runs it meanwhile.
-    compiling: bool,
-    toplevels: Vec<ToplevelView>,
-    not_found: Vec<NotFound>,
-    /// Requests (and keys) past the 404 list's cap, kept only as counts.
-    not_found_collapsed: Collapsed,
-    datastores: Vec<String>,
-}
-
 async fn summary(State(state): State<AppState>, Editor(canvas): Editor) -> ApiResult<Summary> {
-    let code = canvas.code();
-    let datastores = code
-        .analysis
-        .module
-        .items
-        .iter()
-        .filter(|item| matches!(item.kind, ItemKind::Datastore(_)))
-        .map(|item| item.name())
-        .collect();
-    let not_found = changes::not_found(&state, &canvas).await?;
-    Ok(Json(Summary {
-        name: canvas.name.clone(),
-        version: code.version,
-        engine: state.engine.name(),
-        compiling: state.engine.is_compiling(&code),
-        toplevels: toplevel_views(&state, &canvas).await?,
-        not_found: not_found.keys.into_iter().take(NOT_FOUND_SHOWN).collect(),
-        not_found_collapsed: Collapsed { requests: not_found.collapsed_requests, keys: not_found.collapsed_keys },
-        datastores,
-    }))
+    Ok(Json(views::summary(&state, &canvas).await?))
 }
 
 async fn toplevels(State(state): State<AppState>, Editor(canvas): Editor) -> ApiResult<Vec<ToplevelView>> {
-    Ok(Json(toplevel_views(&state, &canvas).await?))
+    Ok(Json(views::toplevels(&state, &canvas).await?))
 }
 
 fn checked_file(file: Option<String>) -> Result<Option<String>, ApiError> {
@@ -298,11 +227,7 @@ async fn versions(
     Editor(canvas): Editor,
     Params(IdPath { id }): Params<IdPath>,
 ) -> ApiResult<Vec<CodeVersion>> {
-    let history = state.store.history(&canvas.name, id).await?;
-    if history.is_empty() {
-        return Err(ApiError::NotFound(format!("no toplevel {id} in canvas `{}`", canvas.name)));
-    }
-    Ok(Json(history))
+    Ok(Json(views::versions(&state, &canvas, id).await?))
 }
 
 async fn rollback(
@@ -327,10 +252,6 @@ async fn push(State(state): State<AppState>, Editor(canvas): Editor, Body(body):
     Ok(Json(changes::push(&state, &canvas, body.files).await?))
 }
 
-/// Entries of the 404 list sent when no `limit` is asked for: a scanner
-/// trying random paths must not make the list unusable.
-const NOT_FOUND_SHOWN: usize = 200;
-
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 struct ListQuery {
@@ -342,9 +263,7 @@ async fn not_found_list(
     Editor(canvas): Editor,
     QueryOf(query): QueryOf<ListQuery>,
 ) -> ApiResult<Vec<NotFound>> {
-    let mut listed = changes::not_found(&state, &canvas).await?.keys;
-    listed.truncate(query.limit.unwrap_or(NOT_FOUND_SHOWN));
-    Ok(Json(listed))
+    Ok(Json(views::not_found(&state, &canvas, query.limit).await?))
 }
 
 /// Turns a 404 into a handler: a skeleton that answers 501 until it is written.
@@ -353,28 +272,7 @@ async fn handler_from_404(
     Editor(canvas): Editor,
     Body(body): Body<FromNotFound>,
 ) -> ApiResult<Saved> {
-    let listed = changes::not_found(&state, &canvas).await?.keys;
-    let Some(entry) = listed.into_iter().find(|entry| entry.key == body.key) else {
-        return Err(ApiError::NotFound(format!("`{}` is not in the 404 list of canvas `{}`", body.key, canvas.name)));
-    };
-    let source = handler_skeleton(&entry.method, &entry.path)?;
-    Ok(Json(changes::save(&state, &canvas, None, source, None).await?))
-}
-
-/// The source of a new handler for a method and path that came from the
-/// outside: both are checked, so no request can put code into the canvas.
-fn handler_skeleton(method: &str, path: &str) -> Result<String, ApiError> {
-    if method.is_empty() || !method.bytes().all(|byte| byte.is_ascii_uppercase()) {
-        return Err(ApiError::BadRequest(format!("`{method}` cannot be a handler's method")));
-    }
-    let unsafe_char = |c: char| c.is_whitespace() || c.is_control() || "$={}\"\\`?#".contains(c);
-    if !path.starts_with('/') || path.chars().any(unsafe_char) {
-        return Err(ApiError::BadRequest(format!(
-            "`{path}` cannot be a route as it is (it has a space, a control character or one of $ = {{ }} \" \\ ` ? #); \
-             create the handler with a route of your own"
-        )));
-    }
-    Ok(format!("handler {method} {path} =\n  Http.text(\"{method} {path} has a handler now; write its code\", 501)\n"))
+    Ok(Json(changes::handler_from_404(&state, &canvas, &body.key).await?))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -409,29 +307,12 @@ struct TracePath {
     id: String,
 }
 
-fn show_stored(json: &serde_json::Value) -> String {
-    wire::decode(json).map_or_else(|_| json.to_string(), |value| value.to_string())
-}
-
 async fn trace(
     State(state): State<AppState>,
     Editor(canvas): Editor,
     Params(TracePath { id }): Params<TracePath>,
 ) -> DeepResult<TraceView> {
-    let trace = replay::load_trace(&state, &canvas, &id).await?;
-    let effects_shown = trace
-        .effects
-        .iter()
-        .map(|effect| EffectShown {
-            function: effect.function.clone(),
-            arguments: effect.arguments.iter().map(show_stored).collect(),
-            result: match &effect.result {
-                Ok(json) => show_stored(json),
-                Err(message) => format!("failed: {message}"),
-            },
-        })
-        .collect();
-    Ok(DeepJson(TraceView { trace, effects_shown }))
+    Ok(DeepJson(views::trace_view(&state, &canvas, &id).await?))
 }
 
 async fn delete_trace(
@@ -445,64 +326,15 @@ async fn delete_trace(
     Ok(Json(serde_json::json!({ "deleted": id })))
 }
 
-/// A word for a POSIX shell: as it is when it is plainly safe, single-quoted otherwise.
-fn shell_quote(text: &str) -> String {
-    let plain = |c: char| c.is_ascii_alphanumeric() || "-_./:@%+,".contains(c);
-    if !text.is_empty() && text.chars().all(plain) {
-        return text.to_string();
-    }
-    format!("'{}'", text.replace('\'', r"'\''"))
-}
-
-/// The trace's request as a `curl` command that sends it again to `server`
-/// (the address the editor reached this server at, never one the trace
-/// names: whoever sent the request chose its `Host`).
-pub fn curl_command(trace: &Trace, server: &str) -> String {
-    let request = &trace.request;
-    let host = server;
-    let prefix = format!("/@{}", trace.canvas);
-    let query: String = form_urlencoded::Serializer::new(String::new()).extend_pairs(&request.query).finish();
-    // Paths are stored as they came, percent-encoded (`%` stays); what a URL
-    // cannot hold as it is (spaces, `#`, `?`, older traces' decoded text) is encoded.
-    const NOT_IN_A_PATH: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
-        .add(b' ')
-        .add(b'"')
-        .add(b'#')
-        .add(b'<')
-        .add(b'>')
-        .add(b'?')
-        .add(b'`')
-        .add(b'{')
-        .add(b'}');
-    let path = percent_encoding::utf8_percent_encode(&request.path, NOT_IN_A_PATH).to_string();
-    let url = if query.is_empty() {
-        format!("http://{host}{prefix}{path}")
-    } else {
-        format!("http://{host}{prefix}{path}?{query}")
-    };
-    let mut command = format!("curl -X {} {}", shell_quote(&request.method), shell_quote(&url));
-    const SKIPPED: [&str; 4] = ["host", "content-length", "user-agent", "accept"];
-    for (name, value) in &request.headers {
-        if !SKIPPED.contains(&name.to_lowercase().as_str()) {
-            command += &format!(" -H {}", shell_quote(&format!("{name}: {value}")));
-        }
-    }
-    if !request.body.is_empty() {
-        // `--data-raw`: a body starting with `@` is text, not a file to upload.
-        command += &format!(" --data-raw {}", shell_quote(&request.body));
-    }
-    command
-}
-
 async fn curl(
     State(state): State<AppState>,
     Editor(canvas): Editor,
     Params(TracePath { id }): Params<TracePath>,
     headers: axum::http::HeaderMap,
 ) -> Result<Response, ApiError> {
-    let trace = replay::load_trace(&state, &canvas, &id).await?;
+    let trace = views::trace(&state, &canvas, &id).await?;
     let server = headers.get(header::HOST).and_then(|host| host.to_str().ok()).unwrap_or("127.0.0.1:8000");
-    let command = curl_command(&trace, server) + "\n";
+    let command = views::curl_command(&trace, server) + "\n";
     Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], command).into_response())
 }
 
@@ -519,7 +351,7 @@ async fn replay_trace(
     } else {
         serde_json::from_slice(&body).map_err(|error| ApiError::BadRequest(format!("replay options: {error}")))?
     };
-    let trace = replay::load_trace(&state, &canvas, &id).await?;
+    let trace = views::trace(&state, &canvas, &id).await?;
     Ok(DeepJson(replay::replay(&state, &canvas, trace, options, client).await?))
 }
 
@@ -534,12 +366,7 @@ async fn function_traces(
     Editor(canvas): Editor,
     Params(NamePath { name }): Params<NamePath>,
 ) -> ApiResult<Vec<TraceSummary>> {
-    let callers = canvas.code().callers_of(&name);
-    if callers.is_empty() {
-        return Ok(Json(Vec::new()));
-    }
-    let filter = TraceFilter { handler_keys: callers, ..TraceFilter::default() };
-    Ok(Json(state.settled().await.traces(&canvas.name, &filter).await?))
+    Ok(Json(views::function_traces(&state, &canvas, &name).await?))
 }
 
 async fn live_values(
@@ -580,15 +407,7 @@ async fn datastore_rows(
     Editor(canvas): Editor,
     Params(NamePath { name }): Params<NamePath>,
 ) -> DeepResult<Vec<Row>> {
-    let rows = state.store.db_rows(&canvas.name, &name).await?;
-    Ok(DeepJson(
-        rows.into_iter()
-            .map(|(key, text)| {
-                let stored = wire::parse_document(text.as_bytes()).unwrap_or(serde_json::Value::String(text));
-                Row { key, value: show_stored(&stored), stored }
-            })
-            .collect(),
-    ))
+    Ok(DeepJson(views::datastore_rows(&state, &canvas, &name).await?))
 }
 
 async fn secret_names(State(state): State<AppState>, Editor(canvas): Editor) -> ApiResult<Vec<String>> {

@@ -3,7 +3,7 @@
 //! stay in the server log, out of responses.
 
 use crate::app::changes::ChangeError;
-use crate::app::replay::ReplayError;
+use crate::app::views::ReadError;
 use crate::canvas::ToplevelDiagnostic;
 use axum::Json;
 use axum::http::StatusCode;
@@ -42,12 +42,12 @@ impl From<ChangeError> for ApiError {
     }
 }
 
-impl From<ReplayError> for ApiError {
-    fn from(error: ReplayError) -> ApiError {
+impl From<ReadError> for ApiError {
+    fn from(error: ReadError) -> ApiError {
         match error {
-            ReplayError::NotFound(message) => ApiError::NotFound(message),
-            ReplayError::Store(error) => ApiError::Store(error),
-            ReplayError::Crashed(message) => ApiError::Internal(message),
+            ReadError::NotFound(message) => ApiError::NotFound(message),
+            ReadError::Store(error) => ApiError::Store(error),
+            ReadError::Crashed(message) => ApiError::Internal(message),
         }
     }
 }

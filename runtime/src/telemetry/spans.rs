@@ -9,9 +9,8 @@ use super::metrics::{NOT_FOUND, histograms};
 use super::{SPANS, with_trace_id};
 use axum::extract::{ConnectInfo, Request};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
-use gloam_interpreter::effects::EffectError;
+use gloam_interpreter::effects::{Effect, EffectError, HttpCall};
 use gloam_interpreter::{EffectCall, Value};
-use gloam_language::Builtin;
 use gloam_trace_store::Backend;
 use opentelemetry::propagation::{Extractor, Injector, TextMapPropagator};
 use opentelemetry::trace::{TraceContextExt, TraceId};
@@ -151,26 +150,19 @@ pub fn record_run(span: &Span, engine: &'static str, failure: Option<&str>, took
 /// operation, the datastore as the collection), outbound HTTP the client
 /// conventions. A URL is recorded as written: for `Http.requestWithSecrets`
 /// that is the template, with its `{{placeholders}}`, never the secrets.
-pub fn effect_span(call: &EffectCall, database: Backend) -> Span {
+pub fn effect_span(call: &EffectCall, effect: &Effect, database: Backend) -> Span {
     let name = call.builtin.name();
     let database = match database {
         Backend::Sqlite => "sqlite",
         Backend::Postgres => "postgresql",
     };
-    let text = |index: usize| match call.arguments.get(index) {
-        Some(Value::String(text)) => Some(text.as_ref()),
-        _ => None,
-    };
-    match call.builtin {
-        Builtin::DbGet | Builtin::DbSet | Builtin::DbDelete | Builtin::DbGetAll | Builtin::DbKeys => {
-            let collection = match call.arguments.first() {
-                Some(Value::Datastore(datastore)) => Some(datastore.as_ref()),
-                _ => None,
-            };
+    match effect {
+        Effect::Db(db) => {
+            let collection = db.store();
             tracing::info_span!(
                 target: SPANS,
                 "effect",
-                otel.name = %format_args!("{name} {}", collection.unwrap_or_default()),
+                otel.name = %format_args!("{name} {collection}"),
                 otel.kind = "client",
                 otel.status_code = Empty,
                 gloam.effect = name,
@@ -180,23 +172,17 @@ pub fn effect_span(call: &EffectCall, database: Backend) -> Span {
                 error.message = Empty,
             )
         }
-        Builtin::HttpGet | Builtin::HttpPost | Builtin::HttpRequest | Builtin::HttpRequestWithSecrets => {
-            let (method, url) = match call.builtin {
-                Builtin::HttpGet => (Some("GET"), text(0)),
-                Builtin::HttpPost => (Some("POST"), text(0)),
-                _ => (text(0), text(1)),
-            };
-            let method = method.map(str::to_uppercase);
-            let url = url.map(without_credentials);
+        Effect::Http(HttpCall::Send(request)) => {
+            let url = without_credentials(&request.written_url);
             tracing::info_span!(
                 target: SPANS,
                 "effect",
-                otel.name = method.as_deref().unwrap_or("HTTP"),
+                otel.name = request.method.as_str(),
                 otel.kind = "client",
                 otel.status_code = Empty,
                 gloam.effect = name,
-                http.request.method = method.as_deref(),
-                url.full = url.as_deref(),
+                http.request.method = request.method.as_str(),
+                url.full = url.as_str(),
                 http.response.status_code = Empty,
                 error.message = Empty,
             )
