@@ -17,9 +17,10 @@
 use gloam_interpreter::request::{response_from_value, response_value};
 use gloam_interpreter::{HttpRequest, LiveValues, MemoryEffects, Options, Program, Value};
 use gloam_language::ast::{Expr, ExprId, ExprKind, ItemKind, Module, Span};
+use gloam_language::{EntryKind, EntryPoint};
 use gloam_language::diagnostic::{LineColumn, render_all};
 use gloam_runtime::effects::Immediate;
-use gloam_runtime::sandbox::{self, CompiledProgram, Sandbox, SandboxLimits};
+use gloam_runtime::sandbox::{CompiledProgram, Sandbox, SandboxLimits};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -209,19 +210,20 @@ impl<'a> Runner<'a> {
             return (run.result.map_err(|error| (error.kind.to_string(), error.span)), run.live_values);
         };
         let limits = SandboxLimits { steps: self.options.limits, ..SandboxLimits::default() };
-        let entry = match entry {
-            Entry::Function { name, arguments } => sandbox::Entry::Function { name, arguments },
+        let module = self.program.module;
+        let (entry, input) = match entry {
+            Entry::Function { name, arguments } => {
+                let function = module.entry(&EntryPoint::Function { name: name.to_string() }).expect("main exists");
+                (function, Value::list(arguments))
+            }
             Entry::Handler { item, request } => {
-                let Some(ItemKind::Handler(handler)) = self.program.module.items.get(item).map(|item| &item.kind)
-                else {
-                    unreachable!("handlers are found by position")
-                };
-                let request = gloam_interpreter::request::request_value(&handler.route.text, &request);
-                sandbox::Entry::Handler { item, request, body: handler.body.id }
+                let handler = module.entry_at(item).expect("handlers are found by position");
+                let EntryKind::Handler(decl) = handler.kind else { unreachable!("handlers are found by position") };
+                (handler, gloam_interpreter::request::request_value(&decl.route.text, &request))
             }
         };
         let given = Immediate(std::mem::take(effects));
-        let (result, Immediate(returned)) = runtime.block_on(sandbox.run(compiled, entry, given, limits));
+        let (result, Immediate(returned)) = runtime.block_on(sandbox.run(compiled, entry, input, given, limits));
         *effects = returned;
         let result = result.map_err(|failure| {
             let span = failure.site.and_then(|site| span_of(self.program.module, site));

@@ -12,7 +12,7 @@ use gloam_interpreter::{HttpRequest, MemoryEffects, Options, Program};
 use gloam_language::Analysis;
 use gloam_language::ast::{HandlerDecl, ItemKind};
 use gloam_runtime::effects::Immediate;
-use gloam_runtime::sandbox::{CompiledProgram, Entry, Preemption, Sandbox, SandboxLimits};
+use gloam_runtime::sandbox::{CompiledProgram, Preemption, Sandbox, SandboxLimits};
 use std::time::{Duration, Instant};
 
 /// The canvas the servers load; its fizzbuzz and fizzcount handlers run here too.
@@ -64,9 +64,10 @@ impl Engines {
     pub fn compiled(&self, sandbox: &Sandbox, compiled: &CompiledProgram, route: &str, n: i64) -> String {
         let (item, handler) = self.handler(route);
         let request = request_value(&handler.route.text, &request(route, n));
-        let entry = Entry::Handler { item, request, body: handler.body.id };
+        let entry = self.analysis.module.entry_at(item).expect("the handler is an entry");
         let effects = Immediate(MemoryEffects::default());
-        let (result, _) = self.runtime.block_on(sandbox.run(compiled, entry, effects, SandboxLimits::default()));
+        let (result, _) =
+            self.runtime.block_on(sandbox.run(compiled, entry, request, effects, SandboxLimits::default()));
         let value = result.unwrap_or_else(|failure| panic!("the compiled code fails {route}/{n}: {failure:?}"));
         response_from_value(&value).map(|response| response.body).unwrap_or_default()
     }

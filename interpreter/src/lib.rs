@@ -72,24 +72,21 @@ impl<'a> Program<'a> {
         Some(evaluator.run_call(&Evaluator::function_value(&decl.name.text), arguments))
     }
 
-    /// Runs a worker on an event. `None` if there is no such worker.
-    pub fn run_worker(&self, name: &str, event: Value, effects: &mut dyn Effects, options: Options) -> Option<Run> {
-        let entry = self.module.entry(&EntryPoint::Worker { name: name.to_string() })?;
-        Some(self.run_entry(entry, Some(event), effects, options))
-    }
-
-    /// Runs a cron's body. `None` if there is no such cron.
-    pub fn run_cron(&self, name: &str, effects: &mut dyn Effects, options: Options) -> Option<Run> {
-        let entry = self.module.entry(&EntryPoint::Cron { name: name.to_string() })?;
-        Some(self.run_entry(entry, None, effects, options))
-    }
-
-    /// Runs an entry's body with its one input, if it takes one, bound.
-    fn run_entry(&self, entry: Entry<'a>, input: Option<Value>, effects: &mut dyn Effects, options: Options) -> Run {
-        let environment = match (entry.input(), input) {
-            (Some(name), Some(value)) => Environment::default().bind(name, value),
-            _ => Environment::default(),
-        };
-        Evaluator::new(*self, effects, options).run_body(entry.body, environment, entry.is_handler())
+    /// Runs an entry on its input: a handler's request value
+    /// (`request::request_value`), a worker's event, a function's argument
+    /// list; a cron takes none (`()`).
+    pub fn run(&self, entry: Entry<'a>, input: Value, effects: &mut dyn Effects, options: Options) -> Run {
+        let evaluator = Evaluator::new(*self, effects, options);
+        match (entry.kind, entry.input()) {
+            (EntryKind::Function(decl), _) => {
+                let arguments = match input {
+                    Value::List(arguments) => arguments.iter().cloned().collect(),
+                    _ => Vec::new(),
+                };
+                evaluator.run_call(&Evaluator::function_value(&decl.name.text), arguments)
+            }
+            (_, Some(name)) => evaluator.run_body(entry.body, Environment::default().bind(name, input), entry.is_handler()),
+            (_, None) => evaluator.run_body(entry.body, Environment::default(), entry.is_handler()),
+        }
     }
 }

@@ -11,7 +11,7 @@ use gloam_interpreter::request::{request_value, response_from_value};
 use gloam_interpreter::{Effects, HttpRequest, HttpResponse, LiveValues, Options, Run, RuntimeError, Value};
 use gloam_language::LineColumn;
 use gloam_language::ast::{HandlerDecl, Span};
-use gloam_language::{EntryKind, EntryPoint};
+use gloam_language::{Entry, EntryKind, EntryPoint};
 use gloam_trace_store::TraceKey;
 use serde::Serialize;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -59,8 +59,8 @@ pub struct Execution {
 }
 
 /// What to run: an entry point of the code with its input. Requests,
-/// workers, crons, replays and live values all run a `Task`; the compiled
-/// engine lowers it to a `sandbox::Entry` (the module's slots).
+/// workers, crons, replays and live values all run a `Task`; both engines
+/// find its [`Entry`] in the module and run that on [`Task::input`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum Task {
     /// The handler with this key (`GET /todos/:id`) on a request.
@@ -78,6 +78,16 @@ impl Task {
             Task::Handler { key, .. } => EntryPoint::Handler { key: key.clone() },
             Task::Worker { worker, .. } => EntryPoint::Worker { name: worker.clone() },
             Task::Cron { cron } => EntryPoint::Cron { name: cron.clone() },
+        }
+    }
+
+    /// The value the entry runs on: a handler's request as the program sees
+    /// it (with the route's parameters), a worker's event; a cron has none.
+    pub fn input(&self, entry: &Entry) -> Value {
+        match (self, entry.kind) {
+            (Task::Handler { request, .. }, EntryKind::Handler(decl)) => request_value(&decl.route.text, request),
+            (Task::Worker { event, .. }, _) => event.clone(),
+            _ => Value::Unit,
         }
     }
 
@@ -107,17 +117,17 @@ impl Task {
             Task::Cron { cron } => TraceKey::Cron(cron.clone()).to_string(),
         }
     }
+}
 
-    /// The run's value as the response its trace holds: a handler's value as
-    /// the response it stands for; a worker's or cron's as 200 with no body.
-    pub fn response(&self, code: &CanvasCode, result: Result<Value, Failure>) -> Result<HttpResponse, Failure> {
-        match self {
-            Task::Handler { key, .. } => match code.handler(key) {
-                Some(handler) => response_of(code, handler, result),
-                None => Err(Failure::new(format!("there is no handler {key}"))),
-            },
-            Task::Worker { .. } | Task::Cron { .. } => result.map(|_| done()),
-        }
+/// The run's value as the response its trace holds: a handler's value as
+/// the response it stands for; a worker's or cron's as 200 with no body.
+pub fn response(point: &EntryPoint, code: &CanvasCode, result: Result<Value, Failure>) -> Result<HttpResponse, Failure> {
+    match point {
+        EntryPoint::Handler { key } => match code.handler(key) {
+            Some(handler) => response_of(code, handler, result),
+            None => Err(Failure::new(format!("there is no handler {key}"))),
+        },
+        EntryPoint::Worker { .. } | EntryPoint::Cron { .. } | EntryPoint::Function { .. } => result.map(|_| done()),
     }
 }
 
@@ -186,20 +196,11 @@ impl Interpreter {
     pub fn run(&self, code: &CanvasCode, task: &Task, effects: &mut dyn Effects) -> Execution {
         let program = code.program();
         let missing = |what: String| Execution { result: Err(Failure::new(what)), live_values: LiveValues::default() };
-        let run: Run = match task {
-            Task::Handler { key, request } => match code.handler(key) {
-                Some(handler) => program.run_handler(handler, request, effects, self.options),
-                None => return missing(format!("there is no handler {key}")),
-            },
-            Task::Worker { worker, event } => match program.run_worker(worker, event.clone(), effects, self.options) {
-                Some(run) => run,
-                None => return missing(format!("there is no worker `{worker}`")),
-            },
-            Task::Cron { cron } => match program.run_cron(cron, effects, self.options) {
-                Some(run) => run,
-                None => return missing(format!("there is no cron `{cron}`")),
-            },
+        let point = task.entry_point();
+        let Some(entry) = code.analysis.module.entry(&point) else {
+            return missing(format!("there is no {point}"));
         };
+        let run: Run = program.run(entry, task.input(&entry), effects, self.options);
         let result = run.result.map_err(|error: RuntimeError| Failure::at(code, error.kind.to_string(), error.span));
         Execution { result, live_values: run.live_values }
     }
@@ -352,16 +353,11 @@ impl Engine {
         effects: E,
     ) -> (Execution, E) {
         let point = task.entry_point();
-        let found = code.analysis.module.entry(&point);
-        let entry = match (&task, found.map(|entry| (entry.item, entry.kind))) {
-            (Task::Handler { request, .. }, Some((item, EntryKind::Handler(decl)))) => {
-                sandbox::Entry::Handler { item, request: request_value(&decl.route.text, request), body: decl.body.id }
-            }
-            (Task::Worker { worker, event }, Some(_)) => sandbox::Entry::Worker { name: worker, event: event.clone() },
-            (Task::Cron { cron }, Some(_)) => sandbox::Entry::Cron { name: cron },
-            _ => return (failed(format!("there is no {point}")), effects),
+        let Some(entry) = code.analysis.module.entry(&point) else {
+            return (failed(format!("there is no {point}")), effects);
         };
-        let (result, effects) = sandbox.run(program, entry, effects, self.limits.clone()).await;
+        let input = task.input(&entry);
+        let (result, effects) = sandbox.run(program, entry, input, effects, self.limits.clone()).await;
         let result = result.map_err(|SandboxFailure { message, site }| {
             let span = site.and_then(|site| code.expression_spans().get(&site).copied());
             Failure::at(code, message, span)

@@ -18,7 +18,7 @@ use crate::budget::MemoryPool;
 use crate::effects::AsyncEffects;
 use gloam_interpreter::effects::{Effect, EffectError};
 use gloam_interpreter::{EffectCall, Limits, Value, wire};
-use gloam_language::Builtin;
+use gloam_language::{Builtin, Entry, EntryKind};
 use gloam_language::ast::{ExprId, Module as Ast};
 use gloam_language::codegen::{self, abi};
 use gloam_language::types::Checked;
@@ -95,31 +95,6 @@ impl SandboxFailure {
     fn new(message: impl Into<String>) -> SandboxFailure {
         SandboxFailure { message: message.into(), site: None }
     }
-}
-
-/// What a run calls.
-pub enum Entry<'a> {
-    /// The handler at position `item` of the module's items, with its request
-    /// value and its body's expression: the run answers the response the
-    /// handler's value stands for (an `Http.Response` record), or fails at the
-    /// body when the value stands for none — as `engine::response_of` does.
-    Handler {
-        item: usize,
-        request: Value,
-        body: ExprId,
-    },
-    Worker {
-        name: &'a str,
-        event: Value,
-    },
-    Cron {
-        name: &'a str,
-    },
-    /// A top-level function with its arguments.
-    Function {
-        name: &'a str,
-        arguments: Vec<Value>,
-    },
 }
 
 /// `rt_main`'s arguments: init and entry slots, spread, steps, depth, input length, output.
@@ -313,10 +288,11 @@ impl Sandbox {
         &self,
         program: &CompiledProgram,
         entry: Entry<'_>,
+        input: Value,
         effects: E,
         limits: SandboxLimits,
     ) -> (Result<Value, SandboxFailure>, E) {
-        let (result, effects) = self.run_boxed(program, entry, Box::new(effects), limits).await;
+        let (result, effects) = self.run_boxed(program, entry, input, Box::new(effects), limits).await;
         let effects: Box<dyn std::any::Any> = effects;
         match effects.downcast::<E>() {
             Ok(effects) => (result, *effects),
@@ -328,6 +304,7 @@ impl Sandbox {
         &self,
         program: &CompiledProgram,
         entry: Entry<'_>,
+        input: Value,
         effects: Box<dyn AsyncEffects>,
         limits: SandboxLimits,
     ) -> (Result<Value, SandboxFailure>, Box<dyn AsyncEffects>) {
@@ -362,7 +339,7 @@ impl Sandbox {
                 })
             });
         }
-        let outcome = self.run_in(&mut store, program, entry, &limits).await;
+        let outcome = self.run_in(&mut store, program, entry, input, &limits).await;
         let result = outcome.map_err(|error| explain(store.data(), &error, &limits));
         // `Run` gives its memory back to the pool when dropped; the effects go on.
         let effects = std::mem::replace(&mut store.data_mut().effects, Box::new(HandedBack));
@@ -374,6 +351,7 @@ impl Sandbox {
         store: &mut Store<Run>,
         program: &CompiledProgram,
         entry: Entry<'_>,
+        input: Value,
         limits: &SandboxLimits,
     ) -> wasmtime::Result<Value> {
         let guest = self.guest.instantiate_async(&mut *store).await?;
@@ -405,17 +383,14 @@ impl Sandbox {
                 .ok_or_else(|| wasmtime::format_err!("no entry {key}"))
         };
         // What the guest hands back: a handler's response, nothing of a worker
-        // or a cron (their values are not used), a function's value.
-        let (entry, input, spread, output) = match entry {
-            Entry::Handler { item, request, body } => {
-                (slot(&codegen::handler_entry(item))?, request, false, body.0 as i32)
-            }
-            Entry::Worker { name, event } => (slot(&codegen::worker_entry(name))?, event, false, OUTPUT_NOTHING),
-            Entry::Cron { name } => (slot(&codegen::cron_entry(name))?, Value::Unit, false, OUTPUT_NOTHING),
-            Entry::Function { name, arguments } => {
-                (slot(&codegen::function_entry(name))?, Value::list(arguments), true, OUTPUT_VALUE)
-            }
+        // or a cron (their values are not used), a function's value. A
+        // function's input is its argument list, spread over its parameters.
+        let (spread, output) = match entry.kind {
+            EntryKind::Handler(decl) => (false, decl.body.id.0 as i32),
+            EntryKind::Worker { .. } | EntryKind::Cron => (false, OUTPUT_NOTHING),
+            EntryKind::Function(_) => (true, OUTPUT_VALUE),
         };
+        let entry = slot(&codegen::entry_key(entry.item))?;
         let input = wire::encode_text(&input).map_err(|message| wasmtime::format_err!("{message}"))?;
         let input_length = i32::try_from(input.len()).map_err(|_| wasmtime::format_err!("the input is too large"))?;
         store.data_mut().input = input.into_bytes();

@@ -63,25 +63,13 @@ pub struct Compiled {
     pub metadata: Vec<u8>,
 }
 
-/// The entry of the handler at position `item` of the module's items: `(request) -> response`.
-pub fn handler_entry(item: usize) -> String {
-    format!("handler/{item}")
-}
-
-/// The entry of a worker: `(event) -> ()`.
-pub fn worker_entry(name: &str) -> String {
-    format!("worker/{name}")
-}
-
-/// The entry of a cron: `(ignored) -> ()`.
-pub fn cron_entry(name: &str) -> String {
-    format!("cron/{name}")
-}
-
-/// The entry of a top-level function's uniform wrapper: `(closure) -> result`,
-/// arguments pushed on the guest's argument stack; -1 as the closure.
-pub fn function_entry(name: &str) -> String {
-    format!("function/{name}")
+/// The key in [`Compiled::entries`] of the entry at position `item` of the
+/// module's items. A handler's is `(request) -> response`, a worker's
+/// `(event) -> ()`, a cron's `(ignored) -> ()`; a top-level function's is its
+/// uniform wrapper, `(closure) -> result` with the arguments pushed on the
+/// guest's argument stack and -1 as the closure.
+pub fn entry_key(item: usize) -> String {
+    format!("entry/{item}")
 }
 
 /// Run once per instance, before any entry: `(ignored) -> 0`.
@@ -212,14 +200,14 @@ pub fn compile(module: &Module, checked: &Checked) -> Result<Compiled, CodegenEr
     };
     // Every top-level function gets its index and slot first: bodies call each other.
     let mut wrappers = Vec::new();
-    for item in &module.items {
+    for (position, item) in module.items.iter().enumerate() {
         if let ItemKind::Function(decl) = &item.kind {
             let scheme = checked.functions.get(&decl.name.text).ok_or(CodegenError::BrokenCode)?;
             let Type::Fn(params, result) = &scheme.ty else { return Err(CodegenError::BrokenCode) };
             let index = builder.reserve();
             let wrapper = builder.reserve();
             let slot = builder.slot(wrapper);
-            builder.entries.insert(function_entry(&decl.name.text), slot);
+            builder.entries.insert(entry_key(position), slot);
             let params = params.iter().map(Rep::of).collect();
             builder
                 .functions
@@ -232,16 +220,13 @@ pub fn compile(module: &Module, checked: &Checked) -> Result<Compiled, CodegenEr
         function::wrapper(&mut builder, decl, wrapper);
     }
     for entry in module.entries() {
-        let key = match entry.kind {
-            EntryKind::Handler(_) => handler_entry(entry.item),
-            EntryKind::Worker { .. } => worker_entry(&module.items[entry.item].name()),
-            EntryKind::Cron => cron_entry(&module.items[entry.item].name()),
-            // Called through their wrappers, made above.
-            EntryKind::Function(_) => continue,
-        };
+        // Functions are called through their wrappers, made above.
+        if let EntryKind::Function(_) = entry.kind {
+            continue;
+        }
         let index = function::entry(&mut builder, entry)?;
         let slot = builder.slot(index);
-        builder.entries.insert(key, slot);
+        builder.entries.insert(entry_key(entry.item), slot);
     }
     while let Some(lambda) = builder.pending_lambdas.pop() {
         function::lambda(&mut builder, lambda)?;

@@ -44,15 +44,16 @@ pub fn task_of_trace(key: &str, request: &TraceRequest) -> Option<Result<Task, S
     }
 }
 
-/// A background run's request, as its trace keeps it: the event (in the
-/// stored value encoding) as the body.
-fn trace_request(task: &Task) -> TraceRequest {
-    let (method, name, body) = match task {
-        Task::Worker { worker, event } => (WORKER_METHOD, worker, wire::encode_text(event).unwrap_or_default()),
-        Task::Cron { cron } => (CRON_METHOD, cron, String::new()),
-        Task::Handler { request, .. } => return TraceRequest { method: request.method.clone(), ..Default::default() },
-    };
-    TraceRequest { method: method.to_string(), path: format!("/{name}"), body, ..TraceRequest::default() }
+/// A worker run's request, as its trace keeps it: the event (in the stored
+/// value encoding) as the body.
+fn worker_request(worker: &str, event: &gloam_interpreter::Value) -> TraceRequest {
+    let body = wire::encode_text(event).unwrap_or_default();
+    TraceRequest { method: WORKER_METHOD.to_string(), path: format!("/{worker}"), body, ..TraceRequest::default() }
+}
+
+/// A cron run's request, as its trace keeps it.
+fn cron_request(cron: &str) -> TraceRequest {
+    TraceRequest { method: CRON_METHOD.to_string(), path: format!("/{cron}"), ..TraceRequest::default() }
 }
 
 fn failed(message: &str) -> HttpResponse {
@@ -63,10 +64,11 @@ fn failed(message: &str) -> HttpResponse {
 /// is the runs that led to the run that emitted them.
 pub(crate) fn deliver(state: &AppState, canvas: &Arc<CanvasRuntime>, delivery: Delivery, lineage: &Lineage) {
     for crate::effects::Emitted { worker, event, place } in delivery.events {
+        let request = worker_request(&worker, &event);
         let task = Task::Worker { worker, event };
         let trace_id = uuid::Uuid::now_v7();
         let span = telemetry::job_span(&canvas.name, &task.trace_key(), trace_id);
-        let run = run(state.clone(), canvas.clone(), task, trace_id, lineage.child(), delivery.secrets.clone())
+        let run = run(state.clone(), canvas.clone(), task, request, trace_id, lineage.child(), delivery.secrets.clone())
             .instrument(span);
         tokio::spawn(async move {
             run.await;
@@ -75,10 +77,13 @@ pub(crate) fn deliver(state: &AppState, canvas: &Arc<CanvasRuntime>, delivery: D
     }
 }
 
+/// Runs a worker or a cron and records the run; `request` is the run as its
+/// trace keeps it.
 async fn run(
     state: AppState,
     canvas: Arc<CanvasRuntime>,
     task: Task,
+    request: TraceRequest,
     trace_id: uuid::Uuid,
     lineage: Lineage,
     inherited: SecretValues,
@@ -92,17 +97,12 @@ async fn run(
         received_at_ms: now_ms(),
         started: Instant::now(),
     };
-    let request = trace_request(&task);
     let mut outcome = if lineage.depth > MAX_CHAIN {
         let message = format!("not delivered: {MAX_CHAIN} workers in a row emitted to workers (a cycle?)");
         Outcome::without_effects(failed(&message), Some(message))
     } else {
         let budget = canvas.run_budget(lineage.clone(), None);
-        let live = run_live(&state, &canvas.name, code, task, budget, |code, result| {
-            result.map(drop).map_err(|failure| failure.describe(code))
-        })
-        .await;
-        live.into_outcome(|()| crate::engine::done(), failed)
+        run_live(&state, &canvas.name, code, task, budget).await.into_outcome(failed)
     };
     outcome.secrets.extend(&inherited);
     let delivery = record(&state, &canvas, origin, request, outcome);
@@ -113,9 +113,12 @@ async fn run(
 async fn claim_and_run(state: AppState, canvas: Arc<CanvasRuntime>, cron: String, minute_ms: i64) {
     match state.store.claim_cron_run(&canvas.name, &cron, minute_ms).await {
         Ok(true) => {
+            let request = cron_request(&cron);
             let (task, trace_id) = (Task::Cron { cron }, uuid::Uuid::now_v7());
             let span = telemetry::job_span(&canvas.name, &task.trace_key(), trace_id);
-            run(state, canvas, task, trace_id, Lineage::default(), SecretValues::default()).instrument(span).await
+            run(state, canvas, task, request, trace_id, Lineage::default(), SecretValues::default())
+                .instrument(span)
+                .await
         }
         Ok(false) => {}
         Err(error) => tracing::error!(%cron, canvas = %canvas.name, %error, "cannot claim the run of a cron"),

@@ -10,7 +10,7 @@ use super::views::{self, ReadError};
 use crate::budget::{Lineage, RunBudget};
 use crate::canvas::{CanvasCode, ToplevelDiagnostic, ToplevelSource};
 use crate::effects::{HostEffects, Mode, TraceEffects, Unrecorded};
-use crate::engine::{Failure, Interpreter, Prepared, RunEffects, Task};
+use crate::engine::{self, Failure, Interpreter, Prepared, RunEffects, Task};
 use crate::redact::SecretValues;
 use gloam_interpreter::{HttpResponse, MAX_VALUES_PER_EXPRESSION, Options};
 use gloam_trace_store::{Trace, TraceResponse};
@@ -131,7 +131,8 @@ async fn run_task<E: RunEffects + Send>(
     };
     match state.engine.run(code.clone(), task.clone(), effects).await {
         Ok((execution, effects)) => {
-            (task.response(code, execution.result).map_err(|failure| failure.describe(code)), Some(effects))
+            let response = engine::response(&task.entry_point(), code, execution.result);
+            (response.map_err(|failure| failure.describe(code)), Some(effects))
         }
         Err(message) => (Err(message), None),
     }
@@ -256,7 +257,7 @@ pub async fn live_values(
         let max_memory_bytes = job_state.config.max_memory_bytes.min(crate::sandbox::MAX_MEMORY_BYTES);
         let interpreter = Interpreter { options: Options { limits, record_live_values: true, max_memory_bytes } };
         let execution = interpreter.run(&code, &task, &mut effects);
-        let result = task.response(&code, execution.result);
+        let result = engine::response(&task.entry_point(), &code, execution.result);
         // Secrets read while analysing are shown as `<redacted>`, like in traces.
         let secrets = &effects.host.secrets;
         let spans = code.expression_spans();

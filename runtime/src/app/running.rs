@@ -7,11 +7,10 @@
 use super::capture;
 use super::state::{AppState, CanvasRuntime, Event};
 use crate::budget::RunBudget;
-use crate::canvas::CanvasCode;
 use crate::effects::{Emitted, HostEffects, Mode};
-use crate::engine::{Failure, Prepared, Task};
+use crate::engine::{self, Prepared, Task};
 use crate::redact::SecretValues;
-use gloam_interpreter::{HttpRequest, HttpResponse, Value};
+use gloam_interpreter::{HttpRequest, HttpResponse};
 use gloam_trace_store::{LogLine, RecordedEffect, Trace, TraceRequest, TraceResponse, TraceSummary};
 use std::sync::Arc;
 use std::time::Instant;
@@ -71,23 +70,21 @@ pub(crate) fn record(
 }
 
 /// What a run with live effects produced.
-pub(crate) struct Live<T> {
-    pub result: Result<T, String>,
+pub(crate) struct Live {
+    /// The response the run's value stands for, or why there is none.
+    pub result: Result<HttpResponse, String>,
     pub effects: Vec<RecordedEffect>,
     pub logs: Vec<LogLine>,
     pub emitted: Vec<Emitted>,
     pub secrets: SecretValues,
 }
 
-impl<T> Live<T> {
-    /// The response to send (made by `ok`, or by `failed` from the error) and what to store with it.
-    pub(crate) fn into_outcome(
-        self,
-        ok: impl FnOnce(T) -> HttpResponse,
-        failed: impl FnOnce(&str) -> HttpResponse,
-    ) -> Outcome {
+impl Live {
+    /// The response to send (the run's, or made by `failed` from the error)
+    /// and what to store with it.
+    pub(crate) fn into_outcome(self, failed: impl FnOnce(&str) -> HttpResponse) -> Outcome {
         let (response, error) = match self.result {
-            Ok(value) => (ok(value), None),
+            Ok(response) => (response, None),
             Err(message) => (failed(&message), Some(message)),
         };
         Outcome {
@@ -101,17 +98,17 @@ impl<T> Live<T> {
     }
 }
 
-/// Runs a task on the engine with live, recorded effects; `finish` turns its
-/// value (or failure) into what the caller needs. A crashed run is a failed
-/// run, not a crashed server.
-pub(crate) async fn run_live<T>(
+/// Runs a task on the engine with live, recorded effects; its value becomes
+/// the response its trace holds (`engine::response`). A crashed run is a
+/// failed run, not a crashed server.
+pub(crate) async fn run_live(
     state: &AppState,
     canvas: &str,
     code: Arc<Prepared>,
     task: Task,
     budget: RunBudget,
-    finish: impl FnOnce(&CanvasCode, Result<Value, Failure>) -> Result<T, String>,
-) -> Live<T> {
+) -> Live {
+    let point = task.entry_point();
     let effects = HostEffects::new(&state.host, canvas, Mode::Live, budget);
     let (engine, run_code) = (state.engine.clone(), code.clone());
     // A task of its own, so a panic in a run is a failed run.
@@ -119,7 +116,7 @@ pub(crate) async fn run_live<T>(
     let run = tokio::spawn(async move { engine.run(run_code, task, effects).await }.in_current_span());
     match run.await.unwrap_or_else(|error| Err(format!("the run crashed (a bug in Gloam): {error}"))) {
         Ok((execution, effects)) => Live {
-            result: finish(&code, execution.result),
+            result: engine::response(&point, &code, execution.result).map_err(|failure| failure.describe(&code)),
             effects: effects.recorded,
             logs: effects.logs,
             emitted: effects.emitted,

@@ -9,7 +9,7 @@ use super::rate::Limited;
 use super::running::{Origin, Outcome, plain, record, run_live};
 use super::state::{AppState, CanvasRuntime};
 use crate::budget::Lineage;
-use crate::engine::{Task, response_of};
+use crate::engine::Task;
 use crate::telemetry;
 use gloam_interpreter::HttpResponse;
 use crate::effects::clock::now_ms;
@@ -100,18 +100,14 @@ pub async fn serve(
                     break 'run Outcome::without_effects(plain(503, &message), Some(message));
                 }
             };
-            let task = Task::Handler { key: handler_key.clone(), request: super::running::http_request(&request) };
+            let task = Task::Handler { key: handler_key, request: super::running::http_request(&request) };
             let budget = canvas.run_budget(lineage.clone(), Some(client_gone));
-            let live = run_live(state, &canvas.name, code.clone(), task, budget, |code, result| {
-                let handler = code.handler(&handler_key).ok_or(format!("handler {handler_key} disappeared"))?;
-                response_of(code, handler, result).map_err(|failure| failure.describe(code))
-            })
-            .await;
+            let live = run_live(state, &canvas.name, code.clone(), task, budget).await;
             if live.result.is_err() {
                 state.metrics.handler_errors.count(&canvas.name);
             }
             let what = format!("the handler for {} {}", request.method, request.path);
-            live.into_outcome(|response| response, |message| plain(500, &format!("{what} failed: {message}")))
+            live.into_outcome(|message| plain(500, &format!("{what} failed: {message}")))
         }
     };
     let response = outcome.response.clone();
