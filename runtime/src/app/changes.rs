@@ -107,7 +107,7 @@ async fn save_once(
     // A toplevel that is not live may still have drafts: ask the store then.
     if let Some(id) = toplevel_id
         && current.source_of(id).is_none()
-        && state.store.history(&canvas.name, id).await?.is_empty()
+        && state.code.history(&canvas.name, id).await?.is_empty()
     {
         return Err(ChangeError::NotFound(format!("no toplevel {id} in canvas `{}`", canvas.name)));
     }
@@ -151,7 +151,7 @@ async fn store_one(
     version: NewVersion,
     based_on: i64,
 ) -> Result<CodeVersion, ChangeError> {
-    let mut stored = state.store.append_versions(canvas, vec![version], based_on).await?;
+    let mut stored = state.code.append_versions(canvas, vec![version], based_on).await?;
     stored.pop().ok_or_else(|| ChangeError::Crashed("the store returned no version".into()))
 }
 
@@ -181,13 +181,13 @@ pub async fn not_found(state: &AppState, canvas: &CanvasRuntime) -> Result<NotFo
 /// their handlers.
 async fn move_routed_404s(state: &AppState, canvas: &CanvasRuntime) -> Result<NotFoundList, StoreError> {
     let code = canvas.code();
-    let mut list = state.store.not_found_list(&canvas.name).await?;
+    let mut list = state.traces.not_found_list(&canvas.name).await?;
     let mut remaining = Vec::new();
     for entry in std::mem::take(&mut list.keys) {
         match code.route(&entry.method, &entry.path) {
             Some(handler) => {
                 let key = crate::canvas::handler_key(handler);
-                state.store.rekey_traces(&canvas.name, &entry.key, &key).await?;
+                state.traces.rekey_traces(&canvas.name, &entry.key, &key).await?;
             }
             None => remaining.push(entry),
         }
@@ -234,7 +234,7 @@ async fn delete_once(state: &AppState, canvas: &CanvasRuntime, toplevel_id: i64)
     let existing = match current.source_of(toplevel_id) {
         Some(live) => live.clone(),
         // A toplevel that never went live (a draft) can be deleted too.
-        None => match state.store.history(&canvas.name, toplevel_id).await?.into_iter().next() {
+        None => match state.code.history(&canvas.name, toplevel_id).await?.into_iter().next() {
             Some(newest) if newest.state != VersionState::Deleted => {
                 ToplevelSource { toplevel_id, source: newest.source, file: newest.file }
             }
@@ -278,7 +278,7 @@ pub async fn rollback(
     toplevel_id: i64,
     version_id: i64,
 ) -> Result<Saved, ChangeError> {
-    let version = state.store.version(&canvas.name, version_id).await?;
+    let version = state.code.version(&canvas.name, version_id).await?;
     let Some(version) = version.filter(|version| version.toplevel_id == toplevel_id) else {
         return Err(ChangeError::NotFound(format!("toplevel {toplevel_id} has no version {version_id}")));
     };
@@ -371,7 +371,7 @@ async fn push_once(
             diagnostics: candidate.diagnostics(),
         });
     }
-    let stored = state.store.append_versions(&canvas.name, versions, current.version).await?;
+    let stored = state.code.append_versions(&canvas.name, versions, current.version).await?;
     let code = state.load_code(&canvas.name).await?;
     pushed.version = code.version;
     go_live(state, canvas, code).await;

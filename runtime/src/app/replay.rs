@@ -12,6 +12,7 @@ use crate::canvas::{CanvasCode, ToplevelDiagnostic, ToplevelSource};
 use crate::effects::{HostEffects, Mode, TraceEffects, Unrecorded};
 use crate::engine::{self, Failure, Interpreter, Prepared, RunEffects, Task};
 use crate::redact::SecretValues;
+use crate::telemetry;
 use gloam_interpreter::{HttpResponse, MAX_VALUES_PER_EXPRESSION, Options};
 use gloam_trace_store::{Trace, TraceResponse};
 use std::sync::Arc;
@@ -67,7 +68,7 @@ pub async fn replay(
 ) -> Result<ReplayResult, ReadError> {
     let code = match options.version {
         Some(version) if version != canvas.code().version => {
-            if state.store.version(&canvas.name, version).await?.is_none() {
+            if state.code.version(&canvas.name, version).await?.is_none() {
                 return Err(ReadError::NotFound(format!("no code version {version} in canvas `{}`", canvas.name)));
             }
             Arc::new(Prepared::from(state.code_at(&canvas.name, version).await?))
@@ -230,7 +231,9 @@ pub async fn live_values(
     let canvas_name = canvas.name.clone();
     let budget = editor_budget(canvas);
     let limits = state.config.limits;
+    let parent = tracing::Span::current();
     tokio::task::spawn_blocking(move || {
+        let _in_request = parent.enter();
         let diagnostics = code.diagnostics();
         let Some(trace) = trace else {
             return not_run(diagnostics, None);
@@ -256,7 +259,11 @@ pub async fn live_values(
         effects.host.audit_reads(client);
         let max_memory_bytes = job_state.config.max_memory_bytes.min(crate::sandbox::MAX_MEMORY_BYTES);
         let interpreter = Interpreter { options: Options { limits, record_live_values: true, max_memory_bytes } };
-        let execution = interpreter.run(&code, &task, &mut effects);
+        // A run span like the engine's, so the effect spans below have a
+        // parent (not counted among the server's runs: nothing is served).
+        let span = telemetry::run_span(task.kind(), task.key());
+        span.record("gloam.engine", "interpreter");
+        let execution = span.in_scope(|| interpreter.run(&code, &task, &mut effects));
         let result = engine::response(&task.entry_point(), &code, execution.result);
         // Secrets read while analysing are shown as `<redacted>`, like in traces.
         let secrets = &effects.host.secrets;

@@ -13,7 +13,10 @@ use crate::telemetry::metrics::CanvasCounter;
 use arc_swap::ArcSwap;
 use dashmap::DashMap;
 use gloam_interpreter::Limits;
-use gloam_trace_store::{CodeChange, Retention, Store, StoreError, TraceBudget, TraceWriter, WriterConfig};
+use gloam_trace_store::{
+    CodeChange, CodeStore, DataStore, Retention, SecretStore, Store, StoreError, TraceBudget, TraceStore, TraceWriter,
+    WriterConfig,
+};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -164,7 +167,18 @@ impl Metrics {
 }
 
 pub struct Shared {
+    /// The whole store: for the canvases themselves (create, load, follow
+    /// other nodes' changes, outbound lists, cron claims). Services use the
+    /// narrow view of their concern below.
     pub store: Store,
+    /// Code history: saves, pushes, rollbacks, versions.
+    pub code: CodeStore,
+    /// Stored traces and the 404 list (writing goes through `writer`).
+    pub traces: TraceStore,
+    /// Datastore rows, as the editor reads them (runs reach them through `host`).
+    pub data: DataStore,
+    /// Secrets and their audit log, as the editor API manages them.
+    pub secrets: SecretStore,
     pub writer: TraceWriter,
     pub host: Host,
     pub engine: Arc<Engine>,
@@ -221,7 +235,11 @@ impl AppState {
             },
         );
         let shared = Shared {
-            host: Host::new(store.clone(), config.outbound_timeout, config.outbound.clone())?,
+            host: Host::new(&store, config.outbound_timeout, config.outbound.clone())?,
+            code: store.code(),
+            traces: store.trace_store(),
+            data: store.data(),
+            secrets: store.secrets(),
             engine: Arc::new(Engine::new(
                 config.engine,
                 config.sandbox_limits(Arc::new(MemoryPool::new(config.total_memory_bytes))),
@@ -385,9 +403,9 @@ impl AppState {
 
     /// The store once every trace submitted so far is written: for reads of
     /// traces that must see the requests just answered.
-    pub async fn settled(&self) -> &Store {
+    pub async fn settled(&self) -> &TraceStore {
         self.writer.flush().await;
-        &self.store
+        &self.traces
     }
 
     pub fn canvas(&self, name: &str) -> Option<Arc<CanvasRuntime>> {

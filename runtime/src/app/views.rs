@@ -35,7 +35,7 @@ pub const NOT_FOUND_SHOWN: usize = 200;
 /// A stored trace. A trace whose response just went out may still be queued
 /// for writing: on a miss the queue is flushed and the store asked again.
 pub async fn trace(state: &AppState, canvas: &CanvasRuntime, trace_id: &str) -> Result<Trace, ReadError> {
-    if let Some(trace) = state.store.trace(&canvas.name, trace_id).await? {
+    if let Some(trace) = state.traces.trace(&canvas.name, trace_id).await? {
         return Ok(trace);
     }
     state
@@ -70,7 +70,7 @@ fn show_stored(json: &serde_json::Value) -> String {
 
 /// A datastore's rows, in key order, each as stored and as Gloam text.
 pub async fn datastore_rows(state: &AppState, canvas: &CanvasRuntime, name: &str) -> Result<Vec<Row>, ReadError> {
-    let rows = state.store.db_rows(&canvas.name, name).await?;
+    let rows = state.data.db_rows(&canvas.name, name).await?;
     let row = |(key, text): (String, String)| {
         let stored = wire::parse_document(text.as_bytes()).unwrap_or(serde_json::Value::String(text));
         Row { key, value: show_stored(&stored), stored }
@@ -82,7 +82,7 @@ pub async fn datastore_rows(state: &AppState, canvas: &CanvasRuntime, name: &str
 /// against the live code.
 pub async fn toplevels(state: &AppState, canvas: &CanvasRuntime) -> Result<Vec<ToplevelView>, ReadError> {
     let current = canvas.code();
-    let toplevels = state.store.toplevels(&canvas.name).await?;
+    let toplevels = state.code.toplevels(&canvas.name).await?;
     // Checking drafts is analysis: off the async threads.
     let views = tokio::task::spawn_blocking(move || {
         toplevels
@@ -152,7 +152,7 @@ pub async fn not_found(
 
 /// A toplevel's versions, newest first.
 pub async fn versions(state: &AppState, canvas: &CanvasRuntime, toplevel_id: i64) -> Result<Vec<CodeVersion>, ReadError> {
-    let history = state.store.history(&canvas.name, toplevel_id).await?;
+    let history = state.code.history(&canvas.name, toplevel_id).await?;
     if history.is_empty() {
         return Err(ReadError::NotFound(format!("no toplevel {toplevel_id} in canvas `{}`", canvas.name)));
     }

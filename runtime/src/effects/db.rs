@@ -4,11 +4,11 @@
 
 use gloam_interpreter::effects::{DbCall, EffectError, datastore_key};
 use gloam_interpreter::{Value, wire};
-use gloam_trace_store::{Store, StoreError};
+use gloam_trace_store::{DataStore, StoreError};
 
 /// One canvas's datastores.
 pub struct Datastores<'a> {
-    pub store: &'a Store,
+    pub store: &'a DataStore,
     pub canvas: &'a str,
 }
 

@@ -36,27 +36,37 @@ pub use replay::{TraceEffects, Unrecorded};
 use crate::outbound::{OutboundClient, OutboundPolicy};
 use gloam_interpreter::effects::{Effect, EffectError};
 use gloam_interpreter::{EffectCall, Effects, Value};
-use gloam_trace_store::Store;
+use gloam_trace_store::{Backend, DataStore, SecretStore, Store};
 use std::any::Any;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// What effects can reach: the store and the server's outbound client (a
-/// canvas with its own allow-list has its own client, in its `RunBudget`). One per server.
+/// What effects can reach: the store's datastores and secrets (nothing
+/// else of it) and the server's outbound client (a canvas with its own
+/// allow-list has its own client, in its `RunBudget`). One per server.
 #[derive(Clone)]
 pub struct Host {
-    pub store: Store,
+    pub data: DataStore,
+    pub secrets: SecretStore,
+    /// Which database the datastores are in (for effect spans).
+    pub backend: Backend,
     pub outbound: Arc<OutboundClient>,
     pub outbound_timeout: Duration,
 }
 
 impl Host {
     /// Fails only when the HTTP client cannot be set up (no TLS backend).
-    pub fn new(store: Store, outbound_timeout: Duration, policy: OutboundPolicy) -> Result<Host, reqwest::Error> {
+    pub fn new(store: &Store, outbound_timeout: Duration, policy: OutboundPolicy) -> Result<Host, reqwest::Error> {
         let outbound = Arc::new(OutboundClient::new(policy, outbound_timeout)?);
-        Ok(Host { store, outbound, outbound_timeout })
+        Ok(Host {
+            data: store.data(),
+            secrets: store.secrets(),
+            backend: store.backend(),
+            outbound,
+            outbound_timeout,
+        })
     }
 }
 

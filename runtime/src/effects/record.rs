@@ -57,7 +57,7 @@ impl HostEffects {
 
     /// The effect, by its capability.
     async fn perform(&mut self, effect: Effect) -> Result<Value, EffectError> {
-        let datastores = Datastores { store: &self.host.store, canvas: &self.canvas };
+        let datastores = Datastores { store: &self.host.data, canvas: &self.canvas };
         match effect {
             Effect::Db(call) => datastores.perform(call).await,
             Effect::Http(call) => http::perform(&self.budget, call).await,
@@ -67,7 +67,7 @@ impl HostEffects {
                 self.logs.push(log::line(call));
                 Ok(Value::Unit)
             }
-            Effect::Secrets(call) => secrets::get(&self.host.store, &self.canvas, call, self.audit.as_ref()).await,
+            Effect::Secrets(call) => secrets::get(&self.host.secrets, &self.canvas, call, self.audit.as_ref()).await,
             Effect::Queue(call) => {
                 self.emitted.push(queue::emit(&self.budget, call)?);
                 Ok(Value::Unit)
@@ -86,7 +86,7 @@ impl HostEffects {
         let result = match recorded {
             Some(result) => result,
             None => {
-                let span = telemetry::effect_span(call, &effect, self.host.store.backend());
+                let span = telemetry::effect_span(call, &effect, self.host.backend);
                 let started = std::time::Instant::now();
                 let result = self.perform_in_mode(call, effect).instrument(span.clone()).await;
                 telemetry::record_effect(&span, call, &result, started.elapsed());

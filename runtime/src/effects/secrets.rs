@@ -5,12 +5,12 @@ use super::db::unavailable;
 use gloam_interpreter::Value;
 use gloam_interpreter::effects::{EffectError, SecretsCall};
 use gloam_interpreter::value::SecretText;
-use gloam_trace_store::{SecretAction, Store};
+use gloam_trace_store::{SecretAction, SecretStore};
 
 /// A secret's value as an opaque `Secret`, if the canvas has it. `audit` is
 /// `Some(client)` when each read goes to the audit log.
 pub async fn get(
-    store: &Store,
+    store: &SecretStore,
     canvas: &str,
     call: SecretsCall,
     audit: Option<&Option<String>>,

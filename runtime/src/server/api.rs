@@ -411,7 +411,7 @@ async fn datastore_rows(
 }
 
 async fn secret_names(State(state): State<AppState>, Editor(canvas): Editor) -> ApiResult<Vec<String>> {
-    Ok(Json(state.store.secret_names(&canvas.name).await?))
+    Ok(Json(state.secrets.secret_names(&canvas.name).await?))
 }
 
 async fn set_secret(
@@ -421,8 +421,8 @@ async fn set_secret(
     Params(NamePath { name }): Params<NamePath>,
     Body(body): Body<SecretBody>,
 ) -> ApiResult<serde_json::Value> {
-    state.store.set_secret(&canvas.name, &name, &body.value).await?;
-    state.store.audit_secret(&canvas.name, &name, SecretAction::Set, client.as_deref()).await?;
+    state.secrets.set_secret(&canvas.name, &name, &body.value).await?;
+    state.secrets.audit_secret(&canvas.name, &name, SecretAction::Set, client.as_deref()).await?;
     Ok(Json(serde_json::json!({ "set": name })))
 }
 
@@ -432,10 +432,10 @@ async fn delete_secret(
     Client(client): Client,
     Params(NamePath { name }): Params<NamePath>,
 ) -> ApiResult<serde_json::Value> {
-    if !state.store.delete_secret(&canvas.name, &name).await? {
+    if !state.secrets.delete_secret(&canvas.name, &name).await? {
         return Err(ApiError::NotFound(format!("no secret `{name}` in canvas `{}`", canvas.name)));
     }
-    state.store.audit_secret(&canvas.name, &name, SecretAction::Delete, client.as_deref()).await?;
+    state.secrets.audit_secret(&canvas.name, &name, SecretAction::Delete, client.as_deref()).await?;
     Ok(Json(serde_json::json!({ "deleted": name })))
 }
 
@@ -464,7 +464,7 @@ async fn set_outbound_allowed(
 
 /// Who read, set or deleted which secret, newest first.
 async fn secret_audit(State(state): State<AppState>, Editor(canvas): Editor) -> ApiResult<Vec<SecretAccess>> {
-    Ok(Json(state.store.secret_audit(&canvas.name).await?))
+    Ok(Json(state.secrets.secret_audit(&canvas.name).await?))
 }
 
 #[cfg(test)]
