@@ -100,13 +100,7 @@ impl<D> ToplevelView<D> {
 
     /// The key its traces are stored under, for kinds that have traces.
     pub fn trace_key(&self) -> Option<TraceKey> {
-        let key = self.key.as_deref()?;
-        match self.kind? {
-            ToplevelKind::Handler => key.parse().ok(),
-            ToplevelKind::Worker => Some(TraceKey::Worker(key.to_string())),
-            ToplevelKind::Cron => Some(TraceKey::Cron(key.to_string())),
-            ToplevelKind::Function | ToplevelKind::Type | ToplevelKind::Datastore => None,
-        }
+        self.kind?.trace_key(self.key.as_deref()?)
     }
 }
 

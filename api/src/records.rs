@@ -1,6 +1,7 @@
 //! The records the store keeps that go over the wire as they are: code
 //! versions, traces and the 404 list. `gloam-trace-store` re-exports them.
 
+use crate::TraceKey;
 use serde::{Deserialize, Serialize};
 
 /// What a code version does to its toplevel.
@@ -68,6 +69,29 @@ impl ToplevelKind {
     /// The kind of that name.
     pub fn from_name(name: &str) -> Option<ToplevelKind> {
         ToplevelKind::ALL.into_iter().find(|kind| kind.as_str() == name)
+    }
+
+    /// How a list of toplevels of this kind is titled.
+    pub fn heading(self) -> &'static str {
+        match self {
+            ToplevelKind::Handler => "Handlers",
+            ToplevelKind::Function => "Functions",
+            ToplevelKind::Type => "Types",
+            ToplevelKind::Datastore => "Datastores",
+            ToplevelKind::Worker => "Workers",
+            ToplevelKind::Cron => "Crons",
+        }
+    }
+
+    /// The key the traces of a toplevel of this kind with this key are
+    /// stored under, for kinds that have traces.
+    pub fn trace_key(self, key: &str) -> Option<TraceKey> {
+        match self {
+            ToplevelKind::Handler => key.parse().ok(),
+            ToplevelKind::Worker => Some(TraceKey::Worker(key.to_string())),
+            ToplevelKind::Cron => Some(TraceKey::Cron(key.to_string())),
+            ToplevelKind::Function | ToplevelKind::Type | ToplevelKind::Datastore => None,
+        }
     }
 }
 

@@ -173,17 +173,8 @@ fn TokenPrompt() -> impl IntoView {
     }
 }
 
-/// The kinds of toplevel the sidebar lists, in order, with their headings; a
-/// draft whose declaration does not parse has no kind yet.
-const SECTIONS: [(&str, &str); 7] = [
-    ("handler", "Handlers"),
-    ("function", "Functions"),
-    ("type", "Types"),
-    ("datastore", "Datastores"),
-    ("worker", "Workers"),
-    ("cron", "Crons"),
-    (UNPARSED, "Drafts that do not parse"),
-];
+/// The sidebar lists every kind of toplevel, in `ToplevelKind::ALL`'s order,
+/// then the drafts whose declaration does not parse (they have no kind yet).
 const UNPARSED: &str = "unparsed";
 
 #[component]
@@ -201,8 +192,9 @@ fn Sidebar() -> impl IntoView {
             listed
         })
     };
-    let sections = SECTIONS
-        .into_iter()
+    let kinds = ToplevelKind::ALL.into_iter().map(|kind| (kind.as_str(), kind.heading()));
+    let sections = kinds
+        .chain([(UNPARSED, "Drafts that do not parse")])
         .map(|(kind, heading)| {
             view! {
                 <section class:hidden=move || kind == UNPARSED && of_kind(kind).is_empty()>

@@ -17,7 +17,7 @@ pub mod types;
 pub use diagnostic::{Diagnostic, LineColumn, Severity};
 pub use stdlib::{Builtin, PureBuiltin, PureFamily, Purity};
 pub use syntax::ast;
-pub use syntax::entry::{Entry, EntryKind, EntryPoint};
+pub use syntax::entry::{Answer, Entry, EntryKind, EntryPoint};
 pub use types::{Checked, Resolution, TypeError};
 
 /// Everything known about one source text: the AST, its types, and every

@@ -42,7 +42,7 @@ pub struct CanvasCode {
 pub struct Declaration {
     /// `GET /todos/:id`, `render`, `Todo`, …
     pub key: String,
-    /// `handler`, `function`, `type`, `datastore`, `worker`, `cron`.
+    /// Its kind's name (`ItemKind::name`): `handler`, `function`, …
     pub kind: &'static str,
 }
 
@@ -51,18 +51,6 @@ pub struct Declaration {
 pub enum ToplevelError {
     #[error("a toplevel holds one declaration; this source has {0} (save them one at a time)")]
     SeveralDeclarations(usize),
-}
-
-/// The kind name of an item, as the API and the store spell it.
-pub fn kind_name(item: &ItemKind) -> &'static str {
-    match item {
-        ItemKind::Type(_) => "type",
-        ItemKind::Function(_) => "function",
-        ItemKind::Handler(_) => "handler",
-        ItemKind::Datastore(_) => "datastore",
-        ItemKind::Worker(_) => "worker",
-        ItemKind::Cron(_) => "cron",
-    }
 }
 
 /// The key a handler's traces are stored under: `GET /todos/:id`.
@@ -76,7 +64,7 @@ pub fn declaration(source: &str) -> Result<Option<Declaration>, ToplevelError> {
     let parsed = gloam_language::syntax::parse(source);
     match parsed.module.items.as_slice() {
         [] => Ok(None),
-        [item] => Ok(Some(Declaration { key: item.name(), kind: kind_name(&item.kind) })),
+        [item] => Ok(Some(Declaration { key: item.name(), kind: item.kind.name() })),
         items => Err(ToplevelError::SeveralDeclarations(items.len())),
     }
 }
@@ -206,7 +194,7 @@ impl CanvasCode {
     /// What a toplevel declares, from this code's analysis (no parse again).
     pub fn declaration_of(&self, toplevel_id: i64) -> Option<Declaration> {
         let item = self.item_of(toplevel_id)?;
-        Some(Declaration { key: item.name(), kind: kind_name(&item.kind) })
+        Some(Declaration { key: item.name(), kind: item.kind.name() })
     }
 
     /// The toplevel a canvas-text offset falls in, and where that toplevel starts.
@@ -248,8 +236,8 @@ impl CanvasCode {
     /// Every expression of the canvas with its span.
     pub fn expression_spans(&self) -> BTreeMap<ExprId, Span> {
         let mut spans = BTreeMap::new();
-        let mut pending: Vec<&Expr> =
-            self.analysis.module.items.iter().filter_map(|item| item_body(&item.kind)).collect();
+        let module = &self.analysis.module;
+        let mut pending: Vec<&Expr> = module.entries().map(|entry| entry.body).collect();
         while let Some(expr) = pending.pop() {
             spans.insert(expr.id, expr.span);
             expr.for_each_child(|child| pending.push(child));
@@ -268,9 +256,10 @@ impl CanvasCode {
                 _ => None,
             })
             .collect();
-        let calls: BTreeMap<String, BTreeSet<String>> = items
-            .iter()
-            .filter_map(|item| Some((item.name(), referenced_functions(item_body(&item.kind)?, &functions))))
+        let module = &self.analysis.module;
+        let calls: BTreeMap<String, BTreeSet<String>> = module
+            .entries()
+            .map(|entry| (items[entry.item].name(), referenced_functions(entry.body, &functions)))
             .collect();
         items
             .iter()
@@ -292,16 +281,6 @@ impl CanvasCode {
                 false
             })
             .collect()
-    }
-}
-
-fn item_body(item: &ItemKind) -> Option<&Expr> {
-    match item {
-        ItemKind::Function(decl) => Some(&decl.body),
-        ItemKind::Handler(decl) => Some(&decl.body),
-        ItemKind::Worker(decl) => Some(&decl.body),
-        ItemKind::Cron(decl) => Some(&decl.body),
-        ItemKind::Type(_) | ItemKind::Datastore(_) => None,
     }
 }
 

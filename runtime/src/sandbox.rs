@@ -18,7 +18,7 @@ use crate::budget::MemoryPool;
 use crate::effects::AsyncEffects;
 use gloam_interpreter::effects::{Effect, EffectError};
 use gloam_interpreter::{EffectCall, Limits, Value, wire};
-use gloam_language::{Builtin, Entry, EntryKind};
+use gloam_language::{Answer, Builtin, Entry};
 use gloam_language::ast::{ExprId, Module as Ast};
 use gloam_language::codegen::{self, abi};
 use gloam_language::types::Checked;
@@ -385,10 +385,10 @@ impl Sandbox {
         // What the guest hands back: a handler's response, nothing of a worker
         // or a cron (their values are not used), a function's value. A
         // function's input is its argument list, spread over its parameters.
-        let (spread, output) = match entry.kind {
-            EntryKind::Handler(decl) => (false, decl.body.id.0 as i32),
-            EntryKind::Worker { .. } | EntryKind::Cron => (false, OUTPUT_NOTHING),
-            EntryKind::Function(_) => (true, OUTPUT_VALUE),
+        let (spread, output) = match entry.answer() {
+            Answer::Response { body } => (false, body.0 as i32),
+            Answer::Nothing => (false, OUTPUT_NOTHING),
+            Answer::Value => (true, OUTPUT_VALUE),
         };
         let entry = slot(&codegen::entry_key(entry.item))?;
         let input = wire::encode_text(&input).map_err(|message| wasmtime::format_err!("{message}"))?;

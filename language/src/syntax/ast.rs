@@ -83,6 +83,20 @@ impl Item {
     }
 }
 
+impl ItemKind {
+    /// The kind's name, as the editor API and the store spell it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ItemKind::Type(_) => "type",
+            ItemKind::Function(_) => "function",
+            ItemKind::Handler(_) => "handler",
+            ItemKind::Datastore(_) => "datastore",
+            ItemKind::Worker(_) => "worker",
+            ItemKind::Cron(_) => "cron",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct TypeDecl {
     pub name: Name,

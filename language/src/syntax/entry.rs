@@ -2,7 +2,7 @@
 //! top-level function — and where it is: found here once, for both engines
 //! and the runtime.
 
-use super::ast::{Expr, FunctionDecl, HandlerDecl, ItemKind, Module};
+use super::ast::{Expr, ExprId, FunctionDecl, HandlerDecl, ItemKind, Module};
 use std::fmt;
 
 /// Something a run starts at, named as callers know it.
@@ -58,6 +58,18 @@ pub enum EntryKind<'m> {
     Function(&'m FunctionDecl),
 }
 
+/// What a run of an entry answers with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// A handler: the response its value stands for, or a failure at its
+    /// body when the value stands for none.
+    Response { body: ExprId },
+    /// A function: its value (its input is its argument list).
+    Value,
+    /// A worker or a cron: nothing (its value is not used).
+    Nothing,
+}
+
 /// The name a handler's request is bound to.
 pub const REQUEST: &str = "request";
 /// The name a worker's event is bound to when the worker names none.
@@ -75,6 +87,15 @@ impl Entry<'_> {
 
     pub fn is_handler(&self) -> bool {
         matches!(self.kind, EntryKind::Handler(_))
+    }
+
+    /// What a run of it answers with.
+    pub fn answer(&self) -> Answer {
+        match self.kind {
+            EntryKind::Handler(decl) => Answer::Response { body: decl.body.id },
+            EntryKind::Function(_) => Answer::Value,
+            EntryKind::Worker { .. } | EntryKind::Cron => Answer::Nothing,
+        }
     }
 }
 
