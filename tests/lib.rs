@@ -17,8 +17,8 @@
 use gloam_interpreter::request::{response_from_value, response_value};
 use gloam_interpreter::{HttpRequest, LiveValues, MemoryEffects, Options, Program, Value};
 use gloam_language::ast::{Expr, ExprId, ExprKind, ItemKind, Module, Span};
-use gloam_language::{EntryKind, EntryPoint};
 use gloam_language::diagnostic::{LineColumn, render_all};
+use gloam_language::{EntryKind, EntryPoint};
 use gloam_runtime::effects::Immediate;
 use gloam_runtime::sandbox::{CompiledProgram, Sandbox, SandboxLimits};
 use std::collections::BTreeMap;

@@ -3,10 +3,10 @@
 //! list costs once a scanner has made many keys.
 
 use crate::report::quantile;
+use gloam_runtime::effects::clock::now_ms;
 use gloam_trace_store::{
     Retention, Share, Store, Trace, TraceBudget, TraceKey, TraceRequest, TraceResponse, TraceWriter, WriterConfig,
 };
-use gloam_runtime::effects::clock::now_ms;
 use std::time::{Duration, Instant};
 
 /// Fresh SQLite files and PostgreSQL databases: the store's test harness.

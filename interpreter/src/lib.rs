@@ -85,7 +85,9 @@ impl<'a> Program<'a> {
                 };
                 evaluator.run_call(&Evaluator::function_value(&decl.name.text), arguments)
             }
-            (_, Some(name)) => evaluator.run_body(entry.body, Environment::default().bind(name, input), entry.is_handler()),
+            (_, Some(name)) => {
+                evaluator.run_body(entry.body, Environment::default().bind(name, input), entry.is_handler())
+            }
             (_, None) => evaluator.run_body(entry.body, Environment::default(), entry.is_handler()),
         }
     }

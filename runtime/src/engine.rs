@@ -121,7 +121,11 @@ impl Task {
 
 /// The run's value as the response its trace holds: a handler's value as
 /// the response it stands for; a worker's or cron's as 200 with no body.
-pub fn response(point: &EntryPoint, code: &CanvasCode, result: Result<Value, Failure>) -> Result<HttpResponse, Failure> {
+pub fn response(
+    point: &EntryPoint,
+    code: &CanvasCode,
+    result: Result<Value, Failure>,
+) -> Result<HttpResponse, Failure> {
     match point {
         EntryPoint::Handler { key } => match code.handler(key) {
             Some(handler) => response_of(code, handler, result),

@@ -37,10 +37,10 @@ use crate::json::{from_json, json_length, json_tree, to_json, to_json_text_withi
 use crate::memory::Budget;
 use crate::value::{Dict, List, Value, format_float};
 use args::Args;
-use gloam_language::{Builtin, PureFamily};
 use gloam_language::schedule::civil_from_days;
 use gloam_language::types::table::TypeTable;
 use gloam_language::types::ty::Type;
+use gloam_language::{Builtin, PureFamily};
 use std::cmp::Ordering;
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, HashMap};

@@ -9,6 +9,7 @@
 use super::running::{Delivery, Origin, Outcome, record, run_live};
 use super::state::{AppState, CanvasRuntime};
 use crate::budget::Lineage;
+use crate::effects::clock::now_ms;
 use crate::engine::Task;
 use crate::redact::SecretValues;
 use crate::telemetry;
@@ -16,7 +17,6 @@ use gloam_interpreter::HttpResponse;
 use gloam_interpreter::wire;
 use gloam_language::ast::ItemKind;
 use gloam_language::schedule::{CivilMinute, Schedule};
-use crate::effects::clock::now_ms;
 use gloam_trace_store::{TraceKey, TraceRequest};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -68,8 +68,9 @@ pub(crate) fn deliver(state: &AppState, canvas: &Arc<CanvasRuntime>, delivery: D
         let task = Task::Worker { worker, event };
         let trace_id = uuid::Uuid::now_v7();
         let span = telemetry::job_span(&canvas.name, &task.trace_key(), trace_id);
-        let run = run(state.clone(), canvas.clone(), task, request, trace_id, lineage.child(), delivery.secrets.clone())
-            .instrument(span);
+        let run =
+            run(state.clone(), canvas.clone(), task, request, trace_id, lineage.child(), delivery.secrets.clone())
+                .instrument(span);
         tokio::spawn(async move {
             run.await;
             drop(place); // the event has left the queue

@@ -151,7 +151,11 @@ pub async fn not_found(
 }
 
 /// A toplevel's versions, newest first.
-pub async fn versions(state: &AppState, canvas: &CanvasRuntime, toplevel_id: i64) -> Result<Vec<CodeVersion>, ReadError> {
+pub async fn versions(
+    state: &AppState,
+    canvas: &CanvasRuntime,
+    toplevel_id: i64,
+) -> Result<Vec<CodeVersion>, ReadError> {
     let history = state.code.history(&canvas.name, toplevel_id).await?;
     if history.is_empty() {
         return Err(ReadError::NotFound(format!("no toplevel {toplevel_id} in canvas `{}`", canvas.name)));

@@ -60,13 +60,7 @@ impl Host {
     /// Fails only when the HTTP client cannot be set up (no TLS backend).
     pub fn new(store: &Store, outbound_timeout: Duration, policy: OutboundPolicy) -> Result<Host, reqwest::Error> {
         let outbound = Arc::new(OutboundClient::new(policy, outbound_timeout)?);
-        Ok(Host {
-            data: store.data(),
-            secrets: store.secrets(),
-            backend: store.backend(),
-            outbound,
-            outbound_timeout,
-        })
+        Ok(Host { data: store.data(), secrets: store.secrets(), backend: store.backend(), outbound, outbound_timeout })
     }
 }
 

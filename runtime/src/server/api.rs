@@ -18,14 +18,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use futures_util::{Stream, StreamExt};
-use gloam_api::{
-    FromNotFound, OutboundAllowed, RollbackBody, Row, SecretBody, SourceBody, TraceView,
-};
-use gloam_interpreter::value::same_text;
+use gloam_api::{FromNotFound, OutboundAllowed, RollbackBody, Row, SecretBody, SourceBody, TraceView};
 use gloam_interpreter::json_text;
-use gloam_trace_store::{
-    CodeVersion, NotFound, SecretAccess, SecretAction, TraceFilter, TraceLogs, TraceSummary,
-};
+use gloam_interpreter::value::same_text;
+use gloam_trace_store::{CodeVersion, NotFound, SecretAccess, SecretAction, TraceFilter, TraceLogs, TraceSummary};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use tokio_stream::wrappers::BroadcastStream;
