@@ -104,7 +104,11 @@ impl Module {
     pub fn entry(&self, point: &EntryPoint) -> Option<Entry<'_>> {
         self.items.iter().enumerate().find_map(|(item, declared)| {
             let found = match (point, &declared.kind) {
-                (EntryPoint::Handler { key }, ItemKind::Handler(_)) => declared.name() == *key,
+                // `METHOD route`, compared without building the name: this
+                // runs on every request.
+                (EntryPoint::Handler { key }, ItemKind::Handler(decl)) => {
+                    key.split_once(' ') == Some((decl.method.as_str(), decl.route.text.as_str()))
+                }
                 (EntryPoint::Worker { name }, ItemKind::Worker(decl)) => decl.name.text == *name,
                 (EntryPoint::Cron { name }, ItemKind::Cron(decl)) => decl.name.text == *name,
                 (EntryPoint::Function { name }, ItemKind::Function(decl)) => decl.name.text == *name,
