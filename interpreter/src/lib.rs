@@ -63,13 +63,8 @@ impl<'a> Program<'a> {
         effects: &mut dyn Effects,
         options: Options,
     ) -> Option<Run> {
-        let Entry { kind: EntryKind::Function(decl), .. } =
-            self.module.entry(&EntryPoint::Function { name: name.to_string() })?
-        else {
-            return None;
-        };
-        let evaluator = Evaluator::new(*self, effects, options);
-        Some(evaluator.run_call(&Evaluator::function_value(&decl.name.text), arguments))
+        let entry = self.module.entry(&EntryPoint::Function { name: name.to_string() })?;
+        Some(self.run(entry, Value::list(arguments), effects, options))
     }
 
     /// Runs an entry on its input: a handler's request value
